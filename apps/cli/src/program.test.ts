@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { bufferIO } from './io.js';
+import { runCli } from './program.js';
+
+const info = { version: '1.2.3', node: 'v20.0.0', platform: 'linux/x64' };
+
+describe('shoal CLI', () => {
+  it('prints help that lists the commands', async () => {
+    const io = bufferIO();
+    expect(await runCli(['--help'], io, info)).toBe(0);
+    expect(io.stdout).toMatch(/Usage: shoal/);
+    expect(io.stdout).toMatch(/version/);
+    expect(io.stdout).toMatch(/devstack/);
+  });
+
+  it('prints its version as text and as JSON', async () => {
+    const text = bufferIO();
+    expect(await runCli(['version'], text, info)).toBe(0);
+    expect(text.stdout).toBe('shoal v1.2.3 (node v20.0.0, linux/x64)\n');
+    const json = bufferIO();
+    expect(await runCli(['version', '--output', 'json'], json, info)).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({
+      ClientVersion: { GitVersion: 'v1.2.3', Node: 'v20.0.0', Platform: 'linux/x64' },
+    });
+  });
+
+  it('answers an unknown command or flag with exit code 2 and a one-line reason', async () => {
+    const cmd = bufferIO();
+    expect(await runCli(['frobnicate'], cmd, info)).toBe(2);
+    expect(cmd.stderr).toMatch(/unknown command 'frobnicate'/);
+    const flag = bufferIO();
+    expect(await runCli(['version', '--nope'], flag, info)).toBe(2);
+    expect(flag.stderr).toMatch(/unknown option '--nope'/);
+  });
+
+  it('says plainly that devstack is not implemented yet, and fails', async () => {
+    const io = bufferIO();
+    expect(await runCli(['devstack', '--nodes', '3'], io, info)).toBe(1);
+    expect(io.stderr).toMatch(/not yet implemented/);
+  });
+});

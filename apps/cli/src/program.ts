@@ -1,0 +1,38 @@
+import { Command, CommanderError } from 'commander';
+import type { BuildInfo } from './build-info.js';
+import { addDevstackCommand } from './commands/devstack.js';
+import { addVersionCommand } from './commands/version.js';
+import { ExitCode } from './exit-codes.js';
+import type { CliIO } from './io.js';
+
+/** Builds the command tree. Nothing here touches the process: main.ts does the wiring. */
+export function buildProgram(io: CliIO, info: BuildInfo, setExit: (code: ExitCode) => void): Command {
+  const program = new Command('shoal')
+    .description('Shoal: run jobs on your own machines (Bacalhau v1 API compatible)')
+    .version(`shoal v${info.version}`, '-V, --version', 'print the client version')
+    .showHelpAfterError('(run shoal --help for usage)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+  addVersionCommand(program, io, info);
+  addDevstackCommand(program, io, setExit);
+  return program;
+}
+
+/** Runs the CLI and returns its exit code; usage mistakes are 2, never a stack trace. */
+export async function runCli(argv: readonly string[], io: CliIO, info: BuildInfo): Promise<ExitCode> {
+  let code: ExitCode = ExitCode.Ok;
+  const program = buildProgram(io, info, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end through exitOverride with exit code 0.
+      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    }
+    io.err(`shoal: ${error instanceof Error ? error.message : String(error)}\n`);
+    return ExitCode.Failed;
+  }
+}

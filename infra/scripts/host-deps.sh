@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Host packages the test suites need: Docker engine, nats-server, a static busybox (for the test
+# image) and - only when no Postgres answers on 127.0.0.1:5432 - the PostgreSQL server binaries.
+# Installs only what is missing; `apt-get update` runs only if something must be installed.
+#
+#   infra/scripts/host-deps.sh            # check + install
+#   infra/scripts/host-deps.sh --check    # list what is missing, install nothing (exit 1 if any)
+
+# shellcheck source=infra/scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+PG_BIN_DIR="${PG_BIN_DIR:-/usr/lib/postgresql/15/bin}"
+BUSYBOX_BIN="${BUSYBOX_BIN:-/bin/busybox}"
+
+# Postgres answering on the default port? (pg_isready when present, else a bash /dev/tcp probe)
+postgres_default_answers() {
+  if have pg_isready; then
+    pg_isready -q -h 127.0.0.1 -p 5432 -t 3
+  else
+    tcp_open 127.0.0.1 5432
+  fi
+}
+
+nats_server_bin() {
+  if [[ -n "${NATS_SERVER_BIN:-}" && -x "${NATS_SERVER_BIN}" ]]; then
+    printf '%s\n' "$NATS_SERVER_BIN"
+  elif have nats-server; then
+    command -v nats-server
+  elif [[ -x /usr/sbin/nats-server ]]; then
+    printf '%s\n' /usr/sbin/nats-server
+  else
+    return 1
+  fi
+}
+
+static_busybox_present() {
+  [[ -x "$BUSYBOX_BIN" ]] || return 1
+  # A static binary has no interpreter: ldd says "not a dynamic executable" and fails.
+  ! ldd "$BUSYBOX_BIN" >/dev/null 2>&1
+}
+
+# Prints the Debian packages that are missing, one per line.
+host_deps_missing() {
+  # Any working Docker CLI + daemon binary will do (docker.io or docker-ce); do not fight over it.
+  if ! have docker || ! { have dockerd || [[ -x /usr/sbin/dockerd ]]; }; then
+    echo docker.io
+    # Recommended by docker.io (we skip recommends): without apparmor_parser, containers fail to
+    # start on kernels with AppArmor enabled (Debian's default).
+    have apparmor_parser || [[ -x /usr/sbin/apparmor_parser ]] || echo apparmor
+  fi
+  nats_server_bin >/dev/null || echo nats-server
+  if ! deb_installed busybox-static && ! static_busybox_present; then echo busybox-static; fi
+  if ! postgres_default_answers && ! [[ -x "$PG_BIN_DIR/initdb" && -x "$PG_BIN_DIR/pg_ctl" ]]; then
+    echo postgresql
+  fi
+  have psql || echo postgresql-client # used to verify DATABASE_URL
+  return 0
+}
+
+host_deps_install() {
+  local missing=()
+  mapfile -t missing < <(host_deps_missing)
+  if ((${#missing[@]} == 0)); then
+    step_note "all present"
+    return 0
+  fi
+  log "installing: ${missing[*]}"
+  apt_install "${missing[@]}"
+  hash -r
+  local still
+  still="$(host_deps_missing | tr '\n' ' ')"
+  [[ -z "${still// /}" ]] || die "still missing after apt-get install: $still"
+  step_note "installed ${missing[*]}"
+}
+
+host_deps_main() {
+  if [[ "${1:-}" == --check ]]; then
+    local m
+    m="$(host_deps_missing)"
+    if [[ -n "$m" ]]; then
+      printf 'missing: %s\n' "$(tr '\n' ' ' <<<"$m")"
+      return 1
+    fi
+    echo "all host dependencies present"
+    return 0
+  fi
+  host_deps_install
+}
+
+shoal_main_if_executed "${BASH_SOURCE[0]}" host_deps_main "$@"

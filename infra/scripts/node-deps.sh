@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# pnpm at the version package.json pins, and the workspace's dependencies from the lockfile.
+#
+#   infra/scripts/node-deps.sh
+
+# shellcheck source=infra/scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+PNPM_VERSION="$(sed -nE 's/.*"packageManager": *"pnpm@([^"+]+).*/\1/p' "$SHOAL_REPO_ROOT/package.json")"
+PNPM_VERSION="${PNPM_VERSION:-12.4.2}"
+
+# npm's global bin may not be on PATH on a fresh machine.
+if have npm; then
+  npm_bin="$(npm prefix -g 2>/dev/null)/bin"
+  [[ ":$PATH:" == *":$npm_bin:"* ]] || export PATH="$PATH:$npm_bin"
+fi
+
+pnpm_ensure() {
+  local v
+  v="$(pnpm --version 2>/dev/null || true)"
+  if [[ "$v" == "$PNPM_VERSION" ]]; then
+    step_note "pnpm $v present"
+    return 0
+  fi
+  log "pnpm ${v:-missing}, want $PNPM_VERSION"
+  npm install -g --no-fund --no-audit "pnpm@$PNPM_VERSION"
+  hash -r
+  v="$(pnpm --version)"
+  [[ "$v" == "$PNPM_VERSION" ]] || die "pnpm --version is $v after install (PATH=$PATH)"
+  step_note "installed pnpm $v"
+}
+
+pnpm_deps() {
+  (cd "$SHOAL_REPO_ROOT" && pnpm install --frozen-lockfile)
+}
+
+node_deps_main() {
+  pnpm_ensure
+  pnpm_deps
+}
+
+shoal_main_if_executed "${BASH_SOURCE[0]}" node_deps_main "$@"

@@ -1,0 +1,12 @@
+export type { Labels, SelectorSplit } from './matcher.js';
+export { requirementMatches, requiresKey, selectorMatches, splitSelector } from './matcher.js';
+export type { Requirement, RequirementOp, Selector } from './selector.js';
+export {
+  formatRequirement,
+  formatSelector,
+  labelKeyProblem,
+  labelValueProblem,
+  parseSelector,
+  parseSelectors,
+  SelectorSyntaxError,
+} from './selector.js';

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { SpecConfigSchema } from './common.js';
+import { EvaluationSchema } from './evaluation.js';
+import { ExecutionSchema } from './execution.js';
+import { JobHistorySchema } from './history.js';
+import { JobSchema } from './job.js';
+import { NodeInfoSchema, NodeStateSchema } from './node.js';
+
+/**
+ * Request and response bodies of the v1 API. Responses are what the server sends; the job inside
+ * a PutJobRequest is checked by `prepareJobSubmission`, which reports every problem at once.
+ */
+
+export const PutJobRequestSchema = z.strictObject({ Job: z.unknown() });
+export type PutJobRequest = z.infer<typeof PutJobRequestSchema>;
+
+export const PutJobResponseSchema = z.object({
+  JobID: z.string(),
+  EvaluationID: z.string(),
+  Warnings: z.array(z.string()),
+});
+export type PutJobResponse = z.infer<typeof PutJobResponseSchema>;
+
+export const ListJobHistoryResponseSchema = z.object({
+  // Key order follows the seed's examples.
+  NextToken: z.string(),
+  History: z.array(JobHistorySchema),
+});
+export type ListJobHistoryResponse = z.infer<typeof ListJobHistoryResponseSchema>;
+
+export const ListJobExecutionsResponseSchema = z.object({
+  // Key order follows the seed's examples.
+  NextToken: z.string(),
+  Executions: z.array(ExecutionSchema),
+});
+export type ListJobExecutionsResponse = z.infer<typeof ListJobExecutionsResponseSchema>;
+
+export const GetJobResponseSchema = z.object({
+  Job: JobSchema,
+  History: ListJobHistoryResponseSchema.optional(),
+  Executions: ListJobExecutionsResponseSchema.optional(),
+});
+export type GetJobResponse = z.infer<typeof GetJobResponseSchema>;
+
+export const ListJobsResponseSchema = z.object({
+  Jobs: z.array(JobSchema),
+  NextToken: z.string(),
+});
+export type ListJobsResponse = z.infer<typeof ListJobsResponseSchema>;
+
+export const StopJobRequestSchema = z.strictObject({ Reason: z.string().max(1024).optional() });
+export const StopJobResponseSchema = z.object({ EvaluationID: z.string() });
+export type StopJobResponse = z.infer<typeof StopJobResponseSchema>;
+
+export const ListJobResultsResponseSchema = z.object({
+  // Key order follows the seed's examples.
+  NextToken: z.string(),
+  Results: z.array(SpecConfigSchema),
+});
+export type ListJobResultsResponse = z.infer<typeof ListJobResultsResponseSchema>;
+
+export const GetEvaluationResponseSchema = z.object({ Evaluation: EvaluationSchema });
+
+export const ListNodesResponseSchema = z.object({
+  Nodes: z.array(NodeStateSchema),
+  NextToken: z.string(),
+});
+export type ListNodesResponse = z.infer<typeof ListNodesResponseSchema>;
+
+export const GetNodeResponseSchema = z.object({ Node: NodeStateSchema });
+export type GetNodeResponse = z.infer<typeof GetNodeResponseSchema>;
+
+export const NodeAction = { Approve: 'approve', Reject: 'reject', Delete: 'delete' } as const;
+export type NodeAction = (typeof NodeAction)[keyof typeof NodeAction];
+
+export const PutNodeRequestSchema = z.strictObject({
+  Action: z.enum([NodeAction.Approve, NodeAction.Reject, NodeAction.Delete]),
+  Message: z.string().max(1024).optional(),
+});
+export type PutNodeRequest = z.infer<typeof PutNodeRequestSchema>;
+
+export const PutNodeResponseSchema = z.object({ Success: z.boolean(), Error: z.string().optional() });
+export type PutNodeResponse = z.infer<typeof PutNodeResponseSchema>;
+
+export const AliveResponseSchema = z.object({ Status: z.literal('OK') });
+export const AgentVersionResponseSchema = z.object({
+  BuildVersionInfo: NodeInfoSchema.shape.Version,
+});
+export const AgentNodeResponseSchema = NodeInfoSchema;

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { NanosSchema, SpecConfigSchema } from './common.js';
+import { ComputeStateSchema, DesiredStateSchema } from './states.js';
+
+/** What a run produced. The lower-case keys are the seed's, and they are the wire contract. */
+export const RunOutputSchema = z.object({
+  stdout: z.string(),
+  stdouttruncated: z.boolean(),
+  stderr: z.string(),
+  stderrtruncated: z.boolean(),
+  exitCode: z.int(),
+  runnerError: z.string(),
+});
+export type RunOutput = z.infer<typeof RunOutputSchema>;
+
+export const AllocatedResourcesSchema = z.object({
+  Tasks: z.record(z.string(), z.unknown()),
+});
+
+export const ExecutionSchema = z.object({
+  ID: z.string(),
+  Namespace: z.string(),
+  EvalID: z.string(),
+  Name: z.string(),
+  NodeID: z.string(),
+  JobID: z.string(),
+  AllocatedResources: AllocatedResourcesSchema,
+  DesiredState: DesiredStateSchema,
+  ComputeState: ComputeStateSchema,
+  PublishedResult: SpecConfigSchema,
+  RunOutput: RunOutputSchema.nullable(),
+  PreviousExecution: z.string(),
+  NextExecution: z.string(),
+  FollowupEvalID: z.string(),
+  Revision: z.int().nonnegative(),
+  CreateTime: NanosSchema,
+  ModifyTime: NanosSchema,
+});
+export type Execution = z.infer<typeof ExecutionSchema>;

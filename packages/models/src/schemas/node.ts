@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { NodeConnection, NodeMembership, NodeType } from '../enums.js';
+
+/** Capacity in plain numbers: CPU in cores (fractions allowed), memory and disk in bytes. */
+export const CapacitySchema = z.object({
+  CPU: z.number().nonnegative().max(100_000),
+  Memory: z.int().nonnegative(),
+  Disk: z.int().nonnegative(),
+  GPU: z.int().nonnegative().max(1024),
+});
+export type Capacity = z.infer<typeof CapacitySchema>;
+
+export const BuildVersionInfoSchema = z.object({
+  Major: z.string(),
+  Minor: z.string(),
+  GitVersion: z.string(),
+  GitCommit: z.string(),
+  BuildDate: z.string(),
+  GOOS: z.string(),
+  GOARCH: z.string(),
+});
+export type BuildVersionInfo = z.infer<typeof BuildVersionInfoSchema>;
+
+export const ComputeNodeInfoSchema = z.object({
+  ExecutionEngines: z.array(z.string()),
+  Publishers: z.array(z.string()),
+  StorageSources: z.array(z.string()),
+  MaxCapacity: CapacitySchema,
+  AvailableCapacity: CapacitySchema,
+  MaxJobRequirements: CapacitySchema,
+  RunningExecutions: z.int().nonnegative(),
+  EnqueuedExecutions: z.int().nonnegative(),
+});
+export type ComputeNodeInfo = z.infer<typeof ComputeNodeInfoSchema>;
+
+export const NodeInfoSchema = z.object({
+  NodeID: z.string(),
+  NodeType: z.enum([NodeType.Compute, NodeType.Requester]),
+  Labels: z.record(z.string(), z.string()),
+  ComputeNodeInfo: ComputeNodeInfoSchema.optional(),
+  Version: BuildVersionInfoSchema,
+});
+export type NodeInfo = z.infer<typeof NodeInfoSchema>;
+
+export const NodeMembershipSchema = z.enum([
+  NodeMembership.Pending,
+  NodeMembership.Approved,
+  NodeMembership.Rejected,
+]);
+export const NodeConnectionSchema = z.enum([NodeConnection.Connected, NodeConnection.Disconnected]);
+
+export const NodeStateSchema = z.object({
+  Info: NodeInfoSchema,
+  Membership: NodeMembershipSchema,
+  Connection: NodeConnectionSchema,
+});
+export type NodeState = z.infer<typeof NodeStateSchema>;

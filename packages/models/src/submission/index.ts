@@ -1,0 +1,10 @@
+export type { DockerParams, NoopParams } from './engines.js';
+export { DockerParamsSchema, NoopParamsSchema } from './engines.js';
+export { AbsolutePathSchema, envNameProblem, imageReferenceProblem, normalisePath } from './fields.js';
+export { MAX_COUNT, MAX_TIMEOUT_SECONDS } from './job-input.js';
+export { RESERVED_META_PREFIX } from './job-rules.js';
+export type { HostPathRule, SubmissionPolicy } from './policy.js';
+export { DOCKER_SOCKETS, FORBIDDEN_SUBTREES } from './policy.js';
+export type { PrepareJobOptions, PrepareJobResult } from './prepare.js';
+export { prepareJobSubmission } from './prepare.js';
+export { formatPath, problemsFromZod } from './problems.js';

@@ -1,0 +1,20 @@
+/** Operator policy that submissions are checked against. Everything is denied unless allowed. */
+export interface HostPathRule {
+  /** Absolute host directory; its subdirectories are allowed too. */
+  path: string;
+  readWrite: boolean;
+}
+
+export interface SubmissionPolicy {
+  /** Glob patterns (`*` wildcard) of allowed images; absent or empty allows every image. */
+  allowedImages?: readonly string[];
+  /** Host directories that tasks may mount; absent or empty forbids host mounts. */
+  allowedHostPaths?: readonly HostPathRule[];
+}
+
+/**
+ * Never mountable, whatever the allow-list says: the host's root, kernel and device trees, its
+ * configuration, and anything that would expose the Docker socket.
+ */
+export const FORBIDDEN_SUBTREES = ['/proc', '/sys', '/dev', '/etc', '/boot'] as const;
+export const DOCKER_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock'] as const;
