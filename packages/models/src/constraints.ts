@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { type Labels, labelKeyProblem, labelValueProblem } from './labels/index.js';
+import {
+  type Labels,
+  labelKeyProblem,
+  labelValueProblem,
+  type Requirement,
+  requirementMatches,
+} from './labels/index.js';
 
 /**
  * Job constraints, `[{Key, Operator, Values}]` as Bacalhau sends them. Bacalhau hands these to the
@@ -115,31 +121,31 @@ function labelValue(labels: Labels, key: string): string | undefined {
   return Object.hasOwn(labels, key) ? labels[key] : undefined;
 }
 
-/** Kubernetes semantics: `!=`, `notin` and `!` hold when the label is absent; the rest need it. */
+const REQUIREMENT_OP = {
+  '=': 'eq',
+  '==': 'eq',
+  '!=': 'neq',
+  in: 'in',
+  notin: 'notin',
+  exists: 'exists',
+  '!': 'notexists',
+} as const;
+
+/** Constraints other than gt/lt are label requirements and match exactly as selectors do. */
 export function constraintMatches(c: Constraint, labels: Labels): boolean {
-  const value = labelValue(labels, c.Key);
-  switch (c.Operator) {
-    case '=':
-    case '==':
-      return value !== undefined && value === c.Values[0];
-    case '!=':
-      return value !== c.Values[0];
-    case 'in':
-      return value !== undefined && c.Values.includes(value);
-    case 'notin':
-      return value === undefined || !c.Values.includes(value);
-    case 'exists':
-      return value !== undefined;
-    case '!':
-      return value === undefined;
-    case 'gt':
-    case 'lt': {
-      const actual = toNumber(value);
-      const bound = toNumber(c.Values[0]);
-      if (actual === undefined || bound === undefined) return false;
-      return c.Operator === 'gt' ? actual > bound : actual < bound;
-    }
+  if (c.Operator === 'gt' || c.Operator === 'lt') {
+    const actual = toNumber(labelValue(labels, c.Key));
+    const bound = toNumber(c.Values[0]);
+    if (actual === undefined || bound === undefined) return false;
+    return c.Operator === 'gt' ? actual > bound : actual < bound;
   }
+  // ConstraintSchema already checked the value count each operator needs.
+  const requirement = {
+    key: c.Key,
+    op: REQUIREMENT_OP[c.Operator],
+    values: c.Values,
+  } as unknown as Requirement;
+  return requirementMatches(requirement, labels);
 }
 
 /** Why a node's labels fail the constraint, for scheduling errors; undefined when they satisfy it. */
