@@ -29,8 +29,12 @@ docker_start_daemon() {
   [[ -x "$dockerd_bin" ]] || die "dockerd not found (apt-get install docker.io, or run infra/scripts/host-deps.sh)"
   if ! touch "$logfile" 2>/dev/null; then logfile="${TMPDIR:-/tmp}/shoal-dockerd.log"; fi
   log "starting $dockerd_bin in the background (log: $logfile)"
-  # setsid + nohup: the daemon must outlive this script and its process group.
-  as_root setsid nohup "$dockerd_bin" --host "unix://$DOCKER_SOCK" >>"$logfile" 2>&1 </dev/null &
+  # setsid + nohup: the daemon must outlive this script and its process group, and it must not keep
+  # any of our descriptors (see close_inherited_fds).
+  (
+    close_inherited_fds
+    as_root setsid nohup "$dockerd_bin" --host "unix://$DOCKER_SOCK"
+  ) >>"$logfile" 2>&1 </dev/null &
   disown || true
 }
 

@@ -48,6 +48,18 @@ as_user() {
   fi
 }
 
+# close_inherited_fds: closes every descriptor above stderr in the CURRENT shell, so call it first
+# thing in a subshell or background job that starts a daemon. A daemon must not hold descriptors
+# that bash keeps for its own redirections and pipes (nor may the shell that waits for it), or
+# whoever reads our output through a pipe waits for as long as the daemon lives.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/"$BASHPID"/fd/*; do
+    fd=${fd##*/}
+    if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+}
+
 # tcp_open HOST PORT: true when something accepts TCP connections there (bash /dev/tcp, 2 s cap).
 tcp_open() {
   # shellcheck disable=SC2016 # expanded by the inner bash

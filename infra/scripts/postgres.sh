@@ -80,9 +80,10 @@ postgres_start_throwaway() {
     port="$(free_tcp_port 15432)" || die "no free TCP port for postgres"
     pg_run sh -c "echo $port > '$SHOAL_PG_DIR/port'"
     log "starting throwaway cluster on 127.0.0.1:$port"
-    pg_run "$PG_BIN_DIR/pg_ctl" -D "$data" -l "$SHOAL_PG_DIR/postgres.log" -w -t 60 \
+    # The postmaster outlives this script: it must not inherit our pipes.
+    (close_inherited_fds && pg_run "$PG_BIN_DIR/pg_ctl" -D "$data" -l "$SHOAL_PG_DIR/postgres.log" -w -t 60 \
       -o "-p $port -c listen_addresses=127.0.0.1 -k $SHOAL_PG_DIR -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-      start >/dev/null || {
+      start) >/dev/null || {
       tail -n 40 "$SHOAL_PG_DIR/postgres.log" >&2
       die "pg_ctl start failed"
     }
