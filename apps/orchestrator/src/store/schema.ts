@@ -1,0 +1,168 @@
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+
+/**
+ * One schema for both drivers (postgres.js and PGlite). Times are int64 Unix nanoseconds in
+ * `bigint` columns read as JS bigint; a job's documents (tasks, constraints, meta) are jsonb, but
+ * anything that carries an int64 lives in its own column, because jsonb readers parse with
+ * JSON.parse. Every mutable row has a `revision` that updates compare-and-swap on.
+ */
+
+const nanos = (name: string) => bigint(name, { mode: 'bigint' });
+
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    namespace: text('namespace').notNull(),
+    type: text('type').notNull(),
+    priority: integer('priority').notNull(),
+    count: integer('count').notNull(),
+    state: text('state').notNull(),
+    stateMessage: text('state_message').notNull(),
+    version: integer('version').notNull(),
+    revision: integer('revision').notNull(),
+    labels: jsonb('labels').$type<Record<string, string>>().notNull(),
+    meta: jsonb('meta').$type<Record<string, string>>().notNull(),
+    constraints: jsonb('constraints').$type<unknown[]>().notNull(),
+    tasks: jsonb('tasks').$type<unknown[]>().notNull(),
+    /** Last history sequence number used; bumping it also serialises appends per job. */
+    historySeq: integer('history_seq').notNull().default(0),
+    createTime: nanos('create_time').notNull(),
+    modifyTime: nanos('modify_time').notNull(),
+  },
+  (t) => [
+    index('jobs_namespace_create_idx').on(t.namespace, t.createTime, t.id),
+    index('jobs_create_idx').on(t.createTime, t.id),
+    index('jobs_id_prefix_idx').using('btree', sql`${t.id} text_pattern_ops`),
+    index('jobs_labels_idx').using('gin', t.labels),
+    index('jobs_state_idx').on(t.state),
+  ],
+);
+
+export const executions = pgTable(
+  'executions',
+  {
+    id: text('id').primaryKey(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    namespace: text('namespace').notNull(),
+    evalId: text('eval_id').notNull(),
+    name: text('name').notNull(),
+    nodeId: text('node_id').notNull(),
+    /** Which partition (0..Count-1) of a batch/service job this execution runs. */
+    partition: integer('partition').notNull().default(0),
+    desiredState: integer('desired_state').notNull(),
+    desiredMessage: text('desired_message').notNull(),
+    computeState: integer('compute_state').notNull(),
+    computeMessage: text('compute_message').notNull(),
+    allocatedResources: jsonb('allocated_resources').$type<Record<string, unknown>>().notNull(),
+    publishedResult: jsonb('published_result').$type<{ Type: string; Params: Record<string, unknown> | null }>().notNull(),
+    runOutput: jsonb('run_output').$type<Record<string, unknown> | null>(),
+    previousExecution: text('previous_execution').notNull(),
+    nextExecution: text('next_execution').notNull(),
+    followupEvalId: text('followup_eval_id').notNull(),
+    revision: integer('revision').notNull(),
+    createTime: nanos('create_time').notNull(),
+    modifyTime: nanos('modify_time').notNull(),
+  },
+  (t) => [
+    index('executions_job_modify_idx').on(t.jobId, t.modifyTime, t.id),
+    index('executions_job_create_idx').on(t.jobId, t.createTime, t.id),
+    index('executions_node_idx').on(t.nodeId, t.computeState),
+    index('executions_id_prefix_idx').using('btree', sql`${t.id} text_pattern_ops`),
+  ],
+);
+
+export const evaluations = pgTable(
+  'evaluations',
+  {
+    id: text('id').primaryKey(),
+    namespace: text('namespace').notNull(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    triggeredBy: text('triggered_by').notNull(),
+    priority: integer('priority').notNull(),
+    type: text('type').notNull(),
+    status: text('status').notNull(),
+    comment: text('comment').notNull(),
+    waitUntil: nanos('wait_until').notNull(),
+    /** Which worker holds the evaluation, and until when (nanoseconds); empty when unclaimed. */
+    leaseOwner: text('lease_owner').notNull().default(''),
+    leaseUntil: nanos('lease_until').notNull().default(sql`0`),
+    revision: integer('revision').notNull().default(1),
+    createTime: nanos('create_time').notNull(),
+    modifyTime: nanos('modify_time').notNull(),
+  },
+  (t) => [
+    index('evaluations_status_idx').on(t.status, t.priority, t.createTime),
+    index('evaluations_job_idx').on(t.jobId),
+  ],
+);
+
+export const jobHistory = pgTable(
+  'job_history',
+  {
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    executionId: text('execution_id').notNull().default(''),
+    nodeId: text('node_id').notNull().default(''),
+    jobStatePrevious: text('job_state_previous'),
+    jobStateNew: text('job_state_new'),
+    executionStatePrevious: integer('execution_state_previous'),
+    executionStateNew: integer('execution_state_new'),
+    newRevision: integer('new_revision').notNull(),
+    comment: text('comment').notNull(),
+    time: nanos('time').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.jobId, t.seq] }),
+    index('job_history_execution_idx').on(t.jobId, t.executionId, t.seq),
+  ],
+);
+
+export const nodes = pgTable(
+  'nodes',
+  {
+    id: text('id').primaryKey(),
+    nodeType: text('node_type').notNull(),
+    labels: jsonb('labels').$type<Record<string, string>>().notNull(),
+    /** The full NodeInfo document as the agent last reported it. */
+    info: jsonb('info').$type<Record<string, unknown>>().notNull(),
+    membership: text('membership').notNull(),
+    connection: text('connection').notNull(),
+    lastHeartbeat: nanos('last_heartbeat').notNull(),
+    revision: integer('revision').notNull(),
+    createTime: nanos('create_time').notNull(),
+    modifyTime: nanos('modify_time').notNull(),
+  },
+  (t) => [
+    index('nodes_labels_idx').using('gin', t.labels),
+    index('nodes_id_prefix_idx').using('btree', sql`${t.id} text_pattern_ops`),
+  ],
+);
+
+/** Messages to agents, written in the same transaction as the change that caused them. */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    nodeId: text('node_id').notNull(),
+    /** Per-node sequence number: agents apply messages in this order and dedupe by it. */
+    seq: bigint('seq', { mode: 'bigint' }).notNull(),
+    type: text('type').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    createTime: nanos('create_time').notNull(),
+    ackedTime: nanos('acked_time'),
+  },
+  (t) => [uniqueIndex('outbox_node_seq_idx').on(t.nodeId, t.seq), index('outbox_pending_idx').on(t.nodeId, t.ackedTime)],
+);
+
+export const schema = { jobs, executions, evaluations, jobHistory, nodes, outbox };
+export type Schema = typeof schema;
