@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { BuildInfo } from './build-info.js';
 import { addDevstackCommand } from './commands/devstack.js';
+import { addServeCommand } from './commands/serve.js';
 import { addVersionCommand } from './commands/version.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIO } from './io.js';
@@ -14,6 +15,7 @@ export function buildProgram(io: CliIO, info: BuildInfo, setExit: (code: ExitCod
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
   addVersionCommand(program, io, info);
+  addServeCommand(program, io, setExit);
   addDevstackCommand(program, io, setExit);
   return program;
 }

@@ -100,7 +100,7 @@ CREATE TABLE "outbox" (
 ALTER TABLE "evaluations" ADD CONSTRAINT "evaluations_job_id_jobs_id_fk" FOREIGN KEY ("job_id") REFERENCES "public"."jobs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "executions" ADD CONSTRAINT "executions_job_id_jobs_id_fk" FOREIGN KEY ("job_id") REFERENCES "public"."jobs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "job_history" ADD CONSTRAINT "job_history_job_id_jobs_id_fk" FOREIGN KEY ("job_id") REFERENCES "public"."jobs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-CREATE INDEX "evaluations_status_idx" ON "evaluations" USING btree ("status","priority","create_time");--> statement-breakpoint
+CREATE INDEX "evaluations_pending_idx" ON "evaluations" USING btree ("priority" DESC NULLS FIRST,"create_time","id") WHERE "evaluations"."status" = 'pending';--> statement-breakpoint
 CREATE INDEX "evaluations_job_idx" ON "evaluations" USING btree ("job_id");--> statement-breakpoint
 CREATE INDEX "executions_job_modify_idx" ON "executions" USING btree ("job_id","modify_time","id");--> statement-breakpoint
 CREATE INDEX "executions_job_create_idx" ON "executions" USING btree ("job_id","create_time","id");--> statement-breakpoint

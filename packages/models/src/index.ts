@@ -1,5 +1,6 @@
 export * from './codec.js';
 export * from './constraints.js';
+export * from './duration.js';
 export * from './enums.js';
 export * from './errors.js';
 export * from './ids.js';

@@ -1,5 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 
 /**
  * One schema for both drivers (postgres.js and PGlite). Times are int64 Unix nanoseconds in
@@ -59,7 +69,9 @@ export const executions = pgTable(
     computeState: integer('compute_state').notNull(),
     computeMessage: text('compute_message').notNull(),
     allocatedResources: jsonb('allocated_resources').$type<Record<string, unknown>>().notNull(),
-    publishedResult: jsonb('published_result').$type<{ Type: string; Params: Record<string, unknown> | null }>().notNull(),
+    publishedResult: jsonb('published_result')
+      .$type<{ Type: string; Params: Record<string, unknown> | null }>()
+      .notNull(),
     runOutput: jsonb('run_output').$type<Record<string, unknown> | null>(),
     previousExecution: text('previous_execution').notNull(),
     nextExecution: text('next_execution').notNull(),
@@ -98,7 +110,11 @@ export const evaluations = pgTable(
     modifyTime: nanos('modify_time').notNull(),
   },
   (t) => [
-    index('evaluations_status_idx').on(t.status, t.priority, t.createTime),
+    // The claim query's exact order (`priority DESC` sorts nulls first) over pending rows only: a
+    // claim reads the head of the queue instead of sorting it, however many finished rows pile up.
+    index('evaluations_pending_idx')
+      .on(t.priority.desc().nullsFirst(), t.createTime, t.id)
+      .where(sql`${t.status} = 'pending'`),
     index('evaluations_job_idx').on(t.jobId),
   ],
 );
@@ -161,7 +177,10 @@ export const outbox = pgTable(
     createTime: nanos('create_time').notNull(),
     ackedTime: nanos('acked_time'),
   },
-  (t) => [uniqueIndex('outbox_node_seq_idx').on(t.nodeId, t.seq), index('outbox_pending_idx').on(t.nodeId, t.ackedTime)],
+  (t) => [
+    uniqueIndex('outbox_node_seq_idx').on(t.nodeId, t.seq),
+    index('outbox_pending_idx').on(t.nodeId, t.ackedTime),
+  ],
 );
 
 export const schema = { jobs, executions, evaluations, jobHistory, nodes, outbox };

@@ -142,7 +142,12 @@ export interface Repos {
 
 export interface Store extends Repos {
   readonly driver: 'postgres' | 'pglite';
-  /** Runs `fn` in one transaction; everything it does through `tx` commits or rolls back together. */
+  /**
+   * Runs `fn` in one transaction; everything it does through `tx` commits or rolls back together.
+   * Inside `fn`, use `tx` only: PGlite has one connection, so a call on the store itself waits for
+   * the transaction to end and never returns (on Postgres it runs outside the transaction and can
+   * wait for the transaction's own row locks). An error `fn` throws is rethrown unchanged.
+   */
   transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
   /** Cheap liveness probe (SELECT 1); throws Unavailable when the database does not answer. */
   ping(): Promise<void>;

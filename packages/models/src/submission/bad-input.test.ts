@@ -306,6 +306,18 @@ const CASES: Case[] = [
   ],
   ['bad label key', job({}, {}, { Labels: { 'bad key': 'x' } }), 'Job.Labels["bad key"]', /./],
   ['not an object', 'hello', 'Job', /expected object, got string/],
+  [
+    'noop delay without a unit',
+    { Type: 'batch', Tasks: [{ Name: 't', Engine: { Type: 'noop', Params: { Delay: '10' } } }] },
+    `${P}.Delay`,
+    /invalid duration "10"/,
+  ],
+  [
+    'noop delay too long',
+    { Type: 'batch', Tasks: [{ Name: 't', Engine: { Type: 'noop', Params: { Delay: '2h' } } }] },
+    `${P}.Delay`,
+    /at most 1h/,
+  ],
 ];
 
 describe('prepareJobSubmission: bad input', () => {

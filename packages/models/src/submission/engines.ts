@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDurationMs } from '../duration.js';
 import { EngineType } from '../enums.js';
 import { AbsolutePathSchema, envNameProblem, imageReferenceProblem, NoNulSchema } from './fields.js';
 
@@ -40,13 +41,26 @@ export const DockerParamsSchema = z.strictObject({
 });
 export type DockerParams = z.output<typeof DockerParamsSchema>;
 
-/** The noop engine finishes at once with the result it is given (tests and benchmarks). */
+/** At most this long may a noop task pretend to run. */
+export const MAX_NOOP_DELAY_MS = 3_600_000;
+
+/** The noop engine finishes with the result it is given (tests and benchmarks script it). */
 export const NoopParamsSchema = z.strictObject({
-  ExitCode: z.int().min(0).max(255).optional(),
+  /** Pretend to run this long: a duration such as `500ms` or `40s`. */
+  Delay: z
+    .string()
+    .superRefine((text, ctx) => {
+      try {
+        if (parseDurationMs(text) > MAX_NOOP_DELAY_MS)
+          ctx.addIssue({ code: 'custom', message: 'must be at most 1h' });
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    })
+    .optional(),
   Stdout: NoNulSchema.max(1024 * 1024).optional(),
   Stderr: NoNulSchema.max(1024 * 1024).optional(),
-  /** Pretend to run this long, in milliseconds. */
-  DelayMs: z.int().min(0).max(3_600_000).optional(),
+  ExitCode: z.int().min(0).max(255).optional(),
   /** Fail the execution with this runner error instead of completing it. */
   Error: NoNulSchema.max(4096).optional(),
 });

@@ -1,0 +1,63 @@
+import { Hono } from 'hono';
+import { JobService } from '../service/job-service.js';
+import { NodeService } from '../service/node-service.js';
+import { accessLog } from './access-log.js';
+import type { AppDeps, AppEnv } from './deps.js';
+import { DEFAULT_MAX_BODY_BYTES } from './deps.js';
+import { errorHandler, normaliseThrows, notFoundHandler } from './errors.js';
+import { OpenApiDocumentSchema } from './openapi/components.js';
+import { buildOpenApiDocument } from './openapi/document.js';
+import { requestId } from './request-id.js';
+import { sendJson } from './respond.js';
+import type { Route } from './route.js';
+import { API_PREFIX } from './route.js';
+import { agentRoutes } from './routes/agent.js';
+import { jobListRoutes } from './routes/job-lists.js';
+import { jobRoutes } from './routes/jobs.js';
+import { nodeRoutes } from './routes/nodes.js';
+
+export type { AppConfig, AppDeps, AppEnv } from './deps.js';
+export { DEFAULT_MAX_BODY_BYTES } from './deps.js';
+
+/**
+ * The HTTP API: Bacalhau's v1 routes under /api/v1. Middleware runs outermost first: the request
+ * id (so everything after can use it), the access log, then the guard that lets the one error
+ * handler see every failure. Routes are data (see route.ts) so the OpenAPI document is generated
+ * from exactly what is served.
+ */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const { store, clock, ids, logger, config } = deps;
+  const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const jobs = new JobService({ store, clock, ids, ...(config.policy ? { policy: config.policy } : {}) });
+  const nodes = new NodeService({ store, clock, logger });
+
+  const routes: Route[] = [
+    ...jobRoutes({ jobs, maxBodyBytes }),
+    ...jobListRoutes(jobs),
+    ...nodeRoutes(nodes, maxBodyBytes),
+    ...agentRoutes(config),
+  ];
+  // Built on first request, then served from memory: it only depends on the routes.
+  let document: Record<string, unknown> | undefined;
+  routes.push({
+    method: 'get',
+    path: '/openapi.json',
+    operationId: 'openapi',
+    summary: 'This document',
+    tag: 'Agent',
+    response: OpenApiDocumentSchema,
+    responseDescription: 'The OpenAPI 3.1 description of this API.',
+    errors: [],
+    handle: (c) => {
+      document ??= buildOpenApiDocument(routes, config.version);
+      return sendJson(c, OpenApiDocumentSchema, document);
+    },
+  });
+
+  const app = new Hono<AppEnv>();
+  app.use('*', requestId(ids), accessLog(logger), normaliseThrows);
+  for (const route of routes) app.on(route.method.toUpperCase(), `${API_PREFIX}${route.path}`, route.handle);
+  app.onError(errorHandler(logger));
+  app.notFound(notFoundHandler);
+  return app;
+}

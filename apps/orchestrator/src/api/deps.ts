@@ -1,0 +1,34 @@
+import type { BuildVersionInfo, Clock, IdGenerator, NodeInfo, SubmissionPolicy } from '@shoal/models';
+import type { Logger } from 'pino';
+import type { Store } from '../store/types.js';
+
+/** 10 MiB: large enough for any job spec, small enough that a flood cannot exhaust memory. */
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export interface AppConfig {
+  /** Request bodies above this many bytes are refused with 413 before they are parsed. */
+  maxBodyBytes?: number;
+  /** Operator policy that submitted jobs are checked against (image and host-path allow-lists). */
+  policy?: SubmissionPolicy;
+  /** This orchestrator's own node info, served at /api/v1/agent/node. */
+  nodeInfo: NodeInfo;
+  version: BuildVersionInfo;
+  /** Configuration with secrets already masked, served as-is at /api/v1/agent/config. */
+  publicConfig: Record<string, unknown>;
+}
+
+/** Everything the HTTP layer needs; main.ts builds it, tests pass real stores and fake clocks. */
+export interface AppDeps {
+  store: Store;
+  clock: Clock;
+  ids: IdGenerator;
+  logger: Logger;
+  config: AppConfig;
+}
+
+/** Per-request values that middleware hands to handlers and to the error handler. */
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+  };
+}

@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, computeNode, type Harness, NODE_INFO, openHarness, VERSION } from './test-support.js';
+
+/** The node routes and this orchestrator's own /agent endpoints. */
+
+const NODES = '/api/v1/orchestrator/nodes';
+const A = 'n-aaaaaaaa-0000-4000-8000-000000000001';
+const B = 'n-aaaaaaaa-0000-4000-8000-000000000002';
+const C = 'n-cccccccc-0000-4000-8000-000000000003';
+let h: Harness;
+
+type Doc = Record<string, unknown>;
+const nodeIds = (body: Doc) => (body.Nodes as Array<{ Info: { NodeID: string } }>).map((n) => n.Info.NodeID);
+
+beforeAll(async () => {
+  h = await openHarness();
+  await h.store.nodes.upsert(computeNode(A, { zone: 'a', gpu: 'yes' }), h.clock.now());
+  await h.store.nodes.upsert(computeNode(B, { zone: 'b' }, 'PENDING'), h.clock.now() + 1n);
+  await h.store.nodes.upsert(computeNode(C, { zone: 'c' }, 'APPROVED', 'DISCONNECTED'), h.clock.now() + 2n);
+});
+afterAll(async () => {
+  await h.close();
+});
+
+describe('nodes', () => {
+  it('lists nodes with the seed-style envelope, ordered by id', async () => {
+    const reply = await call(h.app, 'GET', NODES);
+    expect(reply.status).toBe(200);
+    expect(Object.keys(reply.body)).toEqual(['Nodes', 'NextToken']);
+    expect(nodeIds(reply.body)).toEqual([A, B, C]);
+    expect(Object.keys((reply.body.Nodes as Doc[])[0] as Doc)).toEqual(['Info', 'Membership', 'Connection']);
+  });
+
+  it('filters by filter-approval, filter-status and labels, and pages', async () => {
+    const pending = await call(h.app, 'GET', `${NODES}?filter-approval=pending`);
+    expect(nodeIds(pending.body)).toEqual([B]);
+    const disconnected = await call(h.app, 'GET', `${NODES}?filter-status=DISCONNECTED`);
+    expect(nodeIds(disconnected.body)).toEqual([C]);
+    const labelled = await call(h.app, 'GET', `${NODES}?labels=${encodeURIComponent('zone in (a,c),!gpu')}`);
+    expect(nodeIds(labelled.body)).toEqual([C]);
+    const first = await call(h.app, 'GET', `${NODES}?limit=2&reverse=true`);
+    expect(nodeIds(first.body)).toEqual([C, B]);
+    const rest = await call(
+      h.app,
+      'GET',
+      `${NODES}?limit=2&reverse=true&next_token=${encodeURIComponent(String(first.body.NextToken))}`,
+    );
+    expect(nodeIds(rest.body)).toEqual([A]);
+    expect(rest.body.NextToken).toBe('');
+  });
+
+  it('describes a node by id or unique prefix; an ambiguous prefix is a 409', async () => {
+    const reply = await call(h.app, 'GET', `${NODES}/n-cccc`);
+    expect(reply.status).toBe(200);
+    expect(reply.body.Node).toMatchObject({
+      Info: { NodeID: C },
+      Membership: 'APPROVED',
+      Connection: 'DISCONNECTED',
+    });
+    const ambiguous = await call(h.app, 'GET', `${NODES}/n-aaaaaaaa`);
+    expect(ambiguous.status).toBe(409);
+    expect(ambiguous.body.Code).toBe('AmbiguousID');
+    expect((await call(h.app, 'GET', `${NODES}/n-zzzz`)).status).toBe(404);
+  });
+
+  it('approves, rejects (idempotently) and deletes', async () => {
+    const approve = await call(h.app, 'PUT', `${NODES}/${B}`, {
+      body: '{"Action":"approve","Message":"ok"}',
+    });
+    expect(approve.status).toBe(200);
+    expect(approve.text).toBe('{"Success":true}');
+    expect((await h.store.nodes.get(B)).Membership).toBe('APPROVED');
+    const again = await call(h.app, 'PUT', `${NODES}/${B}`, { body: '{"Action":"approve"}' });
+    expect(again.text).toBe('{"Success":true}');
+    await call(h.app, 'PUT', `${NODES}/${B}`, { body: '{"Action":"reject"}' });
+    expect((await h.store.nodes.get(B)).Membership).toBe('REJECTED');
+    const deleted = await call(h.app, 'PUT', `${NODES}/${B}`, { body: '{"Action":"delete"}' });
+    expect(deleted.status).toBe(200);
+    expect((await call(h.app, 'GET', `${NODES}/${B}`)).status).toBe(404);
+    expect(h.logs.some((l) => l.msg === 'node action applied' && l.message === 'ok')).toBe(true);
+  });
+
+  it('refuses an unknown action listing the allowed ones, and an unknown field', async () => {
+    const reply = await call(h.app, 'PUT', `${NODES}/${A}`, { body: '{"Action":"promote","Force":true}' });
+    expect(reply.status).toBe(400);
+    expect(reply.body.Details).toEqual({
+      Problems: [
+        { Field: 'Action', Message: 'invalid value "promote": allowed are approve, reject, delete' },
+        { Field: 'Force', Message: 'unknown field' },
+      ],
+    });
+    expect((await h.store.nodes.get(A)).Membership).toBe('APPROVED');
+  });
+});
+
+describe('agent endpoints', () => {
+  it('answers alive, version, node and config', async () => {
+    expect((await call(h.app, 'GET', '/api/v1/agent/alive')).text).toBe('{"Status":"OK"}');
+    expect((await call(h.app, 'GET', '/api/v1/agent/version')).body).toEqual({ BuildVersionInfo: VERSION });
+    expect((await call(h.app, 'GET', '/api/v1/agent/node')).body).toEqual(NODE_INFO);
+    expect((await call(h.app, 'GET', '/api/v1/agent/config')).body).toEqual({
+      api: { port: 1234 },
+      token: '***',
+    });
+  });
+});

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import {
+  boolParam,
+  enumParam,
+  idParam,
+  intParam,
+  listParam,
+  selectorsParam,
+  sinceParam,
+  textParam,
+} from '../query.js';
+
+/** Query parameters of the job routes, with the seed's names; the OpenAPI document reads them too. */
+
+const nextToken = () => textParam(1024, 'Opaque pagination token from the previous page’s NextToken.');
+const reverse = () => boolParam('Reverse the order (true, false, 1 or 0).');
+
+export const ListJobsParams = z.object({
+  namespace: textParam(255, 'Namespace to list; `*` lists every namespace. Default `default`.'),
+  labels: selectorsParam(
+    'Label selector (`env in (prod,dev)`, `tier=web,!legacy`); may repeat, all must match.',
+  ),
+  limit: intParam(1, 1000, 10, 'Maximum number of jobs to return.'),
+  next_token: nextToken(),
+  order_by: enumParam(['id', 'create_time'], 'create_time', 'Sort key.'),
+  reverse: reverse(),
+});
+
+export const DescribeJobParams = z.object({
+  include: listParam(
+    ['history', 'executions'],
+    'Also return the first page of the job’s history and/or executions (comma-separated or repeated).',
+  ),
+});
+
+export const StopJobParams = z.object({
+  reason: textParam(1024, 'Why the job is stopped; recorded with the stop. A JSON body {Reason} also works.'),
+});
+
+export const JobHistoryParams = z.object({
+  since: sinceParam('Only events at or after this time: Unix seconds or RFC 3339. Default 0.'),
+  event_type: enumParam(['job', 'execution', 'all'], 'all', 'Which events to return.'),
+  execution_id: idParam('Only events of this execution.'),
+  node_id: idParam('Only events on this node.'),
+  limit: intParam(1, 1000, 100, 'Maximum number of events to return.'),
+  next_token: nextToken(),
+});
+
+export const JobExecutionsParams = z.object({
+  limit: intParam(1, 1000, 100, 'Maximum number of executions to return.'),
+  next_token: nextToken(),
+  order_by: enumParam(['modify_time', 'create_time', 'id', 'state'], 'modify_time', 'Sort key.'),
+  reverse: reverse(),
+});
+
+export const JobResultsParams = z.object({
+  limit: intParam(1, 1000, 100, 'Maximum number of results to return.'),
+  next_token: nextToken(),
+});

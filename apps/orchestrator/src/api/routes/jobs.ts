@@ -1,0 +1,124 @@
+import type { FieldProblem } from '@shoal/models';
+import {
+  GetJobResponseSchema,
+  ListJobsResponseSchema,
+  PutJobRequestSchema,
+  PutJobResponseSchema,
+  parseSelectors,
+  ShoalError,
+  StopJobRequestSchema,
+  StopJobResponseSchema,
+} from '@shoal/models';
+import type { Context } from 'hono';
+import type { JobService } from '../../service/job-service.js';
+import { readBodyAs } from '../body.js';
+import { pathId } from '../path-params.js';
+import { parseQuery } from '../query.js';
+import { sendJson } from '../respond.js';
+import type { Route } from '../route.js';
+import { ID_ERRORS, STORE_ERRORS } from '../route.js';
+import { DescribeJobParams, ListJobsParams, StopJobParams } from './job-params.js';
+
+export interface JobRouteDeps {
+  jobs: JobService;
+  maxBodyBytes: number;
+}
+
+const JOB_ID = { jobID: 'Full job id or a unique prefix of one (`j-28c08f7f`).' };
+const BODY_ERRORS = [400, 413, 415, 503] as const;
+
+/** Submit, describe, list and stop. The per-job lists are in job-lists.ts. */
+export function jobRoutes({ jobs, maxBodyBytes }: JobRouteDeps): Route[] {
+  const submit = async (c: Context) => {
+    const request = await readBodyAs(c, PutJobRequestSchema, { maxBytes: maxBodyBytes, required: true });
+    return sendJson(c, PutJobResponseSchema, await jobs.submit(request.Job));
+  };
+  const submitSpec = {
+    path: '/orchestrator/jobs',
+    summary: 'Submit a job',
+    description:
+      'Every problem with the job is reported at once, each with its field path. Server-managed fields (ID, State, Revision, Version, CreateTime, ModifyTime) are ignored with a warning.',
+    tag: 'Jobs',
+    body: { schema: PutJobRequestSchema, required: true, description: '`{Job}`: the job to run.' },
+    response: PutJobResponseSchema,
+    responseDescription: 'The new job’s id, the evaluation that will schedule it, and any warnings.',
+    errors: BODY_ERRORS,
+    handle: submit,
+  } as const;
+
+  return [
+    { ...submitSpec, method: 'put', operationId: 'putJob' },
+    { ...submitSpec, method: 'post', operationId: 'postJob', summary: 'Submit a job (POST alias of PUT)' },
+    {
+      method: 'get',
+      path: '/orchestrator/jobs',
+      operationId: 'listJobs',
+      summary: 'List jobs',
+      tag: 'Jobs',
+      query: ListJobsParams,
+      response: ListJobsResponseSchema,
+      responseDescription: 'A page of jobs; NextToken is empty on the last page.',
+      errors: [400, ...STORE_ERRORS],
+      handle: async (c) => {
+        const q = parseQuery(c, ListJobsParams);
+        const page = await jobs.list({
+          namespace: q.namespace || 'default',
+          selector: parseSelectors(q.labels),
+          limit: q.limit,
+          orderBy: q.order_by,
+          reverse: q.reverse,
+          nextToken: q.next_token || undefined,
+        });
+        return sendJson(c, ListJobsResponseSchema, page);
+      },
+    },
+    {
+      method: 'get',
+      path: '/orchestrator/jobs/:jobID',
+      operationId: 'describeJob',
+      summary: 'Describe a job',
+      tag: 'Jobs',
+      pathParams: JOB_ID,
+      query: DescribeJobParams,
+      response: GetJobResponseSchema,
+      responseDescription: 'The job, with History and Executions when asked for.',
+      errors: ID_ERRORS,
+      handle: async (c) => {
+        const id = pathId(c, 'jobID');
+        const q = parseQuery(c, DescribeJobParams);
+        return sendJson(c, GetJobResponseSchema, await jobs.describe(id, q.include));
+      },
+    },
+    {
+      method: 'delete',
+      path: '/orchestrator/jobs/:jobID',
+      operationId: 'stopJob',
+      summary: 'Stop a job',
+      description:
+        'Asynchronous: answers the evaluation that will stop the job. A finished job answers 409; a stopped one answers an empty EvaluationID.',
+      tag: 'Jobs',
+      pathParams: JOB_ID,
+      query: StopJobParams,
+      body: { schema: StopJobRequestSchema, required: false, description: 'Optional `{Reason}`.' },
+      response: StopJobResponseSchema,
+      responseDescription: 'The stop evaluation’s id, or "" when the job was already stopped.',
+      errors: [...ID_ERRORS, 413, 415],
+      handle: async (c) => {
+        const id = pathId(c, 'jobID');
+        const q = parseQuery(c, StopJobParams);
+        const body = await readBodyAs(c, StopJobRequestSchema, { maxBytes: maxBodyBytes, required: false });
+        return sendJson(c, StopJobResponseSchema, await jobs.stop(id, stopReason(q.reason, body?.Reason)));
+      },
+    },
+  ];
+}
+
+/** The reason may come from the query (Bacalhau's client) or the body; two different ones are a 400. */
+function stopReason(query: string | undefined, body: string | undefined): string | undefined {
+  if (query === undefined || body === undefined || query === body) return query ?? body;
+  const problem: FieldProblem = {
+    path: 'reason',
+    message: 'given in both the query and the body, with different values',
+  };
+  throw ShoalError.validation([problem], 'API');
+}

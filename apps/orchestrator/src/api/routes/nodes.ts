@@ -1,0 +1,108 @@
+import {
+  GetNodeResponseSchema,
+  ListNodesResponseSchema,
+  NodeConnection,
+  NodeMembership,
+  PutNodeRequestSchema,
+  PutNodeResponseSchema,
+  parseSelectors,
+} from '@shoal/models';
+import { z } from 'zod';
+import type { NodeService } from '../../service/node-service.js';
+import { readBodyAs } from '../body.js';
+import { pathId } from '../path-params.js';
+import {
+  boolParam,
+  enumParam,
+  intParam,
+  optionalEnumParam,
+  parseQuery,
+  selectorsParam,
+  textParam,
+} from '../query.js';
+import { sendJson } from '../respond.js';
+import type { Route } from '../route.js';
+import { ID_ERRORS, STORE_ERRORS } from '../route.js';
+
+/**
+ * Node routes. The filters keep Bacalhau's parameter names, `filter-approval` and `filter-status`,
+ * and like Bacalhau they accept their values in any case (`approved` or `APPROVED`).
+ */
+export const ListNodesParams = z.object({
+  labels: selectorsParam('Label selector on node labels; may repeat, all must match.'),
+  'filter-approval': optionalEnumParam(
+    [NodeMembership.Pending, NodeMembership.Approved, NodeMembership.Rejected],
+    'Only nodes with this membership (case-insensitive).',
+    { caseInsensitive: true },
+  ),
+  'filter-status': optionalEnumParam(
+    [NodeConnection.Connected, NodeConnection.Disconnected],
+    'Only nodes with this connection state (case-insensitive).',
+    { caseInsensitive: true },
+  ),
+  limit: intParam(1, 1000, 100, 'Maximum number of nodes to return.'),
+  next_token: textParam(1024, 'Opaque pagination token from the previous page’s NextToken.'),
+  order_by: enumParam(['id', 'create_time'], 'id', 'Sort key.'),
+  reverse: boolParam('Reverse the order (true, false, 1 or 0).'),
+});
+
+const NODE_ID = { nodeID: 'Full node id or a unique prefix of one.' };
+
+export function nodeRoutes(nodes: NodeService, maxBodyBytes: number): Route[] {
+  return [
+    {
+      method: 'get',
+      path: '/orchestrator/nodes',
+      operationId: 'listNodes',
+      summary: 'List nodes',
+      tag: 'Nodes',
+      query: ListNodesParams,
+      response: ListNodesResponseSchema,
+      responseDescription: 'A page of nodes; NextToken is empty on the last page.',
+      errors: [400, ...STORE_ERRORS],
+      handle: async (c) => {
+        const q = parseQuery(c, ListNodesParams);
+        const page = await nodes.list({
+          selector: parseSelectors(q.labels),
+          membership: q['filter-approval'],
+          connection: q['filter-status'],
+          limit: q.limit,
+          orderBy: q.order_by,
+          reverse: q.reverse,
+          nextToken: q.next_token || undefined,
+        });
+        return sendJson(c, ListNodesResponseSchema, page);
+      },
+    },
+    {
+      method: 'get',
+      path: '/orchestrator/nodes/:nodeID',
+      operationId: 'getNode',
+      summary: 'Describe a node',
+      tag: 'Nodes',
+      pathParams: NODE_ID,
+      response: GetNodeResponseSchema,
+      responseDescription: 'The node’s info, membership and connection state.',
+      errors: ID_ERRORS,
+      handle: async (c) => sendJson(c, GetNodeResponseSchema, await nodes.get(pathId(c, 'nodeID'))),
+    },
+    {
+      method: 'put',
+      path: '/orchestrator/nodes/:nodeID',
+      operationId: 'updateNode',
+      summary: 'Approve, reject or delete a node',
+      description: 'Repeating an action (approving an approved node) succeeds without a change.',
+      tag: 'Nodes',
+      pathParams: NODE_ID,
+      body: { schema: PutNodeRequestSchema, required: true, description: '`{Action, Message}`.' },
+      response: PutNodeResponseSchema,
+      responseDescription: 'Success is true once the action is applied.',
+      errors: [...ID_ERRORS, 413, 415],
+      handle: async (c) => {
+        const id = pathId(c, 'nodeID');
+        const request = await readBodyAs(c, PutNodeRequestSchema, { maxBytes: maxBodyBytes, required: true });
+        return sendJson(c, PutNodeResponseSchema, await nodes.act(id, request));
+      },
+    },
+  ];
+}

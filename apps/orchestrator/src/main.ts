@@ -1,0 +1,139 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import {
+  type Clock,
+  createIdGenerator,
+  type IdGenerator,
+  isValidNodeId,
+  type NodeInfo,
+  systemClock,
+} from '@shoal/models';
+import { type Logger, pino } from 'pino';
+import { createApp } from './api/app.js';
+import {
+  type OrchestratorConfig,
+  type OrchestratorConfigInput,
+  OrchestratorConfigSchema,
+  publicConfig,
+  storeUrl,
+} from './config.js';
+import { openStore, type Store } from './store/index.js';
+import { buildVersion } from './version.js';
+import { startEvaluationWorker } from './worker/evaluation-worker.js';
+import { stopJobHandler } from './worker/stop-job.js';
+
+/** The one place where the orchestrator's parts are built and connected. */
+
+export interface OrchestratorOverrides {
+  logger?: Logger;
+  clock?: Clock;
+  ids?: IdGenerator;
+}
+
+export interface RunningOrchestrator {
+  readonly config: OrchestratorConfig;
+  readonly url: string;
+  readonly port: number;
+  readonly store: Store;
+  readonly nodeId: string;
+  /** Stops taking requests, drains those in flight (up to the grace period), closes the store. */
+  stop(): Promise<void>;
+}
+
+export async function startOrchestrator(
+  input: OrchestratorConfigInput,
+  overrides: OrchestratorOverrides = {},
+): Promise<RunningOrchestrator> {
+  const config = OrchestratorConfigSchema.parse(input);
+  const logger = overrides.logger ?? pino({ level: config.logLevel, base: { component: 'orchestrator' } });
+  const clock = overrides.clock ?? systemClock();
+  const ids = overrides.ids ?? createIdGenerator();
+  const stateDir = join(resolve(config.dataDir), 'orchestrator');
+  mkdirSync(stateDir, { recursive: true });
+  const nodeId = persistentNodeId(stateDir, ids);
+
+  const store = await openStore({ url: storeUrl(config) });
+  const version = buildVersion();
+  const nodeInfo: NodeInfo = { NodeID: nodeId, NodeType: 'Requester', Labels: {}, Version: version };
+  const app = createApp({
+    store,
+    clock,
+    ids,
+    logger,
+    config: { nodeInfo, version, publicConfig: publicConfig(config) },
+  });
+  let server: Server;
+  try {
+    server = await listen(app.fetch, config);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const worker = startEvaluationWorker({
+    store,
+    clock,
+    logger,
+    handlers: [stopJobHandler],
+    workerId: `${nodeId}/${process.pid}`,
+    pollMs: config.evaluationPollMs,
+  });
+
+  const port = (server.address() as AddressInfo).port;
+  const host = config.apiHost === '0.0.0.0' || config.apiHost === '::' ? '127.0.0.1' : config.apiHost;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info({ url, store: store.driver, nodeId }, 'orchestrator listening');
+
+  let stopped: Promise<void> | undefined;
+  return {
+    config,
+    url,
+    port,
+    store,
+    nodeId,
+    stop: () => {
+      stopped ??= (async () => {
+        await closeServer(server, config.shutdownGraceMs);
+        await worker.stop();
+        await store.close();
+        logger.info('orchestrator stopped');
+      })();
+      return stopped;
+    },
+  };
+}
+
+function listen(fetch: Parameters<typeof serve>[0]['fetch'], config: OrchestratorConfig): Promise<Server> {
+  return new Promise((ready, fail) => {
+    const server = serve({ fetch, port: config.apiPort, hostname: config.apiHost }) as Server;
+    server.once('listening', () => ready(server));
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const reason = error.code === 'EADDRINUSE' ? `port ${config.apiPort} is already in use` : error.message;
+      fail(new Error(`cannot listen on ${config.apiHost}:${config.apiPort}: ${reason}`));
+    });
+  });
+}
+
+async function closeServer(server: Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((done) => server.close(() => done()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  await closed;
+  clearTimeout(timer);
+}
+
+/** The orchestrator keeps its node id across restarts, like an agent does. */
+function persistentNodeId(dir: string, ids: IdGenerator): string {
+  const file = join(dir, 'node-id');
+  try {
+    const id = readFileSync(file, 'utf8').trim();
+    if (isValidNodeId(id)) return id;
+  } catch {
+    // First start: no id yet.
+  }
+  const id = ids.node();
+  writeFileSync(file, `${id}\n`);
+  return id;
+}

@@ -1,0 +1,55 @@
+import type {
+  Clock,
+  GetNodeResponse,
+  ListNodesResponse,
+  NodeMembership as Membership,
+  PutNodeRequest,
+  PutNodeResponse,
+} from '@shoal/models';
+import { NodeAction, NodeMembership } from '@shoal/models';
+import type { Logger } from 'pino';
+import type { ListNodesQuery, Store } from '../store/types.js';
+
+export interface NodeServiceDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+}
+
+const MEMBERSHIP_FOR: Record<Exclude<NodeAction, 'delete'>, Membership> = {
+  [NodeAction.Approve]: NodeMembership.Approved,
+  [NodeAction.Reject]: NodeMembership.Rejected,
+};
+
+/** The nodes API: listing, lookup by id or prefix, and the operator's approve/reject/delete. */
+export class NodeService {
+  constructor(private readonly deps: NodeServiceDeps) {}
+
+  async list(query: ListNodesQuery): Promise<ListNodesResponse> {
+    const page = await this.deps.store.nodes.list(query);
+    return { Nodes: page.items, NextToken: page.nextToken };
+  }
+
+  async get(idOrPrefix: string): Promise<GetNodeResponse> {
+    return { Node: await this.deps.store.nodes.get(idOrPrefix) };
+  }
+
+  /**
+   * Applies an operator's decision. Repeating one (approving an approved node) succeeds without a
+   * change, so scripts can be re-run. The message has no column in the store; it goes to the log,
+   * which is where an operator's reason is looked for.
+   */
+  async act(idOrPrefix: string, request: PutNodeRequest): Promise<PutNodeResponse> {
+    const { store, clock, logger } = this.deps;
+    const node = await store.nodes.get(idOrPrefix);
+    const nodeId = node.Info.NodeID;
+    if (request.Action === NodeAction.Delete) {
+      await store.nodes.delete(nodeId);
+    } else {
+      const membership = MEMBERSHIP_FOR[request.Action];
+      if (node.Membership !== membership) await store.nodes.setMembership(nodeId, membership, clock.now());
+    }
+    logger.info({ nodeId, action: request.Action, message: request.Message ?? '' }, 'node action applied');
+    return { Success: true };
+  }
+}

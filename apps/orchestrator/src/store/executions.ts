@@ -1,0 +1,157 @@
+import { ComputeStateType, type DesiredStateType, type Execution, type SpecConfig } from '@shoal/models';
+import { and, eq, ne, sql } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import type { Handle } from './db.js';
+import { afterToken, checkLimit, type Keyset, keysetAfter, keysetOrder, toPage } from './keyset.js';
+import { findByIdOrPrefix } from './lookup.js';
+import { fingerprint, type KeyKind, type KeyValue } from './page-token.js';
+import { executions } from './schema.js';
+import type { ExecutionRepo, ListExecutionsQuery } from './types.js';
+
+const COMPONENT = 'ExecutionStore';
+type ExecutionRow = typeof executions.$inferSelect;
+
+/** Each order's sort column (the id breaks ties), how it travels in a token, and its row value. */
+const ORDERS: Record<
+  Exclude<ListExecutionsQuery['orderBy'], 'id'>,
+  { column: PgColumn; kind: KeyKind; value: (row: ExecutionRow) => KeyValue }
+> = {
+  modify_time: { column: executions.modifyTime, kind: 'bigint', value: (row) => row.modifyTime },
+  create_time: { column: executions.createTime, kind: 'bigint', value: (row) => row.createTime },
+  state: { column: executions.computeState, kind: 'int', value: (row) => row.computeState },
+};
+
+function executionsKeyset(jobId: string, query: ListExecutionsQuery): Keyset<ExecutionRow> {
+  const scope = {
+    order: `executions:${query.orderBy}:${query.reverse ? 'desc' : 'asc'}`,
+    query: fingerprint(jobId),
+  };
+  const { reverse } = query;
+  if (query.orderBy === 'id') {
+    return {
+      scope: { ...scope, kinds: ['string'] },
+      columns: [executions.id],
+      keyOf: (row) => [row.id],
+      reverse,
+    };
+  }
+  const { column, kind, value } = ORDERS[query.orderBy];
+  return {
+    scope: { ...scope, kinds: [kind, 'string'] },
+    columns: [column, executions.id],
+    keyOf: (row) => [value(row), row.id],
+    reverse,
+  };
+}
+
+type ResultRow = { id: string; createTime: bigint; result: SpecConfig };
+
+/** Results in the order their executions were created. */
+function resultsKeyset(jobId: string): Keyset<ResultRow> {
+  return {
+    scope: { order: 'results:create_time:asc', query: fingerprint(jobId), kinds: ['bigint', 'string'] },
+    columns: [executions.createTime, executions.id],
+    keyOf: (row) => [row.createTime, row.id],
+    reverse: false,
+  };
+}
+
+export function executionRepo({ db }: Handle): ExecutionRepo {
+  return {
+    async insert(execution) {
+      await db.insert(executions).values(executionToRow(execution));
+    },
+
+    async get(idOrPrefix) {
+      const row = await findByIdOrPrefix(
+        {
+          what: 'execution',
+          component: COMPONENT,
+          idColumn: executions.id,
+          idOf: (r: ExecutionRow) => r.id,
+          fetch: (where, limit) => db.select().from(executions).where(where).limit(limit),
+        },
+        idOrPrefix,
+      );
+      return rowToExecution(row);
+    },
+
+    async list(jobId, query) {
+      const keyset = executionsKeyset(jobId, query);
+      const limit = checkLimit(query.limit);
+      const rows = await db
+        .select()
+        .from(executions)
+        .where(and(eq(executions.jobId, jobId), keysetAfter(keyset, afterToken(keyset, query.nextToken))))
+        .orderBy(...keysetOrder(keyset))
+        .limit(limit + 1);
+      return toPage(rows, limit, keyset, rowToExecution);
+    },
+
+    async listResults(jobId, limit, nextToken) {
+      const keyset = resultsKeyset(jobId);
+      checkLimit(limit);
+      const rows = await db
+        .select({ id: executions.id, createTime: executions.createTime, result: executions.publishedResult })
+        .from(executions)
+        .where(
+          and(
+            eq(executions.jobId, jobId),
+            eq(executions.computeState, ComputeStateType.Completed),
+            ne(sql`${executions.publishedResult} ->> 'Type'`, ''),
+            keysetAfter(keyset, afterToken(keyset, nextToken)),
+          ),
+        )
+        .orderBy(...keysetOrder(keyset))
+        .limit(limit + 1);
+      return toPage(rows, limit, keyset, (row) => row.result);
+    },
+  };
+}
+
+function executionToRow(e: Execution & { partition?: number }): typeof executions.$inferInsert {
+  return {
+    id: e.ID,
+    jobId: e.JobID,
+    namespace: e.Namespace,
+    evalId: e.EvalID,
+    name: e.Name,
+    nodeId: e.NodeID,
+    partition: e.partition ?? 0,
+    desiredState: e.DesiredState.StateType,
+    desiredMessage: e.DesiredState.Message,
+    computeState: e.ComputeState.StateType,
+    computeMessage: e.ComputeState.Message,
+    allocatedResources: e.AllocatedResources,
+    publishedResult: e.PublishedResult,
+    runOutput: e.RunOutput,
+    previousExecution: e.PreviousExecution,
+    nextExecution: e.NextExecution,
+    followupEvalId: e.FollowupEvalID,
+    revision: e.Revision,
+    createTime: e.CreateTime,
+    modifyTime: e.ModifyTime,
+  };
+}
+
+function rowToExecution(row: ExecutionRow): Execution {
+  return {
+    ID: row.id,
+    Namespace: row.namespace,
+    EvalID: row.evalId,
+    Name: row.name,
+    NodeID: row.nodeId,
+    JobID: row.jobId,
+    AllocatedResources: row.allocatedResources as Execution['AllocatedResources'],
+    DesiredState: { StateType: row.desiredState as DesiredStateType, Message: row.desiredMessage },
+    ComputeState: { StateType: row.computeState as ComputeStateType, Message: row.computeMessage },
+    PublishedResult: row.publishedResult,
+    RunOutput: (row.runOutput ?? null) as Execution['RunOutput'],
+    PreviousExecution: row.previousExecution,
+    NextExecution: row.nextExecution,
+    FollowupEvalID: row.followupEvalId,
+    Revision: row.revision,
+    CreateTime: row.createTime,
+    ModifyTime: row.modifyTime,
+  };
+}

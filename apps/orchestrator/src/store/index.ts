@@ -1,0 +1,2 @@
+export { openStore } from './open.js';
+export type * from './types.js';

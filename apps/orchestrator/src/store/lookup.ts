@@ -1,0 +1,46 @@
+import { ErrorCode, isValidIdQuery, likePrefixPattern, ShoalError } from '@shoal/models';
+import { eq, like, or, type SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+
+/** More than this many candidates are not listed: the message says there are more. */
+const MAX_CANDIDATES = 10;
+
+export interface LookupTarget<Row> {
+  /** `job`, `execution`, `node`: used in messages. */
+  readonly what: string;
+  readonly component: string;
+  readonly idColumn: PgColumn;
+  readonly idOf: (row: Row) => string;
+  /** Rows matching `where`, at most `limit` (in any order: a lookup sorts what it reports). */
+  readonly fetch: (where: SQL, limit: number) => Promise<Row[]>;
+}
+
+/**
+ * Finds a row by full id or unique id prefix, in one round trip: the exact match and the prefix
+ * match are asked together, and an exact hit wins so a full id is never ambiguous. The prefix side
+ * uses the `text_pattern_ops` index and reads at most one row more than it can list.
+ */
+export async function findByIdOrPrefix<Row>(target: LookupTarget<Row>, query: string): Promise<Row> {
+  const { what, component, idColumn, idOf, fetch } = target;
+  // Such a query cannot name an id, and must not reach LIKE as a pattern.
+  if (!isValidIdQuery(query)) throw ShoalError.notFound(what, query, component);
+  const rows = await fetch(
+    or(eq(idColumn, query), like(idColumn, likePrefixPattern(query))) as SQL,
+    MAX_CANDIDATES + 1,
+  );
+  let exact = rows.find((row) => idOf(row) === query);
+  // A truncated answer may have left the exact row out (named nodes: `node-1` vs `node-10…`).
+  if (exact === undefined && rows.length > MAX_CANDIDATES) [exact] = await fetch(eq(idColumn, query), 1);
+  if (exact !== undefined) return exact;
+  const [first] = rows;
+  if (first === undefined) throw ShoalError.notFound(what, query, component);
+  if (rows.length === 1) return first;
+  const ids = rows.map(idOf).sort();
+  const candidates = ids.slice(0, MAX_CANDIDATES);
+  const more = ids.length > MAX_CANDIDATES ? ', …' : '';
+  throw new ShoalError(
+    ErrorCode.Ambiguous,
+    `ambiguous ${what} ID prefix "${query}": matches ${candidates.join(', ')}${more}`,
+    { component, details: { Candidates: candidates }, hint: 'use a longer prefix or the full ID' },
+  );
+}

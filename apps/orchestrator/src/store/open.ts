@@ -1,0 +1,126 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { ErrorCode, isShoalError, ShoalError } from '@shoal/models';
+import { sql } from 'drizzle-orm';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import type { Db } from './db.js';
+import { toStoreError, unavailable } from './errors.js';
+import { makeRepos } from './repos.js';
+import type { OpenStoreOptions, Store } from './types.js';
+
+/** `apps/orchestrator/drizzle`, from `src/store` when run from source and `dist/store` when built. */
+const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+/** Advisory lock key held while migrating ("shoal" in ASCII), shared by every orchestrator. */
+const MIGRATION_LOCK = 0x73686f616cn;
+
+/** PGlite directories open in this process: a second instance on one directory corrupts it. */
+const openDirectories = new Set<string>();
+
+/**
+ * Opens the store named by `url` and brings its schema up to date:
+ * `postgres://…` / `postgresql://…` (a pool over postgres.js), `pglite:<dir>` (embedded, persisted
+ * in `<dir>`), or `pglite:memory`.
+ */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const { url, migrate = true } = options;
+  try {
+    if (/^postgres(ql)?:\/\//i.test(url)) return await openPostgres(url, migrate);
+    if (url.startsWith('pglite:') && url.length > 'pglite:'.length) {
+      return await openPglite(url.slice('pglite:'.length), migrate);
+    }
+  } catch (error) {
+    throw toStoreError(error);
+  }
+  throw new ShoalError(ErrorCode.BadRequest, `unsupported store URL: ${url.split(':')[0]}:…`, {
+    component: 'Store',
+    hint: 'use postgres://user:password@host:port/database, pglite:<directory> or pglite:memory',
+  });
+}
+
+async function openPostgres(url: string, migrate: boolean): Promise<Store> {
+  const common = {
+    onnotice: () => {},
+    connect_timeout: 10,
+    connection: { application_name: 'shoal-orchestrator' },
+  };
+  if (migrate) {
+    // Migrating runs on a connection of its own that holds a session advisory lock, so orchestrators
+    // starting together take turns; drizzle's migrator alone would let both create the tables.
+    const single = postgres(url, { ...common, max: 1 });
+    try {
+      const db = drizzlePostgres({ client: single });
+      await db.execute(sql`select pg_advisory_lock(${MIGRATION_LOCK})`);
+      await migratePostgres(db, { migrationsFolder: MIGRATIONS });
+    } finally {
+      // Ending the session releases the lock, even if migrating failed.
+      await single.end({ timeout: 5 });
+    }
+  }
+  const client = postgres(url, { ...common, max: 10, idle_timeout: 30, max_lifetime: 30 * 60 });
+  return buildStore('postgres', drizzlePostgres({ client }), () => client.end({ timeout: 5 }));
+}
+
+async function openPglite(location: string, migrate: boolean): Promise<Store> {
+  const dataDir = location === 'memory' ? undefined : resolve(location);
+  if (dataDir !== undefined) {
+    if (openDirectories.has(dataDir)) {
+      throw unavailable(`the PGlite directory ${dataDir} is already open in this process`);
+    }
+    await mkdir(dataDir, { recursive: true });
+    openDirectories.add(dataDir);
+  }
+  const release = () => {
+    if (dataDir !== undefined) openDirectories.delete(dataDir);
+  };
+  let client: PGlite | undefined;
+  try {
+    client = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+    const db = drizzlePglite({ client });
+    if (migrate) await migratePglite(db, { migrationsFolder: MIGRATIONS });
+    const opened = client;
+    return buildStore('pglite', db, async () => {
+      await opened.close();
+      release();
+    });
+  } catch (error) {
+    await client?.close().catch(() => {});
+    release();
+    throw error;
+  }
+}
+
+function buildStore(driver: Store['driver'], db: Db, end: () => Promise<void>): Store {
+  let closing: Promise<void> | undefined;
+  return {
+    driver,
+    ...makeRepos({ db, inTransaction: false }),
+    async transaction(fn) {
+      try {
+        return await db.transaction((tx) => fn(makeRepos({ db: tx, inTransaction: true })));
+      } catch (error) {
+        throw toStoreError(error);
+      }
+    },
+    async ping() {
+      try {
+        await db.execute(sql`select 1`);
+      } catch (error) {
+        // Whatever stops `select 1` from answering, the database is not usable.
+        const mapped = toStoreError(error);
+        if (isShoalError(mapped) && mapped.code === ErrorCode.Unavailable) throw mapped;
+        throw unavailable(error instanceof Error ? error.message : String(error), error);
+      }
+    },
+    close() {
+      closing ??= end();
+      return closing;
+    },
+  };
+}

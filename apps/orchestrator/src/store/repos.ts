@@ -1,0 +1,19 @@
+import type { Handle } from './db.js';
+import { guard } from './errors.js';
+import { evaluationRepo } from './evaluations.js';
+import { executionRepo } from './executions.js';
+import { historyRepo } from './history.js';
+import { jobRepo } from './jobs.js';
+import { nodeRepo } from './nodes.js';
+import type { Repos } from './types.js';
+
+/** The repositories over a database or a transaction; every method maps driver errors. */
+export function makeRepos(handle: Handle): Repos {
+  return {
+    jobs: guard(jobRepo(handle)),
+    history: guard(historyRepo(handle)),
+    executions: guard(executionRepo(handle)),
+    evaluations: guard(evaluationRepo(handle)),
+    nodes: guard(nodeRepo(handle)),
+  };
+}

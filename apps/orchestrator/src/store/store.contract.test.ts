@@ -1,0 +1,31 @@
+import { describeWithServices } from '@shoal/testkit';
+import { describe, expect, it } from 'vitest';
+import { evaluationsContract } from './testing/contract-evaluations.js';
+import { executionsContract } from './testing/contract-executions.js';
+import { historyContract } from './testing/contract-history.js';
+import { jobListContract } from './testing/contract-job-list.js';
+import { jobsContract } from './testing/contract-jobs.js';
+import { nodesContract } from './testing/contract-nodes.js';
+import { DRIVERS, useStore } from './testing/harness.js';
+
+/**
+ * One contract, every driver: the same tests against embedded PGlite and a real Postgres server
+ * (skipped locally without one, failing under CI=true).
+ */
+for (const driver of DRIVERS) {
+  describeWithServices(driver.services, `store contract (${driver.name})`, () => {
+    const ctx = useStore(driver);
+
+    it('answers pings and names its driver', async () => {
+      await ctx.store.ping();
+      expect(ctx.store.driver).toBe(driver.name);
+    });
+
+    describe('jobs', () => jobsContract(ctx));
+    describe('job listing', () => jobListContract(ctx));
+    describe('history', () => historyContract(ctx));
+    describe('executions', () => executionsContract(ctx));
+    describe('evaluations', () => evaluationsContract(ctx));
+    describe('nodes', () => nodesContract(ctx));
+  });
+}

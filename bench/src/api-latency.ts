@@ -1,0 +1,127 @@
+/**
+ * Benchmark: `PUT /jobs` and `GET /jobs/:id` against an orchestrator on Postgres holding 10,000
+ * jobs. Prints throughput and p50/p99 latency; the target is p99 ≤ 10 ms for GET at 2,000 req/s.
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:api
+ *
+ * The orchestrator runs as its own process (./shoal serve), as users run it.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import {
+  createTestDatabase,
+  getFreePort,
+  killOnExit,
+  makeTempDir,
+  stopProcess,
+  waitFor,
+} from '@shoal/testkit';
+import autocannon from 'autocannon';
+
+const JOBS = Number(process.env.BENCH_JOBS ?? 10_000);
+const GET_RATE = Number(process.env.BENCH_GET_RATE ?? 2_000);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const shoal = fileURLToPath(new URL('../../shoal', import.meta.url));
+
+const jobBody = (i: number) =>
+  JSON.stringify({
+    Job: {
+      Name: `bench-${i}`,
+      Type: 'batch',
+      Labels: { bench: 'api', shard: String(i % 10) },
+      Tasks: [{ Name: 'main', Engine: { Type: 'noop', Params: { Stdout: 'ok' } } }],
+    },
+  });
+
+function report(title: string, r: autocannon.Result): void {
+  const l = r.latency;
+  console.log(
+    `${title}: ${r.requests.total} requests in ${r.duration.toFixed(1)} s = ${r.requests.average.toFixed(0)} req/s, ` +
+      `latency p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, max ${l.max} ms, ` +
+      `errors ${r.errors}, timeouts ${r.timeouts}, non-2xx ${r.non2xx}`,
+  );
+}
+
+async function main(): Promise<void> {
+  const db = await createTestDatabase({ prefix: 'shoal_bench' });
+  const port = await getFreePort();
+  const dataDir = await makeTempDir('shoal-bench-');
+  const url = `http://127.0.0.1:${port}`;
+  const server = killOnExit(
+    spawn(
+      shoal,
+      [
+        'serve',
+        '--orchestrator',
+        '--api-port',
+        String(port),
+        '--db',
+        db.url,
+        '--data-dir',
+        dataDir.path,
+        '--log-level',
+        'warn',
+      ],
+      {
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    ),
+  );
+  try {
+    await waitFor(async () => (await fetch(`${url}/api/v1/agent/alive`).catch(() => undefined))?.ok, {
+      timeoutMs: 60_000,
+      message: 'orchestrator did not come up',
+    });
+
+    let n = 0;
+    const ids: string[] = [];
+    const put = await autocannon({
+      url: `${url}/api/v1/orchestrator/jobs`,
+      connections: 16,
+      amount: JOBS,
+      requests: [
+        {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => ({ ...req, body: jobBody(n++) }),
+          onResponse: (status, body) => {
+            if (status === 200) ids.push((JSON.parse(body) as { JobID: string }).JobID);
+          },
+        },
+      ],
+    });
+    report(`PUT /api/v1/orchestrator/jobs (${JOBS} jobs, 16 connections)`, put);
+    if (ids.length !== JOBS) throw new Error(`only ${ids.length} of ${JOBS} jobs were created`);
+
+    const pick = () => ids[Math.floor(Math.random() * ids.length)] as string;
+    const getRequests = [
+      {
+        setupRequest: (req: autocannon.Request) => ({ ...req, path: `/api/v1/orchestrator/jobs/${pick()}` }),
+      },
+    ];
+    const paced = await autocannon({
+      url,
+      connections: 32,
+      duration: DURATION_S,
+      overallRate: GET_RATE,
+      requests: getRequests,
+    });
+    report(`GET /api/v1/orchestrator/jobs/:id at ${GET_RATE} req/s, ${process.env.BENCH_CONNECTIONS ?? 8} connections (of ${JOBS} jobs)`, paced);
+    const flat = await autocannon({ url, connections: 32, duration: DURATION_S, requests: getRequests });
+    report('GET /api/v1/orchestrator/jobs/:id at full speed (32 connections)', flat);
+    const list = await autocannon({
+      url: `${url}/api/v1/orchestrator/jobs?limit=10&labels=shard%3D3`,
+      connections: 16,
+      duration: 5,
+    });
+    report('GET /api/v1/orchestrator/jobs?limit=10&labels=shard=3', list);
+    const verdict = paced.latency.p99 <= 10 && paced.requests.average >= GET_RATE * 0.95 ? 'met' : 'NOT met';
+    console.log(`target (GET p99 <= 10 ms at ${GET_RATE} req/s): ${verdict}`);
+  } finally {
+    await stopProcess(server);
+    await db.drop();
+    await dataDir.cleanup();
+  }
+}
+
+await main();
