@@ -106,7 +106,10 @@ async function main(): Promise<void> {
       overallRate: GET_RATE,
       requests: getRequests,
     });
-    report(`GET /api/v1/orchestrator/jobs/:id at ${GET_RATE} req/s, ${process.env.BENCH_CONNECTIONS ?? 8} connections (of ${JOBS} jobs)`, paced);
+    report(
+      `GET /api/v1/orchestrator/jobs/:id at ${GET_RATE} req/s, ${process.env.BENCH_CONNECTIONS ?? 8} connections (of ${JOBS} jobs)`,
+      paced,
+    );
     const flat = await autocannon({ url, connections: 32, duration: DURATION_S, requests: getRequests });
     report('GET /api/v1/orchestrator/jobs/:id at full speed (32 connections)', flat);
     const list = await autocannon({
