@@ -1,5 +1,5 @@
 import { ErrorCode, formatSelector, type Job, type JobStateType, ShoalError } from '@shoal/models';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, like, or, sql } from 'drizzle-orm';
 import type { Db, Handle } from './db.js';
 import { afterToken, checkLimit, type Keyset, keysetAfter, keysetOrder, toPage } from './keyset.js';
 import { findByIdOrPrefix } from './lookup.js';
@@ -46,7 +46,27 @@ export function listJobsQuery(db: Db, query: ListJobsQuery) {
   return { statement, keyset, limit };
 }
 
-export function jobRepo({ db }: Handle): JobRepo {
+/**
+ * The hot lookup (`GET /jobs/:id`) as a prepared statement: drizzle builds its SQL once instead of
+ * on every request. Only outside transactions, where the handle lives as long as the store.
+ */
+function preparedLookup(db: Db) {
+  return db
+    .select()
+    .from(jobs)
+    .where(or(eq(jobs.id, sql.placeholder('id')), like(jobs.id, sql.placeholder('pattern'))))
+    .limit(sql.placeholder('limit'))
+    .prepare('shoal_job_lookup');
+}
+
+export function jobRepo({ db, inTransaction }: Handle): JobRepo {
+  let lookup: ReturnType<typeof preparedLookup> | undefined;
+  const fetchCandidates = inTransaction
+    ? undefined
+    : (id: string, pattern: string, limit: number) => {
+        lookup ??= preparedLookup(db);
+        return lookup.execute({ id, pattern, limit });
+      };
   return {
     async insert(job) {
       await db.insert(jobs).values(jobToRow(job));
@@ -60,6 +80,7 @@ export function jobRepo({ db }: Handle): JobRepo {
           idColumn: jobs.id,
           idOf: (r: JobRow) => r.id,
           fetch: (where, limit) => db.select().from(jobs).where(where).limit(limit),
+          fetchCandidates,
         },
         idOrPrefix,
       );

@@ -13,6 +13,8 @@ export interface LookupTarget<Row> {
   readonly idOf: (row: Row) => string;
   /** Rows matching `where`, at most `limit` (in any order: a lookup sorts what it reports). */
   readonly fetch: (where: SQL, limit: number) => Promise<Row[]>;
+  /** A faster path for the combined exact-or-prefix query (a prepared statement), if there is one. */
+  readonly fetchCandidates?: ((id: string, pattern: string, limit: number) => Promise<Row[]>) | undefined;
 }
 
 /**
@@ -24,10 +26,10 @@ export async function findByIdOrPrefix<Row>(target: LookupTarget<Row>, query: st
   const { what, component, idColumn, idOf, fetch } = target;
   // Such a query cannot name an id, and must not reach LIKE as a pattern.
   if (!isValidIdQuery(query)) throw ShoalError.notFound(what, query, component);
-  const rows = await fetch(
-    or(eq(idColumn, query), like(idColumn, likePrefixPattern(query))) as SQL,
-    MAX_CANDIDATES + 1,
-  );
+  const pattern = likePrefixPattern(query);
+  const rows = target.fetchCandidates
+    ? await target.fetchCandidates(query, pattern, MAX_CANDIDATES + 1)
+    : await fetch(or(eq(idColumn, query), like(idColumn, pattern)) as SQL, MAX_CANDIDATES + 1);
   let exact = rows.find((row) => idOf(row) === query);
   // A truncated answer may have left the exact row out (named nodes: `node-1` vs `node-10…`).
   if (exact === undefined && rows.length > MAX_CANDIDATES) [exact] = await fetch(eq(idColumn, query), 1);

@@ -1,0 +1,151 @@
+import { accessSync, constants } from 'node:fs';
+import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { type FieldProblem, ShoalError } from '@shoal/models';
+import { z } from 'zod';
+import { errorMessage, type Logger, safeLog, silentLogger } from './logger.js';
+
+/**
+ * The one way Shoal connects to NATS. nats.js gives up after 10 reconnect attempts by default,
+ * which would strand an agent after a long NATS outage (case 8); here reconnects never stop, are
+ * jittered so a hundred agents do not stampede a restarted server (case 23), and a short ping
+ * interval notices a dead TCP connection in seconds rather than minutes.
+ */
+
+const url = z
+  .string()
+  .regex(/^((nats|tls|ws|wss):\/\/)?[^\s/]+(:\d{1,5})?\/?$/, { error: 'must look like nats://host:4222' });
+
+export const NatsOptionsSchema = z
+  .object({
+    servers: z.union([url, z.array(url).min(1, { error: 'must name at least one server' })]),
+    /** Shown by the server (connz) and in its logs: `shoal-agent-n-1234`. */
+    name: z.string().min(1),
+    token: z.string().min(1).optional(),
+    user: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    tls: z
+      .object({ caFile: z.string().min(1), certFile: z.string().min(1), keyFile: z.string().min(1) })
+      .partial()
+      .optional(),
+    /** Base wait between reconnect attempts, plus up to reconnectJitterMs at random. */
+    reconnectTimeWaitMs: z.int().positive().default(1_000),
+    reconnectJitterMs: z.int().nonnegative().default(1_000),
+    pingIntervalMs: z.int().positive().default(5_000),
+    /** Unanswered pings before the connection is declared stale and re-established. */
+    maxPingOut: z.int().positive().default(2),
+    /** Connect timeout per attempt. */
+    timeoutMs: z.int().positive().default(5_000),
+    /** Keep trying until a first connection succeeds (an agent started before its NATS). */
+    waitOnFirstConnect: z.boolean().default(false),
+  })
+  .superRefine((o, ctx) => {
+    const problem = (path: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [path], message });
+    if (o.token !== undefined && (o.user !== undefined || o.password !== undefined)) {
+      problem('token', 'use either a token or user/password, not both');
+    }
+    if (o.user !== undefined && o.password === undefined) problem('password', 'required with user');
+    if (o.password !== undefined && o.user === undefined) problem('user', 'required with password');
+    if ((o.tls?.certFile === undefined) !== (o.tls?.keyFile === undefined)) {
+      problem('tls', 'certFile and keyFile go together');
+    }
+    for (const key of ['caFile', 'certFile', 'keyFile'] as const) {
+      const file = o.tls?.[key];
+      if (file !== undefined && !isReadable(file)) problem('tls', `${key} ${file} is not a readable file`);
+    }
+  });
+
+export type NatsOptions = z.input<typeof NatsOptionsSchema>;
+export type ResolvedNatsOptions = z.output<typeof NatsOptionsSchema>;
+
+function isReadable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Validates options, reporting every problem at once (a ShoalError listing each field). */
+export function resolveNatsOptions(options: NatsOptions): ResolvedNatsOptions {
+  const parsed = NatsOptionsSchema.safeParse(options);
+  if (parsed.success) return parsed.data;
+  const problems: FieldProblem[] = parsed.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+  throw ShoalError.validation(problems, 'NATS');
+}
+
+/** The nats.js options Shoal's settings translate to (pure, so it can be checked in tests). */
+export function toConnectionOptions(o: ResolvedNatsOptions): NodeConnectionOptions {
+  return {
+    servers: o.servers,
+    name: o.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: o.reconnectTimeWaitMs,
+    reconnectJitter: o.reconnectJitterMs,
+    reconnectJitterTLS: o.reconnectJitterMs,
+    pingInterval: o.pingIntervalMs,
+    maxPingOut: o.maxPingOut,
+    timeout: o.timeoutMs,
+    waitOnFirstConnect: o.waitOnFirstConnect,
+    ...(o.token === undefined ? {} : { token: o.token }),
+    ...(o.user === undefined ? {} : { user: o.user, pass: o.password }),
+    ...(o.tls === undefined ? {} : { tls: { ...o.tls } }),
+  };
+}
+
+/** Connects, and logs every change of the connection's status until it closes. */
+export async function connectNats(
+  options: NatsOptions,
+  logger: Logger = silentLogger,
+): Promise<NatsConnection> {
+  const resolved = resolveNatsOptions(options);
+  const nc = await connect(toConnectionOptions(resolved));
+  const fields = { name: resolved.name };
+  safeLog(logger, 'info', { ...fields, server: nc.getServer() }, 'connected to NATS');
+  void watchStatus(nc, logger, fields);
+  void nc.closed().then((error) => {
+    if (error)
+      safeLog(logger, 'error', { ...fields, err: error.message }, 'NATS connection closed by an error');
+  });
+  return nc;
+}
+
+async function watchStatus(nc: NatsConnection, logger: Logger, fields: object): Promise<void> {
+  try {
+    for await (const status of nc.status()) {
+      switch (status.type) {
+        case 'disconnect':
+          safeLog(
+            logger,
+            'warn',
+            { ...fields, server: status.server },
+            'disconnected from NATS: reconnecting',
+          );
+          break;
+        case 'reconnect':
+          safeLog(logger, 'info', { ...fields, server: status.server }, 'reconnected to NATS');
+          break;
+        case 'staleConnection':
+          safeLog(logger, 'warn', fields, 'NATS connection is stale (pings unanswered): reconnecting');
+          break;
+        case 'ldm':
+          safeLog(logger, 'warn', { ...fields, server: status.server }, 'NATS server entered lame duck mode');
+          break;
+        case 'error':
+          safeLog(logger, 'error', { ...fields, err: status.error.message }, 'NATS connection error');
+          break;
+        case 'close':
+          safeLog(logger, 'info', fields, 'NATS connection closed');
+          break;
+        default:
+          safeLog(logger, 'debug', { ...fields, status: status.type }, 'NATS status');
+      }
+    }
+  } catch (error) {
+    safeLog(logger, 'error', { ...fields, err: errorMessage(error) }, 'watching the NATS connection failed');
+  }
+}

@@ -1,0 +1,74 @@
+import { encodeMessage } from './codec.js';
+import type { StreamEnvelope } from './envelope.js';
+import { errorMessage } from './logger.js';
+import { decodeReply } from './replies.js';
+
+/**
+ * One request of a stream and what its answer means for the sender. Everything that can go wrong
+ * becomes an outcome, never an exception, so the sender's loop has a single place to decide.
+ */
+
+export type Exchange =
+  | { kind: 'acked' }
+  | { kind: 'rewind'; to: bigint }
+  | { kind: 'failed'; level: 'warn' | 'error'; reason: string; fields: Record<string, unknown> };
+
+/** The part of a NatsConnection a sender uses (a NatsConnection is one). */
+export interface Requester {
+  request(subject: string, data: Uint8Array, options: { timeout: number }): Promise<{ data: Uint8Array }>;
+}
+
+export interface ExchangeOptions {
+  timeoutMs: number;
+  maxBytes: number;
+}
+
+export async function exchange(
+  nc: Requester,
+  subject: string,
+  envelope: StreamEnvelope,
+  options: ExchangeOptions,
+): Promise<Exchange> {
+  const failed = (level: 'warn' | 'error', reason: string, fields: Record<string, unknown>): Exchange => ({
+    kind: 'failed',
+    level,
+    reason,
+    fields,
+  });
+  let data: Uint8Array;
+  try {
+    data = encodeMessage(envelope, { maxBytes: options.maxBytes });
+  } catch (error) {
+    // The outbox writer should have encoded it once already; until fixed, the stream is stuck.
+    return failed('error', 'cannot encode an outbox message: the stream is blocked', {
+      err: errorMessage(error),
+    });
+  }
+  let raw: Uint8Array;
+  try {
+    raw = (await nc.request(subject, data, { timeout: options.timeoutMs })).data;
+  } catch (error) {
+    return failed('warn', 'request failed', { err: describeNatsError(error) });
+  }
+  const decoded = decodeReply(raw);
+  if (!decoded.ok) return failed('error', 'peer sent an unreadable reply', { err: decoded.error });
+  const reply = decoded.reply;
+  if ('Ack' in reply && reply.Ack === envelope.seq) return { kind: 'acked' };
+  // A receiver nacks with last + 1 ≤ seq; anything above would skip messages it never had.
+  if ('Nack' in reply && reply.Nack <= envelope.seq) return { kind: 'rewind', to: reply.Nack };
+  if ('Error' in reply) {
+    // apply_failed is the peer's transient trouble; anything else means the message is refused.
+    const level = reply.Error.Code === 'apply_failed' ? 'warn' : 'error';
+    return failed(level, 'peer refused the message', { code: reply.Error.Code, err: reply.Error.Message });
+  }
+  return failed('error', 'peer answered with a seq that does not fit the message sent', {
+    reply: String(Object.values(reply)[0]),
+  });
+}
+
+/** NATS wraps "no responders" in a RequestError; say which it was. */
+function describeNatsError(error: unknown): string {
+  const message = errorMessage(error);
+  const cause = error instanceof Error && error.cause !== undefined ? errorMessage(error.cause) : undefined;
+  return cause && cause !== message ? `${message}: ${cause}` : message;
+}

@@ -1,0 +1,105 @@
+import type { z } from 'zod';
+import { BidResultSchema, ComputeErrorSchema, ExecutionProgressSchema, RunResultSchema } from './agent.js';
+import {
+  ControlAckSchema,
+  HandshakeReplySchema,
+  HandshakeSchema,
+  HeartbeatReplySchema,
+  HeartbeatSchema,
+  ShutdownNoticeSchema,
+  UpdateNodeInfoSchema,
+} from './control.js';
+import {
+  AskForBidSchema,
+  BidAcceptedSchema,
+  BidRejectedSchema,
+  CancelExecutionSchema,
+} from './orchestrator.js';
+
+/**
+ * Every message type, its payload schema, and the channel it travels on. The channel matters to
+ * the decoder: an AskForBid arriving on an agent's `.out` subject is as unknown as a made-up type.
+ */
+
+export const MESSAGE_SCHEMAS = {
+  // orchestrator → agent (.in)
+  AskForBid: AskForBidSchema,
+  BidAccepted: BidAcceptedSchema,
+  BidRejected: BidRejectedSchema,
+  CancelExecution: CancelExecutionSchema,
+  // agent → orchestrator (.out)
+  BidResult: BidResultSchema,
+  RunResult: RunResultSchema,
+  ComputeError: ComputeErrorSchema,
+  ExecutionProgress: ExecutionProgressSchema,
+  // agent → orchestrator requests (.ctrl) …
+  Handshake: HandshakeSchema,
+  Heartbeat: HeartbeatSchema,
+  UpdateNodeInfo: UpdateNodeInfoSchema,
+  ShutdownNotice: ShutdownNoticeSchema,
+  // … and the orchestrator's replies to them
+  HandshakeReply: HandshakeReplySchema,
+  HeartbeatReply: HeartbeatReplySchema,
+  UpdateNodeInfoReply: ControlAckSchema,
+  ShutdownNoticeReply: ControlAckSchema,
+} as const;
+
+export type MessageType = keyof typeof MESSAGE_SCHEMAS;
+/** A payload as the receiver sees it (after parsing: bigint times and seqs). */
+export type Payload<T extends MessageType> = z.output<(typeof MESSAGE_SCHEMAS)[T]>;
+
+/** Where a message travels. `ctrl-reply` is the reply to a `ctrl` request (no subject of its own). */
+export type MessageChannel = 'in' | 'out' | 'ctrl' | 'ctrl-reply';
+
+export const MESSAGE_CHANNEL = {
+  AskForBid: 'in',
+  BidAccepted: 'in',
+  BidRejected: 'in',
+  CancelExecution: 'in',
+  BidResult: 'out',
+  RunResult: 'out',
+  ComputeError: 'out',
+  ExecutionProgress: 'out',
+  Handshake: 'ctrl',
+  Heartbeat: 'ctrl',
+  UpdateNodeInfo: 'ctrl',
+  ShutdownNotice: 'ctrl',
+  HandshakeReply: 'ctrl-reply',
+  HeartbeatReply: 'ctrl-reply',
+  UpdateNodeInfoReply: 'ctrl-reply',
+  ShutdownNoticeReply: 'ctrl-reply',
+} as const satisfies Record<MessageType, MessageChannel>;
+
+type TypesOn<C extends MessageChannel> = {
+  [K in MessageType]: (typeof MESSAGE_CHANNEL)[K] extends C ? K : never;
+}[MessageType];
+
+export type InMessageType = TypesOn<'in'>;
+export type OutMessageType = TypesOn<'out'>;
+export type ControlRequestType = TypesOn<'ctrl'>;
+export type ControlReplyType = TypesOn<'ctrl-reply'>;
+/** Types that go through the ordered, acknowledged streams (and so carry seq ≥ 1). */
+export type StreamMessageType = InMessageType | OutMessageType;
+
+/** Which reply answers which control request. */
+export const CONTROL_REPLY_TYPE = {
+  Handshake: 'HandshakeReply',
+  Heartbeat: 'HeartbeatReply',
+  UpdateNodeInfo: 'UpdateNodeInfoReply',
+  ShutdownNotice: 'ShutdownNoticeReply',
+} as const satisfies Record<ControlRequestType, ControlReplyType>;
+
+export const MESSAGE_TYPES = Object.keys(MESSAGE_SCHEMAS) as MessageType[];
+
+export function isMessageType(value: unknown): value is MessageType {
+  return typeof value === 'string' && Object.hasOwn(MESSAGE_SCHEMAS, value);
+}
+
+export function isStreamType(type: MessageType): type is StreamMessageType {
+  const channel: MessageChannel = MESSAGE_CHANNEL[type];
+  return channel === 'in' || channel === 'out';
+}
+
+export function typesOn(channel: MessageChannel): MessageType[] {
+  return MESSAGE_TYPES.filter((type) => MESSAGE_CHANNEL[type] === channel);
+}

@@ -1,0 +1,54 @@
+import { NodeMembershipSchema } from '@shoal/models';
+import { z } from 'zod';
+import { SeqSchema, WireCapacitySchema, WireNodeInfoSchema } from './fields.js';
+
+/**
+ * Control messages: agent → orchestrator request/reply on `shoal.compute.<nodeId>.ctrl`. They are
+ * not sequenced (envelope seq 0): each is answered at once, and a lost one is simply sent again on
+ * the next tick. They carry `LastSeqReceived` so each side learns where to resume its stream.
+ */
+
+const count = z.int().nonnegative();
+
+/** First message on every (re)connect. Refused with a readable Reason on version skew (case 25). */
+export const HandshakeSchema = z.object({
+  NodeInfo: WireNodeInfoSchema,
+  ProtocolVersion: z.int().nonnegative(),
+  /** Last seq the agent applied from the orchestrator's `.in` stream (0: none). */
+  LastSeqReceived: SeqSchema,
+});
+
+export const HandshakeReplySchema = z.object({
+  Accepted: z.boolean(),
+  Reason: z.string().optional(),
+  HeartbeatIntervalMs: z.int().positive(),
+  /** Last seq the orchestrator applied from this agent's `.out` stream (0: none). */
+  LastSeqReceived: SeqSchema,
+  Membership: NodeMembershipSchema,
+});
+
+export const HeartbeatSchema = z.object({
+  AvailableCapacity: WireCapacitySchema,
+  RunningExecutions: count,
+  EnqueuedExecutions: count,
+  Healthy: z.boolean(),
+  HealthReason: z.string().optional(),
+  LastSeqReceived: SeqSchema,
+});
+
+/** `Ok: false` with UNKNOWN_NODE_REASON tells the agent to handshake again (orchestrator restart). */
+export const HeartbeatReplySchema = z.object({
+  Ok: z.boolean(),
+  LastSeqReceived: SeqSchema,
+  Reason: z.string().optional(),
+});
+
+export const UNKNOWN_NODE_REASON = 'unknown node: handshake first';
+
+export const UpdateNodeInfoSchema = z.object({ NodeInfo: WireNodeInfoSchema });
+
+/** Graceful shutdown (case 27): the orchestrator marks the node DISCONNECTED at once. */
+export const ShutdownNoticeSchema = z.object({ Reason: z.string() });
+
+/** The answer to UpdateNodeInfo and ShutdownNotice, which need nothing but a yes or a why-not. */
+export const ControlAckSchema = z.object({ Ok: z.boolean(), Reason: z.string().optional() });

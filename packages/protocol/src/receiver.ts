@@ -1,0 +1,171 @@
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { type DecodeResult, decodeMessage } from './codec.js';
+import type { StreamEnvelope } from './envelope.js';
+import { errorMessage, type Logger, safeLog, silentLogger } from './logger.js';
+import { isStreamType } from './messages/catalog.js';
+import type { SeqTracker } from './ports.js';
+import { ack, encodeReply, errorReply, nack, type Reply, type ReplyErrorCode } from './replies.js';
+import { parseSubject } from './subjects.js';
+
+/**
+ * The receiving half of a stream: decides, for each request, whether to apply it and what to
+ * answer. Per peer, with `last` the last applied seq:
+ *
+ *   seq ≤ last                  duplicate (a resend, case 11/12): Ack, apply nothing
+ *   seq = last + 1              apply, then Ack
+ *   seq > last + 1              a gap, or this side lost its state: Nack(last + 1)
+ *     … with `resync`           the sender no longer has the messages in between: apply, Ack
+ *   undecodable or wrong node   Error reply and a log line, apply nothing (bad input 22, 23)
+ *   the handler throws          Error `apply_failed`; the sender retries with backoff
+ */
+
+export type StreamHandler<Ctx> = (envelope: StreamEnvelope, ctx: Ctx) => Promise<void>;
+
+export interface ReceiverOptions<Ctx> {
+  tracker: SeqTracker<Ctx>;
+  /** Applies one message; runs inside `tracker.apply` so its effect commits with the seq. */
+  handle: StreamHandler<Ctx>;
+  /** `in` on an agent, `out` on the orchestrator: other message types are refused. */
+  channel: 'in' | 'out';
+  logger?: Logger;
+  maxBytes?: number;
+}
+
+export class Receiver<Ctx = void> {
+  private readonly logger: Logger;
+  /** One promise chain per peer: a resend must not race the delivery it duplicates. */
+  private readonly chains = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly options: ReceiverOptions<Ctx>) {
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Decodes a request that arrived on `subject`, then `receive`s it. Never throws. */
+  async handleMessage(subject: string, data: Uint8Array): Promise<Reply> {
+    const parsed = parseSubject(subject);
+    if (parsed?.channel !== this.options.channel) {
+      return this.refuse({
+        code: 'bad_envelope',
+        message: `not a .${this.options.channel} subject: ${subject}`,
+      });
+    }
+    const decoded = decodeMessage(data, {
+      expectedNodeId: parsed.nodeId,
+      channel: this.options.channel,
+      ...(this.options.maxBytes === undefined ? {} : { maxBytes: this.options.maxBytes }),
+    });
+    return this.receive(decoded);
+  }
+
+  /** Decides for an already decoded message and returns the reply to send. Never throws. */
+  async receive(decoded: DecodeResult): Promise<Reply> {
+    if (!decoded.ok) return this.refuse(decoded.error);
+    const envelope = decoded.envelope;
+    if (!isStreamType(envelope.type)) {
+      return this.refuse({ code: 'unknown_type', message: `${envelope.type} is not a stream message` });
+    }
+    return this.serialised(envelope.nodeId, () => this.decide(envelope as StreamEnvelope));
+  }
+
+  private async decide(envelope: StreamEnvelope): Promise<Reply> {
+    const { tracker, handle } = this.options;
+    const peer = envelope.nodeId;
+    const fields = { peer, seq: envelope.seq, type: envelope.type, id: envelope.id };
+    try {
+      // Twice at most: losing the apply race to a concurrent delivery makes the message a duplicate.
+      for (let round = 0; round < 2; round++) {
+        const last = await tracker.lastApplied(peer);
+        if (envelope.seq <= last) {
+          safeLog(this.logger, 'debug', { ...fields, last }, 'duplicate message acknowledged, not applied');
+          return ack(envelope.seq);
+        }
+        if (envelope.seq > last + 1n) {
+          if (!envelope.resync) {
+            safeLog(
+              this.logger,
+              'info',
+              { ...fields, last },
+              'gap in the stream: asking the sender to rewind',
+            );
+            return nack(last + 1n);
+          }
+          safeLog(
+            this.logger,
+            'warn',
+            { ...fields, last, skipped: `${last + 1n}..${envelope.seq - 1n}` },
+            'sender resynced past messages it no longer has: skipping ahead',
+          );
+        }
+        if (await tracker.apply(peer, envelope.seq, (ctx) => handle(envelope, ctx))) return ack(envelope.seq);
+      }
+      return errorReply('apply_failed', `seq ${envelope.seq} lost two races with concurrent deliveries`);
+    } catch (error) {
+      safeLog(this.logger, 'warn', { ...fields, err: errorMessage(error) }, 'applying a message failed');
+      return errorReply(
+        'apply_failed',
+        `applying ${envelope.type} seq ${envelope.seq} failed: ${errorMessage(error)}`,
+      );
+    }
+  }
+
+  private refuse(error: { code: ReplyErrorCode; message: string }): Reply {
+    // Someone speaking for another node is a security event, not just a bad message.
+    const level = error.code === 'wrong_node' ? 'error' : 'warn';
+    safeLog(this.logger, level, { error }, 'message refused');
+    return errorReply(error.code, error.message);
+  }
+
+  private serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.chains.get(key) ?? Promise.resolve();
+    const next = previous.then(fn);
+    const tail = next.catch(() => undefined);
+    this.chains.set(key, tail);
+    void tail.then(() => {
+      if (this.chains.get(key) === tail) this.chains.delete(key);
+    });
+    return next;
+  }
+}
+
+/**
+ * Subscribes a receiver: each request is decided and answered on its reply inbox. The callback
+ * never throws, so a bad message cannot end the subscription. Several orchestrator processes
+ * should share a `queue` group so that each request is handled once (the tracker's atomic apply
+ * keeps it correct without one, at the cost of double work).
+ */
+export function serveReceiver<Ctx>(
+  nc: Pick<NatsConnection, 'subscribe'>,
+  subject: string,
+  receiver: Receiver<Ctx>,
+  options: { logger?: Logger; queue?: string } = {},
+): Subscription {
+  const logger = options.logger ?? silentLogger;
+  return nc.subscribe(subject, {
+    ...(options.queue === undefined ? {} : { queue: options.queue }),
+    callback: (error: Error | null, msg: Msg) => {
+      if (error) {
+        safeLog(logger, 'error', { subject, err: error.message }, 'stream subscription error');
+        return;
+      }
+      void receiver.handleMessage(msg.subject, msg.data).then((reply) => {
+        try {
+          if (!msg.respond(encodeReply(reply))) {
+            safeLog(
+              logger,
+              'warn',
+              { subject: msg.subject },
+              'stream message without a reply subject: no answer sent',
+            );
+          }
+        } catch (respondError) {
+          safeLog(
+            logger,
+            'warn',
+            { subject: msg.subject, err: errorMessage(respondError) },
+            'could not reply',
+          );
+        }
+      });
+    },
+  });
+}

@@ -1,0 +1,203 @@
+import { Alarm } from './alarm.js';
+import { type BackoffOptions, backoffDelay } from './backoff.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './codec.js';
+import type { StreamEnvelope } from './envelope.js';
+import { exchange, type Requester } from './exchange.js';
+import { errorMessage, type Logger, safeLog, silentLogger } from './logger.js';
+import type { OutboxSource } from './ports.js';
+
+/**
+ * The sending half of a stream, one per peer and direction. It sends the outbox in seq order,
+ * one request at a time, and moves on only when the peer acknowledges:
+ *
+ *   {Ack: seq}          persist it (source.acked), send the next
+ *   {Nack: n}           the peer has everything below n and nothing from n on: rewind to n
+ *   Error, timeout,     retry the same message after an exponential backoff with jitter
+ *   no responders       (100 ms … 5 s), forever, until stopped
+ *
+ * Rewinding into messages the outbox has pruned (they were acked, then the peer lost its state)
+ * sends the oldest one still there with `resync`, so the peer skips ahead instead of asking for
+ * the unavailable ones again. A hole among unacknowledged messages breaks the outbox contract
+ * (seq gap-free); the sender waits for it to fill rather than risk skipping a message.
+ */
+
+export interface SenderOptions {
+  /** A NatsConnection. */
+  nc: Requester;
+  /** The peer's subject: `inSubject(nodeId)` on the orchestrator, `outSubject(self)` on an agent. */
+  subject: string;
+  source: OutboxSource;
+  logger?: Logger;
+  /** Per request. Default 3 000 ms: long enough for the peer's database write. */
+  requestTimeoutMs?: number;
+  backoff?: BackoffOptions;
+  /** Messages read from the outbox at a time. Default 100. */
+  batchSize?: number;
+  /** Re-read the outbox this often even without notify(). Default 2 000 ms. */
+  idlePollMs?: number;
+  maxBytes?: number;
+  /** Jitter source, for tests. */
+  random?: () => number;
+}
+
+export interface SenderStatus {
+  running: boolean;
+  /** The next seq to send. */
+  cursor: bigint;
+  lastAcked: bigint;
+  /** Failed attempts since the last acknowledgement. */
+  failures: number;
+}
+
+export class Sender {
+  private readonly logger: Logger;
+  private readonly alarm = new Alarm();
+  private loop: Promise<void> | undefined;
+  private stopped = false;
+  private initialised = false;
+  private cursor = 1n;
+  private lastAcked = 0n;
+  private failures = 0;
+  private rewinds = 0;
+  private requestedRewind: bigint | undefined;
+
+  constructor(private readonly options: SenderOptions) {
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Starts the loop (idempotent). It never rejects; stop() ends it. */
+  start(): void {
+    if (this.loop || this.stopped) return;
+    this.loop = this.run();
+  }
+
+  /** Ends the loop after the request in flight, if any (at most requestTimeoutMs). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.alarm.close();
+    await this.loop;
+  }
+
+  /** New messages were committed to the outbox: look now instead of at the next poll. */
+  notify(): void {
+    this.alarm.nudge();
+  }
+
+  /**
+   * The peer reported (in a handshake) that it has applied everything below `fromSeq`: continue
+   * from there, at once and without backoff, since the peer has just been heard from.
+   */
+  resume(fromSeq: bigint): void {
+    this.requestedRewind = fromSeq;
+    this.failures = 0;
+    this.rewinds = 0;
+    this.alarm.ring();
+  }
+
+  status(): SenderStatus {
+    const { cursor, lastAcked, failures } = this;
+    return { running: this.loop !== undefined && !this.stopped, cursor, lastAcked, failures };
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.step();
+      } catch (error) {
+        // The outbox threw (database down) or something unforeseen: never let it end the loop.
+        await this.fail('error', 'sender step failed', { err: errorMessage(error) });
+      }
+    }
+  }
+
+  private async step(): Promise<void> {
+    const { source, batchSize = 100, idlePollMs = 2_000 } = this.options;
+    if (!this.initialised) {
+      this.lastAcked = await source.lastAcked();
+      this.cursor = this.lastAcked + 1n;
+      this.initialised = true;
+    }
+    if (this.requestedRewind !== undefined) {
+      const to = this.requestedRewind;
+      this.requestedRewind = undefined;
+      await this.rewindTo(to);
+    }
+    this.alarm.clearNudge();
+    const batch = await source.pending(this.cursor - 1n, batchSize);
+    if (batch.length === 0) return this.alarm.sleep(idlePollMs, true);
+    for (const envelope of batch) {
+      if (this.stopped || this.requestedRewind !== undefined) return;
+      if (envelope.seq < this.cursor) continue;
+      let resync = false;
+      if (envelope.seq > this.cursor) {
+        // Only acknowledged messages may have been pruned: skip those, never unacknowledged ones.
+        if (this.cursor > this.lastAcked || envelope.seq > this.lastAcked + 1n) {
+          const fields = { cursor: this.cursor, next: envelope.seq };
+          return this.fail('warn', 'outbox has a hole before its next message: waiting for it', fields);
+        }
+        resync = true;
+      }
+      if (!(await this.deliver(resync ? { ...envelope, resync: true } : envelope))) return;
+    }
+  }
+
+  /** Sends one message; true when it was acknowledged and the next one may follow. */
+  private async deliver(envelope: StreamEnvelope): Promise<boolean> {
+    const { nc, subject, requestTimeoutMs = 3_000, maxBytes = DEFAULT_MAX_MESSAGE_BYTES } = this.options;
+    const fields = { seq: envelope.seq, type: envelope.type, id: envelope.id };
+    const outcome = await exchange(nc, subject, envelope, { timeoutMs: requestTimeoutMs, maxBytes });
+    switch (outcome.kind) {
+      case 'acked':
+        this.cursor = envelope.seq + 1n;
+        await this.markAcked(envelope.seq);
+        if (this.failures > 0) {
+          safeLog(this.logger, 'info', { ...fields, subject, attempts: this.failures }, 'delivery resumed');
+        }
+        this.failures = 0;
+        this.rewinds = 0;
+        return true;
+      case 'rewind':
+        safeLog(this.logger, 'info', { ...fields, subject, expected: outcome.to }, 'peer asked to rewind');
+        await this.rewindTo(outcome.to);
+        // The first rewind is immediate; repeated ones back off, so a confused peer cannot spin us.
+        this.rewinds++;
+        if (this.rewinds > 1) await this.alarm.sleep(this.delay(this.rewinds - 1), false);
+        return false;
+      case 'failed':
+        await this.fail(outcome.level, outcome.reason, { ...fields, ...outcome.fields });
+        return false;
+    }
+  }
+
+  /** The peer has everything below `seq` and nothing from `seq` on. */
+  private async rewindTo(seq: bigint): Promise<void> {
+    const next = seq < 1n ? 1n : seq;
+    if (next - 1n > this.lastAcked) await this.markAcked(next - 1n);
+    this.cursor = next;
+  }
+
+  private async markAcked(seq: bigint): Promise<void> {
+    if (seq > this.lastAcked) this.lastAcked = seq;
+    try {
+      await this.options.source.acked(seq);
+    } catch (error) {
+      // Acks are cumulative: the next successful one covers this; a restart merely resends.
+      safeLog(this.logger, 'warn', { seq, err: errorMessage(error) }, 'could not persist an acknowledgement');
+    }
+  }
+
+  private delay(attempt: number): number {
+    return backoffDelay(attempt, this.options.backoff, this.options.random);
+  }
+
+  /** Counts a failed attempt, logs it (loudly on the first and every tenth) and backs off. */
+  private async fail(level: 'warn' | 'error', msg: string, fields: object): Promise<void> {
+    this.failures++;
+    const attempt = this.failures;
+    const delayMs = this.delay(attempt);
+    const loud = attempt === 1 || attempt % 10 === 0;
+    const line = { ...fields, subject: this.options.subject, attempt, delayMs };
+    safeLog(this.logger, loud ? level : 'debug', line, msg);
+    await this.alarm.sleep(delayMs, false);
+  }
+}
