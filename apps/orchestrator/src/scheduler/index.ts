@@ -1,0 +1,12 @@
+export { backoffDelay, retryDueAt } from './backoff.js';
+export { allocationOf, taskRequest, ZERO_CAPACITY } from './capacity.js';
+export type { Outcome } from './executions.js';
+export { isLive, isPlaced, isRunningOrAccepted, outcomeOf } from './executions.js';
+export type { JobRequirements, NodeRejection, RejectionCode } from './filter.js';
+export { checkCapacity, checkStatic, filterNodes, jobRequirements } from './filter.js';
+export { NODE_LOST } from './messages.js';
+export { seededUnit } from './random.js';
+export { rankNodes } from './rank.js';
+export { isEmptyPlan, schedule } from './schedule.js';
+export { DEFAULT_SCHEDULER_SETTINGS, resolveSettings } from './settings.js';
+export type * from './types.js';

@@ -1,0 +1,61 @@
+import { ComputeStateType, JobStateType, secondsToNanos, shortId } from '@shoal/models';
+import type { PlanBuilder } from './builder.js';
+import { isLive, isRunningOrAccepted } from './executions.js';
+import { endedJobReason } from './lifecycle.js';
+import type { SchedulingContext } from './placement.js';
+
+/**
+ * The job's own state, decided last from the plan's view of its executions. Terminal decisions
+ * (Completed, Failed) are taken by the job-type schedulers through `PlanBuilder.finish`.
+ */
+
+export type WaitOutcome = 'queued' | 'failed';
+
+/**
+ * Not enough nodes. QueueTimeout 0: the job fails now, naming each node and why. Otherwise it is
+ * Queued with that reason until CreateTime + QueueTimeout, and fails after it. The deadline counts
+ * from submission, as the API notes define the queue timeout.
+ */
+export function waitForNodes(ctx: SchedulingContext, reason: string): WaitOutcome {
+  const { b, task } = ctx;
+  const seconds = task.Timeouts.QueueTimeout ?? 0;
+  if (seconds <= 0) {
+    b.finish(JobStateType.Failed, reason, endedJobReason(JobStateType.Failed, reason));
+    return 'failed';
+  }
+  const deadline = b.job.CreateTime + secondsToNanos(seconds);
+  if (b.now >= deadline) {
+    const message = `queue timeout: ${reason}`;
+    b.finish(JobStateType.Failed, message, endedJobReason(JobStateType.Failed, message));
+    return 'failed';
+  }
+  b.setJobState(JobStateType.Queued, reason, `Job queued: ${reason}`);
+  b.wakeAt(deadline, 'queue-timeout', `queue timeout of ${seconds}s`);
+  b.note(`queued until the queue timeout: ${reason}`);
+  return 'queued';
+}
+
+/**
+ * Running once an execution runs or holds an accepted bid. A Queued job whose waiting is over
+ * (executions requested, none running yet) goes back to Pending. Running never goes back to
+ * Pending: a running job that lost its executions stays Running while they are replaced.
+ */
+export function settleJobState(b: PlanBuilder): void {
+  if (b.isJobTerminal()) return;
+  const executions = b.executions();
+  const active = executions.find(isRunningOrAccepted);
+  if (active) {
+    const what =
+      active.ComputeState.StateType === ComputeStateType.BidAccepted ? 'execution running' : 'bid accepted';
+    b.setJobState(JobStateType.Running, '', `Job running: ${what} on ${shortId(active.NodeID)}`);
+    return;
+  }
+  const asked = executions.find(isLive);
+  if (asked && b.jobStateType() === JobStateType.Queued) {
+    b.setJobState(
+      JobStateType.Pending,
+      '',
+      `Job no longer queued: execution requested on ${shortId(asked.NodeID)}`,
+    );
+  }
+}
