@@ -31,7 +31,9 @@ pnpm_ensure() {
 }
 
 pnpm_deps() {
-  (cd "$SHOAL_REPO_ROOT" && pnpm install --frozen-lockfile)
+  # Native addons (better-sqlite3) cannot download prebuilt binaries here: they compile against
+  # the headers of the installed Node.
+  (cd "$SHOAL_REPO_ROOT" && npm_config_nodedir="${npm_config_nodedir:-/usr}" pnpm install --frozen-lockfile)
 }
 
 node_deps_main() {

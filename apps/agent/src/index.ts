@@ -1,1 +1,14 @@
-export {};
+export * from './bidder.js';
+export * from './capacity.js';
+export * from './execution-manager.js';
+export * from './executor/executor.js';
+export * from './executor/noop.js';
+export * from './executor/output.js';
+export * from './host-capacity.js';
+export * from './logger.js';
+export * from './messages.js';
+export * from './node-status.js';
+export * from './progress.js';
+export type { RecoverySummary } from './recovery.js';
+export * from './store/index.js';
+export * from './timers.js';

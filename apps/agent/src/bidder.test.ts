@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { type BidderContext, decideBid } from './bidder.js';
+import type { ResourceRequest } from './capacity.js';
+import { makeJob, makeTask } from './testing/fixtures.js';
+
+const total: ResourceRequest = { cpuMillis: 4000, memoryBytes: 8_000_000_000, diskBytes: 100e9, gpu: 0 };
+
+function node(overrides: Partial<BidderContext> = {}): BidderContext {
+  return {
+    engines: [{ engine: 'noop', healthy: true }],
+    publishers: ['noop', 'local'],
+    storageSources: [],
+    health: { healthy: true },
+    available: total,
+    total,
+    ...overrides,
+  };
+}
+
+describe('decideBid', () => {
+  it('accepts a job it can run, with the parsed request', () => {
+    expect(decideBid(makeJob(), node())).toEqual({
+      accept: true,
+      request: { cpuMillis: 500, memoryBytes: 512_000_000, diskBytes: 0, gpu: 0 },
+    });
+  });
+
+  it('applies the default CPU and memory to blank resources', () => {
+    const job = makeJob({ Resources: { CPU: '', Memory: ' ', Disk: '', GPU: '' } });
+    expect(decideBid(job, node())).toMatchObject({
+      accept: true,
+      request: { cpuMillis: 500, memoryBytes: 512e6 },
+    });
+  });
+
+  it('refuses everything while the node is unhealthy', () => {
+    expect(decideBid(makeJob(), node({ health: { healthy: false, reason: 'disk full' } }))).toEqual({
+      accept: false,
+      reason: 'node is unhealthy: disk full',
+    });
+  });
+
+  it('refuses an engine it does not have, listing the ones it has', () => {
+    const job = makeJob({ Engine: { Type: 'wasm', Params: {} } });
+    expect(decideBid(job, node())).toEqual({
+      accept: false,
+      reason: 'engine wasm is not supported by this node (supported: noop)',
+    });
+  });
+
+  it('refuses when the engine is unhealthy, with its reason', () => {
+    const engines = [{ engine: 'noop', healthy: false, reason: 'docker daemon not responding' }];
+    expect(decideBid(makeJob(), node({ engines }))).toEqual({
+      accept: false,
+      reason: 'node is unhealthy: docker daemon not responding',
+    });
+  });
+
+  it('refuses a publisher it does not have, and accepts the empty one', () => {
+    expect(decideBid(makeJob({ Publisher: { Type: 's3', Params: {} } }), node())).toEqual({
+      accept: false,
+      reason: 'publisher s3 is not supported by this node (supported: local, noop)',
+    });
+    expect(
+      decideBid(makeJob({ Publisher: { Type: '', Params: null } }), node({ publishers: [] })).accept,
+    ).toBe(true);
+  });
+
+  it('refuses input sources it cannot mount', () => {
+    const InputSources = [{ Source: { Type: 'localDirectory', Params: {} }, Alias: 'in', Target: '/in' }];
+    expect(decideBid(makeJob({ InputSources }), node())).toEqual({
+      accept: false,
+      reason: 'input source localDirectory is not supported by this node (supported: none)',
+    });
+    expect(decideBid(makeJob({ InputSources }), node({ storageSources: ['localDirectory'] })).accept).toBe(
+      true,
+    );
+  });
+
+  it('refuses jobs without exactly one task', () => {
+    const none = { ...makeJob(), Tasks: [] };
+    const two = { ...makeJob(), Tasks: [makeTask(), makeTask()] };
+    expect(decideBid(none, node())).toEqual({ accept: false, reason: 'job has no task' });
+    expect(decideBid(two, node())).toEqual({
+      accept: false,
+      reason: 'job has 2 tasks; this node runs one task per job',
+    });
+  });
+
+  it('refuses unparseable resources with the parser message', () => {
+    const job = makeJob({ Resources: { CPU: 'lots', Memory: '1Gb', Disk: '', GPU: '' } });
+    const decision = decideBid(job, node());
+    expect(decision).toEqual({
+      accept: false,
+      reason: expect.stringMatching(/^invalid resources: invalid CPU "lots"/),
+    });
+  });
+
+  it('refuses when memory does not fit what is available', () => {
+    const available = { ...total, memoryBytes: 200_000_000 };
+    expect(decideBid(makeJob(), node({ available }))).toEqual({
+      accept: false,
+      reason: 'not enough memory: needs 512 MB, 200 MB available',
+    });
+  });
+
+  it('says when a request exceeds the whole node, CPU first', () => {
+    const job = makeJob({ Resources: { CPU: '8', Memory: '64Gb', Disk: '', GPU: '' } });
+    expect(decideBid(job, node())).toEqual({
+      accept: false,
+      reason: 'not enough CPU: needs 8 cores, 4 cores available (this node has 4 cores in total)',
+    });
+  });
+
+  it('refuses GPUs and disk it does not have', () => {
+    expect(
+      decideBid(makeJob({ Resources: { CPU: '1', Memory: '1Gb', Disk: '', GPU: '1' } }), node()),
+    ).toEqual({
+      accept: false,
+      reason: 'not enough GPU: needs 1 GPU, 0 GPUs available (this node has 0 GPUs in total)',
+    });
+    const disk = makeJob({ Resources: { CPU: '1', Memory: '1Gb', Disk: '200Gb', GPU: '' } });
+    expect(decideBid(disk, node())).toMatchObject({
+      accept: false,
+      reason: expect.stringMatching(/^not enough disk/),
+    });
+  });
+});

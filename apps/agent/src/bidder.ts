@@ -1,0 +1,72 @@
+import { type Job, ResourceParseError } from '@shoal/models';
+import { type ResourceRequest, requestFromResources, shortfall } from './capacity.js';
+import type { ExecutorCapabilities } from './executor/executor.js';
+
+/**
+ * Whether this node bids on a job: a pure function of the job and what the node has, so every
+ * rule is a one-line unit test. Reasons are sentences an operator reads in the job's history
+ * (`bid rejected: not enough memory: needs 512 MB, 200 MB available`).
+ */
+
+export interface BidderContext {
+  /** One entry per installed engine, with its current health. */
+  engines: readonly ExecutorCapabilities[];
+  publishers: readonly string[];
+  storageSources: readonly string[];
+  /** The node as a whole (disk full stops bidding, case 24). */
+  health: { healthy: boolean; reason?: string | undefined };
+  available: ResourceRequest;
+  total: ResourceRequest;
+}
+
+export type BidDecision = { accept: true; request: ResourceRequest } | { accept: false; reason: string };
+
+const reject = (reason: string): BidDecision => ({ accept: false, reason });
+
+const supported = (names: readonly string[]) =>
+  `(supported: ${names.length > 0 ? [...names].sort().join(', ') : 'none'})`;
+
+export function decideBid(job: Job, node: BidderContext): BidDecision {
+  if (!node.health.healthy) return reject(`node is unhealthy: ${node.health.reason ?? 'no reason given'}`);
+
+  // Bacalhau jobs have exactly one task; anything else is not something this agent knows to run.
+  const task = job.Tasks[0];
+  if (task === undefined) return reject('job has no task');
+  if (job.Tasks.length > 1)
+    return reject(`job has ${job.Tasks.length} tasks; this node runs one task per job`);
+
+  const engineType = task.Engine.Type;
+  const engine = node.engines.find((e) => e.engine === engineType);
+  if (engine === undefined) {
+    const names = node.engines.map((e) => e.engine);
+    return reject(`engine ${engineType || '(none)'} is not supported by this node ${supported(names)}`);
+  }
+  if (!engine.healthy)
+    return reject(`node is unhealthy: ${engine.reason ?? `engine ${engineType} is unhealthy`}`);
+
+  // An empty publisher type means "publish nothing", which every node can do.
+  const publisher = task.Publisher.Type;
+  if (publisher !== '' && !node.publishers.includes(publisher)) {
+    return reject(`publisher ${publisher} is not supported by this node ${supported(node.publishers)}`);
+  }
+
+  for (const input of task.InputSources) {
+    const type = input.Source.Type;
+    if (!node.storageSources.includes(type)) {
+      return reject(
+        `input source ${type || '(none)'} is not supported by this node ${supported(node.storageSources)}`,
+      );
+    }
+  }
+
+  let request: ResourceRequest;
+  try {
+    request = requestFromResources(task.Resources);
+  } catch (error) {
+    if (error instanceof ResourceParseError) return reject(`invalid resources: ${error.message}`);
+    throw error;
+  }
+  const missing = shortfall(request, node.available, node.total);
+  if (missing !== undefined) return reject(missing);
+  return { accept: true, request };
+}

@@ -1,0 +1,97 @@
+import { makeTempDir } from '@shoal/testkit';
+import { describe, expect, it } from 'vitest';
+import { CapacityTracker, requestFromResources, toCapacity } from './capacity.js';
+import { CapacityConfigError, type HostProbe, resolveCapacity } from './host-capacity.js';
+
+const probe: HostProbe = { cpuCores: () => 8, memoryBytes: () => 16e9, freeDiskBytes: () => 500e9 };
+
+describe('resolveCapacity', () => {
+  it('offers 80% of the host by default', () => {
+    expect(resolveCapacity({ dataDir: '/x', probe })).toEqual({
+      cpuMillis: 6400,
+      memoryBytes: 12.8e9,
+      diskBytes: 400e9,
+      gpu: 0,
+    });
+  });
+
+  it('takes operator flags as given, strings or numbers', () => {
+    const c = resolveCapacity({ dataDir: '/x', probe, cpu: '1500m', memory: '2Gi', disk: 1e9, gpu: '2' });
+    expect(c).toEqual({ cpuMillis: 1500, memoryBytes: 2 * 1024 ** 3, diskBytes: 1e9, gpu: 2 });
+    expect(resolveCapacity({ dataDir: '/x', probe, cpu: 2.5, fraction: 0.5 }).cpuMillis).toBe(2500);
+  });
+
+  it('reads the real host', async () => {
+    const dir = await makeTempDir();
+    try {
+      const c = resolveCapacity({ dataDir: dir.path });
+      expect(c.cpuMillis).toBeGreaterThan(0);
+      expect(c.memoryBytes).toBeGreaterThan(0);
+      expect(c.diskBytes).toBeGreaterThanOrEqual(0);
+      expect(c.gpu).toBe(0);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  it.each([
+    [{ cpu: -1 }, /CPU capacity must be a non-negative number, got -1/],
+    [{ cpu: Number.NaN }, /CPU capacity must be a non-negative number, got NaN/],
+    [{ cpu: 1e12 }, /absurd capacity: CPU must be above 0 and at most 100000 cores, got 1000000000000/],
+    [{ cpu: '1e12' }, /CPU capacity: invalid CPU "1e12": must be at most 1000000 cores/],
+    [{ memory: '-5Gb' }, /memory capacity: invalid memory "-5Gb": must be greater than zero/],
+    [{ memory: 0 }, /memory must be a positive whole number of bytes, got 0/],
+    [{ gpu: 5000 }, /GPU must be a whole number from 0 to 1024, got 5000/],
+    [{ fraction: 0 }, /fraction must be above 0 and at most 1, got 0/],
+    [{ fraction: 1.5 }, /fraction must be above 0 and at most 1, got 1.5/],
+  ])('refuses absurd configuration %o', (flags, message) => {
+    expect(() => resolveCapacity({ dataDir: '/x', probe, ...flags })).toThrow(CapacityConfigError);
+    expect(() => resolveCapacity({ dataDir: '/x', probe, ...flags })).toThrow(message);
+  });
+});
+
+describe('CapacityTracker', () => {
+  const total = { cpuMillis: 2000, memoryBytes: 2e9, diskBytes: 0, gpu: 0 };
+  const task = requestFromResources({ CPU: '1', Memory: '1Gb' });
+
+  it('reserves until full, refuses with a reason, and frees on release', () => {
+    const tracker = new CapacityTracker(total);
+    expect(tracker.tryReserve('e-1', task)).toEqual({ ok: true });
+    expect(tracker.tryReserve('e-2', task)).toEqual({ ok: true });
+    expect(tracker.available()).toEqual({ cpuMillis: 0, memoryBytes: 0, diskBytes: 0, gpu: 0 });
+    expect(tracker.tryReserve('e-3', task)).toEqual({
+      ok: false,
+      reason: 'not enough CPU: needs 1 core, 0 cores available',
+    });
+    expect(tracker.release('e-1')).toBe(true);
+    expect(tracker.release('e-1')).toBe(false);
+    expect(tracker.tryReserve('e-3', task)).toEqual({ ok: true });
+    expect(tracker.allocated()).toEqual({ cpuMillis: 2000, memoryBytes: 2e9, diskBytes: 0, gpu: 0 });
+  });
+
+  it('reserves once per execution', () => {
+    const tracker = new CapacityTracker(total);
+    tracker.tryReserve('e-1', task);
+    tracker.tryReserve('e-1', task);
+    expect(tracker.available().cpuMillis).toBe(1000);
+  });
+
+  it('holds recovered work even beyond the total, and never shows negative availability', () => {
+    const tracker = new CapacityTracker(total);
+    tracker.hold('e-1', { ...task, cpuMillis: 3000 });
+    expect(tracker.available().cpuMillis).toBe(0);
+  });
+
+  it('reports capacity in cores and bytes', () => {
+    expect(toCapacity({ cpuMillis: 1500, memoryBytes: 10, diskBytes: 20, gpu: 1 })).toEqual({
+      CPU: 1.5,
+      Memory: 10,
+      Disk: 20,
+      GPU: 1,
+    });
+  });
+
+  it('refuses an absurd total', () => {
+    expect(() => new CapacityTracker({ ...total, cpuMillis: -1 })).toThrow(CapacityConfigError);
+  });
+});

@@ -1,0 +1,244 @@
+import {
+  ComputeStateType as C,
+  type Clock,
+  type ComputeNodeInfo,
+  DesiredStateType as D,
+  isTerminalComputeState,
+  type Job,
+} from '@shoal/models';
+import { type BidDecision, decideBid } from './bidder.js';
+import type { CapacityTracker } from './capacity.js';
+import type { Executor } from './executor/executor.js';
+import { type Logger, safeLog } from './logger.js';
+import {
+  AskForBidSchema,
+  BidAcceptedSchema,
+  BidRejectedSchema,
+  CancelExecutionSchema,
+  describeIssues,
+  salvageExecutionId,
+} from './messages.js';
+import { type ExecutionCounts, NodeStatus } from './node-status.js';
+import { type RecoverySummary, recoverExecutions } from './recovery.js';
+import { RunTracker } from './runs.js';
+import type { AgentStore, ExecutionRecord, Tx } from './store/index.js';
+import { systemTimers, type Timers } from './timers.js';
+
+export interface ExecutionManagerOptions {
+  store: AgentStore;
+  /** Installed engines; each is found by `capabilities().engine`. */
+  executors: readonly Executor[];
+  capacity: CapacityTracker;
+  clock: Clock;
+  logger: Logger;
+  /** Publisher types this node can use. Default `['noop']`; an empty type needs none. */
+  publishers?: readonly string[];
+  /** Input source types this node can mount. Default none. */
+  storageSources?: readonly string[];
+  /** Node-level health (disk full, case 24). Default healthy. */
+  health?: () => { healthy: boolean; reason?: string | undefined };
+  timers?: Timers;
+  /** At most one ExecutionProgress per execution per interval. Default 1 000 ms. */
+  progressIntervalMs?: number;
+}
+
+/**
+ * The agent-side life of each execution. Inbound commands and executor results change the local
+ * state and append the matching report to the outbox in ONE transaction; anything that touches
+ * the outside world (start or abort a run, free capacity) happens only after that commit.
+ *
+ * Each command takes the raw payload (validated here, so a bad message is logged and answered,
+ * never thrown) and an optional Tx: the transport passes the SeqTracker's, so the command's effect
+ * commits together with its inbound seq. Only storage failures reject, so the sender retries.
+ */
+export class ExecutionManager {
+  private readonly executors: ReadonlyMap<string, Executor>;
+  private readonly runs: RunTracker;
+  private readonly store: AgentStore;
+  private readonly node: NodeStatus;
+
+  constructor(private readonly o: ExecutionManagerOptions) {
+    this.store = o.store;
+    this.executors = new Map(o.executors.map((e) => [e.capabilities().engine, e]));
+    this.node = new NodeStatus({ ...o, executors: this.executors });
+    this.runs = new RunTracker({
+      store: o.store,
+      executors: this.executors,
+      capacity: o.capacity,
+      clock: o.clock,
+      timers: o.timers ?? systemTimers,
+      logger: o.logger,
+      progressIntervalMs: o.progressIntervalMs ?? 1000,
+    });
+  }
+
+  onAskForBid(message: unknown, tx?: Tx): Promise<void> {
+    const parsed = AskForBidSchema.safeParse(message);
+    return this.within(tx, (tx) => {
+      if (!parsed.success) return this.refuse(tx, 'AskForBid', message, describeIssues(parsed.error));
+      const ask = parsed.data;
+      const id = ask.ExecutionID;
+      if (this.store.executions.get(tx, id)) return this.log('debug', id, 'duplicate AskForBid ignored');
+      const bid = this.bid(tx, id, ask.Job);
+      const accepted = bid.accept;
+      const reason = bid.accept ? '' : bid.reason;
+      const runNow = accepted && !ask.WaitForApproval;
+      const record = this.store.executions.insert(tx, {
+        id,
+        jobId: ask.JobID,
+        partition: ask.Partition,
+        job: ask.Job,
+        waitForApproval: ask.WaitForApproval,
+        localState: !accepted ? C.AskForBidRejected : runNow ? C.BidAccepted : C.AskForBidAccepted,
+        desiredState: !accepted ? D.Stopped : runNow ? D.Running : D.Pending,
+        message: reason,
+        reserved: bid.accept ? bid.request : null,
+      });
+      this.store.outbox.append(tx, {
+        type: 'BidResult',
+        payload: { ExecutionID: id, Accepted: accepted, Reason: reason },
+      });
+      this.log('info', id, accepted ? 'bid accepted' : `bid rejected: ${reason}`);
+      if (runNow) tx.afterCommit(() => this.runs.start(record));
+    });
+  }
+
+  onBidAccepted(message: unknown, tx?: Tx): Promise<void> {
+    const parsed = BidAcceptedSchema.safeParse(message);
+    return this.within(tx, (tx) => {
+      if (!parsed.success) return this.refuse(tx, 'BidAccepted', message, describeIssues(parsed.error));
+      const id = parsed.data.ExecutionID;
+      const current = this.store.executions.get(tx, id);
+      if (current === undefined) {
+        // Our state was lost (case 3) or the message is not for us: tell the orchestrator to move on.
+        this.log('warn', id, 'BidAccepted for an unknown execution');
+        this.store.outbox.append(tx, {
+          type: 'ComputeError',
+          payload: { ExecutionID: id, Error: 'unknown execution' },
+        });
+        return;
+      }
+      if (current.localState !== C.AskForBidAccepted) {
+        return this.log('debug', id, 'BidAccepted ignored: already running or finished');
+      }
+      const running = this.store.executions.update(tx, current, {
+        localState: C.BidAccepted,
+        desiredState: D.Running,
+      });
+      tx.afterCommit(() => this.runs.start(running));
+    });
+  }
+
+  onBidRejected(message: unknown, tx?: Tx): Promise<void> {
+    const parsed = BidRejectedSchema.safeParse(message);
+    return this.within(tx, (tx) => {
+      if (!parsed.success)
+        return this.log('warn', salvageExecutionId(message), 'invalid BidRejected ignored');
+      const { ExecutionID: id, Reason } = parsed.data;
+      const current = this.live(tx, id, 'BidRejected');
+      if (current === undefined) return;
+      // A bid the orchestrator gave to another node after we started (case 13): stop the run.
+      const started = current.localState === C.BidAccepted;
+      const note = started ? `bid rejected after the run started: ${Reason}` : `bid rejected: ${Reason}`;
+      this.store.executions.update(tx, current, {
+        localState: started ? C.Cancelled : C.BidRejected,
+        desiredState: D.Stopped,
+        message: note,
+      });
+      tx.afterCommit(() => this.stop(id, note));
+    });
+  }
+
+  /** The orchestrator already decided, so nothing is reported: the state is recorded and the run stopped. */
+  onCancel(message: unknown, tx?: Tx): Promise<void> {
+    const parsed = CancelExecutionSchema.safeParse(message);
+    return this.within(tx, (tx) => {
+      if (!parsed.success)
+        return this.log('warn', salvageExecutionId(message), 'invalid CancelExecution ignored');
+      const { ExecutionID: id, Reason } = parsed.data;
+      const current = this.live(tx, id, 'CancelExecution');
+      if (current === undefined) return;
+      const note = Reason === '' ? 'cancelled by the orchestrator' : Reason;
+      this.store.executions.update(tx, current, {
+        localState: C.Cancelled,
+        desiredState: D.Stopped,
+        message: note,
+      });
+      tx.afterCommit(() => this.stop(id, note));
+    });
+  }
+
+  /** Call once at start, before the transport delivers commands. */
+  recover(): Promise<RecoverySummary> {
+    return recoverExecutions({ ...this.o, executors: this.executors, runs: this.runs });
+  }
+
+  /** Running and enqueued executions and the free capacity, for heartbeats. */
+  counts(): Promise<ExecutionCounts> {
+    return this.node.counts();
+  }
+
+  /** The ComputeNodeInfo a handshake or heartbeat carries. */
+  computeNodeInfo(): Promise<ComputeNodeInfo> {
+    return this.node.computeNodeInfo();
+  }
+
+  /** Runs in flight in this process (for tests and diagnostics). */
+  get activeRuns(): number {
+    return this.runs.size;
+  }
+
+  /** Aborts runs without recording them: the next start's recover() decides their fate. */
+  shutdown(): Promise<void> {
+    return this.runs.shutdown();
+  }
+
+  /** Decides and, on yes, reserves: one step, so two asks can never both take the last core. */
+  private bid(tx: Tx, id: string, job: Job): BidDecision {
+    const decision = decideBid(job, this.node.bidderContext());
+    if (!decision.accept) return decision;
+    const reserved = this.o.capacity.tryReserve(id, decision.request);
+    if (!reserved.ok) return { accept: false, reason: reserved.reason };
+    tx.onRollback(() => this.o.capacity.release(id));
+    return decision;
+  }
+
+  /** The execution if it is known and not finished; terminal states never change (case 12). */
+  private live(tx: Tx, id: string, what: string): ExecutionRecord | undefined {
+    const current = this.store.executions.get(tx, id);
+    if (current === undefined) this.log('debug', id, `${what} for an unknown execution ignored`);
+    else if (isTerminalComputeState(current.localState))
+      this.log('debug', id, `${what} for a finished execution ignored`);
+    else return current;
+    return undefined;
+  }
+
+  /** After a stop commits: abort a run (it frees its capacity when it ends) or free it now. */
+  private stop(id: string, reason: string): void {
+    if (!this.runs.abort(id, reason)) this.o.capacity.release(id);
+  }
+
+  /** An invalid command that names an execution still gets an answer, so nobody waits forever. */
+  private refuse(tx: Tx, what: string, message: unknown, problems: string): void {
+    const id = salvageExecutionId(message);
+    this.log('warn', id, `invalid ${what}: ${problems}`);
+    if (id === undefined || this.store.executions.get(tx, id)) return;
+    const error = `invalid ${what}: ${problems}`;
+    if (what === 'AskForBid') {
+      this.store.outbox.append(tx, {
+        type: 'BidResult',
+        payload: { ExecutionID: id, Accepted: false, Reason: error },
+      });
+    } else {
+      this.store.outbox.append(tx, { type: 'ComputeError', payload: { ExecutionID: id, Error: error } });
+    }
+  }
+
+  private within(tx: Tx | undefined, fn: (tx: Tx) => void): Promise<void> {
+    return tx ? Promise.resolve().then(() => fn(tx)) : this.store.transaction(fn);
+  }
+
+  private log(level: 'debug' | 'info' | 'warn', executionId: string | undefined, msg: string): void {
+    safeLog(this.o.logger, level, { executionId }, msg);
+  }
+}

@@ -1,0 +1,63 @@
+import type { RunOutput, Task } from '@shoal/models';
+import type { ResourceRequest } from '../capacity.js';
+
+/**
+ * What every engine implements (noop now, docker next, wasm later). The execution manager owns
+ * the lifecycle and the reports; an executor only runs one task and says how it ended.
+ */
+
+export interface RunSpec {
+  executionId: string;
+  jobId: string;
+  task: Task;
+  /** What the agent reserved for this run: engines turn it into limits (NanoCpus, Memory, …). */
+  resources: ResourceRequest;
+  /** Aborted when the orchestrator cancels the execution or the agent shuts down: stop promptly. */
+  signal: AbortSignal;
+  /** Finer progress (`pulling image`); the manager rate-limits it, so call it freely. Never throws. */
+  onProgress(message: string): void;
+}
+
+/**
+ * How a run ended. A non-zero exit code is `completed` with `exitCode` set (Bacalhau semantics);
+ * `failed` is for runs that did not produce a result (OOM, timeout, engine error, bad params);
+ * `cancelled` only ever answers an aborted signal.
+ */
+export type ExecutorResult =
+  | { kind: 'completed'; runOutput: RunOutput }
+  | { kind: 'failed'; error: string; runOutput?: RunOutput }
+  | { kind: 'cancelled' };
+
+export interface ExecutorCapabilities {
+  /** The engine name a Task's `Engine.Type` must match (`noop`, `docker`). */
+  engine: string;
+  /** Unhealthy engines get no bids (case 18: a hung Docker daemon). */
+  healthy: boolean;
+  /** Why it is unhealthy (`docker daemon not responding`); shown in bid rejections. */
+  reason?: string;
+}
+
+/** After a restart: the engine found the run and resumes watching it, or says why it cannot. */
+export type AdoptOutcome =
+  | { adopted: true; result: Promise<ExecutorResult> }
+  | { adopted: false; reason: string };
+
+export interface Executor {
+  /** Synchronous on purpose: bidding must not wait on an engine. Engines cache a background probe. */
+  capabilities(): ExecutorCapabilities;
+  /** Runs the task to its end. Must not reject: every failure is a `failed` result. */
+  run(spec: RunSpec): Promise<ExecutorResult>;
+  /**
+   * Re-attach to a run started before the agent restarted (docker: find the container by its
+   * execution label). Engines without it cannot adopt, and the run is reported failed.
+   */
+  adopt?(spec: RunSpec): Promise<AdoptOutcome>;
+  /**
+   * Start-up reconciliation after adoption: `live` holds every execution the agent still tracks,
+   * so the engine may remove what it runs for anything else (orphan sweep, case 3).
+   */
+  recover?(live: ReadonlySet<string>): Promise<void>;
+}
+
+/** The runner error every engine that cannot adopt reports for an interrupted run. */
+export const AGENT_RESTARTED = 'agent restarted while the execution was running';

@@ -1,0 +1,62 @@
+import { EngineType, NoopParamsSchema, parseDurationMs } from '@shoal/models';
+import { describeIssues } from '../messages.js';
+import { sleep, systemTimers, type Timers } from '../timers.js';
+import type { Executor, ExecutorCapabilities, ExecutorResult, RunSpec } from './executor.js';
+import { DEFAULT_MAX_INLINE_OUTPUT_BYTES, makeRunOutput } from './output.js';
+
+/**
+ * The noop engine: pretends to run for `Delay`, then finishes with the scripted result (Stdout,
+ * Stderr, ExitCode), or fails with `Error`. Tests and benchmarks drive the whole system with it,
+ * so it honours cancellation and output capping exactly like a real engine. It keeps nothing
+ * outside the process, so it cannot adopt a run after a restart.
+ */
+
+export interface NoopExecutorOptions {
+  /** Injected so tests can skip the Delay instead of waiting for it. */
+  timers?: Timers;
+  /** Bytes of stdout and of stderr kept in RunOutput. Default 64 KiB. */
+  maxInlineOutputBytes?: number;
+}
+
+export class NoopExecutor implements Executor {
+  private readonly timers: Timers;
+  private readonly maxInline: number;
+
+  constructor(options: NoopExecutorOptions = {}) {
+    this.timers = options.timers ?? systemTimers;
+    this.maxInline = options.maxInlineOutputBytes ?? DEFAULT_MAX_INLINE_OUTPUT_BYTES;
+  }
+
+  capabilities(): ExecutorCapabilities {
+    return { engine: EngineType.Noop, healthy: true };
+  }
+
+  async run(spec: RunSpec): Promise<ExecutorResult> {
+    if (spec.signal.aborted) return { kind: 'cancelled' };
+    // The orchestrator validated the job, but an agent trusts no one with what it runs.
+    const parsed = NoopParamsSchema.safeParse(spec.task.Engine.Params ?? {});
+    if (!parsed.success) {
+      return {
+        kind: 'failed',
+        error: `invalid noop parameters: ${describeIssues(parsed.error, ['Engine', 'Params'])}`,
+      };
+    }
+    const params = parsed.data;
+    const delayMs = params.Delay === undefined ? 0 : parseDurationMs(params.Delay);
+    if (delayMs > 0 && (await sleep(this.timers, delayMs, spec.signal)) === 'aborted') {
+      return { kind: 'cancelled' };
+    }
+    if (spec.signal.aborted) return { kind: 'cancelled' };
+    const runOutput = makeRunOutput(
+      {
+        stdout: params.Stdout,
+        stderr: params.Stderr,
+        exitCode: params.ExitCode,
+        runnerError: params.Error,
+      },
+      this.maxInline,
+    );
+    if (params.Error !== undefined) return { kind: 'failed', error: params.Error, runOutput };
+    return { kind: 'completed', runOutput };
+  }
+}

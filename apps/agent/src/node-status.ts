@@ -1,0 +1,77 @@
+import { ComputeStateType as C, type ComputeNodeInfo } from '@shoal/models';
+import type { BidderContext } from './bidder.js';
+import { type CapacityTracker, type ResourceRequest, toCapacity } from './capacity.js';
+import type { Executor } from './executor/executor.js';
+import type { AgentStore } from './store/index.js';
+
+/**
+ * What this node has and offers right now: the bidder's view of it, and the numbers the
+ * handshake and heartbeats carry (ComputeNodeInfo). One place, so both always agree.
+ */
+
+export interface NodeStatusOptions {
+  store: AgentStore;
+  executors: ReadonlyMap<string, Executor>;
+  capacity: CapacityTracker;
+  /** Default `['noop']`: publishing nothing needs nothing. */
+  publishers?: readonly string[] | undefined;
+  storageSources?: readonly string[] | undefined;
+  health?: (() => { healthy: boolean; reason?: string | undefined }) | undefined;
+}
+
+export interface ExecutionCounts {
+  running: number;
+  /** Bid accepted by this node, waiting for the orchestrator's approval. */
+  enqueued: number;
+  available: ResourceRequest;
+}
+
+export class NodeStatus {
+  constructor(private readonly o: NodeStatusOptions) {}
+
+  get publishers(): readonly string[] {
+    return this.o.publishers ?? ['noop'];
+  }
+
+  get storageSources(): readonly string[] {
+    return this.o.storageSources ?? [];
+  }
+
+  /** Engines' health is read now: a hung Docker daemon must stop the very next bid (case 18). */
+  bidderContext(): BidderContext {
+    return {
+      engines: [...this.o.executors.values()].map((e) => e.capabilities()),
+      publishers: this.publishers,
+      storageSources: this.storageSources,
+      health: this.o.health?.() ?? { healthy: true },
+      available: this.o.capacity.available(),
+      total: this.o.capacity.total,
+    };
+  }
+
+  async counts(): Promise<ExecutionCounts> {
+    const { store } = this.o;
+    const byState = await store.transaction((tx) => store.executions.countByState(tx));
+    return {
+      running: byState.get(C.BidAccepted) ?? 0,
+      enqueued: byState.get(C.AskForBidAccepted) ?? 0,
+      available: this.o.capacity.available(),
+    };
+  }
+
+  async computeNodeInfo(): Promise<ComputeNodeInfo> {
+    const counts = await this.counts();
+    const max = toCapacity(this.o.capacity.total);
+    return {
+      ExecutionEngines: [...this.o.executors.keys()],
+      Publishers: [...this.publishers],
+      StorageSources: [...this.storageSources],
+      MaxCapacity: max,
+      AvailableCapacity: toCapacity(counts.available),
+      // One task may take the whole node.
+      MaxJobRequirements: max,
+      RunningExecutions: counts.running,
+      EnqueuedExecutions: counts.enqueued,
+    };
+  }
+}

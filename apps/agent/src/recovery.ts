@@ -1,0 +1,107 @@
+import { ComputeStateType as C } from '@shoal/models';
+import {
+  type CapacityTracker,
+  NO_RESOURCES,
+  type ResourceRequest,
+  requestFromResources,
+} from './capacity.js';
+import { type AdoptOutcome, AGENT_RESTARTED, type Executor } from './executor/executor.js';
+import { errorMessage, type Logger, safeLog } from './logger.js';
+import type { RunTracker } from './runs.js';
+import type { AgentStore, ExecutionRecord } from './store/index.js';
+
+export interface RecoverySummary {
+  /** Runs an engine re-attached to (docker; never noop). */
+  adopted: number;
+  /** Runs reported failed because nothing could re-attach to them. */
+  failed: number;
+  /** Executions still waiting for the orchestrator's approval, with their capacity held again. */
+  awaitingApproval: number;
+}
+
+export interface RecoveryDeps {
+  store: AgentStore;
+  executors: ReadonlyMap<string, Executor>;
+  capacity: CapacityTracker;
+  runs: RunTracker;
+  logger: Logger;
+}
+
+/**
+ * After a start: rebuild what lived only in memory from what the store says. Running executions
+ * are adopted by their engine or reported failed, once (the failure is a terminal state, so a
+ * second recovery finds nothing); executions awaiting approval keep their reservation.
+ */
+export async function recoverExecutions(deps: RecoveryDeps): Promise<RecoverySummary> {
+  const { store, capacity, runs, logger } = deps;
+  const live = await store.transaction((tx) =>
+    store.executions.listInStates(tx, [C.AskForBidAccepted, C.BidAccepted]),
+  );
+  const summary: RecoverySummary = { adopted: 0, failed: 0, awaitingApproval: 0 };
+  for (const record of live) {
+    if (runs.has(record.id)) continue;
+    const request = record.reserved ?? requestOf(record);
+    if (record.localState === C.AskForBidAccepted) {
+      // Held even if the node shrank since: the bid was promised, and the orchestrator decides.
+      capacity.hold(record.id, request);
+      summary.awaitingApproval++;
+      continue;
+    }
+    const controller = new AbortController();
+    const outcome = await tryAdopt(deps, record, controller.signal);
+    if (outcome.adopted) {
+      capacity.hold(record.id, request);
+      runs.track(record.id, controller, outcome.result);
+      summary.adopted++;
+      continue;
+    }
+    const error = outcome.reason === '' ? AGENT_RESTARTED : `${AGENT_RESTARTED} (${outcome.reason})`;
+    const reported = await store.transaction((tx) => {
+      const current = store.executions.get(tx, record.id);
+      if (current?.localState !== C.BidAccepted) return false;
+      store.executions.update(tx, current, { localState: C.Failed, message: error });
+      store.outbox.append(tx, { type: 'ComputeError', payload: { ExecutionID: record.id, Error: error } });
+      return true;
+    });
+    if (reported) {
+      summary.failed++;
+      safeLog(logger, 'warn', { executionId: record.id }, error);
+    }
+  }
+  const stillLive = new Set(
+    live.filter((r) => runs.has(r.id) || r.localState === C.AskForBidAccepted).map((r) => r.id),
+  );
+  for (const executor of new Set(deps.executors.values())) {
+    try {
+      await executor.recover?.(stillLive);
+    } catch (error) {
+      safeLog(logger, 'error', { err: errorMessage(error) }, 'engine recovery failed');
+    }
+  }
+  return summary;
+}
+
+async function tryAdopt(
+  deps: RecoveryDeps,
+  record: ExecutionRecord,
+  signal: AbortSignal,
+): Promise<AdoptOutcome> {
+  const executor = deps.executors.get(record.job.Tasks[0]?.Engine.Type ?? '');
+  if (executor?.adopt === undefined) return { adopted: false, reason: '' };
+  const spec = deps.runs.spec(record, signal);
+  if (spec === undefined) return { adopted: false, reason: 'its task could not be read back' };
+  try {
+    return await executor.adopt(spec);
+  } catch (error) {
+    return { adopted: false, reason: `adopting failed: ${errorMessage(error)}` };
+  }
+}
+
+/** Rows written by this code always have `reserved`; older or odd rows fall back to the task. */
+function requestOf(record: ExecutionRecord): ResourceRequest {
+  try {
+    return requestFromResources(record.job.Tasks[0]?.Resources);
+  } catch {
+    return NO_RESOURCES;
+  }
+}

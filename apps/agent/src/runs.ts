@@ -1,0 +1,179 @@
+import { ComputeStateType as C, type Clock, isTerminalComputeState } from '@shoal/models';
+import type { CapacityTracker } from './capacity.js';
+import type { Executor, ExecutorResult, RunSpec } from './executor/executor.js';
+import { errorMessage, type Logger, safeLog } from './logger.js';
+import { ProgressThrottle } from './progress.js';
+import type { AgentStore, ExecutionRecord } from './store/index.js';
+import type { Timers } from './timers.js';
+
+/** Runs are reported with an empty PublishedResult until publishers exist (the seed's shape). */
+const NOTHING_PUBLISHED = { Type: '', Params: null };
+
+export interface RunTrackerOptions {
+  store: AgentStore;
+  executors: ReadonlyMap<string, Executor>;
+  capacity: CapacityTracker;
+  clock: Clock;
+  timers: Timers;
+  logger: Logger;
+  progressIntervalMs: number;
+}
+
+/**
+ * The runs in flight in this process: starts them, aborts them, and turns their results into the
+ * final local state plus a RunResult or ComputeError, in one transaction. The database says which
+ * executions should run; this map only holds the AbortControllers of the ones that do.
+ */
+export class RunTracker {
+  private readonly runs = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly progress: ProgressThrottle;
+  private stopping = false;
+
+  constructor(private readonly o: RunTrackerOptions) {
+    this.progress = new ProgressThrottle({
+      intervalMs: o.progressIntervalMs,
+      clock: o.clock,
+      timers: o.timers,
+      emit: (id, message) => void this.writeProgress(id, message),
+    });
+  }
+
+  get size(): number {
+    return this.runs.size;
+  }
+
+  has(executionId: string): boolean {
+    return this.runs.has(executionId);
+  }
+
+  /** Starts the executor for an execution the store now says is running. Once per execution. */
+  start(record: ExecutionRecord): void {
+    if (this.stopping || this.runs.has(record.id)) return;
+    const controller = new AbortController();
+    const executor = this.o.executors.get(record.job.Tasks[0]?.Engine.Type ?? '');
+    const spec = this.spec(record, controller.signal);
+    const result: Promise<ExecutorResult> =
+      executor === undefined || spec === undefined
+        ? Promise.resolve({ kind: 'failed', error: 'no engine on this node can run this task' })
+        : // A then, not a direct call: an executor that throws synchronously still yields a result.
+          Promise.resolve().then(() => executor.run(spec));
+    this.track(record.id, controller, result);
+  }
+
+  /** Watches a run an engine re-adopted after a restart. */
+  track(executionId: string, controller: AbortController, result: Promise<ExecutorResult>): void {
+    const done = result
+      .catch(
+        (error: unknown): ExecutorResult => ({
+          kind: 'failed',
+          error: `executor error: ${errorMessage(error)}`,
+        }),
+      )
+      .then((outcome) => this.finish(executionId, outcome))
+      .catch((error: unknown) => {
+        // The result could not be recorded (disk full?): the row stays running, and the next
+        // start's recovery reports it. Loudly, because the orchestrator waits for it meanwhile.
+        safeLog(
+          this.o.logger,
+          'error',
+          { executionId, err: errorMessage(error) },
+          'could not record a run result',
+        );
+      })
+      .finally(() => {
+        this.runs.delete(executionId);
+        this.progress.forget(executionId);
+        // Only now are the resources really free: a container being killed still uses them.
+        if (!this.stopping) this.o.capacity.release(executionId);
+      });
+    this.runs.set(executionId, { controller, done });
+  }
+
+  /** Asks a run to stop. Its late result finds a terminal state and is dropped. */
+  abort(executionId: string, reason: string): boolean {
+    const run = this.runs.get(executionId);
+    run?.controller.abort(new Error(reason));
+    return run !== undefined;
+  }
+
+  /** Agent shutdown: abort everything and wait, recording nothing; the next start recovers. */
+  async shutdown(): Promise<void> {
+    this.stopping = true;
+    this.progress.close();
+    const pending = [...this.runs.values()];
+    for (const run of pending) run.controller.abort(new Error('agent shutting down'));
+    await Promise.all(pending.map((run) => run.done));
+  }
+
+  spec(record: ExecutionRecord, signal: AbortSignal): RunSpec | undefined {
+    const task = record.job.Tasks[0];
+    if (task === undefined || record.reserved === null) return undefined;
+    return {
+      executionId: record.id,
+      jobId: record.jobId,
+      task,
+      resources: record.reserved,
+      signal,
+      onProgress: (message) => {
+        if (!this.stopping) this.progress.push(record.id, message);
+      },
+    };
+  }
+
+  private finish(executionId: string, result: ExecutorResult): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return this.o.store.transaction((tx) => {
+      const { executions, outbox } = this.o.store;
+      const current = executions.get(tx, executionId);
+      if (current === undefined || isTerminalComputeState(current.localState)) {
+        safeLog(this.o.logger, 'debug', { executionId, kind: result.kind }, 'late run result dropped');
+        return;
+      }
+      const outcome: Exclude<ExecutorResult, { kind: 'cancelled' }> =
+        result.kind === 'cancelled'
+          ? { kind: 'failed', error: 'the engine stopped the run unasked' }
+          : result;
+      if (outcome.kind === 'completed') {
+        executions.update(tx, current, {
+          localState: C.Completed,
+          runOutput: outcome.runOutput,
+          message: '',
+        });
+        outbox.append(tx, {
+          type: 'RunResult',
+          payload: {
+            ExecutionID: executionId,
+            RunOutput: outcome.runOutput,
+            PublishedResult: NOTHING_PUBLISHED,
+          },
+        });
+        return;
+      }
+      executions.update(tx, current, {
+        localState: C.Failed,
+        message: outcome.error,
+        runOutput: outcome.runOutput ?? null,
+      });
+      outbox.append(tx, {
+        type: 'ComputeError',
+        payload: { ExecutionID: executionId, Error: outcome.error },
+      });
+    });
+  }
+
+  /** Progress is best effort: a failed write is logged, never retried, never blocks the run. */
+  private async writeProgress(executionId: string, message: string): Promise<void> {
+    try {
+      await this.o.store.transaction((tx) => {
+        const current = this.o.store.executions.get(tx, executionId);
+        if (current?.localState !== C.BidAccepted) return;
+        this.o.store.outbox.append(tx, {
+          type: 'ExecutionProgress',
+          payload: { ExecutionID: executionId, Message: message },
+        });
+      });
+    } catch (error) {
+      safeLog(this.o.logger, 'warn', { executionId, err: errorMessage(error) }, 'could not record progress');
+    }
+  }
+}

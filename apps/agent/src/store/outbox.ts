@@ -1,0 +1,147 @@
+import { type Clock, decodeJson, encodeJson } from '@shoal/models';
+import { asc, eq, gt, lte } from 'drizzle-orm';
+import { isReportType, REPORT_SCHEMAS, type Report } from '../messages.js';
+import type { TransactionRunner, Tx } from './database.js';
+import { outbox, outboxState } from './schema.js';
+
+/** One report as the sender sees it; an adapter turns it into a protocol envelope as is. */
+export type OutboxMessage = Report & {
+  seq: bigint;
+  /** Stable across re-sends: the envelope id. */
+  id: string;
+  executionId: string | null;
+  /** When the report was written (the envelope time), Unix nanoseconds. */
+  createdAt: bigint;
+};
+
+/**
+ * The agent's outbox: every report, appended in the transaction that changed the state it reports
+ * (so a crash after commit loses nothing, and a rollback leaves no trace), with a seq that is
+ * gap-free from 1 and never reused. Its async methods are the protocol's OutboxSource.
+ */
+export class Outbox {
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    private readonly runner: TransactionRunner,
+    private readonly clock: Clock,
+    private readonly newId: () => string,
+  ) {}
+
+  /**
+   * Appends inside `tx` and returns the seq. The payload is validated here, at write time: a report
+   * the orchestrator would refuse would otherwise block the stream forever.
+   */
+  append(tx: Tx, report: Report): bigint {
+    const payload = REPORT_SCHEMAS[report.type].parse(report.payload);
+    const state = readState(tx);
+    const seq = state.lastSeq + 1n;
+    tx.db.update(outboxState).set({ lastSeq: seq }).where(eq(outboxState.id, 1)).run();
+    tx.db
+      .insert(outbox)
+      .values({
+        seq,
+        messageId: this.newId(),
+        type: report.type,
+        executionId: report.payload.ExecutionID,
+        payload: encodeJson(payload),
+        createdAt: this.clock.now(),
+      })
+      .run();
+    tx.afterCommit(() => this.emit());
+    return seq;
+  }
+
+  /** Up to `limit` messages with seq > afterSeq, ascending. Acknowledged ones are pruned already. */
+  pending(afterSeq: bigint, limit: number): Promise<OutboxMessage[]> {
+    return this.runner.transaction((tx) =>
+      tx.db
+        .select()
+        .from(outbox)
+        .where(gt(outbox.seq, afterSeq))
+        .orderBy(asc(outbox.seq))
+        .limit(Math.max(0, Math.trunc(limit)))
+        .all()
+        .map(toMessage),
+    );
+  }
+
+  /** Everything ≤ seq was delivered: persist it (monotonic; a lower value changes nothing) and prune. */
+  acked(seq: bigint): Promise<void> {
+    return this.runner.transaction((tx) => {
+      const state = readState(tx);
+      // Never beyond what was written: an ack from a confused peer must not hide future messages.
+      const upTo = seq > state.lastSeq ? state.lastSeq : seq;
+      if (upTo <= state.lastAcked) return;
+      tx.db.update(outboxState).set({ lastAcked: upTo }).where(eq(outboxState.id, 1)).run();
+      tx.db.delete(outbox).where(lte(outbox.seq, upTo)).run();
+    });
+  }
+
+  lastAcked(): Promise<bigint> {
+    return this.runner.transaction((tx) => readState(tx).lastAcked);
+  }
+
+  /** The highest seq ever written (0 when none). */
+  lastSeq(): Promise<bigint> {
+    return this.runner.transaction((tx) => readState(tx).lastSeq);
+  }
+
+  /**
+   * After the local store was lost (case 3) the orchestrator may already have applied seqs this
+   * fresh outbox would reuse, and would drop the new messages as duplicates. The handshake tells us
+   * its LastSeqReceived: unsent messages are renumbered, in order, to follow it.
+   */
+  raiseSeqFloor(peerLastReceived: bigint): Promise<void> {
+    return this.runner.transaction((tx) => {
+      const state = readState(tx);
+      if (peerLastReceived <= state.lastSeq) return;
+      const unsent = tx.db.select().from(outbox).orderBy(asc(outbox.seq)).all();
+      tx.db.delete(outbox).run();
+      let seq = peerLastReceived;
+      for (const row of unsent) {
+        seq += 1n;
+        tx.db
+          .insert(outbox)
+          .values({ ...row, seq })
+          .run();
+      }
+      tx.db
+        .update(outboxState)
+        .set({ lastSeq: seq, lastAcked: peerLastReceived })
+        .where(eq(outboxState.id, 1))
+        .run();
+      if (unsent.length > 0) tx.afterCommit(() => this.emit());
+    });
+  }
+
+  /** Called after every commit that appended (wire it to the sender's notify()). Returns an unsubscribe. */
+  onAppend(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(): void {
+    for (const listener of this.listeners) listener();
+  }
+}
+
+function readState(tx: Tx): { lastSeq: bigint; lastAcked: bigint } {
+  const row = tx.db.select().from(outboxState).where(eq(outboxState.id, 1)).get();
+  if (row) return row;
+  tx.db.insert(outboxState).values({ id: 1, lastSeq: 0n, lastAcked: 0n }).run();
+  return { lastSeq: 0n, lastAcked: 0n };
+}
+
+function toMessage(row: typeof outbox.$inferSelect): OutboxMessage {
+  if (!isReportType(row.type)) throw new Error(`outbox row ${row.seq} has an unknown type ${row.type}`);
+  const payload = REPORT_SCHEMAS[row.type].parse(decodeJson(row.payload));
+  return {
+    type: row.type,
+    payload,
+    seq: row.seq,
+    id: row.messageId,
+    executionId: row.executionId,
+    createdAt: row.createdAt,
+  } as OutboxMessage;
+}

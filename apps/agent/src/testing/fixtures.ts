@@ -1,0 +1,133 @@
+import { type Job, manualClock, nanosFromMillis, type Task } from '@shoal/models';
+import { makeTempDir, type TempDir } from '@shoal/testkit';
+import { CapacityTracker, type ResourceRequest } from '../capacity.js';
+import { ExecutionManager, type ExecutionManagerOptions } from '../execution-manager.js';
+import type { Executor, ExecutorResult, RunSpec } from '../executor/executor.js';
+import { NoopExecutor } from '../executor/noop.js';
+import { silentLogger } from '../logger.js';
+import type { AskForBid } from '../messages.js';
+import { type AgentStore, openAgentStore } from '../store/index.js';
+import { manualTimers } from './manual-timers.js';
+
+/** Test-only helpers: a job, an ask, and an agent core over a real SQLite file in a temp dir. */
+
+let counter = 0;
+/** Deterministic uuid-shaped ids, unique within a test run. */
+export function testUuid(): string {
+  counter++;
+  return `00000000-0000-4000-8000-${counter.toString(16).padStart(12, '0')}`;
+}
+
+export function makeTask(overrides: Partial<Task> = {}): Task {
+  return {
+    Name: 'main',
+    Engine: { Type: 'noop', Params: {} },
+    Publisher: { Type: '', Params: null },
+    Env: {},
+    Meta: {},
+    InputSources: [],
+    ResultPaths: [],
+    Resources: { CPU: '500m', Memory: '512Mb', Disk: '', GPU: '' },
+    Network: { Type: 'None' },
+    Timeouts: {},
+    ...overrides,
+  };
+}
+
+export function makeJob(task: Partial<Task> = {}): Job {
+  return {
+    ID: `j-${testUuid()}`,
+    Name: 'test',
+    Namespace: 'default',
+    Type: 'batch',
+    Priority: 0,
+    Count: 1,
+    Constraints: [],
+    Meta: {},
+    Labels: {},
+    Tasks: [makeTask(task)],
+    State: { StateType: 'Running', Message: '' },
+    Version: 0,
+    Revision: 1,
+    // Beyond 2^53 on purpose: the job must round-trip through the store digit for digit.
+    CreateTime: 1695883778909107178n,
+    ModifyTime: 1695883779369191994n,
+  };
+}
+
+export function makeAsk(params: Record<string, unknown> = {}, options: Partial<AskForBid> = {}): AskForBid {
+  const job = options.Job ?? makeJob({ Engine: { Type: 'noop', Params: params } });
+  return {
+    ExecutionID: `e-${testUuid()}`,
+    JobID: job.ID,
+    Partition: 0,
+    WaitForApproval: true,
+    ...options,
+    Job: job,
+  };
+}
+
+/** The real noop engine, counting how often it was asked to run. */
+export class CountingExecutor implements Executor {
+  runs = 0;
+  constructor(readonly inner: Executor) {}
+  capabilities() {
+    return this.inner.capabilities();
+  }
+  run(spec: RunSpec): Promise<ExecutorResult> {
+    this.runs++;
+    return this.inner.run(spec);
+  }
+}
+
+export const SMALL_NODE: ResourceRequest = { cpuMillis: 4000, memoryBytes: 8e9, diskBytes: 100e9, gpu: 0 };
+
+export interface Harness {
+  dir: TempDir;
+  store: AgentStore;
+  manager: ExecutionManager;
+  executor: CountingExecutor;
+  capacity: CapacityTracker;
+  clock: ReturnType<typeof manualClock>;
+  timers: ReturnType<typeof manualTimers>;
+  /** Stops runs and closes the store, keeping the directory (a restart follows). */
+  stop(): Promise<void>;
+}
+
+export async function openHarness(
+  options: { dir?: TempDir; total?: ResourceRequest } & Partial<ExecutionManagerOptions> = {},
+): Promise<Harness> {
+  const dir = options.dir ?? (await makeTempDir('shoal-agent-'));
+  const clock = manualClock();
+  const timers = manualTimers((ms) => clock.advance(nanosFromMillis(ms)));
+  const store = openAgentStore({ dataDir: dir.path, clock, logger: silentLogger, newId: testUuid });
+  const executor = new CountingExecutor(new NoopExecutor({ timers }));
+  const capacity = new CapacityTracker(options.total ?? SMALL_NODE);
+  const manager = new ExecutionManager({
+    store,
+    executors: [executor],
+    capacity,
+    clock,
+    timers,
+    logger: silentLogger,
+    ...options,
+  });
+  return {
+    dir,
+    store,
+    manager,
+    executor,
+    capacity,
+    clock,
+    timers,
+    async stop() {
+      await manager.shutdown();
+      await store.close();
+    },
+  };
+}
+
+/** Lets queued promise callbacks and transactions run (runs finish on a later turn). */
+export async function settle(rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
