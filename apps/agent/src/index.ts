@@ -1,11 +1,13 @@
 export * from './bidder.js';
 export * from './capacity.js';
+export * from './config.js';
 export * from './execution-manager.js';
 export * from './executor/executor.js';
 export * from './executor/noop.js';
 export * from './executor/output.js';
 export * from './host-capacity.js';
 export * from './logger.js';
+export { type AgentOverrides, type RunningAgent, startAgent } from './main.js';
 export * from './messages.js';
 export * from './node-status.js';
 export * from './progress.js';

@@ -1,3 +1,9 @@
+CREATE TABLE "agent_cursors" (
+	"node_id" text PRIMARY KEY NOT NULL,
+	"last_seq" bigint NOT NULL,
+	"modify_time" bigint NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "evaluations" (
 	"id" text PRIMARY KEY NOT NULL,
 	"namespace" text NOT NULL,
@@ -82,19 +88,26 @@ CREATE TABLE "nodes" (
 	"membership" text NOT NULL,
 	"connection" text NOT NULL,
 	"last_heartbeat" bigint NOT NULL,
+	"healthy" boolean DEFAULT true NOT NULL,
+	"health_reason" text DEFAULT '' NOT NULL,
 	"revision" integer NOT NULL,
 	"create_time" bigint NOT NULL,
 	"modify_time" bigint NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "outbox" (
-	"id" bigserial PRIMARY KEY NOT NULL,
 	"node_id" text NOT NULL,
 	"seq" bigint NOT NULL,
 	"type" text NOT NULL,
-	"payload" jsonb NOT NULL,
+	"message" text NOT NULL,
 	"create_time" bigint NOT NULL,
-	"acked_time" bigint
+	CONSTRAINT "outbox_node_id_seq_pk" PRIMARY KEY("node_id","seq")
+);
+--> statement-breakpoint
+CREATE TABLE "outbox_heads" (
+	"node_id" text PRIMARY KEY NOT NULL,
+	"last_seq" bigint NOT NULL,
+	"acked_seq" bigint DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint
 ALTER TABLE "evaluations" ADD CONSTRAINT "evaluations_job_id_jobs_id_fk" FOREIGN KEY ("job_id") REFERENCES "public"."jobs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -114,5 +127,4 @@ CREATE INDEX "jobs_labels_idx" ON "jobs" USING gin ("labels");--> statement-brea
 CREATE INDEX "jobs_state_idx" ON "jobs" USING btree ("state");--> statement-breakpoint
 CREATE INDEX "nodes_labels_idx" ON "nodes" USING gin ("labels");--> statement-breakpoint
 CREATE INDEX "nodes_id_prefix_idx" ON "nodes" USING btree ("id" text_pattern_ops);--> statement-breakpoint
-CREATE UNIQUE INDEX "outbox_node_seq_idx" ON "outbox" USING btree ("node_id","seq");--> statement-breakpoint
-CREATE INDEX "outbox_pending_idx" ON "outbox" USING btree ("node_id","acked_time");
+CREATE INDEX "outbox_create_idx" ON "outbox" USING btree ("create_time");

@@ -20,3 +20,45 @@ describe('orchestrator config', () => {
     expect(JSON.stringify(shown)).not.toContain('pw@');
   });
 });
+
+describe('orchestrator NATS and node settings', () => {
+  it('supervises nats-server on 4222 by default and judges nodes after 60 s', () => {
+    const config = OrchestratorConfigSchema.parse({});
+    expect(config).toMatchObject({ natsUrl: '', natsHost: '127.0.0.1', natsPort: 4222 });
+    expect(config).toMatchObject({ nodeDisconnectTimeout: 60_000, manualApproval: false });
+    expect(config.nodeGracePeriod).toBeUndefined();
+  });
+
+  it('reads Go durations, and names the field of a bad one', () => {
+    const config = OrchestratorConfigSchema.parse({
+      nodeDisconnectTimeout: '1m30s',
+      nodeGracePeriod: '500ms',
+    });
+    expect(config.nodeDisconnectTimeout).toBe(90_000);
+    expect(config.nodeGracePeriod).toBe(500);
+    const bad = OrchestratorConfigSchema.safeParse({ nodeDisconnectTimeout: 'soon' });
+    expect(bad.error?.issues[0]).toMatchObject({
+      path: ['nodeDisconnectTimeout'],
+      message: /invalid duration/,
+    });
+    expect(OrchestratorConfigSchema.safeParse({ nodeDisconnectTimeout: '0s' }).success).toBe(false);
+  });
+
+  it('takes a token or a user and password, not both', () => {
+    const both = OrchestratorConfigSchema.safeParse({ natsToken: 't', natsUser: 'u', natsPassword: 'p' });
+    expect(both.error?.issues.map((i) => i.path)).toEqual([['natsToken']]);
+    const half = OrchestratorConfigSchema.safeParse({ natsUser: 'u' });
+    expect(half.error?.issues.map((i) => i.path)).toEqual([['natsPassword']]);
+  });
+
+  it('masks NATS secrets in what it shows', () => {
+    const shown = JSON.stringify(
+      publicConfig(
+        OrchestratorConfigSchema.parse({ natsUrl: 'nats://s3cret@nats:4222', natsToken: 't0ken' }),
+      ),
+    );
+    expect(shown).not.toContain('s3cret');
+    expect(shown).not.toContain('t0ken');
+    expect(maskUrl('nats://agent:pw@nats:4222')).toBe('nats://agent:*****@nats:4222');
+  });
+});

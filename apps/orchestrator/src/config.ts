@@ -1,24 +1,71 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseDurationMs } from '@shoal/models';
 import { z } from 'zod';
 
-/** The orchestrator's settings, as flags give them. Validated once, at the edge. */
-export const OrchestratorConfigSchema = z.strictObject({
-  apiHost: z.string().min(1).default('0.0.0.0'),
-  apiPort: z.int().min(0).max(65535).default(1234),
-  dataDir: z.string().min(1).default(join(homedir(), '.shoal')),
-  /** `postgres://…` or `pglite:<dir>`; empty means PGlite under the data directory. */
-  db: z
-    .string()
-    .refine((v) => v === '' || /^postgres(ql)?:\/\//.test(v) || v.startsWith('pglite:'), {
-      message: 'must be postgres://… or pglite:<dir>',
-    })
-    .default(''),
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-  /** How long shutdown waits for requests in flight before closing connections. */
-  shutdownGraceMs: z.int().min(0).max(600_000).default(10_000),
-  evaluationPollMs: z.int().min(10).max(60_000).default(200),
+/** A Go-style duration (`60s`, `1m30s`) or a number of milliseconds; milliseconds once parsed. */
+const duration = z.union([z.string(), z.number()]).transform((value, ctx): number => {
+  if (typeof value === 'number') {
+    if (Number.isFinite(value) && value > 0) return value;
+    ctx.addIssue({ code: 'custom', message: 'must be a positive duration' });
+    return z.NEVER;
+  }
+  try {
+    const ms = parseDurationMs(value);
+    if (ms > 0) return ms;
+    ctx.addIssue({ code: 'custom', message: 'must be a positive duration' });
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+  return z.NEVER;
 });
+
+/** The orchestrator's settings, as flags give them. Validated once, at the edge. */
+export const OrchestratorConfigSchema = z
+  .strictObject({
+    apiHost: z.string().min(1).default('0.0.0.0'),
+    apiPort: z.int().min(0).max(65535).default(1234),
+    dataDir: z.string().min(1).default(join(homedir(), '.shoal')),
+    /** `postgres://…` or `pglite:<dir>`; empty means PGlite under the data directory. */
+    db: z
+      .string()
+      .refine((v) => v === '' || /^postgres(ql)?:\/\//.test(v) || v.startsWith('pglite:'), {
+        message: 'must be postgres://… or pglite:<dir>',
+      })
+      .default(''),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    /** How long shutdown waits for requests in flight before closing connections. */
+    shutdownGraceMs: z.int().min(0).max(600_000).default(10_000),
+    evaluationPollMs: z.int().min(10).max(60_000).default(200),
+    /** An external NATS server (`nats://host:4222`); empty means spawn and supervise nats-server. */
+    natsUrl: z.string().default(''),
+    /** Where the spawned nats-server listens; 0 (or a port already taken) picks a free one. */
+    natsHost: z.string().min(1).default('127.0.0.1'),
+    natsPort: z.int().min(0).max(65535).default(4222),
+    /** NATS credentials: given to the spawned server and used by the orchestrator's client. */
+    natsToken: z.string().min(1).optional(),
+    natsUser: z.string().min(1).optional(),
+    natsPassword: z.string().min(1).optional(),
+    /** A node that has not been heard from for this long is DISCONNECTED (Go duration or ms). */
+    nodeDisconnectTimeout: duration.default(60_000),
+    /** After start, nodes are not judged for this long; default: the disconnect timeout (case 5). */
+    nodeGracePeriod: duration.optional(),
+    /** New nodes join as PENDING until an operator approves them, instead of APPROVED. */
+    manualApproval: z.boolean().default(false),
+  })
+  .superRefine((c, ctx) => {
+    const problem = (path: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [path], message });
+    if (c.natsToken !== undefined && (c.natsUser !== undefined || c.natsPassword !== undefined)) {
+      problem('natsToken', 'use either a token or a user and password, not both');
+    }
+    if ((c.natsUser === undefined) !== (c.natsPassword === undefined)) {
+      problem(
+        c.natsUser === undefined ? 'natsUser' : 'natsPassword',
+        'natsUser and natsPassword go together',
+      );
+    }
+  });
 export type OrchestratorConfig = z.output<typeof OrchestratorConfigSchema>;
 export type OrchestratorConfigInput = z.input<typeof OrchestratorConfigSchema>;
 
@@ -33,9 +80,27 @@ export function publicConfig(config: OrchestratorConfig): Record<string, unknown
     DataDir: config.dataDir,
     Store: maskUrl(storeUrl(config)),
     LogLevel: config.logLevel,
+    NATS: {
+      URL: maskUrl(config.natsUrl),
+      Host: config.natsHost,
+      Port: config.natsPort,
+      Token: config.natsToken === undefined ? '' : MASK,
+      User: config.natsUser ?? '',
+      Password: config.natsPassword === undefined ? '' : MASK,
+    },
+    Nodes: {
+      DisconnectTimeoutMs: config.nodeDisconnectTimeout,
+      GracePeriodMs: config.nodeGracePeriod ?? config.nodeDisconnectTimeout,
+      ManualApproval: config.manualApproval,
+    },
   };
 }
 
+const MASK = '*****';
+
 export function maskUrl(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@]+:)[^@]*@/i, '$1*****@');
+  // user:password@ keeps the user; a lone token@ (nats://s3cret@host) is all secret.
+  return url
+    .replace(/^([a-z]+:\/\/[^:/@]+:)[^@]*@/i, '$1*****@')
+    .replace(/^([a-z]+:\/\/)[^:/@]+@/i, '$1*****@');
 }

@@ -14,16 +14,20 @@ import {
 import { type Logger, pino } from 'pino';
 import { createApp } from './api/app.js';
 import {
+  maskUrl,
   type OrchestratorConfig,
   type OrchestratorConfigInput,
   OrchestratorConfigSchema,
   publicConfig,
   storeUrl,
 } from './config.js';
+import { schedulingHandler } from './scheduling/handler.js';
 import { openStore, type Store } from './store/index.js';
+import type { OutboxNotifier } from './transport/dispatcher.js';
+import { type NatsLink, openNats } from './transport/nats-link.js';
+import { type NatsSide, startNatsSide } from './transport/nats-side.js';
 import { buildVersion } from './version.js';
 import { startEvaluationWorker } from './worker/evaluation-worker.js';
-import { stopJobHandler } from './worker/stop-job.js';
 
 /** The one place where the orchestrator's parts are built and connected. */
 
@@ -39,6 +43,10 @@ export interface RunningOrchestrator {
   readonly port: number;
   readonly store: Store;
   readonly nodeId: string;
+  /** The NATS server agents connect to: --nats-url, or the nats-server this orchestrator supervises. */
+  readonly natsUrl: string;
+  /** For whoever enqueues outbox messages: call `onCommitted(nodeIds)` after the commit. */
+  readonly outbox: OutboxNotifier;
   /** Stops taking requests, drains those in flight (up to the grace period), closes the store. */
   stop(): Promise<void>;
 }
@@ -56,6 +64,28 @@ export async function startOrchestrator(
   const nodeId = persistentNodeId(stateDir, ids);
 
   const store = await openStore({ url: storeUrl(config) });
+  let nats: NatsLink | undefined;
+  let natsSide: NatsSide;
+  try {
+    nats = await openNats(config, { workDir: stateDir, logger, name: `shoal-orchestrator-${nodeId}` });
+    natsSide = await startNatsSide({
+      nc: nats.nc,
+      store,
+      clock,
+      ids,
+      logger,
+      nodes: {
+        disconnectTimeoutMs: config.nodeDisconnectTimeout,
+        gracePeriodMs: config.nodeGracePeriod ?? config.nodeDisconnectTimeout,
+        autoApprove: !config.manualApproval,
+      },
+    });
+  } catch (error) {
+    await nats?.close();
+    await store.close();
+    throw error;
+  }
+  const natsLink = nats;
   const version = buildVersion();
   const nodeInfo: NodeInfo = { NodeID: nodeId, NodeType: 'Requester', Labels: {}, Version: version };
   const app = createApp({
@@ -69,6 +99,8 @@ export async function startOrchestrator(
   try {
     server = await listen(app.fetch, config);
   } catch (error) {
+    await natsSide.stop();
+    await natsLink.close();
     await store.close();
     throw error;
   }
@@ -76,7 +108,9 @@ export async function startOrchestrator(
     store,
     clock,
     logger,
-    handlers: [stopJobHandler],
+    handlers: [
+      schedulingHandler({ ids, onCommitted: (nodeIds) => natsSide.dispatcher.onCommitted(nodeIds) }),
+    ],
     workerId: `${nodeId}/${process.pid}`,
     pollMs: config.evaluationPollMs,
   });
@@ -84,7 +118,7 @@ export async function startOrchestrator(
   const port = (server.address() as AddressInfo).port;
   const host = config.apiHost === '0.0.0.0' || config.apiHost === '::' ? '127.0.0.1' : config.apiHost;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info({ url, store: store.driver, nodeId }, 'orchestrator listening');
+  logger.info({ url, store: store.driver, nodeId, nats: maskUrl(natsLink.url) }, 'orchestrator listening');
 
   let stopped: Promise<void> | undefined;
   return {
@@ -93,10 +127,14 @@ export async function startOrchestrator(
     port,
     store,
     nodeId,
+    natsUrl: natsLink.url,
+    outbox: natsSide.dispatcher,
     stop: () => {
       stopped ??= (async () => {
         await closeServer(server, config.shutdownGraceMs);
         await worker.stop();
+        await natsSide.stop();
+        await natsLink.close();
         await store.close();
         logger.info('orchestrator stopped');
       })();

@@ -71,8 +71,16 @@ function restartSurvival(dbArgs: () => Promise<string[]>) {
     const args = await dbArgs();
     const first = await serve(args);
     const id = await submit(first.url);
-    const before = await describeJob(first.url, id);
+    // With no agents and QueueTimeout 0, the scheduler fails the job at once, naming the reason.
+    const before = await waitFor(
+      async () => {
+        const view = await describeJob(first.url, id);
+        return view.text.includes('"StateType":"Failed"') ? view : undefined;
+      },
+      { timeoutMs: 30_000, message: 'the job was never evaluated' },
+    );
     expect(before.status).toBe(200);
+    expect(before.text).toContain('no nodes are connected');
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     expect(first.stderr()).toMatch(/shutting down/);
@@ -83,7 +91,7 @@ function restartSurvival(dbArgs: () => Promise<string[]>) {
       expect(after.status).toBe(200);
       // The same document, int64 times digit for digit.
       expect(after.text).toBe(before.text);
-      expect(after.text).toMatch(/"State":\{"StateType":"Pending"/);
+      expect(after.text).toMatch(/"State":\{"StateType":"Failed"/);
     } finally {
       second.child.kill('SIGINT');
       expect(await second.exited).toBe(0);

@@ -1,15 +1,14 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
-
-interface ServeOptions {
-  orchestrator?: boolean;
-  apiHost: string;
-  apiPort: number;
-  dataDir?: string;
-  db?: string;
-  logLevel: string;
-}
+import {
+  agentInput,
+  describeIssue,
+  orchestratorInput,
+  parseFraction,
+  type ServeOptions,
+  URL_FROM_ORCHESTRATOR,
+} from './serve-config.js';
 
 export function parsePort(value: string): number {
   const port = Number(value);
@@ -19,54 +18,108 @@ export function parsePort(value: string): number {
 }
 
 /**
- * `shoal serve --orchestrator`: the control plane in the foreground until SIGINT or SIGTERM. The
- * orchestrator is loaded only when this command runs, so the rest of the CLI starts fast.
+ * `shoal serve --orchestrator`, `--compute`, or both in one process: in the foreground until
+ * SIGINT or SIGTERM. Each app is loaded only when asked for, so the rest of the CLI starts fast.
+ * Every flag is validated before anything starts, and a bad one exits 2 naming it.
  */
 export function addServeCommand(program: Command, io: CliIO, setExit: (code: ExitCode) => void): void {
   program
     .command('serve')
-    .description('run a Shoal node in the foreground')
+    .description('run a Shoal node in the foreground: the orchestrator, a compute agent, or both')
     .option('--orchestrator', 'run the orchestrator (jobs API, store, scheduling)')
+    .option('--compute', 'run a compute agent (bids on and runs executions)')
     .option('--api-host <host>', 'address the API listens on', '0.0.0.0')
     .option('--api-port <port>', 'port the API listens on', parsePort, 1234)
     .option('--data-dir <dir>', 'where state is kept (default ~/.shoal)')
     .option('--db <url>', 'postgres://… or pglite:<dir> (default: PGlite under --data-dir)')
+    .option(
+      '--nats-url <url>',
+      'NATS server; required by --compute alone (--orchestrator starts one without it)',
+    )
+    .option(
+      '--nats-port <port>',
+      'orchestrator: port of the nats-server it starts (default 4222; a free one if taken)',
+      parsePort,
+    )
+    .option(
+      '--node-disconnect-timeout <duration>',
+      'orchestrator: a node silent this long is DISCONNECTED (default 60s)',
+    )
+    .option('--manual-approval', 'orchestrator: new nodes wait for `shoal node approve`')
+    .option('--nats-token <token>', 'NATS token')
+    .option('--nats-user <user>', 'NATS user (with --nats-password)')
+    .option('--nats-password <password>', 'NATS password')
+    .option('--name <id>', 'compute: node id on first start (default n-<uuid>, then kept in --data-dir)')
+    .option('--labels <k=v,…>', 'compute: node labels, e.g. zone=eu-1,tier=gold')
+    .option('--engines <list>', 'compute: engines to offer', 'noop')
+    .option('--cpu <cores>', 'compute: CPU to offer, e.g. 2 or 1500m (default: a share of the host)')
+    .option('--memory <size>', 'compute: memory to offer, e.g. 4Gi')
+    .option('--disk <size>', 'compute: disk to offer, e.g. 20Gi')
+    .option('--gpu <n>', 'compute: GPUs to offer (default 0)')
+    .option(
+      '--capacity-fraction <f>',
+      'compute: share of the detected host to offer (default 0.8)',
+      parseFraction,
+    )
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
     .action(async (opts: ServeOptions, command: Command) => {
-      if (!opts.orchestrator) command.error('error: say which node to run: --orchestrator', { exitCode: 2 });
-      const { OrchestratorConfigSchema, startOrchestrator } = await import('@shoal/orchestrator');
-      const parsed = OrchestratorConfigSchema.safeParse({
-        apiHost: opts.apiHost,
-        apiPort: opts.apiPort,
-        logLevel: opts.logLevel,
-        ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
-        ...(opts.db === undefined ? {} : { db: opts.db }),
-      });
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues)
-          io.err(`error: --${flagName(issue.path)}: ${issue.message}\n`);
-        setExit(ExitCode.Usage);
-        return;
+      if (!opts.orchestrator && !opts.compute) {
+        command.error('error: say which node to run: --orchestrator, --compute, or both', { exitCode: 2 });
       }
-      let orchestrator: Awaited<ReturnType<typeof startOrchestrator>>;
-      try {
-        orchestrator = await startOrchestrator(parsed.data);
-      } catch (error) {
-        io.err(`shoal serve: ${error instanceof Error ? error.message : String(error)}\n`);
-        setExit(ExitCode.Failed);
-        return;
+      if (opts.compute && !opts.orchestrator && opts.natsUrl === undefined) {
+        command.error('error: --nats-url is required with --compute: the NATS server of the orchestrator', {
+          exitCode: 2,
+        });
       }
-      io.err(
-        `Shoal orchestrator ${orchestrator.nodeId} listening on ${orchestrator.url} (Ctrl-C stops it)\n`,
-      );
-      await untilSignal();
-      io.err('shoal serve: shutting down…\n');
-      await orchestrator.stop();
+      setExit(await serve(opts, io));
     });
 }
 
-function flagName(path: ReadonlyArray<PropertyKey>): string {
-  return String(path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+async function serve(opts: ServeOptions, io: CliIO): Promise<ExitCode> {
+  const orchestratorApp = opts.orchestrator ? await import('@shoal/orchestrator') : undefined;
+  const agentApp = opts.compute ? await import('@shoal/agent') : undefined;
+
+  // Both apps share the NATS flags, so the same mistake may be reported twice: say it once.
+  const problems = new Set<string>();
+  const check = (result: { success: boolean; error?: { issues: Parameters<typeof describeIssue>[0][] } }) => {
+    for (const issue of result.error?.issues ?? []) problems.add(describeIssue(issue));
+  };
+  if (orchestratorApp) check(orchestratorApp.OrchestratorConfigSchema.safeParse(orchestratorInput(opts)));
+  if (agentApp)
+    check(agentApp.AgentConfigSchema.safeParse(agentInput(opts, opts.natsUrl ?? URL_FROM_ORCHESTRATOR)));
+  if (problems.size > 0) {
+    for (const problem of problems) io.err(`error: ${problem}\n`);
+    return ExitCode.Usage;
+  }
+
+  let orchestrator: Awaited<ReturnType<NonNullable<typeof orchestratorApp>['startOrchestrator']>> | undefined;
+  let agent: Awaited<ReturnType<NonNullable<typeof agentApp>['startAgent']>> | undefined;
+  try {
+    if (orchestratorApp) {
+      orchestrator = await orchestratorApp.startOrchestrator(orchestratorInput(opts));
+      io.err(
+        `Shoal orchestrator ${orchestrator.nodeId} listening on ${orchestrator.url} (NATS ${orchestrator.natsUrl})\n`,
+      );
+    }
+    if (agentApp) {
+      // Combined mode without --nats-url: the agent joins the server the orchestrator runs.
+      agent = await agentApp.startAgent(agentInput(opts, opts.natsUrl ?? orchestrator?.natsUrl));
+      io.err(`Shoal compute agent ${agent.nodeId} started\n`);
+    }
+  } catch (error) {
+    io.err(`shoal serve: ${error instanceof Error ? error.message : String(error)}\n`);
+    await agent?.stop();
+    await orchestrator?.stop();
+    // A --name that contradicts the data directory is a flag mistake, not a failure.
+    return agentApp && error instanceof agentApp.NodeIdentityError ? ExitCode.Usage : ExitCode.Failed;
+  }
+  io.err('Ctrl-C stops it\n');
+  await untilSignal();
+  io.err('shoal serve: shutting down…\n');
+  // The agent first: its last reports and its shutdown notice need the orchestrator still up.
+  await agent?.stop();
+  await orchestrator?.stop();
+  return ExitCode.Ok;
 }
 
 /** Resolves on the first SIGINT or SIGTERM; a second one ends the process at once. */

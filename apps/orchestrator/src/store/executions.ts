@@ -1,4 +1,11 @@
-import { ComputeStateType, type DesiredStateType, type Execution, type SpecConfig } from '@shoal/models';
+import {
+  ComputeStateType,
+  DesiredStateType,
+  ErrorCode,
+  type Execution,
+  ShoalError,
+  type SpecConfig,
+} from '@shoal/models';
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Handle } from './db.js';
@@ -76,6 +83,40 @@ export function executionRepo({ db }: Handle): ExecutionRepo {
       return rowToExecution(row);
     },
 
+    async find(id) {
+      const [row] = await db.select().from(executions).where(eq(executions.id, id));
+      return row ? rowToExecution(row) : undefined;
+    },
+
+    async updateCompute(id, expectedRevision, update, now) {
+      const [row] = await db
+        .update(executions)
+        .set({
+          computeState: update.state.StateType,
+          computeMessage: update.state.Message,
+          ...(update.runOutput === undefined ? {} : { runOutput: update.runOutput }),
+          ...(update.publishedResult === undefined ? {} : { publishedResult: update.publishedResult }),
+          ...(update.retireDesired === undefined
+            ? {}
+            : { desiredState: DesiredStateType.Stopped, desiredMessage: update.retireDesired }),
+          revision: sql`${executions.revision} + 1`,
+          modifyTime: now,
+        })
+        .where(and(eq(executions.id, id), eq(executions.revision, expectedRevision)))
+        .returning();
+      if (row) return rowToExecution(row);
+      const [current] = await db
+        .select({ revision: executions.revision })
+        .from(executions)
+        .where(eq(executions.id, id));
+      if (!current) throw ShoalError.notFound('execution', id, COMPONENT);
+      throw new ShoalError(
+        ErrorCode.Conflict,
+        `execution ${id} changed concurrently (revision ${expectedRevision} expected, ${current.revision} found)`,
+        { component: COMPONENT },
+      );
+    },
+
     async list(jobId, query) {
       const keyset = executionsKeyset(jobId, query);
       const limit = checkLimit(query.limit);
@@ -134,7 +175,7 @@ function executionToRow(e: Execution & { partition?: number }): typeof execution
   };
 }
 
-function rowToExecution(row: ExecutionRow): Execution {
+export function rowToExecution(row: ExecutionRow): Execution {
   return {
     ID: row.id,
     Namespace: row.namespace,

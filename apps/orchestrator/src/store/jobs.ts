@@ -136,7 +136,7 @@ function jobToRow(job: Job): typeof jobs.$inferInsert {
   };
 }
 
-function rowToJob(row: JobRow): Job {
+export function rowToJob(row: JobRow): Job {
   return {
     ID: row.id,
     Name: row.name,

@@ -110,7 +110,7 @@ export function nodeRepo({ db }: Handle): NodeRepo {
   };
 }
 
-function rowToNode(row: NodeRow): NodeState {
+export function rowToNode(row: NodeRow): NodeState {
   return {
     Info: row.info as NodeInfo,
     Membership: row.membership as NodeState['Membership'],

@@ -1,15 +1,5 @@
 import { sql } from 'drizzle-orm';
-import {
-  bigint,
-  bigserial,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  primaryKey,
-  text,
-  uniqueIndex,
-} from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 
 /**
  * One schema for both drivers (postgres.js and PGlite). Times are int64 Unix nanoseconds in
@@ -153,7 +143,11 @@ export const nodes = pgTable(
     info: jsonb('info').$type<Record<string, unknown>>().notNull(),
     membership: text('membership').notNull(),
     connection: text('connection').notNull(),
+    /** When the orchestrator last heard from the node, by its own clock (never the agent's: case 22). */
     lastHeartbeat: nanos('last_heartbeat').notNull(),
+    /** The agent's own verdict from its last heartbeat (e.g. its Docker daemon answers). */
+    healthy: boolean('healthy').notNull().default(true),
+    healthReason: text('health_reason').notNull().default(''),
     revision: integer('revision').notNull(),
     createTime: nanos('create_time').notNull(),
     modifyTime: nanos('modify_time').notNull(),
@@ -164,24 +158,48 @@ export const nodes = pgTable(
   ],
 );
 
-/** Messages to agents, written in the same transaction as the change that caused them. */
+/**
+ * Messages to agents, written in the same transaction as the change that caused them. `message` is
+ * the encoded envelope (validated when written), kept as text because a Job inside it carries
+ * int64 times that jsonb would round through a double.
+ */
 export const outbox = pgTable(
   'outbox',
   {
-    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
     nodeId: text('node_id').notNull(),
-    /** Per-node sequence number: agents apply messages in this order and dedupe by it. */
+    /** Per-node, gap-free (from outbox_heads): agents apply messages in this order and dedupe by it. */
     seq: bigint('seq', { mode: 'bigint' }).notNull(),
     type: text('type').notNull(),
-    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    message: text('message').notNull(),
     createTime: nanos('create_time').notNull(),
-    ackedTime: nanos('acked_time'),
   },
-  (t) => [
-    uniqueIndex('outbox_node_seq_idx').on(t.nodeId, t.seq),
-    index('outbox_pending_idx').on(t.nodeId, t.ackedTime),
-  ],
+  (t) => [primaryKey({ columns: [t.nodeId, t.seq] }), index('outbox_create_idx').on(t.createTime)],
 );
 
-export const schema = { jobs, executions, evaluations, jobHistory, nodes, outbox };
+/**
+ * Each node's outbox counter and delivery mark. Bumping `last_seq` row-locks it, which serialises
+ * writers per node, so seqs are gap-free and commit in order (a shared sequence would leave holes on
+ * rollback). Kept apart from `nodes` so that deleting a node through the API does not reset a
+ * stream the agent still remembers (case 26).
+ */
+export const outboxHeads = pgTable('outbox_heads', {
+  nodeId: text('node_id').primaryKey(),
+  /** The last seq written. */
+  lastSeq: bigint('last_seq', { mode: 'bigint' }).notNull(),
+  /** Everything at or below was acknowledged by the agent. */
+  ackedSeq: bigint('acked_seq', { mode: 'bigint' }).notNull().default(sql`0`),
+});
+
+/**
+ * The last seq applied from each agent's report stream, bumped in the transaction that applies the
+ * report. Its own table, not a column of outbox_heads: report transactions lock this row first and
+ * plan transactions lock an outbox head last, so the two never wait on each other in a cycle.
+ */
+export const agentCursors = pgTable('agent_cursors', {
+  nodeId: text('node_id').primaryKey(),
+  lastSeq: bigint('last_seq', { mode: 'bigint' }).notNull(),
+  modifyTime: nanos('modify_time').notNull(),
+});
+
+export const schema = { jobs, executions, evaluations, jobHistory, nodes, outbox, outboxHeads, agentCursors };
 export type Schema = typeof schema;

@@ -1,11 +1,15 @@
 import { describeWithServices } from '@shoal/testkit';
 import { describe, expect, it } from 'vitest';
+import { agentCursorsContract } from './testing/contract-agent-cursors.js';
 import { evaluationsContract } from './testing/contract-evaluations.js';
+import { executionUpdatesContract } from './testing/contract-execution-updates.js';
 import { executionsContract } from './testing/contract-executions.js';
 import { historyContract } from './testing/contract-history.js';
 import { jobListContract } from './testing/contract-job-list.js';
 import { jobsContract } from './testing/contract-jobs.js';
+import { nodeStatusContract } from './testing/contract-node-status.js';
 import { nodesContract } from './testing/contract-nodes.js';
+import { outboxContract } from './testing/contract-outbox.js';
 import { DRIVERS, useStore } from './testing/harness.js';
 
 /**
@@ -27,5 +31,9 @@ for (const driver of DRIVERS) {
     describe('executions', () => executionsContract(ctx));
     describe('evaluations', () => evaluationsContract(ctx));
     describe('nodes', () => nodesContract(ctx));
+    describe('execution compute updates', () => executionUpdatesContract(ctx));
+    describe('node status', () => nodeStatusContract(ctx));
+    describe('outbox', () => outboxContract(ctx));
+    describe('agent cursors', () => agentCursorsContract(ctx));
   });
 }

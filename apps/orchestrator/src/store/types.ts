@@ -1,4 +1,7 @@
 import type {
+  Capacity,
+  ComputeStateType,
+  DesiredStateType,
   Evaluation,
   EvaluationStatus,
   EvaluationTrigger,
@@ -6,13 +9,17 @@ import type {
   Job,
   JobHistory,
   JobState,
+  JobType,
   Nanos,
   NodeConnection,
+  NodeInfo,
   NodeMembership,
   NodeState,
+  RunOutput,
   Selector,
   SpecConfig,
 } from '@shoal/models';
+import type { InMessageType, Payload, StreamEnvelope } from '@shoal/protocol';
 
 /**
  * The store's port: what the API, the evaluation workers and (later) the node manager may ask of
@@ -95,9 +102,33 @@ export interface HistoryRepo {
   list(jobId: string, query: HistoryQuery): Promise<Page<JobHistory>>;
 }
 
+/** What an agent's report changes on an execution (agents write compute state only). */
+export interface ComputeUpdate {
+  state: { StateType: ComputeStateType; Message: string };
+  /** Replaces the stored RunOutput when given. */
+  runOutput?: RunOutput;
+  /** Replaces the stored PublishedResult when given. */
+  publishedResult?: SpecConfig;
+  /**
+   * Retires the desired state in the same write, as Bacalhau does for a completed execution
+   * (desired Stopped, "execution completed", one revision). Only for Completed: the schedulers read
+   * a desired Stopped on a failed execution as "we asked for this ending".
+   */
+  retireDesired?: string;
+}
+
 export interface ExecutionRepo {
   insert(execution: Execution & { partition?: number }): Promise<void>;
   get(idOrPrefix: string): Promise<Execution>;
+  /** By exact id only (ids from the wire are never treated as prefixes); undefined when absent. */
+  find(id: string): Promise<Execution | undefined>;
+  /**
+   * Compare-and-swap on `expectedRevision`: sets the compute state (and RunOutput/PublishedResult
+   * when given), bumps the revision by exactly one, sets ModifyTime, and returns the execution as
+   * stored. Throws Conflict if the revision moved, NotFound if there is no such execution. The
+   * caller checks that the transition is legal.
+   */
+  updateCompute(id: string, expectedRevision: number, update: ComputeUpdate, now: Nanos): Promise<Execution>;
   list(jobId: string, query: ListExecutionsQuery): Promise<Page<Execution>>;
   /** Published results of completed executions that published something. */
   listResults(jobId: string, limit: number, nextToken?: string): Promise<Page<SpecConfig>>;
@@ -132,12 +163,133 @@ export interface NodeRepo {
   delete(id: string): Promise<void>;
 }
 
+/** What a heartbeat says about a node; stored with its info (capacity, counts) and health. */
+export interface NodeHeartbeat {
+  AvailableCapacity: Capacity;
+  RunningExecutions: number;
+  EnqueuedExecutions: number;
+  Healthy: boolean;
+  HealthReason: string;
+}
+
+/** A node with what the node manager and the schedulers need beyond the API's NodeState. */
+export interface NodeRecord {
+  state: NodeState;
+  /** The agent's own verdict; an unhealthy node gets no new work. True until a heartbeat says not. */
+  healthy: boolean;
+  healthReason: string;
+  /** When the orchestrator last heard from it (handshake, heartbeat, info), by its own clock. */
+  lastHeartbeat: Nanos;
+}
+
+/** A job, with what an evaluation of it needs. */
+export interface JobRef {
+  ID: string;
+  Namespace: string;
+  Type: JobType;
+  Priority: number;
+}
+
+/** Liveness and health of nodes: the node manager's side of the nodes table. */
+export interface NodeStatusRepo {
+  /** By exact id (a node's own id from the wire is never a prefix); undefined when unknown. */
+  find(id: string): Promise<NodeRecord | undefined>;
+  /** Every node, connected or not, ordered by id. */
+  list(): Promise<NodeRecord[]>;
+  /**
+   * Records a heartbeat of a CONNECTED node: capacity and counts into its ComputeNodeInfo, health,
+   * lastHeartbeat = now. Undefined when the node is unknown or not connected (it must handshake).
+   */
+  heartbeat(id: string, report: NodeHeartbeat, now: Nanos): Promise<NodeRecord | undefined>;
+  /** Replaces the info (and labels) of a CONNECTED node; undefined when unknown or not connected. */
+  updateInfo(id: string, info: NodeInfo, now: Nanos): Promise<NodeRecord | undefined>;
+  /**
+   * CONNECTED → DISCONNECTED, true when it changed. With `staleBefore`, only if the last heartbeat
+   * is older than that, so a heartbeat that just arrived wins against the liveness check.
+   */
+  disconnect(id: string, now: Nanos, staleBefore?: Nanos): Promise<boolean>;
+  /** CONNECTED nodes last heard from before `before`. */
+  listStale(before: Nanos): Promise<string[]>;
+  /**
+   * Non-terminal jobs with live executions on the node: not terminal and not asked to stop, or
+   * holding a reservation (accepted bid, running) until the agent confirms (the schedulers' isLive).
+   */
+  jobsWithLiveExecutions(nodeId: string): Promise<JobRef[]>;
+}
+
+/**
+ * Each node's stream of messages to its agent. Written by whoever changes state in the same
+ * transaction; read and acknowledged by that node's protocol Sender (through an OutboxSource).
+ */
+export interface OutboxRepo {
+  /**
+   * Appends a message with the node's next seq (gap-free, visible in commit order) and returns its
+   * envelope. Validated with the protocol's encoder first: an invalid payload throws a Validation
+   * ShoalError and writes nothing. Call it inside the transaction that causes the message, and
+   * notify the dispatcher after the commit.
+   */
+  enqueue<T extends InMessageType>(
+    nodeId: string,
+    type: T,
+    payload: Payload<T>,
+    now: Nanos,
+  ): Promise<StreamEnvelope>;
+  /** Up to `limit` messages with seq > afterSeq, ascending. */
+  pending(nodeId: string, afterSeq: bigint, limit: number): Promise<StreamEnvelope[]>;
+  /** Everything ≤ seq was delivered (monotonic; never beyond the last seq written). */
+  acked(nodeId: string, seq: bigint): Promise<void>;
+  lastAcked(nodeId: string): Promise<bigint>;
+  /**
+   * The agent has applied up to `seq`, more than this outbox ever wrote (the database was restored
+   * from a backup): continue numbering after it, or the agent would take new messages for duplicates.
+   */
+  raiseSeq(nodeId: string, seq: bigint): Promise<void>;
+  /** Nodes with written but unacknowledged messages. */
+  undelivered(): Promise<string[]>;
+  /** Deletes acknowledged messages written before `before`; returns how many. */
+  pruneAcked(before: Nanos): Promise<number>;
+}
+
+/** The last seq applied from each agent's report stream (the orchestrator's SeqTracker). */
+export interface AgentCursorRepo {
+  /** 0 when nothing was applied yet. */
+  lastApplied(nodeId: string): Promise<bigint>;
+  /**
+   * Moves the cursor to `seq` if it is below, holding the row until the transaction ends; false
+   * (and no change) when it is not. Call it first in the transaction that applies the report.
+   */
+  advance(nodeId: string, seq: bigint, now: Nanos): Promise<boolean>;
+}
+
+/** What the schedulers need beyond the API: a locked job, whole execution sets, desired state. */
+export interface SchedulingRepo {
+  /** The job, its row locked until the transaction ends (SELECT … FOR UPDATE). */
+  lockJob(id: string): Promise<Job>;
+  /** Every execution of the job with its partition, oldest first, terminal ones included. */
+  executionsOfJob(jobId: string): Promise<Array<Execution & { partition: number }>>;
+  /** Executions of every job that hold resources on their node (the schedulers' `isLive`). */
+  holdingResources(): Promise<Array<Execution & { partition: number }>>;
+  /** Compare-and-swap on the revision: the scheduler's desired state. Conflict if it moved. */
+  updateDesired(
+    id: string,
+    expectedRevision: number,
+    state: { StateType: DesiredStateType; Message: string },
+    now: Nanos,
+  ): Promise<Execution>;
+  /** Whether an identical follow-up is already waiting (plans propose it again until it is due). */
+  hasPendingEvaluation(jobId: string, trigger: EvaluationTrigger, waitUntil: Nanos): Promise<boolean>;
+}
+
 export interface Repos {
   jobs: JobRepo;
   history: HistoryRepo;
   executions: ExecutionRepo;
   evaluations: EvaluationRepo;
   nodes: NodeRepo;
+  nodeStatus: NodeStatusRepo;
+  outbox: OutboxRepo;
+  agentCursors: AgentCursorRepo;
+  scheduling: SchedulingRepo;
 }
 
 export interface Store extends Repos {

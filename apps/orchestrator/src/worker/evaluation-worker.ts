@@ -12,6 +12,8 @@ import type { Repos, Store } from '../store/index.js';
 export interface EvaluationOutcome {
   status: EvaluationStatus;
   comment: string;
+  /** Runs once the transaction committed (e.g. wake the senders of nodes that got messages). */
+  afterCommit?: () => void;
 }
 
 export interface EvaluationHandler {
@@ -68,13 +70,15 @@ export function startEvaluationWorker(options: EvaluationWorkerOptions): Evaluat
     const handler = byTrigger.get(evaluation.TriggeredBy);
     for (let attempt = 1; ; attempt++) {
       try {
-        await store.transaction(async (tx) => {
+        const outcome = await store.transaction(async (tx): Promise<EvaluationOutcome> => {
           const now = clock.now();
-          const outcome = handler
+          const result = handler
             ? await handler.handle(tx, evaluation, now)
             : { status: 'failed' as const, comment: `no handler for ${evaluation.TriggeredBy}` };
-          await tx.evaluations.finish(evaluation.ID, workerId, outcome.status, outcome.comment, now);
+          await tx.evaluations.finish(evaluation.ID, workerId, result.status, result.comment, now);
+          return result;
         });
+        outcome.afterCommit?.();
         logger.debug({ evaluation: evaluation.ID, job: evaluation.JobID }, 'evaluation processed');
         return true;
       } catch (error) {

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { AgentConfigSchema } from './config.js';
+
+const NATS = { natsUrl: 'nats://127.0.0.1:4222' };
+
+function problems(input: Record<string, unknown>): string[] {
+  const parsed = AgentConfigSchema.safeParse({ ...NATS, ...input });
+  return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+}
+
+describe('agent config', () => {
+  it('has defaults that run a noop agent on a share of the host', () => {
+    const config = AgentConfigSchema.parse(NATS);
+    expect(config).toMatchObject({ labels: {}, engines: ['noop'], capacityFraction: 0.8, logLevel: 'info' });
+    expect(config.dataDir).toMatch(/\.shoal$/);
+  });
+
+  it('parses labels as the flag gives them, prefixed keys and empty values included', () => {
+    const config = AgentConfigSchema.parse({ ...NATS, labels: 'zone=eu-1, example.com/tier=gold,empty=' });
+    expect(config.labels).toEqual({ zone: 'eu-1', 'example.com/tier': 'gold', empty: '' });
+  });
+
+  it('refuses bad labels, naming the offending one', () => {
+    expect(problems({ labels: 'bad key=x' })).toEqual([
+      `labels: label "bad key=x": the name must use letters, digits, '-', '_' or '.', starting and ending with a letter or digit`,
+    ]);
+    expect(problems({ labels: 'a=1,a=2' })).toEqual(['labels: label "a" is given twice']);
+    expect(problems({ labels: 'zone=has space' })[0]).toMatch(
+      /^labels: label "zone=has space": a value must/,
+    );
+  });
+
+  it('accepts only engines this build has, and lists them', () => {
+    expect(AgentConfigSchema.parse({ ...NATS, engines: 'noop,noop' }).engines).toEqual(['noop']);
+    expect(problems({ engines: 'docker,wasm' })).toEqual([
+      'engines: unknown engine docker, wasm: available engines are noop',
+    ]);
+    expect(problems({ engines: ' , ' })).toEqual(['engines: name at least one engine (available: noop)']);
+  });
+
+  it('checks capacity overrides with the core rules', () => {
+    expect(problems({ cpu: '1500m', memory: '4Gi', disk: '20Gi', gpu: '1' })).toEqual([]);
+    expect(problems({ cpu: '0' })).toEqual(['cpu: CPU capacity: invalid CPU "0": must be greater than zero']);
+    expect(problems({ gpu: '2000' })).toEqual([
+      'gpu: absurd capacity: GPU must be a whole number from 0 to 1024, got 2000',
+    ]);
+    expect(problems({ memory: 'plenty' })[0]).toMatch(/^memory: memory capacity: invalid memory "plenty"/);
+    expect(problems({ capacityFraction: 0 })).toEqual(['capacityFraction: must be above 0']);
+  });
+
+  it('refuses contradictory NATS credentials', () => {
+    expect(problems({ natsToken: 't', natsUser: 'u', natsPassword: 'p' })).toEqual([
+      'natsToken: use either a token or a user and password, not both',
+    ]);
+    expect(problems({ natsUser: 'u' })).toEqual(['natsPassword: natsUser and natsPassword go together']);
+  });
+});

@@ -1,0 +1,127 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { isValidNodeId, labelKeyProblem, labelValueProblem } from '@shoal/models';
+import { z } from 'zod';
+import { CapacityConfigError, resolveCapacity } from './host-capacity.js';
+
+/**
+ * The agent's settings, as `shoal serve --compute` flags give them. Validated once, at the edge:
+ * every problem comes back with the field it belongs to, so the CLI can name the flag and exit 2
+ * instead of the agent failing later with a less helpful error.
+ */
+
+/** Engines this build can run. Docker joins later; a name not listed here is refused at start. */
+export const AVAILABLE_ENGINES = ['noop'] as const;
+export type EngineName = (typeof AVAILABLE_ENGINES)[number];
+
+const isEngine = (name: string): name is EngineName =>
+  (AVAILABLE_ENGINES as readonly string[]).includes(name);
+
+const problem = (ctx: z.RefinementCtx, message: string) => {
+  ctx.addIssue({ code: 'custom', message });
+  return z.NEVER;
+};
+
+/** `zone=a,gpu=yes` (the flag) or an object (programmatic use) → a checked label map. */
+const labels = z
+  .union([z.string(), z.record(z.string(), z.string())])
+  .transform((value, ctx): Record<string, string> => {
+    const pairs =
+      typeof value === 'string'
+        ? value
+            .split(',')
+            // `zone=a, tier=b` as people type it; a space inside a key or value stays an error.
+            .map((part) => part.trim())
+            .filter((part) => part !== '')
+            .map((part) => {
+              const eq = part.indexOf('=');
+              return eq === -1 ? [part, undefined] : [part.slice(0, eq), part.slice(eq + 1)];
+            })
+        : Object.entries(value);
+    const out: Record<string, string> = {};
+    for (const [key = '', val] of pairs) {
+      if (val === undefined) return problem(ctx, `${JSON.stringify(key)} is not key=value`);
+      const why = labelKeyProblem(key) ?? labelValueProblem(val);
+      if (why !== undefined) return problem(ctx, `label ${JSON.stringify(`${key}=${val}`)}: ${why}`);
+      if (Object.hasOwn(out, key)) return problem(ctx, `label ${JSON.stringify(key)} is given twice`);
+      out[key] = val;
+    }
+    return out;
+  });
+
+/** `noop` or `noop,docker` → the list, each one an engine this build has. */
+const engines = z.union([z.string(), z.array(z.string())]).transform((value, ctx): EngineName[] => {
+  const list = (typeof value === 'string' ? value.split(',') : value).map((e) => e.trim()).filter(Boolean);
+  if (list.length === 0) return problem(ctx, `name at least one engine (available: ${AVAILABLE_ENGINES})`);
+  const unknown = list.filter((e) => !isEngine(e));
+  if (unknown.length > 0) {
+    return problem(ctx, `unknown engine ${unknown.join(', ')}: available engines are ${AVAILABLE_ENGINES}`);
+  }
+  return [...new Set(list.filter(isEngine))];
+});
+
+/**
+ * One capacity override, checked with the agent core's own rules (resolveCapacity) by pairing it
+ * with harmless values for the other dimensions, so the flag and the core can never disagree.
+ */
+function capacityOverride(dimension: 'cpu' | 'memory' | 'disk' | 'gpu') {
+  return z.string().superRefine((value, ctx) => {
+    const plain = { dataDir: '.', cpu: '1', memory: '1', disk: '1', gpu: '0' };
+    try {
+      resolveCapacity({ ...plain, [dimension]: value });
+    } catch (error) {
+      if (!(error instanceof CapacityConfigError)) throw error;
+      ctx.addIssue({ code: 'custom', message: error.message });
+    }
+  });
+}
+
+export const AgentConfigSchema = z
+  .strictObject({
+    /** The NATS server the orchestrator listens on. */
+    natsUrl: z.string().regex(/^((nats|tls|ws|wss):\/\/)?[^\s/]+(:\d{1,5})?\/?$/, {
+      error: 'must look like nats://host:4222',
+    }),
+    natsToken: z.string().min(1).optional(),
+    natsUser: z.string().min(1).optional(),
+    natsPassword: z.string().min(1).optional(),
+    /** The node id on first start; later starts must use the stored one (or none). */
+    name: z
+      .string()
+      .refine(isValidNodeId, { error: 'use 1-255 letters, digits, "-" or "_" (no dots or spaces)' })
+      .optional(),
+    /** State lives in `<dataDir>/agent`, beside the orchestrator's `<dataDir>/orchestrator`. */
+    dataDir: z.string().min(1).default(join(homedir(), '.shoal')),
+    labels: labels.default({}),
+    engines: engines.default(['noop']),
+    cpu: capacityOverride('cpu').optional(),
+    memory: capacityOverride('memory').optional(),
+    disk: capacityOverride('disk').optional(),
+    gpu: capacityOverride('gpu').optional(),
+    /** Share of the detected host offered when no override is given. */
+    capacityFraction: z.number().gt(0, { error: 'must be above 0' }).max(1).default(0.8),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    /** Per control request (handshake, heartbeat). */
+    controlTimeoutMs: z.int().min(10).max(60_000).default(5_000),
+    /** Cap of the backoff between refused or unanswered handshakes. */
+    handshakeRetryMaxMs: z.int().min(10).max(300_000).default(15_000),
+    /** Budget of a graceful stop for flushing reports, then for the shutdown notice. */
+    shutdownTimeoutMs: z.int().min(0).max(60_000).default(3_000),
+  })
+  .superRefine((c, ctx) => {
+    const at = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (c.natsToken !== undefined && (c.natsUser !== undefined || c.natsPassword !== undefined)) {
+      at('natsToken', 'use either a token or a user and password, not both');
+    }
+    if ((c.natsUser === undefined) !== (c.natsPassword === undefined)) {
+      at(c.natsUser === undefined ? 'natsUser' : 'natsPassword', 'natsUser and natsPassword go together');
+    }
+  });
+
+export type AgentConfig = z.output<typeof AgentConfigSchema>;
+export type AgentConfigInput = z.input<typeof AgentConfigSchema>;
+
+/** The agent's own directory under the shared data directory. */
+export function agentStateDir(config: Pick<AgentConfig, 'dataDir'>): string {
+  return join(config.dataDir, 'agent');
+}

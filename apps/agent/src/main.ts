@@ -1,0 +1,133 @@
+import { type Clock, createIdGenerator, type IdGenerator, systemClock } from '@shoal/models';
+import { pino } from 'pino';
+import { CapacityTracker } from './capacity.js';
+import {
+  type AgentConfig,
+  type AgentConfigInput,
+  AgentConfigSchema,
+  agentStateDir,
+  type EngineName,
+} from './config.js';
+import { ExecutionManager } from './execution-manager.js';
+import type { Executor } from './executor/executor.js';
+import { NoopExecutor } from './executor/noop.js';
+import { type HostProbe, resolveCapacity } from './host-capacity.js';
+import { type Logger, safeLog } from './logger.js';
+import { loadNodeId, openAgentStore } from './store/index.js';
+import { connectWhenReachable, redact } from './transport/connect.js';
+import { agentVersion } from './transport/node-info.js';
+import { startTransport } from './transport/transport.js';
+
+/**
+ * The one place where the agent's parts are built and connected:
+ *
+ *   node id → store → capacity → manager → recover() → NATS → transport
+ *
+ * Recovery runs before anything is received, so a command never meets a half-rebuilt state; it
+ * may write reports (an interrupted run, failed) that wait in the outbox until the orchestrator
+ * has been reached. Stop undoes it in reverse: no new work, runs aborted, reports flushed, goodbye.
+ */
+
+export interface AgentOverrides {
+  logger?: Logger;
+  clock?: Clock;
+  ids?: IdGenerator;
+  /** Engines to install instead of those config.engines names (tests). */
+  executors?: readonly Executor[];
+  probe?: HostProbe;
+}
+
+export interface RunningAgent {
+  readonly nodeId: string;
+  readonly config: AgentConfig;
+  /** True while the orchestrator accepts this node (false until the first handshake and between). */
+  readonly accepted: boolean;
+  /**
+   * Graceful stop: stop taking commands and heartbeating, abort runs in flight (recorded nothing:
+   * the next start reports them failed), flush reports for up to shutdownTimeoutMs, send the
+   * shutdown notice, close NATS and the store. Idempotent.
+   */
+  stop(): Promise<void>;
+}
+
+/** Each name config.ts accepts has its engine here; the type makes a missing one a compile error. */
+const ENGINES: Record<EngineName, () => Executor> = {
+  noop: () => new NoopExecutor(),
+};
+
+export async function startAgent(
+  input: AgentConfigInput,
+  overrides: AgentOverrides = {},
+): Promise<RunningAgent> {
+  const config = AgentConfigSchema.parse(input);
+  const root = pino({ level: config.logLevel, base: { component: 'agent' } });
+  const bootLogger: Logger = overrides.logger ?? root;
+  const clock = overrides.clock ?? systemClock();
+  const ids = overrides.ids ?? createIdGenerator();
+  const dataDir = agentStateDir(config);
+  const nodeId = loadNodeId({ dataDir, name: config.name, newNodeId: ids.node, clock, logger: bootLogger });
+  const logger: Logger = overrides.logger ?? root.child({ nodeId });
+
+  const store = openAgentStore({ dataDir, clock, logger, newId: ids.requestId });
+  const executors = overrides.executors ?? config.engines.map((name) => ENGINES[name]());
+  let manager: ExecutionManager | undefined;
+  try {
+    const total = resolveCapacity({
+      dataDir,
+      fraction: config.capacityFraction,
+      cpu: config.cpu,
+      memory: config.memory,
+      disk: config.disk,
+      gpu: config.gpu,
+      ...(overrides.probe ? { probe: overrides.probe } : {}),
+    });
+    manager = new ExecutionManager({ store, executors, capacity: new CapacityTracker(total), clock, logger });
+    const recovered = await manager.recover();
+    safeLog(logger, 'info', { ...recovered, dataDir }, 'local state recovered');
+    const nc = await connectWhenReachable(
+      {
+        servers: config.natsUrl,
+        name: `shoal-agent-${nodeId}`,
+        ...(config.natsToken === undefined ? {} : { token: config.natsToken }),
+        ...(config.natsUser === undefined ? {} : { user: config.natsUser, password: config.natsPassword }),
+      },
+      logger,
+    );
+    const transport = startTransport({
+      nc,
+      store,
+      node: { nodeId, labels: config.labels, manager, executors, version: agentVersion() },
+      clock,
+      newId: ids.requestId,
+      logger,
+      controlTimeoutMs: config.controlTimeoutMs,
+      handshakeRetryMaxMs: config.handshakeRetryMaxMs,
+    });
+    const running = manager;
+    safeLog(logger, 'info', { nats: redact(config.natsUrl), engines: config.engines }, 'agent started');
+
+    let stopped: Promise<void> | undefined;
+    return {
+      nodeId,
+      config,
+      get accepted() {
+        return transport.accepted;
+      },
+      stop: () => {
+        stopped ??= (async () => {
+          safeLog(logger, 'info', {}, 'agent stopping');
+          await transport.quiesce();
+          await running.shutdown();
+          await transport.close('agent shutting down', config.shutdownTimeoutMs);
+          await store.close();
+          safeLog(logger, 'info', {}, 'agent stopped');
+        })();
+        return stopped;
+      },
+    };
+  } catch (error) {
+    await manager?.shutdown();
+    await store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,39 @@
+import { backoffDelay, connectNats, type NatsOptions } from '@shoal/protocol';
+import { errorMessage, type Logger, safeLog } from '../logger.js';
+import type { NatsConnection } from './transport.js';
+
+/**
+ * The first connection to NATS. An agent may well start before its NATS server (a host reboot,
+ * a devstack), so an unreachable server is waited for, with backoff and a log line now and then.
+ * nats.js could wait by itself (waitOnFirstConnect), but silently, and it would also wait forever
+ * on a wrong token: a refused login is an operator's mistake and ends the start at once instead.
+ * Once connected, nats.js reconnects on its own, forever (connectNats).
+ */
+export async function connectWhenReachable(
+  options: NatsOptions,
+  logger: Logger,
+  retry: { maxMs: number } = { maxMs: 5_000 },
+): Promise<NatsConnection> {
+  const server = redact(String(options.servers));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connectNats(options, logger);
+    } catch (error) {
+      const err = errorMessage(error);
+      if (/authori[sz]ation|authentication|permission/i.test(err)) {
+        throw new Error(`NATS at ${server} refused the agent's credentials: ${err}`);
+      }
+      if (/invalid request/i.test(err)) throw error; // bad options: retrying cannot help
+      const delayMs = backoffDelay(attempt, { initialMs: 250, maxMs: retry.maxMs });
+      const loud = attempt === 1 || attempt % 10 === 0;
+      const fields = { server, attempt, delayMs, err };
+      safeLog(logger, loud ? 'warn' : 'debug', fields, 'NATS unreachable: waiting for it');
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
+/** `nats://user:secret@host` → `nats://*****@host`: credentials never reach the logs. */
+export function redact(url: string): string {
+  return url.replace(/\/\/[^@/]*@/g, '//*****@');
+}

@@ -1,0 +1,110 @@
+import type { AgentConfigInput } from '@shoal/agent';
+import type { OrchestratorConfigInput } from '@shoal/orchestrator';
+import { InvalidArgumentError } from 'commander';
+
+/**
+ * `shoal serve` flags → the orchestrator's and the agent's config inputs, and their problems as
+ * `--flag: message` lines. Both apps validate their own config with zod; this only translates
+ * names, so a flag and the field it sets can never drift apart.
+ */
+
+export interface ServeOptions {
+  orchestrator?: boolean;
+  compute?: boolean;
+  apiHost: string;
+  apiPort: number;
+  dataDir?: string;
+  db?: string;
+  logLevel: string;
+  natsUrl?: string;
+  natsToken?: string;
+  natsUser?: string;
+  natsPassword?: string;
+  natsPort?: number;
+  nodeDisconnectTimeout?: string;
+  manualApproval?: boolean;
+  name?: string;
+  labels?: string;
+  engines: string;
+  cpu?: string;
+  memory?: string;
+  disk?: string;
+  gpu?: string;
+  capacityFraction?: number;
+}
+
+/** Only the flags that were given: the schemas own the defaults. */
+function given<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function natsFlags(opts: ServeOptions) {
+  return given({
+    natsToken: opts.natsToken,
+    natsUser: opts.natsUser,
+    natsPassword: opts.natsPassword,
+  });
+}
+
+export function orchestratorInput(opts: ServeOptions): OrchestratorConfigInput {
+  return {
+    apiHost: opts.apiHost,
+    apiPort: opts.apiPort,
+    logLevel: opts.logLevel as OrchestratorConfigInput['logLevel'],
+    ...given({
+      dataDir: opts.dataDir,
+      db: opts.db,
+      natsUrl: opts.natsUrl,
+      natsPort: opts.natsPort,
+      nodeDisconnectTimeout: opts.nodeDisconnectTimeout,
+      manualApproval: opts.manualApproval,
+    }),
+    ...natsFlags(opts),
+  };
+}
+
+/**
+ * The agent's input. In `--orchestrator --compute` without --nats-url the URL is the orchestrator's
+ * own server, known only once it runs: `natsUrl` is then filled in after the start.
+ */
+export function agentInput(opts: ServeOptions, natsUrl: string | undefined): AgentConfigInput {
+  return {
+    natsUrl: natsUrl ?? '',
+    engines: opts.engines,
+    logLevel: opts.logLevel as AgentConfigInput['logLevel'],
+    ...given({
+      dataDir: opts.dataDir,
+      name: opts.name,
+      labels: opts.labels,
+      cpu: opts.cpu,
+      memory: opts.memory,
+      disk: opts.disk,
+      gpu: opts.gpu,
+      capacityFraction: opts.capacityFraction,
+    }),
+    ...natsFlags(opts),
+  };
+}
+
+/** A stand-in that passes the URL check while the orchestrator's own URL is not known yet. */
+export const URL_FROM_ORCHESTRATOR = 'nats://orchestrator.invalid:4222';
+
+export interface Issue {
+  path: ReadonlyArray<PropertyKey>;
+  message: string;
+}
+
+/** `natsUrl` → `--nats-url: must look like …`. */
+export function describeIssue(issue: Issue): string {
+  const flag = String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return `--${flag}: ${issue.message}`;
+}
+
+/** `--capacity-fraction 0.5`: a number, or a usage error naming the flag. */
+export function parseFraction(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) {
+    throw new InvalidArgumentError('must be a number above 0 and at most 1');
+  }
+  return n;
+}

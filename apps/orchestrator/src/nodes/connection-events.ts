@@ -1,0 +1,33 @@
+import { EvaluationStatus, EvaluationTrigger, type IdGenerator, type Nanos } from '@shoal/models';
+import type { Repos } from '../store/index.js';
+
+/**
+ * A node's connection changed: every non-terminal job with live executions on it gets a
+ * `node-update` evaluation, in the transaction that records the change, so the schedulers fail and
+ * replace what a lost node held, or leave it be when the node is back. Returns how many.
+ */
+export async function evaluateJobsOnNode(
+  tx: Repos,
+  ids: IdGenerator,
+  nodeId: string,
+  comment: string,
+  now: Nanos,
+): Promise<number> {
+  const jobs = await tx.nodeStatus.jobsWithLiveExecutions(nodeId);
+  for (const job of jobs) {
+    await tx.evaluations.insert({
+      ID: ids.evaluation(),
+      Namespace: job.Namespace,
+      JobID: job.ID,
+      TriggeredBy: EvaluationTrigger.NodeUpdate,
+      Priority: job.Priority,
+      Type: job.Type,
+      Status: EvaluationStatus.Pending,
+      Comment: comment,
+      WaitUntil: 0n,
+      CreateTime: now,
+      ModifyTime: now,
+    });
+  }
+  return jobs.length;
+}

@@ -1,0 +1,21 @@
+import type { Clock, IdGenerator } from '@shoal/models';
+import type { Logger } from 'pino';
+import type { Store } from '../store/index.js';
+import type { NodeSettings } from './settings.js';
+
+/** The orchestrator's side of each node's `.in` stream, as the node manager drives it. */
+export interface NodeStreams {
+  /** The agent has applied everything before `fromSeq` (its handshake said so). */
+  resume(nodeId: string, fromSeq: bigint): void;
+  /** The node is gone: stop sending until it returns. */
+  drop(nodeId: string): Promise<void>;
+}
+
+export interface NodeManagerDeps {
+  store: Store;
+  clock: Clock;
+  ids: IdGenerator;
+  logger: Logger;
+  settings: NodeSettings;
+  streams: NodeStreams;
+}

@@ -1,0 +1,129 @@
+import { shortId } from '@shoal/models';
+import {
+  CONTROL_REPLY_TYPE,
+  type ControlHandler,
+  type ControlReplyType,
+  type Envelope,
+  makeEnvelope,
+  type Payload,
+  serveControl,
+  UNKNOWN_NODE_REASON,
+} from '@shoal/protocol';
+import { evaluateJobsOnNode } from './connection-events.js';
+import type { NodeManagerDeps } from './deps.js';
+import { handshake } from './handshake.js';
+import { type Liveness, startLiveness } from './liveness.js';
+import { nodeInfoProblem } from './node-info.js';
+
+/**
+ * Node membership over NATS: answers every agent's control requests (`shoal.compute.*.ctrl`) and
+ * runs the liveness check. The protocol has already refused what cannot be decoded, another
+ * version's envelope, and a node speaking for another (bad input 22, 23).
+ */
+
+export interface NodeManagerOptions extends NodeManagerDeps {
+  nc: Parameters<typeof serveControl>[0];
+  /** Shared by every orchestrator, so each request is answered once. */
+  queue?: string;
+}
+
+export interface NodeManager {
+  readonly liveness: Liveness;
+  stop(): Promise<void>;
+}
+
+export function startNodeManager(options: NodeManagerOptions): NodeManager {
+  const { nc, queue, logger } = options;
+  const subscription = serveControl(nc, controlHandler(options), {
+    logger,
+    ...(queue === undefined ? {} : { queue }),
+  });
+  const liveness = startLiveness(options);
+  return {
+    liveness,
+    async stop() {
+      subscription.unsubscribe();
+      await liveness.stop();
+    },
+  };
+}
+
+export function controlHandler(deps: NodeManagerDeps): ControlHandler {
+  const { clock, ids } = deps;
+  const reply = <T extends keyof typeof CONTROL_REPLY_TYPE>(
+    request: Envelope<T>,
+    payload: Payload<(typeof CONTROL_REPLY_TYPE)[T]>,
+  ): Envelope<ControlReplyType> =>
+    makeEnvelope(CONTROL_REPLY_TYPE[request.type], payload, {
+      id: ids.requestId(),
+      nodeId: request.nodeId,
+      time: clock.now(),
+    }) as Envelope<ControlReplyType>;
+
+  return async (request) => {
+    switch (request.type) {
+      case 'Handshake':
+        return reply(request, await handshake(deps, request.nodeId, request.payload));
+      case 'Heartbeat':
+        return reply(request, await heartbeat(deps, request.nodeId, request.payload));
+      case 'UpdateNodeInfo':
+        return reply(request, await updateInfo(deps, request.nodeId, request.payload));
+      case 'ShutdownNotice':
+        return reply(request, await shutdown(deps, request.nodeId, request.payload));
+    }
+  };
+}
+
+/**
+ * Liveness, capacity and health. A node that is unknown, or was declared DISCONNECTED, must
+ * handshake (again): that is the one path back to CONNECTED, and it resumes the node's stream.
+ */
+async function heartbeat(
+  { store, clock }: NodeManagerDeps,
+  nodeId: string,
+  beat: Payload<'Heartbeat'>,
+): Promise<Payload<'HeartbeatReply'>> {
+  const report = {
+    AvailableCapacity: beat.AvailableCapacity,
+    RunningExecutions: beat.RunningExecutions,
+    EnqueuedExecutions: beat.EnqueuedExecutions,
+    Healthy: beat.Healthy,
+    HealthReason: beat.HealthReason ?? '',
+  };
+  const record = await store.nodeStatus.heartbeat(nodeId, report, clock.now());
+  const LastSeqReceived = await store.agentCursors.lastApplied(nodeId);
+  return record ? { Ok: true, LastSeqReceived } : { Ok: false, LastSeqReceived, Reason: UNKNOWN_NODE_REASON };
+}
+
+async function updateInfo(
+  { store, clock, logger }: NodeManagerDeps,
+  nodeId: string,
+  { NodeInfo }: Payload<'UpdateNodeInfo'>,
+): Promise<Payload<'UpdateNodeInfoReply'>> {
+  const problem = nodeInfoProblem(NodeInfo);
+  if (problem) {
+    logger.warn({ nodeId, reason: problem }, 'node info update refused');
+    return { Ok: false, Reason: problem };
+  }
+  const record = await store.nodeStatus.updateInfo(nodeId, NodeInfo, clock.now());
+  return record ? { Ok: true } : { Ok: false, Reason: UNKNOWN_NODE_REASON };
+}
+
+/** A graceful stop (case 27): DISCONNECTED at once, without waiting for the timeout. */
+async function shutdown(
+  { store, clock, ids, logger, streams }: NodeManagerDeps,
+  nodeId: string,
+  { Reason }: Payload<'ShutdownNotice'>,
+): Promise<Payload<'ShutdownNoticeReply'>> {
+  const now = clock.now();
+  const comment = `node ${shortId(nodeId)} shut down${Reason ? `: ${Reason}` : ''}`;
+  const evaluations = await store.transaction(async (tx) => {
+    if (!(await tx.nodeStatus.disconnect(nodeId, now))) return undefined;
+    return evaluateJobsOnNode(tx, ids, nodeId, comment, now);
+  });
+  if (evaluations !== undefined) {
+    logger.info({ nodeId, evaluations }, comment);
+    await streams.drop(nodeId);
+  }
+  return { Ok: true };
+}

@@ -1,0 +1,67 @@
+import {
+  EvaluationTrigger,
+  HistoryEventType,
+  type IdGenerator,
+  isTerminalJobState,
+  JobStateType,
+} from '@shoal/models';
+import { isEmptyPlan, type SchedulerSettings, schedule } from '../scheduler/index.js';
+import type { EvaluationHandler } from '../worker/evaluation-worker.js';
+import { applyPlan } from './apply-plan.js';
+import { loadSnapshot } from './snapshot.js';
+
+export interface SchedulingHandlerOptions {
+  ids: IdGenerator;
+  settings?: Partial<SchedulerSettings>;
+  /** Called after the plan committed, with the nodes that have new messages. */
+  onCommitted?: (nodeIds: ReadonlySet<string>) => void;
+}
+
+/**
+ * Every evaluation of a job ends here: load the snapshot (job row locked), run the pure scheduler,
+ * apply its plan, all in the worker's transaction. A job-stop evaluation first moves the job to
+ * Stopped, so the same pass cancels its executions.
+ */
+export function schedulingHandler(options: SchedulingHandlerOptions): EvaluationHandler {
+  return {
+    triggers: Object.values(EvaluationTrigger),
+    async handle(tx, evaluation, now) {
+      if (evaluation.TriggeredBy === EvaluationTrigger.JobStop) {
+        const job = await tx.scheduling.lockJob(evaluation.JobID);
+        if (!isTerminalJobState(job.State.StateType)) {
+          const reason = evaluation.Comment || 'job stopped by user';
+          const stopped = await tx.jobs.updateState(
+            job.ID,
+            job.Revision,
+            { StateType: JobStateType.Stopped, Message: reason },
+            now,
+          );
+          await tx.history.append(job.ID, [
+            {
+              time: now,
+              event: {
+                Type: HistoryEventType.JobLevel,
+                JobID: job.ID,
+                JobState: { Previous: job.State.StateType, New: JobStateType.Stopped },
+                ExecutionState: null,
+                NewRevision: stopped.Revision,
+                Comment: reason,
+              },
+            },
+          ]);
+        }
+      }
+      const snapshot = await loadSnapshot(tx, evaluation, options.settings ?? {});
+      const plan = schedule(snapshot, now);
+      if (isEmptyPlan(plan)) return { status: 'complete', comment: 'nothing to do' };
+      const touched = await applyPlan(tx, snapshot, plan, { now, ids: options.ids, evaluation });
+      return {
+        status: 'complete',
+        comment: plan.notes.join('; ').slice(0, 1000) || 'plan applied',
+        afterCommit: () => {
+          if (touched.size > 0) options.onCommitted?.(touched);
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { ErrorCode, ShoalError } from '@shoal/models';
+import {
+  decodeMessage,
+  type Envelope,
+  encodeMessage,
+  INT64_MAX,
+  makeEnvelope,
+  type StreamEnvelope,
+} from '@shoal/protocol';
+import { and, asc, eq, gt, lt, lte, sql } from 'drizzle-orm';
+import { atomically, type Handle } from './db.js';
+import { outbox, outboxHeads } from './schema.js';
+import type { OutboxRepo } from './types.js';
+
+const COMPONENT = 'Outbox';
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Per-node outboxes of messages to agents. The seq comes from the node's row in outbox_heads,
+ * bumped in the writer's transaction: the row lock orders concurrent writers, so seqs are gap-free
+ * and become visible in order, which is what the protocol's Sender relies on.
+ */
+export function outboxRepo(handle: Handle): OutboxRepo {
+  const { db } = handle;
+  return {
+    async enqueue(nodeId, type, payload, now) {
+      const fields = { id: `m-${randomUUID()}`, nodeId, time: now };
+      // Validate before taking a seq: a caller that catches the error and commits anyway must not
+      // leave a hole, which would stall the node's stream for good. The widest seq makes this check
+      // the size limit too.
+      encodeMessage(makeEnvelope(type, payload, { ...fields, seq: INT64_MAX }) as Envelope);
+      return atomically(handle, async (tx) => {
+        const [head] = await tx
+          .insert(outboxHeads)
+          .values({ nodeId, lastSeq: 1n })
+          .onConflictDoUpdate({
+            target: outboxHeads.nodeId,
+            set: { lastSeq: sql`${outboxHeads.lastSeq} + 1` },
+          })
+          .returning({ seq: outboxHeads.lastSeq });
+        if (!head) throw new Error(`outbox head of ${nodeId} returned no row`);
+        const envelope = makeEnvelope(type, payload, { ...fields, seq: head.seq }) as StreamEnvelope;
+        const message = decoder.decode(encodeMessage(envelope));
+        await tx.insert(outbox).values({ nodeId, seq: head.seq, type, message, createTime: now });
+        return envelope;
+      });
+    },
+
+    async pending(nodeId, afterSeq, limit) {
+      const rows = await db
+        .select({ seq: outbox.seq, message: outbox.message })
+        .from(outbox)
+        .where(and(eq(outbox.nodeId, nodeId), gt(outbox.seq, afterSeq)))
+        .orderBy(asc(outbox.seq))
+        .limit(limit);
+      return rows.map((row) => decodeStored(nodeId, row.seq, row.message));
+    },
+
+    async acked(nodeId, seq) {
+      // Never past the last seq written: a peer that claims more (its state outlived ours) must not
+      // make messages not yet written look delivered; raiseSeq handles that case.
+      await db
+        .update(outboxHeads)
+        .set({ ackedSeq: sql`least(greatest(${outboxHeads.ackedSeq}, ${seq}), ${outboxHeads.lastSeq})` })
+        .where(eq(outboxHeads.nodeId, nodeId));
+    },
+
+    async lastAcked(nodeId) {
+      const [head] = await db
+        .select({ acked: outboxHeads.ackedSeq })
+        .from(outboxHeads)
+        .where(eq(outboxHeads.nodeId, nodeId));
+      return head?.acked ?? 0n;
+    },
+
+    async raiseSeq(nodeId, seq) {
+      await db
+        .insert(outboxHeads)
+        .values({ nodeId, lastSeq: seq, ackedSeq: seq })
+        .onConflictDoUpdate({
+          target: outboxHeads.nodeId,
+          set: {
+            lastSeq: sql`greatest(${outboxHeads.lastSeq}, ${seq})`,
+            ackedSeq: sql`greatest(${outboxHeads.ackedSeq}, ${seq})`,
+          },
+        });
+    },
+
+    async undelivered() {
+      const rows = await db
+        .select({ nodeId: outboxHeads.nodeId })
+        .from(outboxHeads)
+        .where(gt(outboxHeads.lastSeq, outboxHeads.ackedSeq))
+        .orderBy(asc(outboxHeads.nodeId));
+      return rows.map((row) => row.nodeId);
+    },
+
+    async pruneAcked(before) {
+      // Spelled out: the subquery must be correlated with the outer row, qualified by table name.
+      const acked = sql`(select h.acked_seq from outbox_heads h where h.node_id = "outbox"."node_id")`;
+      const deleted = await db
+        .delete(outbox)
+        .where(and(lt(outbox.createTime, before), lte(outbox.seq, acked)))
+        .returning({ seq: outbox.seq });
+      return deleted.length;
+    },
+  };
+}
+
+/** Rows were validated when written; one that no longer decodes is corruption, and says so. */
+function decodeStored(nodeId: string, seq: bigint, message: string): StreamEnvelope {
+  const decoded = decodeMessage(encoder.encode(message), { expectedNodeId: nodeId, channel: 'in' });
+  if (decoded.ok && decoded.envelope.seq === seq) return decoded.envelope as StreamEnvelope;
+  const reason = decoded.ok ? `seq ${decoded.envelope.seq} stored as ${seq}` : decoded.error.message;
+  throw new ShoalError(ErrorCode.Internal, `outbox message ${nodeId}#${seq} is corrupt: ${reason}`, {
+    component: COMPONENT,
+  });
+}

@@ -1,0 +1,99 @@
+import {
+  ComputeStateType as C,
+  type DesiredStateType,
+  type EvaluationTrigger,
+  type Execution,
+  type Job,
+  type Nanos,
+  ShoalError,
+} from '@shoal/models';
+import { and, eq, inArray, notInArray, or, sql } from 'drizzle-orm';
+import type { Handle } from './db.js';
+import { rowToExecution } from './executions.js';
+import { rowToJob } from './jobs.js';
+import { evaluations, executions, jobs } from './schema.js';
+import type { SchedulingRepo } from './types.js';
+
+const TERMINAL = [C.AskForBidRejected, C.BidRejected, C.Completed, C.Failed, C.Cancelled];
+const HOLDING = [C.AskForBidAccepted, C.BidAccepted];
+
+/** What the schedulers read and write beyond the API's needs: locked snapshots and desired state. */
+export function schedulingRepo({ db }: Handle): SchedulingRepo {
+  return {
+    async lockJob(id) {
+      const [row] = await db.select().from(jobs).where(eq(jobs.id, id)).for('update');
+      if (!row) throw ShoalError.notFound('job', id, 'JobStore');
+      return rowToJob(row) as Job;
+    },
+
+    async executionsOfJob(jobId) {
+      const rows = await db
+        .select()
+        .from(executions)
+        .where(eq(executions.jobId, jobId))
+        .orderBy(executions.createTime, executions.id);
+      return rows.map((row) => ({ ...rowToExecution(row), partition: row.partition }));
+    },
+
+    async holdingResources() {
+      // The scheduler's isLive, in SQL: not terminal and not asked to stop, or holding a reservation.
+      const rows = await db
+        .select()
+        .from(executions)
+        .where(
+          or(
+            inArray(executions.computeState, HOLDING),
+            and(notInArray(executions.computeState, TERMINAL), sql`${executions.desiredState} <> 2`),
+          ),
+        );
+      return rows.map((row) => ({ ...rowToExecution(row), partition: row.partition }));
+    },
+
+    async updateDesired(
+      id,
+      expectedRevision,
+      state: { StateType: DesiredStateType; Message: string },
+      now: Nanos,
+    ) {
+      const [row] = await db
+        .update(executions)
+        .set({
+          desiredState: state.StateType,
+          desiredMessage: state.Message,
+          revision: sql`${executions.revision} + 1`,
+          modifyTime: now,
+        })
+        .where(and(eq(executions.id, id), eq(executions.revision, expectedRevision)))
+        .returning();
+      if (row) return rowToExecution(row) as Execution;
+      const [current] = await db
+        .select({ revision: executions.revision })
+        .from(executions)
+        .where(eq(executions.id, id));
+      if (!current) throw ShoalError.notFound('execution', id, 'ExecutionStore');
+      throw new ShoalError(
+        'Conflict',
+        `execution ${id} changed concurrently (revision ${expectedRevision} expected, ${current.revision} found)`,
+        {
+          component: 'ExecutionStore',
+        },
+      );
+    },
+
+    async hasPendingEvaluation(jobId: string, trigger: EvaluationTrigger, waitUntil: Nanos) {
+      const [row] = await db
+        .select({ id: evaluations.id })
+        .from(evaluations)
+        .where(
+          and(
+            eq(evaluations.jobId, jobId),
+            eq(evaluations.triggeredBy, trigger),
+            eq(evaluations.status, 'pending'),
+            eq(evaluations.waitUntil, waitUntil),
+          ),
+        )
+        .limit(1);
+      return row !== undefined;
+    },
+  };
+}

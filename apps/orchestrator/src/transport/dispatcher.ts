@@ -1,0 +1,129 @@
+import type { Clock } from '@shoal/models';
+import { inSubject, type Requester, Sender, type SenderOptions } from '@shoal/protocol';
+import type { Logger } from 'pino';
+import type { Store } from '../store/index.js';
+import { outboxSource } from './store-ports.js';
+
+/**
+ * One protocol Sender per node, each draining that node's outbox to `shoal.compute.<id>.in` in
+ * order. Senders are created when a node handshakes, when a commit enqueues for a node that has
+ * none, and at start for every outbox with undelivered messages (they survived a crash: case 6).
+ */
+
+export type SenderTuning = Pick<SenderOptions, 'requestTimeoutMs' | 'backoff' | 'idlePollMs' | 'batchSize'>;
+
+export interface DispatcherOptions {
+  nc: Requester;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  sender?: SenderTuning;
+  /** Acknowledged messages are kept this long (an agent that lost its state is resent them). */
+  retentionMs?: number;
+  pruneEveryMs?: number;
+}
+
+/** What the plan applier needs: call it after a commit that enqueued messages for these nodes. */
+export interface OutboxNotifier {
+  onCommitted(nodeIds: Iterable<string>): void;
+}
+
+const DEFAULTS = { retentionMs: 10 * 60_000, pruneEveryMs: 60_000 };
+/**
+ * Commits in this process notify their sender at once, so polling only picks up what another
+ * orchestrator wrote; 5 s rather than the protocol's 2 s keeps idle nodes from costing queries.
+ */
+const IDLE_POLL_MS = 5_000;
+
+export class Dispatcher implements OutboxNotifier {
+  private readonly senders = new Map<string, Sender>();
+  private readonly retiring = new Set<Promise<void>>();
+  private pruner: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: DispatcherOptions) {}
+
+  async start(): Promise<void> {
+    const { store, logger, pruneEveryMs = DEFAULTS.pruneEveryMs } = this.options;
+    const waiting = await store.outbox.undelivered();
+    for (const nodeId of waiting) this.ensure(nodeId);
+    if (waiting.length > 0) logger.info({ nodes: waiting.length }, 'delivering outboxes left from before');
+    this.pruner = setInterval(() => void this.prune(), pruneEveryMs);
+    this.pruner.unref();
+  }
+
+  /** The node's sender, started if it was not running; undefined once stopped. */
+  ensure(nodeId: string): Sender | undefined {
+    const existing = this.senders.get(nodeId);
+    if (existing || this.stopped) return existing;
+    const { nc, store, logger } = this.options;
+    let sender: Sender;
+    try {
+      sender = new Sender({
+        nc,
+        subject: inSubject(nodeId),
+        source: outboxSource(store, nodeId),
+        logger: logger.child({ nodeId, stream: 'in' }),
+        idlePollMs: IDLE_POLL_MS,
+        ...this.options.sender,
+      });
+    } catch (error) {
+      // Only an id that is not a subject token gets here, and no agent can have it.
+      logger.error({ nodeId, err: (error as Error).message }, 'cannot deliver to this node');
+      return undefined;
+    }
+    this.senders.set(nodeId, sender);
+    sender.start();
+    return sender;
+  }
+
+  /** After a handshake: the agent has everything before `fromSeq`; continue from there at once. */
+  resume(nodeId: string, fromSeq: bigint): void {
+    this.ensure(nodeId)?.resume(fromSeq);
+  }
+
+  onCommitted(nodeIds: Iterable<string>): void {
+    for (const nodeId of new Set(nodeIds)) {
+      const sender = this.senders.get(nodeId);
+      if (sender) sender.notify();
+      else this.ensure(nodeId);
+    }
+  }
+
+  /**
+   * The node disconnected: stop knocking. Its messages wait in the outbox until it handshakes
+   * again (or a commit for it recreates the sender, which then retries with backoff).
+   */
+  async drop(nodeId: string): Promise<void> {
+    const sender = this.senders.get(nodeId);
+    if (!sender) return;
+    this.senders.delete(nodeId);
+    const stopping = sender.stop();
+    this.retiring.add(stopping);
+    await stopping;
+    this.retiring.delete(stopping);
+  }
+
+  /** Nodes with a running sender (for tests and status). */
+  nodes(): string[] {
+    return [...this.senders.keys()].sort();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.pruner);
+    const senders = [...this.senders.values()];
+    this.senders.clear();
+    await Promise.all([...senders.map((s) => s.stop()), ...this.retiring]);
+  }
+
+  private async prune(): Promise<void> {
+    const { store, clock, logger, retentionMs = DEFAULTS.retentionMs } = this.options;
+    try {
+      const pruned = await store.outbox.pruneAcked(clock.now() - BigInt(retentionMs) * 1_000_000n);
+      if (pruned > 0) logger.debug({ pruned }, 'pruned delivered outbox messages');
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, 'could not prune the outbox: trying again later');
+    }
+  }
+}

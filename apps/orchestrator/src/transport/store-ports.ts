@@ -1,0 +1,32 @@
+import type { Clock } from '@shoal/models';
+import type { OutboxSource, SeqTracker } from '@shoal/protocol';
+import type { Repos, Store } from '../store/index.js';
+
+/**
+ * The protocol's two storage ports over the store: a node's outbox as an OutboxSource for its
+ * Sender, and the agents' report cursors as the Receiver's SeqTracker.
+ */
+
+export function outboxSource(store: Store, nodeId: string): OutboxSource {
+  return {
+    pending: (afterSeq, limit) => store.outbox.pending(nodeId, afterSeq, limit),
+    acked: (seq) => store.outbox.acked(nodeId, seq),
+    lastAcked: () => store.outbox.lastAcked(nodeId),
+  };
+}
+
+/**
+ * `apply` runs the handler and the cursor bump in ONE transaction, cursor first: the row lock makes
+ * a concurrent delivery of the same report (another orchestrator) wait, then find it applied.
+ */
+export function agentSeqTracker(store: Store, clock: Clock): SeqTracker<Repos> {
+  return {
+    lastApplied: (peer) => store.agentCursors.lastApplied(peer),
+    apply: (peer, seq, fn) =>
+      store.transaction(async (tx) => {
+        if (!(await tx.agentCursors.advance(peer, seq, clock.now()))) return false;
+        await fn(tx);
+        return true;
+      }),
+  };
+}

@@ -1,0 +1,129 @@
+import {
+  type Clock,
+  ComputeStateType,
+  createIdGenerator,
+  DesiredStateType,
+  type Evaluation,
+  type EvaluationTrigger,
+  type Execution,
+  type Job,
+  systemClock,
+} from '@shoal/models';
+import { connectNats } from '@shoal/protocol';
+import { type Logger, pino } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
+import type { NodeSettings } from '../../nodes/settings.js';
+import { openStore, type Store } from '../../store/index.js';
+import { makeExecution, makeJob } from '../../store/testing/fixtures.js';
+import type { SenderTuning } from '../dispatcher.js';
+import { type NatsConnection, type NatsSide, startNatsSide } from '../nats-side.js';
+
+/** The orchestrator's NATS side over a real nats-server and a real (PGlite) store, for tests. */
+
+export type LogLine = Record<string, unknown> & { msg?: string; level: number };
+
+/** A pino logger that keeps every line, to assert that a refusal was logged. */
+export function recordingLogger(): { logger: Logger; lines: LogLine[]; find(msg: string): LogLine[] } {
+  const lines: LogLine[] = [];
+  const logger = pino(
+    { level: 'debug' },
+    { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) },
+  );
+  return { logger, lines, find: (msg) => lines.filter((l) => l.msg === msg) };
+}
+
+/** One in-memory store for the suite; tests keep apart by using fresh ids. */
+export function useMemoryStore(): { readonly store: Store } {
+  let store: Store | undefined;
+  beforeAll(async () => {
+    store = await openStore({ url: 'pglite:memory' });
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+  return {
+    get store() {
+      if (!store) throw new Error('the store is opened in beforeAll');
+      return store;
+    },
+  };
+}
+
+export const FAST_SENDER: SenderTuning = {
+  requestTimeoutMs: 1_000,
+  backoff: { initialMs: 50, maxMs: 500 },
+  idlePollMs: 200,
+};
+
+export interface SideHarness {
+  readonly store: Store;
+  readonly nc: NatsConnection;
+  readonly side: NatsSide;
+  readonly log: ReturnType<typeof recordingLogger>;
+  stop(): Promise<void>;
+}
+
+export async function startSide(options: {
+  url: string;
+  store: Store;
+  nodes?: Partial<NodeSettings>;
+  clock?: Clock;
+}): Promise<SideHarness> {
+  const log = recordingLogger();
+  const nc = await connectNats({
+    servers: options.url,
+    name: 'test-orchestrator',
+    reconnectTimeWaitMs: 100,
+    reconnectJitterMs: 100,
+  });
+  const side = await startNatsSide({
+    nc,
+    store: options.store,
+    clock: options.clock ?? systemClock(),
+    ids: createIdGenerator(),
+    logger: log.logger,
+    nodes: { disconnectTimeoutMs: 60_000, gracePeriodMs: 0, autoApprove: true, ...options.nodes },
+    sender: FAST_SENDER,
+  });
+  return {
+    store: options.store,
+    nc,
+    side,
+    log,
+    async stop() {
+      await side.stop();
+      await nc.close();
+    },
+  };
+}
+
+/**
+ * Pending evaluations of a kind, taken (claimed with a long lease) so the next call sees only newer
+ * ones. The store has no listing of evaluations; the claim is how workers see them too.
+ */
+export async function takeEvaluations(store: Store, trigger: EvaluationTrigger): Promise<Evaluation[]> {
+  const taken: Evaluation[] = [];
+  const hour = 3_600_000_000_000n;
+  for (;;) {
+    const next = await store.evaluations.claimNext('test', BigInt(Date.now()) * 1_000_000n, hour, [trigger]);
+    if (!next) return taken;
+    taken.push(next);
+  }
+}
+
+/** A job with one execution on `nodeId`, stored. */
+export async function placeExecution(
+  store: Store,
+  nodeId: string,
+  state: { compute?: ComputeStateType; desired?: DesiredStateType } = {},
+): Promise<{ job: Job; execution: Execution }> {
+  const job = makeJob();
+  await store.jobs.insert(job);
+  const execution = makeExecution(job, {
+    NodeID: nodeId,
+    ComputeState: { StateType: state.compute ?? ComputeStateType.New, Message: '' },
+    DesiredState: { StateType: state.desired ?? DesiredStateType.Pending, Message: '' },
+  });
+  await store.executions.insert(execution);
+  return { job, execution };
+}
