@@ -136,9 +136,11 @@ describeWithServices(['nats'], 'agent over NATS', () => {
     await waitFor(() => fake.heartbeats.length >= since + 6, { message: 'six heartbeats' });
     const beats = fake.heartbeats.slice(since);
     const gaps = beats.slice(1).map((b, i) => b.at - (beats[i]?.at ?? 0));
-    // Never early; on average on time (a busy test machine may delay a single beat).
-    for (const gap of gaps) expect(gap).toBeGreaterThan(180);
+    // Gaps are measured where the beats arrive, so one late beat makes the next gap short: judge
+    // the average, and only refuse gaps far below the interval (the 15 s default would show).
+    for (const gap of gaps) expect(gap).toBeGreaterThan(100);
     const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+    expect(mean).toBeGreaterThan(170);
     expect(mean).toBeLessThan(300);
     expect(beats[0]).toMatchObject({
       nodeId: agent.nodeId,

@@ -113,7 +113,6 @@ describeWithServices(['postgres'], 'store at 100,000 jobs', () => {
       expect(types[0]).toBe('Limit');
       expect(types).not.toContain('Seq Scan');
       expect(read).toBeLessThan(2_000);
-      expect(ms).toBeLessThan(100);
     }
     console.info(`list of 10 among ${JOBS} jobs — ${report.join('; ')}`);
   });
@@ -133,8 +132,7 @@ describeWithServices(['postgres'], 'store at 100,000 jobs', () => {
     expect((await rowsRead(query({ limit: 1_000, nextToken: deepest }))).read).toBeLessThan(1_500);
     const [newest] = (await store.jobs.list(query({ reverse: true, limit: 1 }))).items;
     expect(newest?.CreateTime).toBe(SEED_TIME + BigInt(JOBS - 1) * 1000n);
-    const start = performance.now();
+    // Speed is bench/'s business; here the plan shape (rows read, no Seq Scan) is what is asserted.
     expect((await store.jobs.get(shortId(newest?.ID ?? ''))).ID).toBe(newest?.ID);
-    expect(performance.now() - start).toBeLessThan(100);
   }, 60_000);
 });
