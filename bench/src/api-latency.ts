@@ -93,6 +93,17 @@ async function main(): Promise<void> {
     report(`PUT /api/v1/orchestrator/jobs (${JOBS} jobs, 16 connections)`, put);
     if (ids.length !== JOBS) throw new Error(`only ${ids.length} of ${JOBS} jobs were created`);
 
+    // Every submission also queues an evaluation (no agents here: each job fails with "no nodes are
+    // connected"). Measure reads once that background work has drained.
+    const lastId = ids.at(-1) as string;
+    await waitFor(
+      async () => {
+        const res = await fetch(`${url}/api/v1/orchestrator/jobs/${lastId}`);
+        return !(await res.text()).includes('"StateType":"Pending"');
+      },
+      { timeoutMs: 300_000, intervalMs: 500, message: 'evaluations did not drain' },
+    );
+
     const pick = () => ids[Math.floor(Math.random() * ids.length)] as string;
     const getRequests = [
       {

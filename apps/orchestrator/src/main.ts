@@ -104,16 +104,20 @@ export async function startOrchestrator(
     await store.close();
     throw error;
   }
-  const worker = startEvaluationWorker({
-    store,
-    clock,
-    logger,
-    handlers: [
-      schedulingHandler({ ids, onCommitted: (nodeIds) => natsSide.dispatcher.onCommitted(nodeIds) }),
-    ],
-    workerId: `${nodeId}/${process.pid}`,
-    pollMs: config.evaluationPollMs,
+  const handler = schedulingHandler({
+    ids,
+    onCommitted: (nodeIds) => natsSide.dispatcher.onCommitted(nodeIds),
   });
+  const workers = Array.from({ length: config.evaluationWorkers }, (_, i) =>
+    startEvaluationWorker({
+      store,
+      clock,
+      logger,
+      handlers: [handler],
+      workerId: `${nodeId}/${process.pid}/${i}`,
+      pollMs: config.evaluationPollMs,
+    }),
+  );
 
   const port = (server.address() as AddressInfo).port;
   const host = config.apiHost === '0.0.0.0' || config.apiHost === '::' ? '127.0.0.1' : config.apiHost;
@@ -132,7 +136,7 @@ export async function startOrchestrator(
     stop: () => {
       stopped ??= (async () => {
         await closeServer(server, config.shutdownGraceMs);
-        await worker.stop();
+        await Promise.all(workers.map((w) => w.stop()));
         await natsSide.stop();
         await natsLink.close();
         await store.close();

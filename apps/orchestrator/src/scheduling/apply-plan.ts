@@ -24,21 +24,16 @@ export async function applyPlan(
 ): Promise<Set<string>> {
   const { now } = context;
   const job = snapshot.job;
-  const touched = new Set<string>();
   const events: NewHistoryEvent[] = [];
+  const messages: Outgoing[] = [];
 
   if (plan.jobState && plan.jobState.StateType !== job.State.StateType) {
     const updated = await tx.jobs.updateState(job.ID, plan.jobRevision, plan.jobState, now);
     events.push(jobEvent(job, updated.Revision, plan.jobState.StateType, plan.jobState.Comment, now));
   }
-  for (const planned of plan.newExecutions) {
-    await placeExecution(tx, job, planned, context, events);
-    touched.add(planned.nodeId);
-  }
-  for (const update of plan.executionUpdates) {
-    const nodeId = await updateExecution(tx, snapshot, update, now, events);
-    if (nodeId) touched.add(nodeId);
-  }
+  for (const planned of plan.newExecutions) await placeExecution(tx, job, planned, context, events, messages);
+  for (const update of plan.executionUpdates)
+    await updateExecution(tx, snapshot, update, now, events, messages);
   if (
     plan.followUp &&
     !(await tx.scheduling.hasPendingEvaluation(job.ID, plan.followUp.trigger, plan.followUp.waitUntil))
@@ -58,7 +53,16 @@ export async function applyPlan(
     });
   }
   if (events.length > 0) await tx.history.append(job.ID, events);
-  return touched;
+  // Enqueued last and grouped by node (a stable sort keeps each node's order): every plan takes the
+  // nodes' outbox rows in the same order, so concurrent plans cannot deadlock on them.
+  messages.sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
+  for (const m of messages) await m.enqueue();
+  return new Set(messages.map((m) => m.nodeId));
+}
+
+interface Outgoing {
+  nodeId: string;
+  enqueue: () => Promise<unknown>;
 }
 
 /** Inserts the execution (1→1), asks its node to bid (1→2) and queues the AskForBid. */
@@ -68,6 +72,7 @@ async function placeExecution(
   planned: NewExecution,
   { now, ids, evaluation }: { now: Nanos; ids: IdGenerator; evaluation: Evaluation },
   events: NewHistoryEvent[],
+  messages: Outgoing[],
 ): Promise<void> {
   const taskName = job.Tasks[0]?.Name ?? 'main';
   const execution: Execution & { partition: number } = {
@@ -101,18 +106,17 @@ async function placeExecution(
   events.push(
     executionEvent(execution, C.New, C.AskForBid, asked.Revision, `Asked ${planned.nodeId} to bid`, now),
   );
-  await tx.outbox.enqueue(
-    planned.nodeId,
-    'AskForBid',
-    {
-      ExecutionID: execution.ID,
-      JobID: job.ID,
-      Partition: planned.partition,
-      WaitForApproval: planned.desiredState === D.Pending,
-      Job: job,
-    },
-    now,
-  );
+  const ask = {
+    ExecutionID: execution.ID,
+    JobID: job.ID,
+    Partition: planned.partition,
+    WaitForApproval: planned.desiredState === D.Pending,
+    Job: job,
+  };
+  messages.push({
+    nodeId: planned.nodeId,
+    enqueue: () => tx.outbox.enqueue(planned.nodeId, 'AskForBid', ask, now),
+  });
 }
 
 /** Desired (and server-side compute) changes, each with its history event and message. */
@@ -122,9 +126,10 @@ async function updateExecution(
   update: ExecutionUpdate,
   now: Nanos,
   events: NewHistoryEvent[],
-): Promise<string | undefined> {
+  messages: Outgoing[],
+): Promise<void> {
   const before = snapshot.executions.find((e) => e.ID === update.executionId);
-  if (!before) return undefined;
+  if (!before) return;
   let revision = update.expectedRevision;
   let compute = before.ComputeState.StateType;
   if (update.desiredState) {
@@ -142,12 +147,16 @@ async function updateExecution(
     revision = after.Revision;
     compute = nextCompute.StateType;
   }
-  if (!update.send) return undefined;
+  const send = update.send;
+  if (!send) return;
   const reason = update.desiredState?.Message ?? update.comment;
-  if (update.send === 'BidAccepted')
-    await tx.outbox.enqueue(before.NodeID, 'BidAccepted', { ExecutionID: before.ID }, now);
-  else await tx.outbox.enqueue(before.NodeID, update.send, { ExecutionID: before.ID, Reason: reason }, now);
-  return before.NodeID;
+  messages.push({
+    nodeId: before.NodeID,
+    enqueue: () =>
+      send === 'BidAccepted'
+        ? tx.outbox.enqueue(before.NodeID, 'BidAccepted', { ExecutionID: before.ID }, now)
+        : tx.outbox.enqueue(before.NodeID, send, { ExecutionID: before.ID, Reason: reason }, now),
+  });
 }
 
 function jobEvent(

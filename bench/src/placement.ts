@@ -1,0 +1,165 @@
+/**
+ * Benchmark: placement throughput. N noop batch jobs across 10 agents (in this process, each with
+ * its own NATS connection and SQLite store), one orchestrator process on Postgres. Prints
+ * placements/s and submit→Completed latency (server timestamps: job ModifyTime − CreateTime).
+ * Target: ≥ 2,000 placements/s on this 2-core machine.
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:placement
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { type RunningAgent, startAgent } from '@shoal/agent';
+import { decodeJson } from '@shoal/models';
+import {
+  createTestDatabase,
+  getFreePort,
+  killOnExit,
+  makeTempDir,
+  startNatsServer,
+  stopProcess,
+  waitFor,
+} from '@shoal/testkit';
+
+const JOBS = Number(process.env.BENCH_JOBS ?? 2_000);
+const AGENTS = Number(process.env.BENCH_AGENTS ?? 10);
+const CONCURRENCY = 32;
+const shoal = fileURLToPath(new URL('../../shoal', import.meta.url));
+
+interface JobRow {
+  ID: string;
+  State: { StateType: string };
+  CreateTime: bigint;
+  ModifyTime: bigint;
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+
+async function listAll(api: string): Promise<JobRow[]> {
+  const out: JobRow[] = [];
+  let token = '';
+  do {
+    const res = await fetch(
+      `${api}/api/v1/orchestrator/jobs?limit=1000&labels=bench%3Dplacement${token ? `&next_token=${token}` : ''}`,
+    );
+    const page = decodeJson(await res.text()) as { Jobs: JobRow[]; NextToken: string };
+    out.push(...page.Jobs);
+    token = page.NextToken;
+  } while (token);
+  return out;
+}
+
+async function main(): Promise<void> {
+  const db = await createTestDatabase({ prefix: 'shoal_bench_place' });
+  const nats = await startNatsServer();
+  const dir = await makeTempDir('shoal-bench-place-');
+  const port = await getFreePort();
+  const api = `http://127.0.0.1:${port}`;
+  const orchestrator = killOnExit(
+    spawn(
+      shoal,
+      [
+        'serve',
+        '--orchestrator',
+        '--api-port',
+        String(port),
+        '--db',
+        db.url,
+        '--nats-url',
+        nats.url,
+        '--data-dir',
+        `${dir.path}/o`,
+        '--log-level',
+        'warn',
+      ],
+      {
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    ),
+  );
+  const agents: RunningAgent[] = [];
+  try {
+    await waitFor(async () => (await fetch(`${api}/api/v1/agent/alive`).catch(() => undefined))?.ok, {
+      timeoutMs: 60_000,
+    });
+    for (let i = 0; i < AGENTS; i++) {
+      agents.push(
+        await startAgent({
+          natsUrl: nats.url,
+          name: `bench-${i}`,
+          dataDir: `${dir.path}/a${i}`,
+          cpu: '1000',
+          memory: '1000Gi',
+          disk: '1000Gi',
+          logLevel: 'warn',
+        }),
+      );
+    }
+    await waitFor(
+      async () => {
+        const nodes = (await (await fetch(`${api}/api/v1/orchestrator/nodes?limit=1000`)).json()) as {
+          Nodes: Array<{ Connection: string }>;
+        };
+        return nodes.Nodes.filter((n) => n.Connection === 'CONNECTED').length === AGENTS;
+      },
+      { timeoutMs: 60_000, message: 'agents did not connect' },
+    );
+
+    const body = JSON.stringify({
+      Job: {
+        Type: 'batch',
+        Labels: { bench: 'placement' },
+        Tasks: [{ Name: 'main', Engine: { Type: 'noop', Params: { Stdout: 'ok' } } }],
+      },
+    });
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < JOBS) {
+          next++;
+          const res = await fetch(`${api}/api/v1/orchestrator/jobs`, {
+            method: 'PUT',
+            headers: { 'content-type': 'application/json' },
+            body,
+          });
+          if (res.status !== 200) throw new Error(`submit: ${res.status} ${await res.text()}`);
+          await res.arrayBuffer();
+        }
+      }),
+    );
+    const submitted = performance.now();
+    const jobs = await waitFor(
+      async () => {
+        const all = await listAll(api);
+        return all.length === JOBS && all.every((j) => ['Completed', 'Failed'].includes(j.State.StateType))
+          ? all
+          : undefined;
+      },
+      { timeoutMs: 600_000, intervalMs: 500, message: 'jobs did not finish' },
+    );
+    const completed = jobs.filter((j) => j.State.StateType === 'Completed');
+    const latencies = completed.map((j) => Number(j.ModifyTime - j.CreateTime) / 1e6).sort((a, b) => a - b);
+    const first = jobs.reduce((m, j) => (j.CreateTime < m ? j.CreateTime : m), jobs[0]?.CreateTime ?? 0n);
+    const last = jobs.reduce((m, j) => (j.ModifyTime > m ? j.ModifyTime : m), 0n);
+    const spanS = Number(last - first) / 1e9;
+    console.log(
+      `${JOBS} noop jobs, ${AGENTS} agents: submitted in ${((submitted - started) / 1000).toFixed(1)} s (${(JOBS / ((submitted - started) / 1000)).toFixed(0)} jobs/s)`,
+    );
+    console.log(
+      `completed ${completed.length}, failed ${jobs.length - completed.length}; first submit → last completion ${spanS.toFixed(1)} s = ${(completed.length / spanS).toFixed(0)} placements/s (each placement runs to completion)`,
+    );
+    console.log(
+      `submit → Completed: p50 ${percentile(latencies, 0.5).toFixed(0)} ms, p90 ${percentile(latencies, 0.9).toFixed(0)} ms, p99 ${percentile(latencies, 0.99).toFixed(0)} ms, max ${(latencies.at(-1) ?? 0).toFixed(0)} ms`,
+    );
+    console.log(`target (>= 2000 placements/s): ${completed.length / spanS >= 2000 ? 'met' : 'NOT met'}`);
+  } finally {
+    for (const agent of agents) await agent.stop();
+    await stopProcess(orchestrator);
+    await nats.stop();
+    await db.drop();
+    await dir.cleanup();
+  }
+}
+
+await main();
