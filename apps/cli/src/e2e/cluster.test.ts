@@ -115,12 +115,25 @@ describeWithServices(['postgres', 'nats'], 'a three-node cluster', () => {
       timeoutMs: 30_000,
       message: 'the long job never started',
     });
+    const runningOn = async (count: number) => {
+      const [e] = await executions(id);
+      const { Node } = await getJson<{ Node: NodeState }>(
+        `${cluster.api}/api/v1/orchestrator/nodes/${e?.NodeID}`,
+      );
+      return Node.Info.ComputeNodeInfo?.RunningExecutions === count;
+    };
+    await waitFor(() => runningOn(1), { timeoutMs: 30_000, message: 'the agent never counted the run' });
     const res = await fetch(`${cluster.api}/api/v1/orchestrator/jobs/${id}?reason=e2e`, { method: 'DELETE' });
     expect(res.status).toBe(200);
     await waitForJobState(cluster.api, id, ['Stopped']);
     await waitFor(async () => (await executions(id)).every((e) => e.DesiredState.StateType === 2), {
       timeoutMs: 30_000,
       message: 'the execution was never told to stop',
+    });
+    // The agent got the CancelExecution: its heartbeats stop counting the 5-minute run.
+    await waitFor(() => runningOn(0), {
+      timeoutMs: 30_000,
+      message: 'the agent kept running the stopped job',
     });
   }, 90_000);
 
@@ -141,5 +154,25 @@ describeWithServices(['postgres', 'nats'], 'a three-node cluster', () => {
     expect(done?.NodeID).not.toBe(running.NodeID);
     expect(done?.RunOutput?.stdout).toBe('survived');
     expect(list.find((e) => e.ID === running.ID)?.ComputeState.StateType).toBe(8);
+  }, 120_000);
+
+  it('loses nothing when the orchestrator restarts mid-job: the job still completes', async () => {
+    const id = await submit(cluster.api, {
+      Type: 'batch',
+      Count: 2,
+      Tasks: [noop({ Delay: '3s', Stdout: 'kept' })],
+    });
+    await waitFor(
+      async () => (await executions(id)).filter((e) => e.ComputeState.StateType === 5).length === 2,
+      {
+        timeoutMs: 30_000,
+        message: 'the job never started on two nodes',
+      },
+    );
+    await cluster.restartOrchestrator();
+    await waitForJobState(cluster.api, id, ['Completed'], 90_000);
+    const list = await executions(id);
+    expect(list).toHaveLength(2);
+    for (const e of list) expect(e.RunOutput?.stdout).toBe('kept');
   }, 120_000);
 });

@@ -28,6 +28,8 @@ export interface Cluster {
   api: string;
   agents: Map<string, Proc>;
   orchestrator: Proc;
+  /** SIGTERM the orchestrator and start it again on the same port, store and NATS. */
+  restartOrchestrator(): Promise<void>;
   startAgent(name: string, zone: string): Promise<Proc>;
   stop(): Promise<void>;
 }
@@ -42,7 +44,7 @@ export async function startCluster(options: {
   const api = `http://127.0.0.1:${port}`;
   const orchestratorDir = await makeTempDir('shoal-e2e-o-');
   dirs.push(orchestratorDir);
-  const orchestrator = start([
+  const orchestratorArgs = [
     '--orchestrator',
     '--api-port',
     String(port),
@@ -54,11 +56,16 @@ export async function startCluster(options: {
     options.natsUrl,
     '--node-disconnect-timeout',
     '4s',
-  ]);
-  await waitFor(() => orchestrator.output().includes('listening on'), {
-    timeoutMs: 60_000,
-    message: () => `orchestrator did not start: ${orchestrator.output()}`,
-  });
+  ];
+  const startOrchestrator = async () => {
+    const proc = start(orchestratorArgs);
+    await waitFor(() => proc.output().includes('listening on'), {
+      timeoutMs: 60_000,
+      message: () => `orchestrator did not start: ${proc.output()}`,
+    });
+    return proc;
+  };
+  let orchestrator = await startOrchestrator();
   const agents = new Map<string, Proc>();
   const agentDirs = new Map<string, TempDir>();
   const startAgent = async (name: string, zone: string) => {
@@ -95,7 +102,13 @@ export async function startCluster(options: {
   return {
     api,
     agents,
-    orchestrator,
+    get orchestrator() {
+      return orchestrator;
+    },
+    async restartOrchestrator() {
+      await stopProcess(orchestrator.child);
+      orchestrator = await startOrchestrator();
+    },
     startAgent,
     async stop() {
       await Promise.all([...agents.values()].map((a) => stopProcess(a.child)));
