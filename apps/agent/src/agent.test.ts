@@ -174,8 +174,9 @@ describeWithServices(['nats'], 'agent over NATS', () => {
     const at = fake.handshakes.slice(0, 4).map((h) => h.at);
     const gaps = at.slice(1).map((t, i) => t - (at[i] ?? 0));
     expect(gaps[0]).toBeGreaterThan(180);
-    expect(gaps[1]).toBeGreaterThan((gaps[0] ?? 0) * 1.2);
-    expect(gaps[2]).toBeGreaterThan((gaps[1] ?? 0) * 1.2);
+    // Timers fire late on a busy machine, never early: assert each wait's lower bound.
+    expect(gaps[1]).toBeGreaterThan(380);
+    expect(gaps[2]).toBeGreaterThan(780);
     const refusals = logger.lines.filter((l) => l.msg.startsWith('handshake refused'));
     expect(refusals[0]).toMatchObject({
       level: 'error',

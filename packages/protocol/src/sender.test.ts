@@ -121,9 +121,11 @@ describe('Sender (in process)', () => {
     const rewinds = logger.find('peer asked to rewind').map((r) => r.at);
     await s.stop();
     const gaps = rewinds.slice(1).map((at, i) => at - (rewinds[i] ?? 0));
-    // First rewind immediate, then the backoff: 5, 10, 20 ms …
+    // First rewind immediate, then the backoff: 5, 10, 20 ms (±20 %). Timers fire late on a busy
+    // machine but never early, so only the lower bounds are asserted.
     expect(gaps[1]).toBeGreaterThanOrEqual(3);
-    expect(gaps[3]).toBeGreaterThan(gaps[1] ?? 0);
+    expect(gaps[2]).toBeGreaterThanOrEqual(7);
+    expect(gaps[3]).toBeGreaterThanOrEqual(15);
   });
 
   it('treats an Ack for another seq as a failure and retries', async () => {
