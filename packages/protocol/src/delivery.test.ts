@@ -79,14 +79,15 @@ describeWithServices(['nats'], 'ordered at-least-once delivery over real NATS', 
     const delays = attempts.map((a) => Number(a.obj.delayMs));
     for (let i = 0; i + 1 < attempts.length; i++) {
       const gap = (attempts[i + 1]?.at ?? 0) - (attempts[i]?.at ?? 0);
+      // Timers fire late on a busy machine, never early: the announced delay bounds the gap below,
+      // and a generous bound above catches a sender that stalls instead of retrying.
       expect(gap).toBeGreaterThanOrEqual((delays[i] ?? 0) - 2);
-      expect(gap).toBeLessThan((delays[i] ?? 0) + 150);
+      expect(gap).toBeLessThan((delays[i] ?? 0) + 2_000);
       expect(delays[i + 1]).toBeGreaterThan(delays[i] ?? 0);
     }
     expect(delays[0]).toBeGreaterThanOrEqual(40);
     expect(delays[0]).toBeLessThanOrEqual(60);
-    const at = attempts.map((a) => a.at);
-    expect((at[4] ?? 0) - (at[3] ?? 0)).toBeGreaterThan(5 * ((at[1] ?? 0) - (at[0] ?? 0)));
+    expect(delays[4]).toBeGreaterThan(5 * (delays[0] ?? 0));
 
     await h.listen();
     await waitFor(() => h.applied.length === 20, { timeoutMs: 5_000, message: 'all 20 applied' });
