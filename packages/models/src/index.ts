@@ -10,3 +10,4 @@ export * from './schemas/index.js';
 export * from './submission/index.js';
 export * from './time.js';
 export * from './transitions.js';
+export * from './version.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type BuildVersionInfo, type NodeInfo, NodeType } from '@shoal/models';
+import { type BuildVersionInfo, buildVersionInfo, type NodeInfo, NodeType } from '@shoal/models';
 import type { Payload } from '@shoal/protocol';
 import { toCapacity } from '../capacity.js';
 import type { ExecutionManager } from '../execution-manager.js';
@@ -59,14 +59,11 @@ export function agentVersion(): BuildVersionInfo {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
     version: string;
   };
-  const [major = '0', minor = '0'] = pkg.version.split('.');
-  return {
-    Major: major,
-    Minor: minor,
-    GitVersion: `v${pkg.version}`,
-    GitCommit: process.env.SHOAL_GIT_COMMIT ?? '',
-    BuildDate: process.env.SHOAL_BUILD_DATE ?? '',
-    GOOS: process.platform,
-    GOARCH: process.arch,
-  };
+  return buildVersionInfo({
+    version: pkg.version,
+    os: process.platform,
+    arch: process.arch,
+    ...(process.env.SHOAL_GIT_COMMIT === undefined ? {} : { gitCommit: process.env.SHOAL_GIT_COMMIT }),
+    ...(process.env.SHOAL_BUILD_DATE === undefined ? {} : { buildDate: process.env.SHOAL_BUILD_DATE }),
+  });
 }
