@@ -6,22 +6,13 @@
  *
  * The orchestrator runs as its own process (./shoal serve), as users run it.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import {
-  createTestDatabase,
-  getFreePort,
-  killOnExit,
-  makeTempDir,
-  stopProcess,
-  waitFor,
-} from '@shoal/testkit';
+import { createTestDatabase, makeTempDir, waitFor } from '@shoal/testkit';
 import autocannon from 'autocannon';
+import { startOrchestratorProcess } from './orchestrator-process.js';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 10_000);
 const GET_RATE = Number(process.env.BENCH_GET_RATE ?? 2_000);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
-const shoal = fileURLToPath(new URL('../../shoal', import.meta.url));
 
 const jobBody = (i: number) =>
   JSON.stringify({
@@ -44,35 +35,10 @@ function report(title: string, r: autocannon.Result): void {
 
 async function main(): Promise<void> {
   const db = await createTestDatabase({ prefix: 'shoal_bench' });
-  const port = await getFreePort();
   const dataDir = await makeTempDir('shoal-bench-');
-  const url = `http://127.0.0.1:${port}`;
-  const server = killOnExit(
-    spawn(
-      shoal,
-      [
-        'serve',
-        '--orchestrator',
-        '--api-port',
-        String(port),
-        '--db',
-        db.url,
-        '--data-dir',
-        dataDir.path,
-        '--log-level',
-        'warn',
-      ],
-      {
-        stdio: ['ignore', 'inherit', 'inherit'],
-      },
-    ),
-  );
+  const server = await startOrchestratorProcess({ dbUrl: db.url, dataDir: dataDir.path });
+  const url = server.url;
   try {
-    await waitFor(async () => (await fetch(`${url}/api/v1/agent/alive`).catch(() => undefined))?.ok, {
-      timeoutMs: 60_000,
-      message: 'orchestrator did not come up',
-    });
-
     let n = 0;
     const ids: string[] = [];
     const put = await autocannon({
@@ -132,7 +98,7 @@ async function main(): Promise<void> {
     const verdict = paced.latency.p99 <= 10 && paced.requests.average >= GET_RATE * 0.95 ? 'met' : 'NOT met';
     console.log(`target (GET p99 <= 10 ms at ${GET_RATE} req/s): ${verdict}`);
   } finally {
-    await stopProcess(server);
+    await server.stop();
     await db.drop();
     await dataDir.cleanup();
   }

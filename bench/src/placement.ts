@@ -6,24 +6,14 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:placement
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { type RunningAgent, startAgent } from '@shoal/agent';
 import { decodeJson } from '@shoal/models';
-import {
-  createTestDatabase,
-  getFreePort,
-  killOnExit,
-  makeTempDir,
-  startNatsServer,
-  stopProcess,
-  waitFor,
-} from '@shoal/testkit';
+import { createTestDatabase, makeTempDir, startNatsServer, waitFor } from '@shoal/testkit';
+import { startOrchestratorProcess } from './orchestrator-process.js';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 2_000);
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 10);
 const CONCURRENCY = 32;
-const shoal = fileURLToPath(new URL('../../shoal', import.meta.url));
 
 interface JobRow {
   ID: string;
@@ -53,35 +43,14 @@ async function main(): Promise<void> {
   const db = await createTestDatabase({ prefix: 'shoal_bench_place' });
   const nats = await startNatsServer();
   const dir = await makeTempDir('shoal-bench-place-');
-  const port = await getFreePort();
-  const api = `http://127.0.0.1:${port}`;
-  const orchestrator = killOnExit(
-    spawn(
-      shoal,
-      [
-        'serve',
-        '--orchestrator',
-        '--api-port',
-        String(port),
-        '--db',
-        db.url,
-        '--nats-url',
-        nats.url,
-        '--data-dir',
-        `${dir.path}/o`,
-        '--log-level',
-        'warn',
-      ],
-      {
-        stdio: ['ignore', 'inherit', 'inherit'],
-      },
-    ),
-  );
+  const orchestrator = await startOrchestratorProcess({
+    dbUrl: db.url,
+    dataDir: `${dir.path}/o`,
+    natsUrl: nats.url,
+  });
+  const api = orchestrator.url;
   const agents: RunningAgent[] = [];
   try {
-    await waitFor(async () => (await fetch(`${api}/api/v1/agent/alive`).catch(() => undefined))?.ok, {
-      timeoutMs: 60_000,
-    });
     for (let i = 0; i < AGENTS; i++) {
       agents.push(
         await startAgent({
@@ -140,7 +109,9 @@ async function main(): Promise<void> {
     );
     const completed = jobs.filter((j) => j.State.StateType === 'Completed');
     const latencies = completed.map((j) => Number(j.ModifyTime - j.CreateTime) / 1e6).sort((a, b) => a - b);
+    // biome-ignore lint/complexity/useMathMinMax: the times are bigint, which Math.min cannot take.
     const first = jobs.reduce((m, j) => (j.CreateTime < m ? j.CreateTime : m), jobs[0]?.CreateTime ?? 0n);
+    // biome-ignore lint/complexity/useMathMinMax: the times are bigint, which Math.max cannot take.
     const last = jobs.reduce((m, j) => (j.ModifyTime > m ? j.ModifyTime : m), 0n);
     const spanS = Number(last - first) / 1e9;
     console.log(
@@ -155,7 +126,7 @@ async function main(): Promise<void> {
     console.log(`target (>= 2000 placements/s): ${completed.length / spanS >= 2000 ? 'met' : 'NOT met'}`);
   } finally {
     for (const agent of agents) await agent.stop();
-    await stopProcess(orchestrator);
+    await orchestrator.stop();
     await nats.stop();
     await db.drop();
     await dir.cleanup();

@@ -1,0 +1,32 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { getFreePort, killOnExit, stopProcess, waitFor } from '@shoal/testkit';
+
+const shoal = fileURLToPath(new URL('../../shoal', import.meta.url));
+
+export interface OrchestratorProcess {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** `./shoal serve --orchestrator` as its own process, as users run it, ready when it answers. */
+export async function startOrchestratorProcess(options: {
+  dbUrl: string;
+  dataDir: string;
+  natsUrl?: string;
+}): Promise<OrchestratorProcess> {
+  const port = await getFreePort();
+  const url = `http://127.0.0.1:${port}`;
+  const nats = options.natsUrl === undefined ? [] : ['--nats-url', options.natsUrl];
+  const args = ['serve', '--orchestrator', '--api-port', String(port), '--db', options.dbUrl];
+  const child = killOnExit(
+    spawn(shoal, [...args, ...nats, '--data-dir', options.dataDir, '--log-level', 'warn'], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    }),
+  );
+  await waitFor(async () => (await fetch(`${url}/api/v1/agent/alive`).catch(() => undefined))?.ok, {
+    timeoutMs: 60_000,
+    message: 'orchestrator did not come up',
+  });
+  return { url, stop: () => stopProcess(child) };
+}
