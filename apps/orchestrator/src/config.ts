@@ -20,6 +20,11 @@ const duration = z.union([z.string(), z.number()]).transform((value, ctx): numbe
   return z.NEVER;
 });
 
+/** RFC 6750's token characters: a token outside them could never be sent in a Bearer header. */
+const apiToken = z.string().regex(/^[A-Za-z0-9\-._~+/]+=*$/, {
+  error: 'use letters, digits and - . _ ~ + / (e.g. the output of `openssl rand -hex 32`)',
+});
+
 /** The orchestrator's settings, as flags give them. Validated once, at the edge. */
 export const OrchestratorConfigSchema = z
   .strictObject({
@@ -54,6 +59,10 @@ export const OrchestratorConfigSchema = z
     nodeGracePeriod: duration.optional(),
     /** New nodes join as PENDING until an operator approves them, instead of APPROVED. */
     manualApproval: z.boolean().default(false),
+    /** API bearer token with full access; with either token set, the API requires one (case 18). */
+    apiToken: apiToken.optional(),
+    /** API bearer token for GET routes only. */
+    apiReadToken: apiToken.optional(),
   })
   .superRefine((c, ctx) => {
     const problem = (path: string, message: string) =>
@@ -67,6 +76,9 @@ export const OrchestratorConfigSchema = z
         'natsUser and natsPassword go together',
       );
     }
+    if (c.apiToken !== undefined && c.apiToken === c.apiReadToken) {
+      problem('apiReadToken', 'must differ from apiToken, or the read-only token grants full access');
+    }
   });
 export type OrchestratorConfig = z.output<typeof OrchestratorConfigSchema>;
 export type OrchestratorConfigInput = z.input<typeof OrchestratorConfigSchema>;
@@ -78,7 +90,12 @@ export function storeUrl(config: OrchestratorConfig): string {
 /** The config as /api/v1/agent/config shows it: passwords in URLs are masked. */
 export function publicConfig(config: OrchestratorConfig): Record<string, unknown> {
   return {
-    API: { Host: config.apiHost, Port: config.apiPort },
+    API: {
+      Host: config.apiHost,
+      Port: config.apiPort,
+      Token: config.apiToken === undefined ? '' : MASK,
+      ReadToken: config.apiReadToken === undefined ? '' : MASK,
+    },
     DataDir: config.dataDir,
     Store: maskUrl(storeUrl(config)),
     LogLevel: config.logLevel,

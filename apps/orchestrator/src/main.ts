@@ -93,7 +93,12 @@ export async function startOrchestrator(
     clock,
     ids,
     logger,
-    config: { nodeInfo, version, publicConfig: publicConfig(config) },
+    config: {
+      nodeInfo,
+      version,
+      publicConfig: publicConfig(config),
+      auth: { full: config.apiToken, read: config.apiReadToken },
+    },
   });
   let server: Server;
   try {
@@ -122,7 +127,11 @@ export async function startOrchestrator(
   const port = (server.address() as AddressInfo).port;
   const host = config.apiHost === '0.0.0.0' || config.apiHost === '::' ? '127.0.0.1' : config.apiHost;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info({ url, store: store.driver, nodeId, nats: maskUrl(natsLink.url) }, 'orchestrator listening');
+  const auth = config.apiToken !== undefined || config.apiReadToken !== undefined;
+  logger.info(
+    { url, store: store.driver, nodeId, nats: maskUrl(natsLink.url), auth },
+    'orchestrator listening',
+  );
 
   let stopped: Promise<void> | undefined;
   return {

@@ -1,6 +1,6 @@
 import type { AgentConfigInput } from '@shoal/agent';
 import type { OrchestratorConfigInput } from '@shoal/orchestrator';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
 /**
  * `shoal serve` flags → the orchestrator's and the agent's config inputs, and their problems as
@@ -31,6 +31,8 @@ export interface ServeOptions {
   disk?: string;
   gpu?: string;
   capacityFraction?: number;
+  apiToken?: string;
+  apiReadToken?: string;
 }
 
 /** Only the flags that were given: the schemas own the defaults. */
@@ -58,6 +60,9 @@ export function orchestratorInput(opts: ServeOptions): OrchestratorConfigInput {
       natsPort: opts.natsPort,
       nodeDisconnectTimeout: opts.nodeDisconnectTimeout,
       manualApproval: opts.manualApproval,
+      // An empty variable (SHOAL_API_TOKEN=) means no token, not an invalid one.
+      apiToken: opts.apiToken || undefined,
+      apiReadToken: opts.apiReadToken || undefined,
     }),
     ...natsFlags(opts),
   };
@@ -85,6 +90,17 @@ export function agentInput(opts: ServeOptions, natsUrl: string | undefined): Age
     ...natsFlags(opts),
   };
 }
+
+/**
+ * The API tokens also come from the environment, so the secret need not appear in `ps` output.
+ * Commander reads the variable when the flag is absent; the flag wins when both are given.
+ */
+export const apiTokenOption = () =>
+  new Option('--api-token <token>', 'orchestrator: bearer token with full API access').env('SHOAL_API_TOKEN');
+export const apiReadTokenOption = () =>
+  new Option('--api-read-token <token>', 'orchestrator: bearer token for GET routes only').env(
+    'SHOAL_API_READ_TOKEN',
+  );
 
 /** A stand-in that passes the URL check while the orchestrator's own URL is not known yet. */
 export const URL_FROM_ORCHESTRATOR = 'nats://orchestrator.invalid:4222';

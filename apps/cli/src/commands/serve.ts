@@ -3,6 +3,8 @@ import { ExitCode } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import {
   agentInput,
+  apiReadTokenOption,
+  apiTokenOption,
   describeIssue,
   orchestratorInput,
   parseFraction,
@@ -46,6 +48,8 @@ export function addServeCommand(program: Command, io: CliIO, setExit: (code: Exi
       'orchestrator: a node silent this long is DISCONNECTED (default 60s)',
     )
     .option('--manual-approval', 'orchestrator: new nodes wait for `shoal node approve`')
+    .addOption(apiTokenOption())
+    .addOption(apiReadTokenOption())
     .option('--nats-token <token>', 'NATS token')
     .option('--nats-user <user>', 'NATS user (with --nats-password)')
     .option('--nats-password <password>', 'NATS password')

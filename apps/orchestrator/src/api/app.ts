@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { JobService } from '../service/job-service.js';
 import { NodeService } from '../service/node-service.js';
 import { accessLog } from './access-log.js';
+import { apiAuth } from './auth.js';
 import type { AppDeps, AppEnv } from './deps.js';
 import { DEFAULT_MAX_BODY_BYTES } from './deps.js';
 import { errorHandler, normaliseThrows, notFoundHandler } from './errors.js';
@@ -21,9 +22,9 @@ export { DEFAULT_MAX_BODY_BYTES } from './deps.js';
 
 /**
  * The HTTP API: Bacalhau's v1 routes under /api/v1. Middleware runs outermost first: the request
- * id (so everything after can use it), the access log, then the guard that lets the one error
- * handler see every failure. Routes are data (see route.ts) so the OpenAPI document is generated
- * from exactly what is served.
+ * id (so everything after can use it), the access log, bearer-token auth (when configured), then
+ * the guard that lets the one error handler see every failure. Routes are data (see route.ts) so
+ * the OpenAPI document is generated from exactly what is served.
  */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { store, clock, ids, logger, config } = deps;
@@ -55,7 +56,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   const app = new Hono<AppEnv>();
-  app.use('*', requestId(ids), accessLog(logger), normaliseThrows);
+  app.use('*', requestId(ids), accessLog(logger), apiAuth(config.auth), normaliseThrows);
   for (const route of routes) app.on(route.method.toUpperCase(), `${API_PREFIX}${route.path}`, route.handle);
   app.onError(errorHandler(logger));
   app.notFound(notFoundHandler);

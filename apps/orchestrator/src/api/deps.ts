@@ -1,6 +1,7 @@
 import type { BuildVersionInfo, Clock, IdGenerator, NodeInfo, SubmissionPolicy } from '@shoal/models';
 import type { Logger } from 'pino';
 import type { Store } from '../store/types.js';
+import type { ApiTokens } from './auth.js';
 
 /** 10 MiB: large enough for any job spec, small enough that a flood cannot exhaust memory. */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -15,6 +16,8 @@ export interface AppConfig {
   version: BuildVersionInfo;
   /** Configuration with secrets already masked, served as-is at /api/v1/agent/config. */
   publicConfig: Record<string, unknown>;
+  /** Bearer tokens; without any, the API is open (see auth.ts). */
+  auth?: ApiTokens;
 }
 
 /** Everything the HTTP layer needs; main.ts builds it, tests pass real stores and fake clocks. */
