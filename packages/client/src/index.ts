@@ -1,1 +1,11 @@
-export {};
+export { AgentApi } from './agent.js';
+export { ShoalClient } from './client.js';
+export { ApiConnectionError, isApiConnectionError } from './errors.js';
+export type { ClientOptions, Query, Schema } from './http.js';
+export { parseApiUrl } from './http.js';
+export type { HistoryQuery, ListExecutionsQuery, ListJobsQuery, PageQuery } from './jobs.js';
+export { JobsApi } from './jobs.js';
+export type { LogFrame, LogStream, LogStreamOptions } from './logs.js';
+export { LogStreamType, parseLogFrame } from './logs.js';
+export type { ListNodesQuery } from './nodes.js';
+export { NodesApi } from './nodes.js';
