@@ -9,6 +9,7 @@ export * from './control.js';
 export * from './envelope.js';
 export type { Requester } from './exchange.js';
 export * from './logger.js';
+export * from './logs.js';
 export * from './messages/index.js';
 export * from './ports.js';
 export * from './receiver.js';

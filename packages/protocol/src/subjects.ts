@@ -1,9 +1,8 @@
 import { ErrorCode, isValidNodeId, ShoalError } from '@shoal/models';
 
 /**
- * NATS subjects. Every node has three, so that NATS permissions can confine an agent to its own
- * (an agent user may publish only to `shoal.compute.<self>.out|ctrl` and subscribe only to
- * `shoal.compute.<self>.in`), and the orchestrator needs just two wildcard subscriptions.
+ * NATS subjects. Every node has its own, so that NATS permissions can confine an agent to them,
+ * and the orchestrator needs just two wildcard subscriptions (plus one per open log stream).
  *
  *   shoal.compute.<nodeId>.in    orchestrator → agent, sequenced: AskForBid, BidAccepted, BidRejected,
  *                                CancelExecution
@@ -11,6 +10,16 @@ import { ErrorCode, isValidNodeId, ShoalError } from '@shoal/models';
  *                                ExecutionProgress
  *   shoal.compute.<nodeId>.ctrl  agent → orchestrator request/reply, unsequenced: Handshake,
  *                                Heartbeat, UpdateNodeInfo, ShutdownNotice
+ *   shoal.compute.<nodeId>.logs  orchestrator → agent, unsequenced: LogStreamOpen and LogStreamAck
+ *                                (request/reply), LogStreamCancel (published)
+ *   shoal.compute.<nodeId>.logs.<streamId>
+ *                                agent → orchestrator, published: LogChunk, for one open stream
+ *
+ * Permissions: an agent user may publish only to `shoal.compute.<self>.out|ctrl` and
+ * `shoal.compute.<self>.logs.*`, and subscribe only to `shoal.compute.<self>.in|logs` (plus
+ * `_INBOX.>` for its own requests' replies, and the right to answer requests made to it). The
+ * orchestrator publishes to `shoal.compute.*.in|logs` and subscribes to `shoal.compute.*.out|ctrl`
+ * and `shoal.compute.*.logs.*`.
  */
 
 export const SUBJECT_PREFIX = 'shoal.compute';
@@ -28,20 +37,36 @@ export const ORCHESTRATOR_SUBSCRIPTIONS = {
  * The subject of a node's channel. A node id that is not a single NATS token (dots, spaces,
  * wildcards) would address other nodes' subjects, so it is refused rather than escaped.
  */
-export function nodeSubject(nodeId: string, channel: SubjectChannel): string {
-  if (!isValidNodeId(nodeId)) {
+export function nodeSubject(nodeId: string, channel: SubjectChannel | 'logs'): string {
+  checkToken(nodeId, 'node id');
+  return `${SUBJECT_PREFIX}.${nodeId}.${channel}`;
+}
+
+function checkToken(token: string, what: string): void {
+  if (!isValidNodeId(token)) {
     throw new ShoalError(
       ErrorCode.BadRequest,
-      `invalid node id ${JSON.stringify(nodeId.slice(0, 80))}: use 1-255 letters, digits, '-' or '_'`,
+      `invalid ${what} ${JSON.stringify(token.slice(0, 80))}: use 1-255 letters, digits, '-' or '_'`,
       { component: 'Protocol' },
     );
   }
-  return `${SUBJECT_PREFIX}.${nodeId}.${channel}`;
 }
 
 export const inSubject = (nodeId: string): string => nodeSubject(nodeId, 'in');
 export const outSubject = (nodeId: string): string => nodeSubject(nodeId, 'out');
 export const ctrlSubject = (nodeId: string): string => nodeSubject(nodeId, 'ctrl');
+
+/** Where an agent takes log requests. Not one of SUBJECT_CHANNELS: parseSubject leaves it alone. */
+export const logsSubject = (nodeId: string): string => nodeSubject(nodeId, 'logs');
+
+/**
+ * Where an agent publishes the chunks of one log stream. Under the node's own prefix, so a
+ * permission `shoal.compute.<self>.logs.*` keeps an agent from writing into another node's stream.
+ */
+export function logStreamSubject(nodeId: string, streamId: string): string {
+  checkToken(streamId, 'log stream id');
+  return `${logsSubject(nodeId)}.${streamId}`;
+}
 
 export interface ParsedSubject {
   nodeId: string;

@@ -10,6 +10,14 @@ import {
   UpdateNodeInfoSchema,
 } from './control.js';
 import {
+  LogChunkSchema,
+  LogStreamAckReplySchema,
+  LogStreamAckSchema,
+  LogStreamCancelSchema,
+  LogStreamOpenReplySchema,
+  LogStreamOpenSchema,
+} from './logs.js';
+import {
   AskForBidSchema,
   BidAcceptedSchema,
   BidRejectedSchema,
@@ -42,14 +50,24 @@ export const MESSAGE_SCHEMAS = {
   HeartbeatReply: HeartbeatReplySchema,
   UpdateNodeInfoReply: ControlAckSchema,
   ShutdownNoticeReply: ControlAckSchema,
+  // orchestrator → agent log requests (.logs), their replies, and the agent's chunks
+  LogStreamOpen: LogStreamOpenSchema,
+  LogStreamAck: LogStreamAckSchema,
+  LogStreamCancel: LogStreamCancelSchema,
+  LogStreamOpenReply: LogStreamOpenReplySchema,
+  LogStreamAckReply: LogStreamAckReplySchema,
+  LogChunk: LogChunkSchema,
 } as const;
 
 export type MessageType = keyof typeof MESSAGE_SCHEMAS;
 /** A payload as the receiver sees it (after parsing: bigint times and seqs). */
 export type Payload<T extends MessageType> = z.output<(typeof MESSAGE_SCHEMAS)[T]>;
 
-/** Where a message travels. `ctrl-reply` is the reply to a `ctrl` request (no subject of its own). */
-export type MessageChannel = 'in' | 'out' | 'ctrl' | 'ctrl-reply';
+/**
+ * Where a message travels. `ctrl-reply` and `logs-reply` answer a request (no subject of their
+ * own); `logs-data` is a stream's own subject, `shoal.compute.<nodeId>.logs.<streamId>`.
+ */
+export type MessageChannel = 'in' | 'out' | 'ctrl' | 'ctrl-reply' | 'logs' | 'logs-reply' | 'logs-data';
 
 export const MESSAGE_CHANNEL = {
   AskForBid: 'in',
@@ -68,6 +86,12 @@ export const MESSAGE_CHANNEL = {
   HeartbeatReply: 'ctrl-reply',
   UpdateNodeInfoReply: 'ctrl-reply',
   ShutdownNoticeReply: 'ctrl-reply',
+  LogStreamOpen: 'logs',
+  LogStreamAck: 'logs',
+  LogStreamCancel: 'logs',
+  LogStreamOpenReply: 'logs-reply',
+  LogStreamAckReply: 'logs-reply',
+  LogChunk: 'logs-data',
 } as const satisfies Record<MessageType, MessageChannel>;
 
 type TypesOn<C extends MessageChannel> = {
@@ -78,6 +102,7 @@ export type InMessageType = TypesOn<'in'>;
 export type OutMessageType = TypesOn<'out'>;
 export type ControlRequestType = TypesOn<'ctrl'>;
 export type ControlReplyType = TypesOn<'ctrl-reply'>;
+export type LogRequestType = TypesOn<'logs'>;
 /** Types that go through the ordered, acknowledged streams (and so carry seq ≥ 1). */
 export type StreamMessageType = InMessageType | OutMessageType;
 
@@ -88,6 +113,12 @@ export const CONTROL_REPLY_TYPE = {
   UpdateNodeInfo: 'UpdateNodeInfoReply',
   ShutdownNotice: 'ShutdownNoticeReply',
 } as const satisfies Record<ControlRequestType, ControlReplyType>;
+
+/** Which reply answers which log request (a LogStreamCancel is published and gets none). */
+export const LOG_REPLY_TYPE = {
+  LogStreamOpen: 'LogStreamOpenReply',
+  LogStreamAck: 'LogStreamAckReply',
+} as const satisfies Partial<Record<LogRequestType, MessageType>>;
 
 export const MESSAGE_TYPES = Object.keys(MESSAGE_SCHEMAS) as MessageType[];
 

@@ -112,6 +112,28 @@ export const SAMPLE_PAYLOADS: { [T in MessageType]: Payload<T> } = {
   HeartbeatReply: { Ok: false, LastSeqReceived: 7n, Reason: 'unknown node: handshake first' },
   UpdateNodeInfoReply: { Ok: true },
   ShutdownNoticeReply: { Ok: true },
+  LogStreamOpen: {
+    StreamID: 'ls-1',
+    ExecutionID: EXEC,
+    Follow: true,
+    Tail: 10,
+    Window: 8,
+    MaxChunkBytes: 64 * 1024,
+    IdleTimeoutMs: 10_000,
+  },
+  LogStreamAck: { StreamID: 'ls-1', Received: 3, Until: 11 },
+  LogStreamCancel: { StreamID: 'ls-1', Reason: 'client went away' },
+  LogStreamOpenReply: { Accepted: false, Code: 'unknown_execution', Reason: 'no such execution' },
+  LogStreamAckReply: { Active: true },
+  LogChunk: {
+    StreamID: 'ls-1',
+    Seq: 1,
+    Frames: [
+      { Type: 1, Line: 'hello\n' },
+      { Type: 2, Line: 'warning: ünïcode\n' },
+    ],
+    Done: false,
+  },
 };
 
 let counter = 0;
