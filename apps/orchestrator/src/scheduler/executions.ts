@@ -33,7 +33,7 @@ export type Outcome =
  * Live: not terminal and not asked to stop, or holding a reservation (an accepted bid or a running
  * task) until the agent confirms the stop.
  */
-export function isLive(e: ScheduledExecution): boolean {
+export function isLive(e: Pick<ScheduledExecution, 'ComputeState' | 'DesiredState'>): boolean {
   const compute = e.ComputeState.StateType;
   if (compute === C.AskForBidAccepted || compute === C.BidAccepted) return true;
   return !isTerminalComputeState(compute) && e.DesiredState.StateType !== D.Stopped;

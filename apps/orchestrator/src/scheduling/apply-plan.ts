@@ -9,20 +9,20 @@ import {
   type Nanos,
 } from '@shoal/models';
 import type { ExecutionUpdate, NewExecution, Plan, SchedulerSnapshot } from '../scheduler/index.js';
-import type { NewHistoryEvent, Repos } from '../store/index.js';
+import type { NewHistoryEvent, OutgoingMessage, Repos } from '../store/index.js';
+import type { SchedulingBatch } from './batch.js';
 
 /**
  * Writes a plan in the transaction its snapshot was read in, following the table in
- * scheduler/types.ts. Returns the nodes that have new outbox messages, so their senders can be
- * woken after the commit.
+ * scheduler/types.ts. Its messages go to the batch, which writes every node's in one go at the end.
  */
 export async function applyPlan(
   tx: Repos,
   snapshot: SchedulerSnapshot,
   plan: Plan,
-  context: { now: Nanos; ids: IdGenerator; evaluation: Evaluation },
-): Promise<Set<string>> {
-  const { now } = context;
+  context: { now: Nanos; ids: IdGenerator; evaluation: Evaluation; batch: SchedulingBatch },
+): Promise<void> {
+  const { now, batch } = context;
   const job = snapshot.job;
   const events: NewHistoryEvent[] = [];
   const messages: Outgoing[] = [];
@@ -53,16 +53,13 @@ export async function applyPlan(
     });
   }
   if (events.length > 0) await tx.history.append(job.ID, events);
-  // Enqueued last and grouped by node (a stable sort keeps each node's order): every plan takes the
-  // nodes' outbox rows in the same order, so concurrent plans cannot deadlock on them.
-  messages.sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
-  for (const m of messages) await m.enqueue();
-  return new Set(messages.map((m) => m.nodeId));
+  for (const m of messages) batch.send(m.nodeId, m.message);
+  batch.applied(job.ID, snapshot.executions, plan);
 }
 
 interface Outgoing {
   nodeId: string;
-  enqueue: () => Promise<unknown>;
+  message: OutgoingMessage;
 }
 
 /** Inserts the execution (1→1), asks its node to bid (1→2) and queues the AskForBid. */
@@ -113,10 +110,7 @@ async function placeExecution(
     WaitForApproval: planned.desiredState === D.Pending,
     Job: job,
   };
-  messages.push({
-    nodeId: planned.nodeId,
-    enqueue: () => tx.outbox.enqueue(planned.nodeId, 'AskForBid', ask, now),
-  });
+  messages.push({ nodeId: planned.nodeId, message: { type: 'AskForBid', payload: ask } });
 }
 
 /** Desired (and server-side compute) changes, each with its history event and message. */
@@ -152,10 +146,10 @@ async function updateExecution(
   const reason = update.desiredState?.Message ?? update.comment;
   messages.push({
     nodeId: before.NodeID,
-    enqueue: () =>
+    message:
       send === 'BidAccepted'
-        ? tx.outbox.enqueue(before.NodeID, 'BidAccepted', { ExecutionID: before.ID }, now)
-        : tx.outbox.enqueue(before.NodeID, send, { ExecutionID: before.ID, Reason: reason }, now),
+        ? { type: 'BidAccepted', payload: { ExecutionID: before.ID } }
+        : { type: send, payload: { ExecutionID: before.ID, Reason: reason } },
   });
 }
 

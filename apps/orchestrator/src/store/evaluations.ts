@@ -8,8 +8,20 @@ const COMPONENT = 'EvaluationStore';
 type EvaluationRow = typeof evaluations.$inferSelect;
 const PENDING = 'pending';
 
+/** The claim order, kept after the UPDATE … RETURNING, which returns rows in no set order. */
+function byPriorityThenAge(a: Evaluation, b: Evaluation): number {
+  if (a.Priority !== b.Priority) return b.Priority - a.Priority;
+  if (a.CreateTime !== b.CreateTime) return a.CreateTime < b.CreateTime ? -1 : 1;
+  return a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0;
+}
+
+/** postgres.js returns the rows themselves, PGlite a result with `rows`. */
+function rowsOf<T>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []);
+}
+
 export function evaluationRepo({ db }: Handle): EvaluationRepo {
-  return {
+  const repo: EvaluationRepo = {
     async insert(evaluation) {
       await db.insert(evaluations).values(evaluationToRow(evaluation));
     },
@@ -21,9 +33,14 @@ export function evaluationRepo({ db }: Handle): EvaluationRepo {
     },
 
     async claimNext(worker, now, leaseNanos, triggers) {
-      if (triggers?.length === 0) return undefined;
-      // SKIP LOCKED: concurrent claimers pass over the row another one is taking instead of
-      // waiting for it; the lease then keeps it theirs after that transaction ends.
+      const [first] = await repo.claimBatch(worker, now, leaseNanos, 1, triggers);
+      return first;
+    },
+
+    async claimBatch(worker, now, leaseNanos, limit, triggers) {
+      if (triggers?.length === 0 || limit < 1) return [];
+      // SKIP LOCKED: concurrent claimers pass over the rows another one is taking instead of
+      // waiting for them; the lease then keeps them theirs after that statement ends.
       const next = db
         .select({ id: evaluations.id })
         .from(evaluations)
@@ -36,10 +53,10 @@ export function evaluationRepo({ db }: Handle): EvaluationRepo {
           ),
         )
         .orderBy(desc(evaluations.priority), asc(evaluations.createTime), asc(evaluations.id))
-        .limit(1)
+        .limit(limit)
         .for('update', { skipLocked: true });
       // One statement, so the pick and the lease are atomic without an explicit transaction.
-      const [row] = await db
+      const rows = await db
         .update(evaluations)
         .set({
           leaseOwner: worker,
@@ -48,7 +65,26 @@ export function evaluationRepo({ db }: Handle): EvaluationRepo {
         })
         .where(inArray(evaluations.id, next))
         .returning();
-      return row ? rowToEvaluation(row) : undefined;
+      return rows.map(rowToEvaluation).sort(byPriorityThenAge);
+    },
+
+    async finishMany(worker, outcomes, now) {
+      if (outcomes.length === 0) return;
+      const values = sql.join(
+        outcomes.map((o) => sql`(${o.id}::text, ${o.status}::text, ${o.comment}::text)`),
+        sql`, `,
+      );
+      // One statement for the whole batch: the VALUES list carries each evaluation's own outcome.
+      const rows = await db.execute<{ id: string }>(sql`
+        update ${evaluations} set
+          status = v.status, comment = v.comment, modify_time = ${now},
+          lease_owner = '', lease_until = 0, revision = ${evaluations.revision} + 1
+        from (values ${values}) as v(id, status, comment)
+        where ${evaluations.id} = v.id and ${evaluations.leaseOwner} = ${worker}
+        returning ${evaluations.id}`);
+      const done = new Set(rowsOf<{ id: string }>(rows).map((r) => r.id));
+      const lost = outcomes.find((o) => !done.has(o.id));
+      if (lost) await repo.finish(lost.id, worker, lost.status, lost.comment, now);
     },
 
     async finish(id, worker, status, comment, now) {
@@ -80,6 +116,7 @@ export function evaluationRepo({ db }: Handle): EvaluationRepo {
       );
     },
   };
+  return repo;
 }
 
 function evaluationToRow(e: Evaluation): typeof evaluations.$inferInsert {

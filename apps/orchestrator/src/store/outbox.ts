@@ -11,7 +11,7 @@ import {
 import { and, asc, eq, gt, lt, lte, sql } from 'drizzle-orm';
 import { atomically, type Handle } from './db.js';
 import { outbox, outboxHeads } from './schema.js';
-import type { OutboxRepo } from './types.js';
+import type { OutboxRepo, OutgoingMessage } from './types.js';
 
 const COMPONENT = 'Outbox';
 const encoder = new TextEncoder();
@@ -24,27 +24,52 @@ const decoder = new TextDecoder();
  */
 export function outboxRepo(handle: Handle): OutboxRepo {
   const { db } = handle;
-  return {
+  const repo: OutboxRepo = {
     async enqueue(nodeId, type, payload, now) {
-      const fields = { id: `m-${randomUUID()}`, nodeId, time: now };
-      // Validate before taking a seq: a caller that catches the error and commits anyway must not
+      const [envelope] = await repo.enqueueMany(nodeId, [{ type, payload } as OutgoingMessage], now);
+      if (!envelope) throw new Error(`outbox of ${nodeId}: nothing enqueued`);
+      return envelope;
+    },
+
+    async enqueueMany(nodeId, messages, now) {
+      if (messages.length === 0) return [];
+      const ids = messages.map(() => `m-${randomUUID()}`);
+      const envelopeOf = (i: number, seq: bigint) => {
+        const { type, payload } = messages[i] as OutgoingMessage;
+        return makeEnvelope(type, payload as never, {
+          id: ids[i] ?? '',
+          nodeId,
+          time: now,
+          seq,
+        }) as StreamEnvelope;
+      };
+      // Validate before taking seqs: a caller that catches the error and commits anyway must not
       // leave a hole, which would stall the node's stream for good. The widest seq makes this check
       // the size limit too.
-      encodeMessage(makeEnvelope(type, payload, { ...fields, seq: INT64_MAX }) as Envelope);
+      for (let i = 0; i < messages.length; i++) encodeMessage(envelopeOf(i, INT64_MAX) as Envelope);
+      const n = BigInt(messages.length);
       return atomically(handle, async (tx) => {
         const [head] = await tx
           .insert(outboxHeads)
-          .values({ nodeId, lastSeq: 1n })
+          .values({ nodeId, lastSeq: n })
           .onConflictDoUpdate({
             target: outboxHeads.nodeId,
-            set: { lastSeq: sql`${outboxHeads.lastSeq} + 1` },
+            set: { lastSeq: sql`${outboxHeads.lastSeq} + ${n}` },
           })
           .returning({ seq: outboxHeads.lastSeq });
         if (!head) throw new Error(`outbox head of ${nodeId} returned no row`);
-        const envelope = makeEnvelope(type, payload, { ...fields, seq: head.seq }) as StreamEnvelope;
-        const message = decoder.decode(encodeMessage(envelope));
-        await tx.insert(outbox).values({ nodeId, seq: head.seq, type, message, createTime: now });
-        return envelope;
+        const first = head.seq - n + 1n;
+        const envelopes = messages.map((_, i) => envelopeOf(i, first + BigInt(i)));
+        await tx.insert(outbox).values(
+          envelopes.map((envelope) => ({
+            nodeId,
+            seq: envelope.seq,
+            type: envelope.type,
+            message: decoder.decode(encodeMessage(envelope)),
+            createTime: now,
+          })),
+        );
+        return envelopes;
       });
     },
 
@@ -107,6 +132,7 @@ export function outboxRepo(handle: Handle): OutboxRepo {
       return deleted.length;
     },
   };
+  return repo;
 }
 
 /** Rows were validated when written; one that no longer decodes is corruption, and says so. */

@@ -149,6 +149,23 @@ export interface EvaluationRepo {
     leaseNanos: Nanos,
     triggers?: readonly EvaluationTrigger[],
   ): Promise<Evaluation | undefined>;
+  /**
+   * Claims up to `limit` due evaluations at once, in claim order (several may belong to one job).
+   * A worker handles them in one transaction, which is what makes placement throughput.
+   */
+  claimBatch(
+    worker: string,
+    now: Nanos,
+    leaseNanos: Nanos,
+    limit: number,
+    triggers?: readonly EvaluationTrigger[],
+  ): Promise<Evaluation[]>;
+  /** finish() for a batch in one statement; throws Conflict if any was no longer held. */
+  finishMany(
+    worker: string,
+    outcomes: ReadonlyArray<{ id: string; status: EvaluationStatus; comment: string }>,
+    now: Nanos,
+  ): Promise<void>;
   /** Ends a claimed evaluation; throws Conflict if the worker no longer holds it. */
   finish(id: string, worker: string, status: EvaluationStatus, comment: string, now: Nanos): Promise<void>;
 }
@@ -221,6 +238,9 @@ export interface NodeStatusRepo {
  * Each node's stream of messages to its agent. Written by whoever changes state in the same
  * transaction; read and acknowledged by that node's protocol Sender (through an OutboxSource).
  */
+/** A message bound for an agent, not yet sequenced. */
+export type OutgoingMessage = { [T in InMessageType]: { type: T; payload: Payload<T> } }[InMessageType];
+
 export interface OutboxRepo {
   /**
    * Appends a message with the node's next seq (gap-free, visible in commit order) and returns its
@@ -234,6 +254,8 @@ export interface OutboxRepo {
     payload: Payload<T>,
     now: Nanos,
   ): Promise<StreamEnvelope>;
+  /** enqueue() for several messages to one node: consecutive seqs, one head update, one insert. */
+  enqueueMany(nodeId: string, messages: readonly OutgoingMessage[], now: Nanos): Promise<StreamEnvelope[]>;
   /** Up to `limit` messages with seq > afterSeq, ascending. */
   pending(nodeId: string, afterSeq: bigint, limit: number): Promise<StreamEnvelope[]>;
   /** Everything ≤ seq was delivered (monotonic; never beyond the last seq written). */

@@ -8,18 +8,22 @@ import {
 import type { Logger } from 'pino';
 import type { Repos, Store } from '../store/index.js';
 
-/** What a handler decided; the evaluation is finished with it in the handler's transaction. */
+/** What a handler decided; the evaluation is finished with it in the batch's transaction. */
 export interface EvaluationOutcome {
   status: EvaluationStatus;
   comment: string;
-  /** Runs once the transaction committed (e.g. wake the senders of nodes that got messages). */
-  afterCommit?: () => void;
+}
+
+/** The evaluations one worker claimed, handled in one transaction. */
+export interface HandlerBatch {
+  handle(tx: Repos, evaluation: Evaluation, now: bigint): Promise<EvaluationOutcome>;
+  /** The batch's last writes, in its transaction; returns what to run once it committed. */
+  complete(tx: Repos, now: bigint): Promise<(() => void) | undefined>;
 }
 
 export interface EvaluationHandler {
   readonly triggers: readonly EvaluationTrigger[];
-  /** Runs inside one transaction together with finishing the evaluation. */
-  handle(tx: Repos, evaluation: Evaluation, now: bigint): Promise<EvaluationOutcome>;
+  batch(): HandlerBatch;
 }
 
 export interface EvaluationWorkerOptions {
@@ -31,6 +35,8 @@ export interface EvaluationWorkerOptions {
   pollMs: number;
   /** How long a claim protects an evaluation from other workers if this one dies. */
   leaseMs?: number;
+  /** Evaluations claimed and handled in one transaction. Default 64. */
+  batchSize?: number;
 }
 
 export interface EvaluationWorker {
@@ -40,17 +46,30 @@ export interface EvaluationWorker {
 }
 
 const MAX_BACKOFF_MS = 5_000;
+
+/**
+ * Job by job (a job's own evaluations oldest first): every batch locks job rows in id order, so two
+ * batches that share jobs wait for each other instead of deadlocking.
+ */
+function inLockOrder(a: Evaluation, b: Evaluation): number {
+  if (a.JobID !== b.JobID) return a.JobID < b.JobID ? -1 : 1;
+  if (a.CreateTime !== b.CreateTime) return a.CreateTime < b.CreateTime ? -1 : 1;
+  return a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0;
+}
 const CONFLICT_RETRIES = 3;
 
 /**
- * Takes due evaluations from the store one at a time and hands each to the handler for its
- * trigger. Claims are leased rows, so several workers (or orchestrators) can run side by side.
+ * Takes due evaluations from the store in batches and hands them to the handler for their trigger,
+ * all of a batch in one transaction: per-evaluation costs (a transaction, loading the nodes,
+ * writing to each node's outbox) are paid once per batch, which is what placement throughput
+ * needs. Claims are leased rows, so several workers (or orchestrators) can run side by side.
+ * A batch that fails is retried one evaluation at a time, so one bad job holds up only itself.
  */
 export function startEvaluationWorker(options: EvaluationWorkerOptions): EvaluationWorker {
   const { store, clock, logger, handlers, workerId, pollMs } = options;
   const lease = BigInt(options.leaseMs ?? 30_000) * 1_000_000n;
-  const byTrigger = new Map(handlers.flatMap((h) => h.triggers.map((t) => [t, h] as const)));
-  const triggers = [...byTrigger.keys()];
+  const batchSize = options.batchSize ?? 64;
+  const triggers = [...new Set(handlers.flatMap((h) => h.triggers))];
   let stopping = false;
   let wakeUp: (() => void) | undefined;
   let backoff = 0;
@@ -64,35 +83,65 @@ export function startEvaluationWorker(options: EvaluationWorkerOptions): Evaluat
       };
     });
 
-  async function processOne(): Promise<boolean> {
-    const evaluation = await store.evaluations.claimNext(workerId, clock.now(), lease, triggers);
-    if (!evaluation) return false;
-    const handler = byTrigger.get(evaluation.TriggeredBy);
+  /** One transaction for the evaluations, each by the handler for its trigger. */
+  async function runBatch(evaluations: readonly Evaluation[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcome = await store.transaction(async (tx): Promise<EvaluationOutcome> => {
+        const afterCommit = await store.transaction(async (tx) => {
           const now = clock.now();
-          const result = handler
-            ? await handler.handle(tx, evaluation, now)
-            : { status: 'failed' as const, comment: `no handler for ${evaluation.TriggeredBy}` };
-          await tx.evaluations.finish(evaluation.ID, workerId, result.status, result.comment, now);
-          return result;
+          const batches = new Map<EvaluationHandler, HandlerBatch>();
+          const outcomes = [];
+          for (const evaluation of [...evaluations].sort(inLockOrder)) {
+            const handler = handlers.find((h) => h.triggers.includes(evaluation.TriggeredBy));
+            let batch = handler && batches.get(handler);
+            if (handler && !batch) {
+              batch = handler.batch();
+              batches.set(handler, batch);
+            }
+            const outcome = batch
+              ? await batch.handle(tx, evaluation, now)
+              : { status: 'failed' as const, comment: `no handler for ${evaluation.TriggeredBy}` };
+            outcomes.push({ id: evaluation.ID, ...outcome });
+          }
+          const hooks = [];
+          for (const batch of batches.values()) hooks.push(await batch.complete(tx, now));
+          await tx.evaluations.finishMany(workerId, outcomes, now);
+          return hooks;
         });
-        outcome.afterCommit?.();
-        logger.debug({ evaluation: evaluation.ID, job: evaluation.JobID }, 'evaluation processed');
-        return true;
+        for (const hook of afterCommit) hook?.();
+        logger.debug({ evaluations: evaluations.length }, 'evaluations processed');
+        return;
       } catch (error) {
-        // A lost compare-and-swap means the job moved under us: read it again and retry.
+        // A lost compare-and-swap means a job moved under us: read it again and retry.
         const conflict = isShoalError(error) && error.code === 'Conflict';
         if (!conflict || attempt >= CONFLICT_RETRIES) throw error;
       }
     }
   }
 
+  async function processBatch(): Promise<boolean> {
+    const claimed = await store.evaluations.claimBatch(workerId, clock.now(), lease, batchSize, triggers);
+    if (claimed.length === 0) return false;
+    try {
+      await runBatch(claimed);
+    } catch (error) {
+      if (claimed.length === 1) throw error;
+      logger.warn({ err: error, evaluations: claimed.length }, 'evaluation batch failed: one at a time');
+      let failure: unknown;
+      for (const evaluation of claimed) {
+        await runBatch([evaluation]).catch((e: unknown) => {
+          failure ??= e;
+        });
+      }
+      if (failure !== undefined) throw failure;
+    }
+    return true;
+  }
+
   const loop = (async () => {
     while (!stopping) {
       try {
-        const worked = await processOne();
+        const worked = await processBatch();
         backoff = 0;
         if (!worked) await sleep(pollMs);
       } catch (error) {

@@ -60,6 +60,39 @@ export function evaluationsContract(ctx: StoreContext): void {
       expect((await ctx.store.evaluations.claimNext('w', now + SECOND, SECOND))?.ID).toBe(later.ID);
     });
 
+    it('claims a batch in claim order, leaves the rest, and finishes it in one call', async () => {
+      const now = tick() + SECOND;
+      const low = await insert({ Priority: 0 });
+      const high = await insert({ Priority: 5 });
+      const older = await insert({ Priority: 1 });
+      const newer = await insert({ Priority: 1 });
+      const batch = await ctx.store.evaluations.claimBatch('w', now, SECOND, 3);
+      expect(batch.map((e) => e.ID)).toEqual([high.ID, older.ID, newer.ID]);
+      // Another worker gets only what is left; the batch's leases hold.
+      expect((await ctx.store.evaluations.claimBatch('other', now, SECOND, 10)).map((e) => e.ID)).toEqual([
+        low.ID,
+      ]);
+      expect(await ctx.store.evaluations.claimBatch('w', now, SECOND, 0)).toEqual([]);
+
+      await ctx.store.evaluations.finishMany(
+        'w',
+        batch.map((e, i) => ({ id: e.ID, status: i === 0 ? 'failed' : 'complete', comment: `done ${i}` })),
+        now,
+      );
+      const done = await Promise.all(batch.map((e) => ctx.store.evaluations.get(e.ID)));
+      expect(done.map((e) => [e.Status, e.Comment])).toEqual([
+        ['failed', 'done 0'],
+        ['complete', 'done 1'],
+        ['complete', 'done 2'],
+      ]);
+      // A batch member no longer held (the lease went to `other`) fails the whole call.
+      const lost = await rejection(
+        ctx.store.evaluations.finishMany('w', [{ id: low.ID, status: 'complete', comment: 'x' }], now),
+        ErrorCode.Conflict,
+      );
+      expect(lost.message).toBe(`evaluation ${low.ID} is not held by w (held by other)`);
+    });
+
     it('skips a leased evaluation until its lease expires, then the new holder finishes it', async () => {
       const evaluation = await insert();
       const now = tick();

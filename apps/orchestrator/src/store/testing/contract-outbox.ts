@@ -37,6 +37,38 @@ export function outboxContract(ctx: StoreContext): void {
       expect((await ctx.store.outbox.pending(a, 0n, 2)).length).toBe(2);
     });
 
+    it('enqueues several messages to one node with consecutive seqs, in the given order', async () => {
+      const node = unique('n-many-');
+      await ctx.store.outbox.enqueue(node, 'CancelExecution', cancel(1), tick());
+      const envelopes = await ctx.store.outbox.enqueueMany(
+        node,
+        [
+          { type: 'BidAccepted', payload: { ExecutionID: 'e-2' } },
+          { type: 'CancelExecution', payload: cancel(3) },
+        ],
+        tick(),
+      );
+      expect(envelopes.map((e) => [e.seq, e.type])).toEqual([
+        [2n, 'BidAccepted'],
+        [3n, 'CancelExecution'],
+      ]);
+      expect(await ctx.store.outbox.pending(node, 1n, 10)).toEqual(envelopes);
+      expect(await ctx.store.outbox.enqueueMany(node, [], tick())).toEqual([]);
+      // One invalid message refuses the whole call and uses up no seq.
+      await rejection(
+        ctx.store.outbox.enqueueMany(
+          node,
+          [
+            { type: 'BidAccepted', payload: { ExecutionID: 'e-4' } },
+            { type: 'BidAccepted', payload: { ExecutionID: '' } },
+          ],
+          tick(),
+        ),
+        ErrorCode.Validation,
+      );
+      expect(await seqsOf(node)).toEqual([1n, 2n, 3n]);
+    });
+
     it('refuses an invalid message without using up a seq, and a rollback leaves no hole', async () => {
       const node = unique('n-out-');
       await ctx.store.outbox.enqueue(node, 'CancelExecution', cancel(1), tick());

@@ -1,0 +1,105 @@
+import { ComputeStateType as C, DesiredStateType as D } from '@shoal/models';
+import { describe, expect, it } from 'vitest';
+import type { Plan, ScheduledExecution } from '../scheduler/index.js';
+import { capacity, GB, makeExecution, makeNode } from '../scheduler/testing/fixtures.js';
+import type { OutgoingMessage, Repos } from '../store/index.js';
+import { SchedulingBatch } from './batch.js';
+
+const of = (jobId: string, e: ScheduledExecution): ScheduledExecution => ({ ...e, JobID: jobId });
+
+/** Just what the batch reads and writes, counted. */
+function fakeTx(holding: ScheduledExecution[]) {
+  const loads = { nodes: 0, holding: 0 };
+  const sent: Array<[string, OutgoingMessage[]]> = [];
+  const tx = {
+    nodeStatus: {
+      list: async () => {
+        loads.nodes++;
+        return ['n1', 'n2'].map((id) => {
+          const { usage: _, healthy, ...state } = makeNode({ id });
+          return { state, healthy };
+        });
+      },
+    },
+    scheduling: {
+      holdingResources: async () => {
+        loads.holding++;
+        return holding;
+      },
+    },
+    outbox: {
+      enqueueMany: async (nodeId: string, messages: OutgoingMessage[]) => {
+        sent.push([nodeId, messages]);
+        return [];
+      },
+    },
+  } as unknown as Repos;
+  return { tx, loads, sent };
+}
+
+const plan = (p: Partial<Plan>): Plan => ({
+  jobRevision: 1,
+  newExecutions: [],
+  executionUpdates: [],
+  notes: [],
+  ...p,
+});
+const usageOf = async (batch: SchedulingBatch, tx: Repos) =>
+  Object.fromEntries((await batch.candidates(tx)).map((n) => [n.Info.NodeID, n.usage.CPU]));
+
+describe('SchedulingBatch', () => {
+  it('loads nodes once and keeps usage exact across the plans of the batch', async () => {
+    const running = of(
+      'j-a',
+      makeExecution({ id: 'e-1', node: 'n1', desired: D.Running, compute: C.BidAccepted }),
+    );
+    const { tx, loads } = fakeTx([running, of('j-b', makeExecution({ id: 'e-2', node: 'n2' }))]);
+    const batch = new SchedulingBatch();
+    expect(await usageOf(batch, tx)).toEqual({ n1: 1, n2: 1 });
+
+    // Job a's plan stops its execution and places two new ones on n2.
+    batch.observe('j-a', [running]);
+    batch.applied(
+      'j-a',
+      [running],
+      plan({
+        executionUpdates: [
+          {
+            executionId: 'e-1',
+            expectedRevision: 1,
+            desiredState: { StateType: D.Stopped, Message: 'stop' },
+            computeState: { StateType: C.Cancelled, Message: '' },
+            comment: 'stop',
+          },
+        ],
+        newExecutions: [0, 1].map((partition) => ({
+          partition,
+          nodeId: 'n2',
+          desiredState: D.Pending,
+          computeState: C.New,
+          comment: 'place',
+          allocated: capacity({ CPU: 2, Memory: GB }),
+        })),
+      }),
+    );
+    expect(await usageOf(batch, tx)).toEqual({ n1: 0, n2: 5 });
+
+    // Job b's execution ended under a report before its snapshot: the locked read wins.
+    batch.observe('j-b', []);
+    expect(await usageOf(batch, tx)).toEqual({ n1: 0, n2: 4 });
+    expect(loads).toEqual({ nodes: 1, holding: 1 });
+  });
+
+  it('writes each node’s messages once, nodes in id order, messages in the order sent', async () => {
+    const { tx, sent } = fakeTx([]);
+    const batch = new SchedulingBatch();
+    batch.send('n2', { type: 'BidAccepted', payload: { ExecutionID: 'e-1' } });
+    batch.send('n1', { type: 'BidAccepted', payload: { ExecutionID: 'e-2' } });
+    batch.send('n2', { type: 'CancelExecution', payload: { ExecutionID: 'e-3', Reason: 'x' } });
+    expect([...(await batch.flush(tx, 1n))]).toEqual(['n1', 'n2']);
+    expect(sent.map(([node, messages]) => [node, messages.map((m) => m.payload.ExecutionID)])).toEqual([
+      ['n1', ['e-2']],
+      ['n2', ['e-1', 'e-3']],
+    ]);
+  });
+});

@@ -1,0 +1,112 @@
+import { type Evaluation, EvaluationTrigger, systemClock } from '@shoal/models';
+import { waitFor } from '@shoal/testkit';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../store/index.js';
+import { makeEvaluation, makeJob } from '../store/testing/fixtures.js';
+import { type EvaluationHandler, startEvaluationWorker } from './evaluation-worker.js';
+
+/** A handler that records what it saw, per batch, and fails the jobs it is told to. */
+function recordingHandler(poisoned: ReadonlySet<string>) {
+  const batches: string[][] = [];
+  const committed: string[][] = [];
+  const handler: EvaluationHandler = {
+    triggers: [EvaluationTrigger.JobRegister],
+    batch() {
+      const seen: string[] = [];
+      batches.push(seen);
+      return {
+        async handle(_tx, evaluation) {
+          if (poisoned.has(evaluation.JobID)) throw new Error(`job ${evaluation.JobID} is poison`);
+          seen.push(evaluation.JobID);
+          return { status: 'complete', comment: `handled with ${seen.length - 1} before it` };
+        },
+        async complete() {
+          return () => committed.push([...seen]);
+        },
+      };
+    },
+  };
+  return { handler, batches, committed };
+}
+
+describe('evaluation worker', () => {
+  let store: Store;
+  beforeAll(async () => {
+    store = await openStore({ url: 'pglite:memory' });
+  });
+  afterAll(() => store.close());
+
+  async function submit(count: number): Promise<Evaluation[]> {
+    const out: Evaluation[] = [];
+    for (let i = 0; i < count; i++) {
+      const job = makeJob();
+      await store.jobs.insert(job);
+      const evaluation = makeEvaluation(job, { TriggeredBy: EvaluationTrigger.JobRegister, WaitUntil: 0n });
+      await store.evaluations.insert(evaluation);
+      out.push(evaluation);
+    }
+    return out;
+  }
+
+  const statuses = (evaluations: readonly Evaluation[]) =>
+    Promise.all(evaluations.map(async (e) => (await store.evaluations.get(e.ID)).Status));
+
+  it('handles claimed evaluations in batches, in job-id order, and finishes them all', async () => {
+    const evaluations = await submit(5);
+    const { handler, committed } = recordingHandler(new Set());
+    const worker = startEvaluationWorker({
+      store,
+      clock: systemClock(),
+      logger: pino({ level: 'silent' }),
+      handlers: [handler],
+      workerId: 'w-batch',
+      pollMs: 20,
+      batchSize: 3,
+    });
+    try {
+      await waitFor(async () => (await statuses(evaluations)).every((s) => s === 'complete'), {
+        timeoutMs: 10_000,
+        message: 'evaluations were not finished',
+      });
+    } finally {
+      await worker.stop();
+    }
+    // 5 evaluations with batches of at most 3: two transactions, each sorted by job id.
+    expect(committed.map((b) => b.length)).toEqual([3, 2]);
+    for (const batch of committed) expect(batch).toEqual([...batch].sort());
+    expect(committed.flat().sort()).toEqual(evaluations.map((e) => e.JobID).sort());
+    const comments = await Promise.all(
+      evaluations.map(async (e) => (await store.evaluations.get(e.ID)).Comment),
+    );
+    expect(comments.some((c) => c === 'handled with 2 before it')).toBe(true);
+  });
+
+  it('retries a failed batch one evaluation at a time, so only the bad one is held up', async () => {
+    const evaluations = await submit(4);
+    const bad = evaluations[2] as Evaluation;
+    const { handler, committed } = recordingHandler(new Set([bad.JobID]));
+    const worker = startEvaluationWorker({
+      store,
+      clock: systemClock(),
+      logger: pino({ level: 'silent' }),
+      handlers: [handler],
+      workerId: 'w-poison',
+      pollMs: 20,
+      batchSize: 10,
+      leaseMs: 60_000,
+    });
+    const good = evaluations.filter((e) => e !== bad);
+    try {
+      await waitFor(async () => (await statuses(good)).every((s) => s === 'complete'), {
+        timeoutMs: 10_000,
+        message: 'the good evaluations were not finished',
+      });
+    } finally {
+      await worker.stop();
+    }
+    // The batch of four never committed; each good one did alone; the bad one stays pending.
+    expect(committed).toEqual(good.map((e) => [e.JobID]));
+    expect((await store.evaluations.get(bad.ID)).Status).toBe('pending');
+  });
+});
