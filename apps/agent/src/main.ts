@@ -13,6 +13,7 @@ import type { Executor } from './executor/executor.js';
 import { NoopExecutor } from './executor/noop.js';
 import { type HostProbe, resolveCapacity } from './host-capacity.js';
 import { type Logger, safeLog } from './logger.js';
+import { startLogServer } from './logs/server.js';
 import { loadNodeId, openAgentStore } from './store/index.js';
 import { connectWhenReachable, redact } from './transport/connect.js';
 import { agentVersion } from './transport/node-info.js';
@@ -42,6 +43,8 @@ export interface RunningAgent {
   readonly config: AgentConfig;
   /** True while the orchestrator accepts this node (false until the first handshake and between). */
   readonly accepted: boolean;
+  /** Log streams being served to the orchestrator right now. */
+  readonly activeLogStreams: number;
   /**
    * Graceful stop: stop taking commands and heartbeating, abort runs in flight (recorded nothing:
    * the next start reports them failed), flush reports for up to shutdownTimeoutMs, send the
@@ -103,6 +106,7 @@ export async function startAgent(
       controlTimeoutMs: config.controlTimeoutMs,
       handshakeRetryMaxMs: config.handshakeRetryMaxMs,
     });
+    const logs = startLogServer({ nc, nodeId, stateDir: dataDir, store, clock, newId: ids.requestId, logger });
     const running = manager;
     safeLog(logger, 'info', { nats: redact(config.natsUrl), engines: config.engines }, 'agent started');
 
@@ -113,10 +117,15 @@ export async function startAgent(
       get accepted() {
         return transport.accepted;
       },
+      get activeLogStreams() {
+        return logs.active;
+      },
       stop: () => {
         stopped ??= (async () => {
           safeLog(logger, 'info', {}, 'agent stopping');
           await transport.quiesce();
+          // Before the store closes: streams read it, and readers hear why their stream ended.
+          await logs.stop('agent shutting down');
           await running.shutdown();
           await transport.close('agent shutting down', config.shutdownTimeoutMs);
           await store.close();

@@ -72,7 +72,7 @@ export function describeRequestFailure(error: unknown): { kind: RequestFailure; 
 
 export type LogRequest = Envelope<LogRequestType>;
 /** The reply to send, or undefined for a message that takes none (LogStreamCancel). */
-export type LogRequestHandler = (request: LogRequest) => Envelope | undefined;
+export type LogRequestHandler = (request: LogRequest) => Envelope | undefined | Promise<Envelope | undefined>;
 
 /**
  * The agent's side: subscribes to its own `.logs`, decodes each request (it must name this node)
@@ -98,7 +98,7 @@ export function serveLogRequests(
     safeLog(logger, 'warn', { subject: msg.subject, error }, 'log request refused');
     respond(msg, encodeReply(errorReply(error.code, error.message)));
   };
-  const answer = (msg: Msg): void => {
+  const answer = async (msg: Msg): Promise<void> => {
     const decoded = decodeMessage(msg.data, {
       expectedNodeId: nodeId,
       channel: 'logs',
@@ -110,7 +110,7 @@ export function serveLogRequests(
     }
     const request = decoded.envelope as LogRequest;
     try {
-      const reply = handle(request);
+      const reply = await handle(request);
       if (reply !== undefined) respond(msg, encodeMessage(reply));
     } catch (error) {
       safeLog(logger, 'error', { type: request.type, err: errorMessage(error) }, 'log request failed');
@@ -120,7 +120,7 @@ export function serveLogRequests(
   return nc.subscribe(logsSubject(nodeId), {
     callback: (error, msg) => {
       if (error) safeLog(logger, 'error', { err: error.message }, 'log request subscription error');
-      else answer(msg);
+      else void answer(msg);
     },
   });
 }
