@@ -1,0 +1,156 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import type { Execution, NodeState } from '@shoal/models';
+import { describeWithServices, getFreePort, makeTempDir, type TempDir, waitFor } from '@shoal/testkit';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  api,
+  killProcessesUsing,
+  processesUsing,
+  type RunningDevstack,
+  startDevstack,
+} from './devstack-harness.js';
+
+/**
+ * `./shoal devstack` end to end: the real command, its real children (an orchestrator with its
+ * nats-server, three agents), on ports that are taken on purpose, then stopped with SIGINT.
+ */
+describeWithServices(['nats'], 'shoal devstack', () => {
+  let dir: TempDir;
+  let devstack: RunningDevstack;
+  let url: string;
+  const squatters: Server[] = [];
+  let takenApi = 0;
+  let takenNats = 0;
+
+  /** A port someone else listens on, so devstack must pick another. */
+  async function squat(): Promise<number> {
+    const port = await getFreePort();
+    const server = createServer();
+    squatters.push(server);
+    await new Promise<void>((done) => server.listen({ host: '127.0.0.1', port }, done));
+    return port;
+  }
+
+  beforeAll(async () => {
+    dir = await makeTempDir('shoal-devstack-');
+    takenApi = await squat();
+    takenNats = await squat();
+    devstack = startDevstack([
+      ...['--nodes', '3', '--engines', 'noop', '--data-dir', dir.path],
+      ...['--api-port', String(takenApi), '--nats-port', String(takenNats)],
+    ]);
+    url = await devstack.ready();
+  }, 300_000);
+
+  afterAll(async () => {
+    killProcessesUsing(dir.path);
+    for (const s of squatters) s.close();
+    await dir.cleanup();
+  });
+
+  const nodes = async () => (await api<{ Nodes: NodeState[] }>(url, '/orchestrator/nodes')).Nodes;
+
+  it('moves off taken ports and says so', () => {
+    expect(devstack.stderr()).toContain(`API port ${takenApi} is taken: the API listens on`);
+    expect(devstack.stderr()).toContain(`NATS port ${takenNats} is taken: nats-server listens on`);
+    expect(new URL(url).port).not.toBe(String(takenApi));
+    expect(devstack.stdout()).not.toContain(`NATS nats://127.0.0.1:${takenNats}`);
+  });
+
+  it('prints each node with its labels and lists three connected nodes with distinct labels', async () => {
+    for (const [name, zone] of [
+      ['node-1', 'a'],
+      ['node-2', 'b'],
+      ['node-3', 'c'],
+    ]) {
+      expect(devstack.stdout()).toMatch(
+        new RegExp(`^${name} +labels name=${name},zone=${zone}  engines noop`, 'm'),
+      );
+    }
+    const listed = (await nodes()).filter((n) => n.Info.NodeType === 'Compute');
+    expect(listed.map((n) => [n.Info.NodeID, n.Connection, n.Info.Labels]).sort()).toEqual([
+      ['node-1', 'CONNECTED', { zone: 'a', name: 'node-1' }],
+      ['node-2', 'CONNECTED', { zone: 'b', name: 'node-2' }],
+      ['node-3', 'CONNECTED', { zone: 'c', name: 'node-3' }],
+    ]);
+    expect(devstack.stdout()).toContain(`child logs in ${join(dir.path, 'logs')}`);
+    expect(readFileSync(join(dir.path, 'logs', 'node-2.log'), 'utf8')).toContain('handshake accepted');
+  });
+
+  it('runs a noop job to completion through the API', async () => {
+    const { JobID } = await api<{ JobID: string }>(url, '/orchestrator/jobs', {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        Job: {
+          Type: 'batch',
+          Constraints: [{ Key: 'zone', Operator: '=', Values: ['c'] }],
+          Tasks: [{ Name: 'main', Engine: { Type: 'noop', Params: { Stdout: 'from devstack\n' } } }],
+        },
+      }),
+    });
+    await waitFor(
+      async () =>
+        (await api<{ Job: { State: { StateType: string } } }>(url, `/orchestrator/jobs/${JobID}`)).Job.State
+          .StateType === 'Completed',
+      { timeoutMs: 60_000, message: 'the noop job to complete' },
+    );
+    const { Executions } = await api<{ Executions: Execution[] }>(
+      url,
+      `/orchestrator/jobs/${JobID}/executions`,
+    );
+    expect(Executions.map((e) => [e.NodeID, e.RunOutput?.stdout])).toEqual([['node-3', 'from devstack\n']]);
+  }, 90_000);
+
+  it('refuses a second devstack on the same data dir, and the first keeps running', async () => {
+    const second = startDevstack([
+      '--nodes',
+      '1',
+      '--engines',
+      'noop',
+      '--data-dir',
+      dir.path,
+      '--api-port',
+      '0',
+    ]);
+    const { code } = await second.exited;
+    expect(code).toBe(1);
+    expect(second.stderr()).toContain(`${dir.path} is in use by another devstack (pid ${devstack.child.pid}`);
+    expect(second.stdout()).toBe('');
+    expect(devstack.child.exitCode).toBeNull();
+    expect((await nodes()).filter((n) => n.Connection === 'CONNECTED')).toHaveLength(3);
+    expect(existsSync(join(dir.path, 'devstack.lock'))).toBe(true);
+  }, 60_000);
+
+  it('restarts an agent that dies, which then joins again', async () => {
+    const pid = Number(/^node-2 .* pid (\d+)$/m.exec(devstack.stdout())?.[1]);
+    const handshakes = () =>
+      readFileSync(join(dir.path, 'logs', 'node-2.log'), 'utf8').split('handshake accepted').length - 1;
+    const before = handshakes();
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => /node-2 restarted \(pid \d+\)/.test(devstack.stderr()), {
+      timeoutMs: 30_000,
+      message: () => `node-2 to be restarted: ${devstack.stderr()}`,
+    });
+    expect(devstack.stderr()).toMatch(
+      /node-2 exited unexpectedly \(killed by SIGKILL\); restarting it in 0\.5s/,
+    );
+    await waitFor(() => handshakes() > before, { timeoutMs: 120_000, message: 'node-2 to handshake again' });
+    expect((await nodes()).find((n) => n.Info.NodeID === 'node-2')?.Connection).toBe('CONNECTED');
+  }, 180_000);
+
+  it('stops everything on SIGINT and exits 0, leaving no process and no lock behind', async () => {
+    expect(processesUsing(dir.path).length).toBeGreaterThanOrEqual(6); // devstack, 4 children, nats-server
+    devstack.child.kill('SIGINT');
+    expect(await devstack.exited).toEqual({ code: 0, signal: null });
+    expect(devstack.stderr()).toContain('devstack: stopped');
+    expect(processesUsing(dir.path)).toEqual([]);
+    expect(existsSync(join(dir.path, 'devstack.lock'))).toBe(false);
+    // Each agent said goodbye before the orchestrator went.
+    for (const node of ['node-1', 'node-2', 'node-3']) {
+      expect(readFileSync(join(dir.path, 'logs', `${node}.log`), 'utf8')).toContain('"noticed":true');
+    }
+  }, 90_000);
+});
