@@ -106,7 +106,15 @@ export async function startAgent(
       controlTimeoutMs: config.controlTimeoutMs,
       handshakeRetryMaxMs: config.handshakeRetryMaxMs,
     });
-    const logs = startLogServer({ nc, nodeId, stateDir: dataDir, store, clock, newId: ids.requestId, logger });
+    const logs = startLogServer({
+      nc,
+      nodeId,
+      stateDir: dataDir,
+      store,
+      clock,
+      newId: ids.requestId,
+      logger,
+    });
     const running = manager;
     safeLog(logger, 'info', { nats: redact(config.natsUrl), engines: config.engines }, 'agent started');
 
