@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The README's first command: prepare this machine, then run the local cluster in the foreground.
 # Installs what is missing (Docker engine, nats-server, pnpm, the workspace's dependencies, the
-# local test image), starts dockerd if needed, then hands over to `./shoal devstack`.
+# local test image), starts dockerd if needed, then hands over to `./shoal devstack --hello`: one
+# orchestrator and three agents, a hello-world job (`echo hello world` in the local test image,
+# nothing is pulled) whose output is printed once the cluster is ready, then the cluster stays in
+# the foreground until Ctrl-C.
 #
 #   bash infra/scripts/devstack.sh [devstack flags…]     e.g. --nodes 3 --api-port 1234
 set -euo pipefail
@@ -29,4 +32,7 @@ for entry in "${STEPS[@]}"; do
   run_step "$i" "${#STEPS[@]}" "${entry%%|*}" "${entry#*|}"
 done
 
-exec "$SHOAL_REPO_ROOT/shoal" devstack "$@"
+# The agents find Docker and devstack finds nats-server the way the steps above set them up.
+export DOCKER_HOST="${DOCKER_HOST:-unix:///var/run/docker.sock}"
+if nats_bin="$(nats_server_bin 2>/dev/null)"; then export NATS_SERVER_BIN="${NATS_SERVER_BIN:-$nats_bin}"; fi
+exec "$SHOAL_REPO_ROOT/shoal" devstack --hello --hello-image "$SHOAL_TEST_IMAGE" "$@"

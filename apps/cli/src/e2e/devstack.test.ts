@@ -79,28 +79,31 @@ describeWithServices(['nats'], 'shoal devstack', () => {
     expect(readFileSync(join(dir.path, 'logs', 'node-2.log'), 'utf8')).toContain('handshake accepted');
   });
 
+  const submitNoop = async (stdout: string, zone?: string) =>
+    (
+      await api<{ JobID: string }>(url, '/orchestrator/jobs', {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          Job: {
+            Type: 'batch',
+            Constraints: zone ? [{ Key: 'zone', Operator: '=', Values: [zone] }] : [],
+            Tasks: [{ Name: 'main', Engine: { Type: 'noop', Params: { Stdout: stdout } } }],
+          },
+        }),
+      })
+    ).JobID;
+  const jobState = async (id: string) =>
+    (await api<{ Job: { State: { StateType: string } } }>(url, `/orchestrator/jobs/${id}`)).Job.State
+      .StateType;
+
   it('runs a noop job to completion through the API', async () => {
-    const { JobID } = await api<{ JobID: string }>(url, '/orchestrator/jobs', {
-      method: 'PUT',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        Job: {
-          Type: 'batch',
-          Constraints: [{ Key: 'zone', Operator: '=', Values: ['c'] }],
-          Tasks: [{ Name: 'main', Engine: { Type: 'noop', Params: { Stdout: 'from devstack\n' } } }],
-        },
-      }),
+    const id = await submitNoop('from devstack\n', 'c');
+    await waitFor(async () => (await jobState(id)) === 'Completed', {
+      timeoutMs: 60_000,
+      message: 'the noop job to complete',
     });
-    await waitFor(
-      async () =>
-        (await api<{ Job: { State: { StateType: string } } }>(url, `/orchestrator/jobs/${JobID}`)).Job.State
-          .StateType === 'Completed',
-      { timeoutMs: 60_000, message: 'the noop job to complete' },
-    );
-    const { Executions } = await api<{ Executions: Execution[] }>(
-      url,
-      `/orchestrator/jobs/${JobID}/executions`,
-    );
+    const { Executions } = await api<{ Executions: Execution[] }>(url, `/orchestrator/jobs/${id}/executions`);
     expect(Executions.map((e) => [e.NodeID, e.RunOutput?.stdout])).toEqual([['node-3', 'from devstack\n']]);
   }, 90_000);
 
@@ -140,6 +143,28 @@ describeWithServices(['nats'], 'shoal devstack', () => {
     await waitFor(() => handshakes() > before, { timeoutMs: 120_000, message: 'node-2 to handshake again' });
     expect((await nodes()).find((n) => n.Info.NodeID === 'node-2')?.Connection).toBe('CONNECTED');
   }, 180_000);
+
+  it('restarts the orchestrator when it dies; the cluster runs jobs again', async () => {
+    const pid = Number(/^orchestrator .* pid (\d+)$/m.exec(devstack.stdout())?.[1]);
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => /orchestrator restarted \(pid \d+\)/.test(devstack.stderr()), {
+      timeoutMs: 30_000,
+      message: () => `the orchestrator to be restarted: ${devstack.stderr()}`,
+    });
+    expect(devstack.stderr()).toMatch(/orchestrator exited unexpectedly \(killed by SIGKILL\)/);
+    // Same API address, same NATS port: the agents follow without being restarted.
+    await waitFor(() => submitNoop('after the restart\n'), {
+      timeoutMs: 120_000,
+      intervalMs: 500,
+      message: 'the restarted orchestrator to take a job',
+    });
+    const id = await submitNoop('after the restart\n');
+    await waitFor(async () => (await jobState(id)) === 'Completed', {
+      timeoutMs: 90_000,
+      message: 'a job to complete after the restart',
+    });
+    expect(devstack.stderr()).not.toContain('NATS moved');
+  }, 240_000);
 
   it('stops everything on SIGINT and exits 0, leaving no process and no lock behind', async () => {
     expect(processesUsing(dir.path).length).toBeGreaterThanOrEqual(6); // devstack, 4 children, nats-server
