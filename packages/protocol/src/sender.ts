@@ -6,9 +6,11 @@ import { exchange, type Requester } from './exchange.js';
 import { errorMessage, type Logger, safeLog, silentLogger } from './logger.js';
 import type { OutboxSource } from './ports.js';
 
+const DEFAULT_WINDOW = 32;
+
 /**
- * The sending half of a stream, one per peer and direction. It sends the outbox in seq order,
- * one request at a time, and moves on only when the peer acknowledges:
+ * The sending half of a stream, one per peer and direction. It sends the outbox in seq order, a
+ * window of requests at a time, and moves past a message only when the peer acknowledges it:
  *
  *   {Ack: seq}          persist it (source.acked), send the next
  *   {Nack: n}           the peer has everything below n and nothing from n on: rewind to n
@@ -33,6 +35,11 @@ export interface SenderOptions {
   backoff?: BackoffOptions;
   /** Messages read from the outbox at a time. Default 100. */
   batchSize?: number;
+  /**
+   * Messages sent before waiting for their answers. Default 32: a stream then moves at the peer's
+   * apply rate, not at one round trip plus one apply per message. 1 is stop-and-wait.
+   */
+  window?: number;
   /** Re-read the outbox this often even without notify(). Default 2 000 ms. */
   idlePollMs?: number;
   maxBytes?: number;
@@ -125,48 +132,80 @@ export class Sender {
     this.alarm.clearNudge();
     const batch = await source.pending(this.cursor - 1n, batchSize);
     if (batch.length === 0) return this.alarm.sleep(idlePollMs, true);
-    for (const envelope of batch) {
+    for (let i = 0; i < batch.length; ) {
       if (this.stopped || this.requestedRewind !== undefined) return;
-      if (envelope.seq < this.cursor) continue;
-      let resync = false;
+      const envelope = batch[i] as StreamEnvelope;
+      if (envelope.seq < this.cursor) {
+        i++;
+        continue;
+      }
       if (envelope.seq > this.cursor) {
         // Only acknowledged messages may have been pruned: skip those, never unacknowledged ones.
         if (this.cursor > this.lastAcked || envelope.seq > this.lastAcked + 1n) {
           const fields = { cursor: this.cursor, next: envelope.seq };
           return this.fail('warn', 'outbox has a hole before its next message: waiting for it', fields);
         }
-        resync = true;
+        i++;
+        if (!(await this.deliver([{ ...envelope, resync: true }]))) return;
+        continue;
       }
-      if (!(await this.deliver(resync ? { ...envelope, resync: true } : envelope))) return;
+      const run = this.contiguousRun(batch, i);
+      i += run.length;
+      if (!(await this.deliver(run))) return;
     }
   }
 
-  /** Sends one message; true when it was acknowledged and the next one may follow. */
-  private async deliver(envelope: StreamEnvelope): Promise<boolean> {
-    const { nc, subject, requestTimeoutMs = 3_000, maxBytes = DEFAULT_MAX_MESSAGE_BYTES } = this.options;
-    const fields = { seq: envelope.seq, type: envelope.type, id: envelope.id };
-    const outcome = await exchange(nc, subject, envelope, { timeoutMs: requestTimeoutMs, maxBytes });
-    switch (outcome.kind) {
-      case 'acked':
-        this.cursor = envelope.seq + 1n;
-        await this.markAcked(envelope.seq);
-        if (this.failures > 0) {
-          safeLog(this.logger, 'info', { ...fields, subject, attempts: this.failures }, 'delivery resumed');
-        }
-        this.failures = 0;
-        this.rewinds = 0;
-        return true;
-      case 'rewind':
-        safeLog(this.logger, 'info', { ...fields, subject, expected: outcome.to }, 'peer asked to rewind');
-        await this.rewindTo(outcome.to);
-        // The first rewind is immediate; repeated ones back off, so a confused peer cannot spin us.
-        this.rewinds++;
-        if (this.rewinds > 1) await this.alarm.sleep(this.delay(this.rewinds - 1), false);
-        return false;
-      case 'failed':
-        await this.fail(outcome.level, outcome.reason, { ...fields, ...outcome.fields });
-        return false;
+  /** Up to `window` messages from `batch[start]` on, with consecutive seqs. */
+  private contiguousRun(batch: readonly StreamEnvelope[], start: number): StreamEnvelope[] {
+    const window = Math.max(1, this.options.window ?? DEFAULT_WINDOW);
+    const first = batch[start] as StreamEnvelope;
+    const run = [first];
+    for (let next = batch[start + 1]; run.length < window && next?.seq === first.seq + BigInt(run.length); ) {
+      run.push(next);
+      next = batch[start + run.length];
     }
+    return run;
+  }
+
+  /**
+   * Sends a run of consecutive messages without waiting between them (the peer applies them in
+   * order: one connection, one subject, one chain per peer) and reads the answers in seq order.
+   * Acks are cumulative: a receiver acks seq n only once everything up to n is applied, so a lost
+   * answer is covered by any later ack. True when the whole run was acknowledged. The ack is
+   * persisted once per run.
+   */
+  private async deliver(run: readonly StreamEnvelope[]): Promise<boolean> {
+    const { nc, subject, requestTimeoutMs = 3_000, maxBytes = DEFAULT_MAX_MESSAGE_BYTES } = this.options;
+    const outcomes = await Promise.all(
+      run.map((envelope) => exchange(nc, subject, envelope, { timeoutMs: requestTimeoutMs, maxBytes })),
+    );
+    const lastAck = outcomes.findLastIndex((o) => o.kind === 'acked');
+    if (lastAck >= 0) {
+      const envelope = run[lastAck] as StreamEnvelope;
+      this.cursor = envelope.seq + 1n;
+      if (this.failures > 0) {
+        const fields = { seq: envelope.seq, type: envelope.type, id: envelope.id };
+        safeLog(this.logger, 'info', { ...fields, subject, attempts: this.failures }, 'delivery resumed');
+      }
+      this.failures = 0;
+      this.rewinds = 0;
+      await this.markAcked(envelope.seq);
+    }
+    const failedAt = lastAck + 1;
+    const outcome = outcomes[failedAt];
+    const envelope = run[failedAt];
+    if (outcome === undefined || envelope === undefined || outcome.kind === 'acked') return true;
+    const fields = { seq: envelope.seq, type: envelope.type, id: envelope.id };
+    if (outcome.kind === 'rewind') {
+      safeLog(this.logger, 'info', { ...fields, subject, expected: outcome.to }, 'peer asked to rewind');
+      await this.rewindTo(outcome.to);
+      // The first rewind is immediate; repeated ones back off, so a confused peer cannot spin us.
+      this.rewinds++;
+      if (this.rewinds > 1) await this.alarm.sleep(this.delay(this.rewinds - 1), false);
+    } else {
+      await this.fail(outcome.level, outcome.reason, { ...fields, ...outcome.fields });
+    }
+    return false;
   }
 
   /** The peer has everything below `seq` and nothing from `seq` on. */
