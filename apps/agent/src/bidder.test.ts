@@ -56,6 +56,25 @@ describe('decideBid', () => {
     });
   });
 
+  it('refuses a network its engine does not offer, and says how to allow it', () => {
+    const docker = (networks: string[]) => node({ engines: [{ engine: 'docker', healthy: true, networks }] });
+    const job = (type: string) =>
+      makeJob({ Engine: { Type: 'docker', Params: { Image: 'x' } }, Network: { Type: type as 'None' } });
+    expect(decideBid(job('None'), docker(['None'])).accept).toBe(true);
+    expect(decideBid(job('Host'), docker(['None']))).toEqual({
+      accept: false,
+      reason:
+        'network type Host is not allowed on this node (supported: None); networked jobs need --allow-networked-jobs',
+    });
+    expect(decideBid(job('Full'), docker(['None', 'Host', 'Full'])).accept).toBe(true);
+    expect(decideBid(job('HTTP'), docker(['None', 'Host', 'Full']))).toEqual({
+      accept: false,
+      reason: 'network type HTTP is not allowed on this node (supported: Full, Host, None)',
+    });
+    // An engine that says nothing about networks (noop) runs nothing that could use one.
+    expect(decideBid(makeJob({ Network: { Type: 'Full' } }), node()).accept).toBe(true);
+  });
+
   it('refuses a publisher it does not have, and accepts the empty one', () => {
     expect(decideBid(makeJob({ Publisher: { Type: 's3', Params: {} } }), node())).toEqual({
       accept: false,

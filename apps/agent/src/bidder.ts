@@ -44,6 +44,13 @@ export function decideBid(job: Job, node: BidderContext): BidDecision {
   if (!engine.healthy)
     return reject(`node is unhealthy: ${engine.reason ?? `engine ${engineType} is unhealthy`}`);
 
+  // The engine says which networks it can give (docker: none, unless the operator allows more).
+  const network = task.Network?.Type || 'None';
+  if (engine.networks !== undefined && !engine.networks.includes(network)) {
+    const hint = engine.networks.length === 1 ? '; networked jobs need --allow-networked-jobs' : '';
+    return reject(`network type ${network} is not allowed on this node ${supported(engine.networks)}${hint}`);
+  }
+
   // An empty publisher type means "publish nothing", which every node can do.
   const publisher = task.Publisher.Type;
   if (publisher !== '' && !node.publishers.includes(publisher)) {

@@ -35,6 +35,11 @@ export interface ExecutorCapabilities {
   healthy: boolean;
   /** Why it is unhealthy (`docker daemon not responding`); shown in bid rejections. */
   reason?: string;
+  /**
+   * Task network types this engine provides (`None`, `Host`, `Full`, …); the bidder refuses the
+   * others. Undefined: the engine runs nothing that could use a network (noop), so any is fine.
+   */
+  networks?: readonly string[];
 }
 
 /** After a restart: the engine found the run and resumes watching it, or says why it cannot. */
@@ -57,6 +62,8 @@ export interface Executor {
    * so the engine may remove what it runs for anything else (orphan sweep, case 3).
    */
   recover?(live: ReadonlySet<string>): Promise<void>;
+  /** Stops the engine's background work (probes, sweeps) when the agent stops. */
+  close?(): Promise<void>;
 }
 
 /** The runner error every engine that cannot adopt reports for an interrupted run. */

@@ -1,0 +1,167 @@
+import type { Task } from '@shoal/models';
+import { EngineType } from '@shoal/models';
+import { errorMessage, safeLog } from '../../logger.js';
+import type { AdoptOutcome, Executor, ExecutorCapabilities, ExecutorResult, RunSpec } from '../executor.js';
+import { findContainer } from './adopt.js';
+import { offeredNetworks, planContainer } from './container-spec.js';
+import { watchExit } from './exit-watch.js';
+import { DockerHealth } from './health.js';
+import { closeFiles, type Launched, launch, openFiles } from './launch.js';
+import { type DockerExecutorOptions, type ResolvedDockerOptions, resolveDockerOptions } from './options.js';
+import { executionDir, isSafeExecutionId } from './paths.js';
+import { removeNow, supervise } from './supervise.js';
+import { sweepOrphans } from './sweeper.js';
+
+/** The effective execution timeout in seconds, as the orchestrator computes it; 0 = none. */
+export function executionTimeoutSeconds(task: Task): number {
+  return task.Timeouts?.ExecutionTimeout || task.Timeouts?.TotalTimeout || 0;
+}
+
+/**
+ * The docker engine. Each execution is one container, named and labelled after it, with safe
+ * defaults (container-spec.ts); its output streams into files under the agent's state directory
+ * (paths.ts) and its first bytes into RunOutput. Runs survive an agent restart (adopt), strays are
+ * swept (recover), and a sick daemon stops the bidding (capabilities) without failing runs early.
+ */
+export class DockerExecutor implements Executor {
+  private readonly o: ResolvedDockerOptions;
+  private readonly health: DockerHealth;
+  /** Executions with a container this process watches or is creating: the sweep spares them. */
+  private readonly inFlight = new Set<string>();
+  private readonly removals = new Set<Promise<void>>();
+  private readonly closing = new AbortController();
+  private sweepTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(options: DockerExecutorOptions) {
+    this.o = resolveDockerOptions(options);
+    this.health = new DockerHealth({
+      docker: this.o.docker,
+      intervalMs: this.o.healthIntervalMs,
+      timeoutMs: Math.min(this.o.callTimeoutMs, 5_000),
+      logger: this.o.logger,
+    });
+    this.health.start();
+  }
+
+  capabilities(): ExecutorCapabilities {
+    const { healthy, reason } = this.health.current;
+    return {
+      engine: EngineType.Docker,
+      healthy,
+      ...(reason === undefined ? {} : { reason }),
+      networks: offeredNetworks(this.o.allowNetworkedJobs),
+    };
+  }
+
+  /** Resolves after the first health probe (tests, and callers that want to bid right away). */
+  checkHealth(): Promise<ExecutorCapabilities> {
+    return this.health.probeNow().then(() => this.capabilities());
+  }
+
+  async run(spec: RunSpec): Promise<ExecutorResult> {
+    if (spec.signal.aborted) return { kind: 'cancelled' };
+    if (this.closing.signal.aborted) return { kind: 'failed', error: 'the docker executor was closed' };
+    if (!isSafeExecutionId(spec.executionId)) return { kind: 'failed', error: 'unusable execution id' };
+    const dir = executionDir(this.o.stateDir, spec.executionId);
+    const planned = planContainer(spec, dir, this.o);
+    if (!planned.ok) return { kind: 'failed', error: `invalid docker task: ${planned.error}` };
+    this.inFlight.add(spec.executionId);
+    const release = new AbortController();
+    try {
+      const watchSignal = AbortSignal.any([release.signal, spec.signal, this.closing.signal]);
+      const launched = await launch(spec, planned.plan, dir, this.o, this.o.logger, watchSignal);
+      if (!launched.ok) return launched.result;
+      return await this.watch(spec, launched.launched);
+    } catch (error) {
+      return { kind: 'failed', error: `docker executor error: ${errorMessage(error)}` };
+    } finally {
+      release.abort();
+      this.inFlight.delete(spec.executionId);
+    }
+  }
+
+  async adopt(spec: RunSpec): Promise<AdoptOutcome> {
+    if (!isSafeExecutionId(spec.executionId)) return { adopted: false, reason: 'unusable execution id' };
+    const found = await findContainer(this.o, spec.executionId);
+    if (!found.ok) return { adopted: false, reason: found.reason };
+    this.inFlight.add(spec.executionId);
+    const { container, startedAtMs } = found;
+    const result = (async (): Promise<ExecutorResult> => {
+      const release = new AbortController();
+      try {
+        const files = await openFiles(executionDir(this.o.stateDir, spec.executionId), this.o, false);
+        try {
+          const signal = AbortSignal.any([release.signal, spec.signal, this.closing.signal]);
+          const call = { callTimeoutMs: this.o.callTimeoutMs, signal };
+          const exit = await watchExit(container, 'not-running', call);
+          return await this.watch(spec, { container, files, exit, startedAtMs }, false);
+        } finally {
+          await closeFiles(files);
+        }
+      } catch (error) {
+        return { kind: 'failed', error: `docker executor error: ${errorMessage(error)}` };
+      } finally {
+        release.abort();
+        this.inFlight.delete(spec.executionId);
+      }
+    })();
+    return { adopted: true, result };
+  }
+
+  async recover(live: ReadonlySet<string>): Promise<void> {
+    await this.sweep((id) => live.has(id));
+    if (this.sweepTimer !== undefined || this.closing.signal.aborted) return;
+    // Only after recovery: a sweep before adoption would remove the very containers to adopt.
+    this.sweepTimer = setInterval(() => {
+      this.sweep(() => false).catch((error: unknown) =>
+        safeLog(this.o.logger, 'warn', { err: errorMessage(error) }, 'orphan sweep failed'),
+      );
+    }, this.o.sweepIntervalMs);
+    this.sweepTimer.unref();
+  }
+
+  /** This node's containers that no live execution owns are removed; returns how many. */
+  sweep(alsoOwned: (executionId: string) => boolean): Promise<number> {
+    const owned = (id: string) => this.inFlight.has(id) || alsoOwned(id);
+    return sweepOrphans(this.o.docker, this.o.nodeId, owned, this.o);
+  }
+
+  /**
+   * Stops probing and sweeping and lets go of every run WITHOUT touching its container, as a
+   * killed agent would: the agent aborts its runs before it closes, so in service nothing is left.
+   */
+  async close(): Promise<void> {
+    this.closing.abort(new Error('docker executor closed'));
+    this.health.close();
+    clearInterval(this.sweepTimer);
+    await Promise.allSettled([...this.removals]);
+  }
+
+  private async watch(spec: RunSpec, l: Launched, closeAfter = true): Promise<ExecutorResult> {
+    try {
+      return await supervise(
+        {
+          ...l,
+          executionId: spec.executionId,
+          timeoutSeconds: executionTimeoutSeconds(spec.task),
+          memoryBytes: spec.resources.memoryBytes,
+          signal: spec.signal,
+          closing: this.closing.signal,
+          removeLater: (container) => this.removeLater(spec.executionId, container),
+        },
+        this.o,
+        this.o.logger,
+      );
+    } finally {
+      if (closeAfter) await closeFiles(l.files);
+    }
+  }
+
+  /** A finished run's container goes after its result is reported: removal is not on the clock. */
+  private removeLater(executionId: string, container: Launched['container']): void {
+    const removal = removeNow(container, this.o, this.o.logger, executionId).finally(() => {
+      this.removals.delete(removal);
+    });
+    this.removals.add(removal);
+  }
+}
