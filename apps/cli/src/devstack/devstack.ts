@@ -164,13 +164,15 @@ export class Devstack {
     const { io } = this.deps;
     const { agents, orchestrator } = this.stack;
     if (agents.length > 0 || orchestrator) io.err('devstack: stopping the agents, then the orchestrator…\n');
-    const exits = await Promise.all(agents.map((a) => a.stop(AGENT_GRACE_MS)));
-    // A killed agent could not remove its containers: sweep them (only this devstack's).
-    for (const [i, exit] of exits.entries()) {
-      const name = agents[i]?.name;
-      if (exit.signal !== 'SIGKILL' || !name || !this.config.engines.includes('docker')) continue;
-      const removed = await sweepNodeContainers(this.deps.dockerHost, name, this.startedAt).catch(() => 0);
-      if (removed > 0) io.err(`devstack: removed ${removed} container(s) left by ${name}\n`);
+    await Promise.all(agents.map((a) => a.stop(AGENT_GRACE_MS)));
+    // A stopping agent removes its containers (case 27); one that had to be killed could not.
+    if (this.stack.engines.includes('docker')) {
+      for (const agent of agents) {
+        const removed = await sweepNodeContainers(this.deps.dockerHost, agent.name, this.startedAt).catch(
+          () => 0,
+        );
+        if (removed > 0) io.err(`devstack: removed ${removed} container(s) left behind by ${agent.name}\n`);
+      }
     }
     await orchestrator?.stop(ORCHESTRATOR_GRACE_MS);
     this.killNatsServer();

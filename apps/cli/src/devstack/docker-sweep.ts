@@ -2,11 +2,11 @@ import { request } from 'node:http';
 import { dockerTarget } from './docker-ping.js';
 
 /**
- * The last resort against leftover containers: an agent that had to be SIGKILLed at shutdown
- * could not remove its containers (a graceful agent does, case 27), and no later start of it will
- * sweep them. Only containers of that node id created since this devstack started are removed:
- * another devstack on this machine may use the same node names. The labels are the agent's
- * (apps/agent/src/executor/docker/labels.ts); the CLI talks to Docker's HTTP API directly.
+ * The last resort against leftover containers, run after the agents stopped: a graceful agent
+ * removes its own (case 27), but one that had to be SIGKILLed could not, and no later start of it
+ * will sweep them. Only containers of that node id created since this devstack started are
+ * removed: another devstack on this machine may use the same node names. The labels are the
+ * agent's (apps/agent/src/executor/docker/labels.ts); the CLI talks to Docker's HTTP API directly.
  */
 
 const LABEL_MANAGED = 'io.shoal.managed';

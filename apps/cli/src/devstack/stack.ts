@@ -68,6 +68,8 @@ export class Stack {
   orchestrator: SupervisedChild | undefined;
   readonly agents: SupervisedChild[] = [];
   natsUrl = '';
+  /** The engines the agents run with, once chosen. */
+  engines: string[] = [];
   private readonly timeoutMs: number;
 
   constructor(
@@ -99,6 +101,7 @@ export class Stack {
       dockerProblem: () => pingDocker(deps.dockerHost),
     });
     for (const w of warnings) warn(w);
+    this.engines = engines;
     if (engines.length === 0) {
       throw new ShoalError(
         ErrorCode.BadRequest,

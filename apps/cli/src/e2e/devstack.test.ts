@@ -2,7 +2,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import type { Execution, NodeState } from '@shoal/models';
-import { describeWithServices, getFreePort, makeTempDir, type TempDir, waitFor } from '@shoal/testkit';
+import {
+  describeWithServices,
+  dockerClient,
+  getFreePort,
+  makeTempDir,
+  type TempDir,
+  testImageName,
+  waitFor,
+} from '@shoal/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   api,
@@ -178,4 +186,83 @@ describeWithServices(['nats'], 'shoal devstack', () => {
       expect(readFileSync(join(dir.path, 'logs', `${node}.log`), 'utf8')).toContain('"noticed":true');
     }
   }, 90_000);
+});
+
+/**
+ * With Docker: the hello-world job in a container, and no container left after Ctrl-C, even one
+ * stopped mid-run. Runs once the agent build has the docker engine (AVAILABLE_ENGINES).
+ */
+const { AVAILABLE_ENGINES } = await import('@shoal/agent');
+const hasDockerEngine = (AVAILABLE_ENGINES as readonly string[]).includes('docker');
+
+describeWithServices(['nats', 'docker'], 'shoal devstack with Docker', () => {
+  let dir: TempDir;
+  let devstack: RunningDevstack;
+  let url = '';
+  const startedAt = Math.floor(Date.now() / 1000) - 1;
+
+  beforeAll(async () => {
+    dir = await makeTempDir('shoal-devstack-docker-');
+    if (!hasDockerEngine) return;
+    devstack = startDevstack([
+      ...['--nodes', '2', '--engines', 'docker', '--hello', '--hello-image', testImageName()],
+      ...['--data-dir', dir.path, '--api-port', '0', '--nats-port', '0'],
+    ]);
+    url = await devstack.ready();
+  }, 300_000);
+
+  afterAll(async () => {
+    killProcessesUsing(dir.path);
+    await dir.cleanup();
+  });
+
+  const ourContainers = async () =>
+    (await dockerClient().listContainers({ all: true, filters: { label: ['io.shoal.managed'] } })).filter(
+      (c) => ['node-1', 'node-2'].includes(c.Labels['io.shoal.node-id'] ?? '') && c.Created >= startedAt,
+    );
+
+  it.skipIf(!hasDockerEngine)(
+    'runs the hello-world job in a container and prints its output',
+    async () => {
+      expect(devstack.stdout()).toMatch(/^node-1 +labels name=node-1,zone=a {2}engines docker/m);
+      await waitFor(
+        () => /^hello-world: job \S+ on node-\d: Completed\nhello world\n/m.test(devstack.stdout()),
+        {
+          timeoutMs: 180_000,
+          message: () => `the hello-world output\n${devstack.stdout()}\n${devstack.stderr()}`,
+        },
+      );
+    },
+    200_000,
+  );
+
+  it.skipIf(!hasDockerEngine)(
+    'leaves no container behind after SIGINT, even of a running job',
+    async () => {
+      const { JobID } = await api<{ JobID: string }>(url, '/orchestrator/jobs', {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          Job: {
+            Type: 'batch',
+            Tasks: [
+              {
+                Name: 'main',
+                Engine: { Type: 'docker', Params: { Image: testImageName(), Entrypoint: ['sleep', '300'] } },
+              },
+            ],
+          },
+        }),
+      });
+      await waitFor(async () => (await ourContainers()).some((c) => c.State === 'running'), {
+        timeoutMs: 120_000,
+        message: `a container of job ${JobID} to run`,
+      });
+      devstack.child.kill('SIGINT');
+      expect(await devstack.exited).toEqual({ code: 0, signal: null });
+      expect(await ourContainers()).toEqual([]);
+      expect(processesUsing(dir.path)).toEqual([]);
+    },
+    200_000,
+  );
 });
