@@ -12,6 +12,7 @@ import {
   systemClock,
 } from '@shoal/models';
 import { type Logger, pino } from 'pino';
+import { WebSocketServer } from 'ws';
 import { createApp } from './api/app.js';
 import {
   maskUrl,
@@ -21,6 +22,8 @@ import {
   publicConfig,
   storeUrl,
 } from './config.js';
+import { LogRelay } from './logs/relay.js';
+import { withUpgradeRejections } from './logs/upgrade.js';
 import { schedulingHandler } from './scheduling/handler.js';
 import { openStore, type Store } from './store/index.js';
 import type { OutboxNotifier } from './transport/dispatcher.js';
@@ -88,11 +91,19 @@ export async function startOrchestrator(
   const natsLink = nats;
   const version = buildVersion();
   const nodeInfo: NodeInfo = { NodeID: nodeId, NodeType: 'Requester', Labels: {}, Version: version };
+  const logs = new LogRelay({
+    nc: natsLink.nc,
+    store,
+    clock,
+    ids,
+    logger: logger.child({ component: 'logs' }),
+  });
   const app = createApp({
     store,
     clock,
     ids,
     logger,
+    logs,
     config: {
       nodeInfo,
       version,
@@ -102,7 +113,7 @@ export async function startOrchestrator(
   });
   let server: Server;
   try {
-    server = await listen(app.fetch, config);
+    server = await listen(withUpgradeRejections(app.fetch), config);
   } catch (error) {
     await natsSide.stop();
     await natsLink.close();
@@ -144,6 +155,8 @@ export async function startOrchestrator(
     outbox: natsSide.dispatcher,
     stop: () => {
       stopped ??= (async () => {
+        // Upgraded sockets are not the HTTP server's to drain: close them first, or close() waits.
+        logs.stop();
         await closeServer(server, config.shutdownGraceMs);
         await Promise.all(workers.map((w) => w.stop()));
         await natsSide.stop();
@@ -158,7 +171,9 @@ export async function startOrchestrator(
 
 function listen(fetch: Parameters<typeof serve>[0]['fetch'], config: OrchestratorConfig): Promise<Server> {
   return new Promise((ready, fail) => {
-    const server = serve({ fetch, port: config.apiPort, hostname: config.apiHost }) as Server;
+    // The logs route upgrades to a WebSocket through this ws server (node-server drives it).
+    const websocket = { server: new WebSocketServer({ noServer: true }) };
+    const server = serve({ fetch, port: config.apiPort, hostname: config.apiHost, websocket }) as Server;
     server.once('listening', () => ready(server));
     server.once('error', (error: NodeJS.ErrnoException) => {
       const reason = error.code === 'EADDRINUSE' ? `port ${config.apiPort} is already in use` : error.message;

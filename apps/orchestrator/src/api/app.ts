@@ -15,6 +15,7 @@ import { API_PREFIX } from './route.js';
 import { agentRoutes } from './routes/agent.js';
 import { jobListRoutes } from './routes/job-lists.js';
 import { jobRoutes } from './routes/jobs.js';
+import { logRoutes } from './routes/logs.js';
 import { nodeRoutes } from './routes/nodes.js';
 
 export type { AppConfig, AppDeps, AppEnv } from './deps.js';
@@ -35,6 +36,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const routes: Route[] = [
     ...jobRoutes({ jobs, maxBodyBytes }),
     ...jobListRoutes(jobs),
+    ...logRoutes({ store, logs: deps.logs }),
     ...nodeRoutes(nodes, maxBodyBytes),
     ...agentRoutes(config),
   ];

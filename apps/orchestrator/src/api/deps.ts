@@ -1,5 +1,6 @@
 import type { BuildVersionInfo, Clock, IdGenerator, NodeInfo, SubmissionPolicy } from '@shoal/models';
 import type { Logger } from 'pino';
+import type { LogRelay } from '../logs/relay.js';
 import type { Store } from '../store/types.js';
 import type { ApiTokens } from './auth.js';
 
@@ -27,6 +28,8 @@ export interface AppDeps {
   ids: IdGenerator;
   logger: Logger;
   config: AppConfig;
+  /** Relays job logs from the agents over NATS; without it the logs route answers 503. */
+  logs?: LogRelay;
 }
 
 /** Per-request values that middleware hands to handlers and to the error handler. */

@@ -23,6 +23,8 @@ export interface RouteSpec {
   body?: { schema: z.ZodType; required: boolean; description: string };
   /** The 200 body; every schema used here must be registered in openapi/components.ts. */
   response: z.ZodType;
+  /** The success status when it is not 200: 101 for a WebSocket (response: one message). */
+  successStatus?: 101;
   responseDescription: string;
   /** Error statuses this route can answer besides 500 (documented with the error body). */
   errors: readonly number[];

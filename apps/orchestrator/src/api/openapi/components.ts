@@ -27,6 +27,7 @@ import {
 } from '@shoal/models';
 import { z } from 'zod';
 import { AgentConfigResponseSchema } from '../routes/agent.js';
+import { LogFrameDocSchema } from '../routes/logs.js';
 
 /**
  * The component schemas of the OpenAPI document, generated from the same zod schemas that shape
@@ -67,6 +68,7 @@ const COMPONENTS: ReadonlyArray<[z.ZodType, string, string?]> = [
   [AgentVersionResponseSchema, 'AgentVersionResponse'],
   [AgentConfigResponseSchema, 'AgentConfigResponse'],
   [OpenApiDocumentSchema, 'OpenApiDocument'],
+  [LogFrameDocSchema, 'LogFrame'],
 ];
 
 export const componentRegistry = z.registry<{ id: string; description?: string }>();

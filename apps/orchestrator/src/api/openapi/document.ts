@@ -70,7 +70,7 @@ function operation(route: RouteSpec): Json {
         }
       : {}),
     responses: {
-      200: {
+      [route.successStatus ?? 200]: {
         description: route.responseDescription,
         headers: requestIdHeader,
         content: json(refFor(route.response)),
