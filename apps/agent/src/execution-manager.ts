@@ -19,6 +19,7 @@ import {
   salvageExecutionId,
 } from './messages.js';
 import { type ExecutionCounts, NodeStatus } from './node-status.js';
+import { noopPublisher, type Publisher } from './publisher/publisher.js';
 import { type RecoverySummary, recoverExecutions } from './recovery.js';
 import { RunTracker } from './runs.js';
 import type { AgentStore, ExecutionRecord, Tx } from './store/index.js';
@@ -31,8 +32,8 @@ export interface ExecutionManagerOptions {
   capacity: CapacityTracker;
   clock: Clock;
   logger: Logger;
-  /** Publisher types this node can use. Default `['noop']`; an empty type needs none. */
-  publishers?: readonly string[];
+  /** Installed publishers, found by `type`. Default noop only; a task naming none gets noop. */
+  publishers?: readonly Publisher[];
   /** Input source types this node can mount. Default none. */
   storageSources?: readonly string[];
   /** Node-level health (disk full, case 24). Default healthy. */
@@ -60,10 +61,12 @@ export class ExecutionManager {
   constructor(private readonly o: ExecutionManagerOptions) {
     this.store = o.store;
     this.executors = new Map(o.executors.map((e) => [e.capabilities().engine, e]));
-    this.node = new NodeStatus({ ...o, executors: this.executors });
+    const publishers = new Map((o.publishers ?? [noopPublisher]).map((p) => [p.type, p]));
+    this.node = new NodeStatus({ ...o, executors: this.executors, publishers: [...publishers.keys()] });
     this.runs = new RunTracker({
       store: o.store,
       executors: this.executors,
+      publishers,
       capacity: o.capacity,
       clock: o.clock,
       timers: o.timers ?? systemTimers,

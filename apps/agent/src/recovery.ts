@@ -51,7 +51,7 @@ export async function recoverExecutions(deps: RecoveryDeps): Promise<RecoverySum
     const outcome = await tryAdopt(deps, record, controller.signal);
     if (outcome.adopted) {
       capacity.hold(record.id, request);
-      runs.track(record.id, controller, outcome.result);
+      runs.track(record, controller, outcome.result);
       summary.adopted++;
       continue;
     }

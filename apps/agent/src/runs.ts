@@ -1,17 +1,16 @@
-import { ComputeStateType as C, type Clock, isTerminalComputeState } from '@shoal/models';
+import { ComputeStateType as C, type Clock, isTerminalComputeState, type SpecConfig } from '@shoal/models';
 import type { CapacityTracker } from './capacity.js';
 import type { Executor, ExecutorResult, RunSpec } from './executor/executor.js';
 import { errorMessage, type Logger, safeLog } from './logger.js';
 import { ProgressThrottle } from './progress.js';
+import { NOTHING_PUBLISHED, type Publisher, publisherFor } from './publisher/publisher.js';
 import type { AgentStore, ExecutionRecord } from './store/index.js';
 import type { Timers } from './timers.js';
-
-/** Runs are reported with an empty PublishedResult until publishers exist (the seed's shape). */
-const NOTHING_PUBLISHED = { Type: '', Params: null };
 
 export interface RunTrackerOptions {
   store: AgentStore;
   executors: ReadonlyMap<string, Executor>;
+  publishers: ReadonlyMap<string, Publisher>;
   capacity: CapacityTracker;
   clock: Clock;
   timers: Timers;
@@ -57,11 +56,12 @@ export class RunTracker {
         ? Promise.resolve({ kind: 'failed', error: 'no engine on this node can run this task' })
         : // A then, not a direct call: an executor that throws synchronously still yields a result.
           Promise.resolve().then(() => executor.run(spec));
-    this.track(record.id, controller, result);
+    this.track(record, controller, result);
   }
 
-  /** Watches a run an engine re-adopted after a restart. */
-  track(executionId: string, controller: AbortController, result: Promise<ExecutorResult>): void {
+  /** Watches a run (started here, or re-adopted by its engine after a restart) to its report. */
+  track(record: ExecutionRecord, controller: AbortController, result: Promise<ExecutorResult>): void {
+    const executionId = record.id;
     const done = result
       .catch(
         (error: unknown): ExecutorResult => ({
@@ -69,7 +69,8 @@ export class RunTracker {
           error: `executor error: ${errorMessage(error)}`,
         }),
       )
-      .then((outcome) => this.finish(executionId, outcome))
+      .then((outcome) => this.publish(record, outcome))
+      .then(({ outcome, published }) => this.finish(executionId, outcome, published))
       .catch((error: unknown) => {
         // The result could not be recorded (disk full?): the row stays running, and the next
         // start's recovery reports it. Loudly, because the orchestrator waits for it meanwhile.
@@ -120,7 +121,34 @@ export class RunTracker {
     };
   }
 
-  private finish(executionId: string, result: ExecutorResult): Promise<void> {
+  /**
+   * A completed run's results go to the task's publisher before it is reported; a publisher that
+   * fails turns the run into a failed one (nothing to fetch is not a success).
+   */
+  private async publish(
+    record: ExecutionRecord,
+    outcome: ExecutorResult,
+  ): Promise<{ outcome: ExecutorResult; published: SpecConfig }> {
+    const task = record.job.Tasks[0];
+    if (outcome.kind !== 'completed' || task === undefined || this.stopping) {
+      return { outcome, published: NOTHING_PUBLISHED };
+    }
+    const publisher = publisherFor(this.o.publishers, task);
+    try {
+      if (!publisher) throw new Error(`publisher ${task.Publisher.Type} is not installed on this node`);
+      const request = { executionId: record.id, jobId: record.jobId, task, runOutput: outcome.runOutput };
+      return { outcome, published: await publisher.publish(request) };
+    } catch (error) {
+      const failed: ExecutorResult = {
+        kind: 'failed',
+        error: `publishing results failed: ${errorMessage(error)}`,
+        runOutput: outcome.runOutput,
+      };
+      return { outcome: failed, published: NOTHING_PUBLISHED };
+    }
+  }
+
+  private finish(executionId: string, result: ExecutorResult, published: SpecConfig): Promise<void> {
     if (this.stopping) return Promise.resolve();
     return this.o.store.transaction((tx) => {
       const { executions, outbox } = this.o.store;
@@ -144,7 +172,7 @@ export class RunTracker {
           payload: {
             ExecutionID: executionId,
             RunOutput: outcome.runOutput,
-            PublishedResult: NOTHING_PUBLISHED,
+            PublishedResult: published,
           },
         });
         return;

@@ -1,0 +1,38 @@
+import type { RunOutput, SpecConfig, Task } from '@shoal/models';
+
+/**
+ * What happens to a completed run's results. The agent publishes after the engine finished and
+ * before it reports: the RunResult carries where the results went (`PublishedResult`). A publisher
+ * that throws fails the execution, with the reason in its history.
+ */
+
+export interface PublishRequest {
+  executionId: string;
+  jobId: string;
+  task: Task;
+  runOutput: RunOutput;
+}
+
+export interface Publisher {
+  /** The `Task.Publisher.Type` it serves (`noop`, `local`). */
+  readonly type: string;
+  publish(request: PublishRequest): Promise<SpecConfig>;
+}
+
+/** The seed's shape for "nothing published": `/results` lists no entry for it. */
+export const NOTHING_PUBLISHED: SpecConfig = { Type: '', Params: null };
+
+/** The `noop` publisher, also used for tasks that name none. */
+export const noopPublisher: Publisher = {
+  type: 'noop',
+  publish: async () => NOTHING_PUBLISHED,
+};
+
+/** The publisher for a task: its own type, `noop` when it names none. Undefined when not installed. */
+export function publisherFor(
+  publishers: ReadonlyMap<string, Publisher>,
+  task: Pick<Task, 'Publisher'>,
+): Publisher | undefined {
+  const type = task.Publisher.Type === '' ? 'noop' : task.Publisher.Type;
+  return publishers.get(type);
+}

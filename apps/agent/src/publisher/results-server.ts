@@ -1,0 +1,75 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { archivePath } from './local.js';
+
+/**
+ * Serves the local publisher's archives: `GET /results/<executionId>.tar.gz`. Nothing else is
+ * reachable: the name is matched whole (no paths), and only files the publisher wrote exist there.
+ */
+
+const ROUTE = /^\/results\/(e-[A-Za-z0-9-]{1,100})\.tar\.gz$/;
+
+export interface ResultsServer {
+  /** The base URL clients use, e.g. `http://127.0.0.1:6001`. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export interface ResultsServerOptions {
+  stateDir: string;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Advertised instead of `http://host:port` (a NAT, a proxy, a DNS name). */
+  publicUrl?: string | undefined;
+}
+
+export async function startResultsServer(options: ResultsServerOptions): Promise<ResultsServer> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 405, 'only GET and HEAD are served');
+    const match = ROUTE.exec(path);
+    if (!match?.[1]) return fail(res, 404, 'no such result: results are at /results/<execution id>.tar.gz');
+    void send(res, archivePath(options.stateDir, match[1]), req.method === 'HEAD');
+  });
+  await listen(server, options.host, options.port);
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    // Bound to every interface: the machine's name is the best guess at how others reach it.
+    url: options.publicUrl ?? `http://${host === '0.0.0.0' || host === '[::]' ? hostname() : host}:${port}`,
+    close: () =>
+      new Promise((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function send(res: ServerResponse, file: string, headOnly: boolean): Promise<void> {
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) return fail(res, 404, 'no such result (not published here, or removed)');
+  res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': info.size });
+  if (headOnly) return void res.end();
+  createReadStream(file)
+    .on('error', () => res.destroy())
+    .pipe(res);
+}
+
+function fail(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ Status: status, Message: message }));
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
