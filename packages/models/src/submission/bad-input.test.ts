@@ -293,6 +293,18 @@ const CASES: Case[] = [
     /already used/,
   ],
   [
+    'result path name that leaves its directory',
+    job({}, { Publisher: { Type: 'local' }, ResultPaths: [{ Name: '../etc', Path: '/o' }] }),
+    `${T}.ResultPaths[0].Name`,
+    /names a directory/,
+  ],
+  [
+    'result path name the archive uses itself',
+    job({}, { Publisher: { Type: 'local' }, ResultPaths: [{ Name: 'stdout', Path: '/o' }] }),
+    `${T}.ResultPaths[0].Name`,
+    /must not be one of stdout/,
+  ],
+  [
     'bad constraint operator',
     job({}, {}, { Constraints: [{ Key: 'zone', Operator: '~', Values: ['a'] }] }),
     'Job.Constraints[0].Operator',

@@ -12,6 +12,21 @@ export const NameSchema = z
   .max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters`)
   .refine((s) => !CONTROL.test(s), 'must not contain control characters');
 
+/**
+ * A ResultPath's name becomes a directory on the agent and in the published archive, beside the
+ * run's own `stdout`, `stderr` and `exitCode`: one plain path segment, none of those.
+ */
+export const RESULT_NAME_RESERVED = ['stdout', 'stderr', 'exitCode', 'published', 'results'] as const;
+export const ResultNameSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
+    'must be 1-128 letters, digits, ".", "_" or "-", starting alphanumeric (it names a directory)',
+  )
+  .refine((s) => !(RESULT_NAME_RESERVED as readonly string[]).includes(s), {
+    error: `must not be one of ${RESULT_NAME_RESERVED.join(', ')} (the published results use those names)`,
+  });
+
 export const NamespaceSchema = z
   .string()
   .regex(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AbsolutePathSchema, NameSchema, NamespaceSchema, NoNulSchema } from './fields.js';
+import { AbsolutePathSchema, NameSchema, NamespaceSchema, NoNulSchema, ResultNameSchema } from './fields.js';
 
 /**
  * The shapes a submission may take, field by field. Each field is parsed on its own so that every
@@ -53,7 +53,7 @@ export const TASK_FIELDS = {
       Target: AbsolutePathSchema,
     }),
   ),
-  ResultPaths: list(z.strictObject({ Name: NameSchema.min(1), Path: AbsolutePathSchema })),
+  ResultPaths: list(z.strictObject({ Name: ResultNameSchema, Path: AbsolutePathSchema })),
   Resources: z
     .strictObject({
       CPU: z.string().optional(),
