@@ -1,6 +1,11 @@
 import { Command, CommanderError } from 'commander';
+import type { CommandContext } from './api-options.js';
 import type { BuildInfo } from './build-info.js';
+import { addAgentCommand } from './commands/agent.js';
 import { addDevstackCommand } from './commands/devstack.js';
+import { addDockerCommand } from './commands/docker.js';
+import { addJobCommand } from './commands/job.js';
+import { addNodeCommand } from './commands/node.js';
 import { addServeCommand } from './commands/serve.js';
 import { addVersionCommand } from './commands/version.js';
 import { ExitCode } from './exit-codes.js';
@@ -17,6 +22,12 @@ export function buildProgram(io: CliIO, info: BuildInfo, setExit: (code: ExitCod
   addVersionCommand(program, io, info);
   addServeCommand(program, io, setExit);
   addDevstackCommand(program, io, setExit);
+  // The API commands: they talk to an orchestrator through @shoal/client.
+  const ctx: CommandContext = { io, info, setExit };
+  addJobCommand(program, ctx);
+  addDockerCommand(program, ctx);
+  addNodeCommand(program, ctx);
+  addAgentCommand(program, ctx);
   return program;
 }
 

@@ -52,13 +52,16 @@ export function isApiConnectionError(error: unknown): error is ApiConnectionErro
 /** fetch() wraps socket errors (`fetch failed`, cause ECONNREFUSED): walk the chain for a code. */
 export function connectionReason(error: unknown, timeoutMs: number): string {
   let current: unknown = error;
+  let innermost = error instanceof Error ? error.message : String(error);
   for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
     if (current.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000}s`;
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string') return CONNECTION_REASONS[code] ?? code;
+    innermost = current.message;
     current = current.cause;
   }
-  return error instanceof Error ? error.message : String(error);
+  // `fetch failed` says nothing; the innermost cause (`bad port`, …) does.
+  return innermost;
 }
 
 /** The ShoalError for a non-2xx answer: the server's own when the body is an error body. */

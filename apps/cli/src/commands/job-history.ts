@@ -1,0 +1,92 @@
+import type { ShoalClient } from '@shoal/client';
+import { computeStateName, type JobHistory, type ListJobHistoryResponse, shortId } from '@shoal/models';
+import { type Command, Option } from 'commander';
+import { type ApiOptions, action, addApiOption, type CommandContext, makeClient } from '../api-options.js';
+import { ExitCode } from '../exit-codes.js';
+import { formatData, type OutputFormat, outputOption, wideOption } from '../output/format.js';
+import { type Column, renderTable } from '../output/table.js';
+import { formatIsoTime } from '../output/time.js';
+
+/**
+ * `shoal job history ID`: every event so far. The server keeps a NextToken while the job is not
+ * finished (so clients can poll), so pages are read until one comes back empty.
+ */
+
+interface HistoryFlags extends ApiOptions {
+  eventType?: 'job' | 'execution' | 'all';
+  executionId?: string;
+  nodeId?: string;
+  since?: string;
+  output: OutputFormat;
+  wide?: boolean;
+}
+
+const MAX_PAGES = 100;
+
+const change = (h: JobHistory): string => {
+  if (h.JobState) return `${h.JobState.Previous} → ${h.JobState.New}`;
+  if (h.ExecutionState)
+    return `${computeStateName(h.ExecutionState.Previous)} → ${computeStateName(h.ExecutionState.New)}`;
+  return '';
+};
+
+const COLUMNS: Column<JobHistory>[] = [
+  { header: 'TIME', value: (h) => formatIsoTime(h.Time) },
+  { header: 'EXACT TIME', value: (h) => h.Time, wide: true },
+  { header: 'LEVEL', value: (h) => h.Type.replace('Level', '') },
+  { header: 'REV', value: (h) => String(h.NewRevision) },
+  { header: 'EXECUTION', value: (h) => (h.ExecutionID ? shortId(h.ExecutionID) : '') },
+  { header: 'EXECUTION ID', value: (h) => h.ExecutionID ?? '', wide: true },
+  { header: 'NODE', value: (h) => (h.NodeID ? shortId(h.NodeID) : ''), max: 24 },
+  { header: 'NODE ID', value: (h) => h.NodeID ?? '', wide: true },
+  { header: 'STATE', value: change },
+  { header: 'COMMENT', value: (h) => h.Comment, max: 60 },
+];
+
+async function allHistory(
+  client: ShoalClient,
+  id: string,
+  flags: HistoryFlags,
+): Promise<ListJobHistoryResponse> {
+  const events: JobHistory[] = [];
+  let nextToken: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page += 1) {
+    const answer = await client.jobs.history(id, {
+      eventType: flags.eventType,
+      executionId: flags.executionId,
+      nodeId: flags.nodeId,
+      since: flags.since,
+      limit: 1000,
+      nextToken,
+    });
+    events.push(...answer.History);
+    nextToken = answer.NextToken;
+    if (!nextToken || answer.History.length === 0) break;
+  }
+  return { NextToken: nextToken ?? '', History: events };
+}
+
+export function addJobHistoryCommand(job: Command, ctx: CommandContext): void {
+  addApiOption(
+    job
+      .command('history')
+      .description('list the state changes of a job and its executions')
+      .argument('<id>', 'job id or a unique prefix (j-28c08f7f)')
+      .addOption(new Option('--event-type <type>', 'which events').choices(['job', 'execution', 'all']))
+      .option('--execution-id <id>', 'only the events of this execution')
+      .option('--node-id <id>', 'only the events on this node')
+      .option('--since <time>', 'only events at or after this time: Unix seconds or RFC 3339')
+      .addOption(outputOption())
+      .addOption(wideOption()),
+  ).action(
+    action(ctx, async (id: string, flags: HistoryFlags) => {
+      const history = await allHistory(makeClient(ctx, flags), id, flags);
+      if (flags.output !== 'text') {
+        ctx.io.out(formatData(flags.output, history));
+        return ExitCode.Ok;
+      }
+      ctx.io.out(renderTable(COLUMNS, history.History, { tty: ctx.io.isTTY, wide: Boolean(flags.wide) }));
+      return ExitCode.Ok;
+    }),
+  );
+}

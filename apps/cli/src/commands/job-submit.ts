@@ -1,0 +1,87 @@
+import { shortId } from '@shoal/models';
+import type { Command } from 'commander';
+import { type ApiOptions, type CommandContext, makeClient } from '../api-options.js';
+import { ExitCode } from '../exit-codes.js';
+import { formatData, type OutputFormat, outputOption } from '../output/format.js';
+import { normaliseJob } from './job-file.js';
+import { streamLogs } from './job-logs.js';
+import { allExecutions, exitCodeOf, waitAndReport, waitForJob } from './job-wait.js';
+
+/**
+ * What `job run` and `docker run` do once they have a job. Without --wait, --follow or --id-only
+ * they behave like Bacalhau's: print the job id and the commands that follow it, and return at
+ * once. --wait shows the state until the job ends and then prints each execution's output;
+ * --follow streams the logs instead; --id-only prints only the id (and waits quietly with --wait).
+ * --dry-run checks the job with the server's rules and prints it normalised, submitting nothing.
+ */
+
+export interface RunFlags extends ApiOptions {
+  wait?: boolean;
+  follow?: boolean;
+  idOnly?: boolean;
+  dryRun?: boolean;
+  output: OutputFormat;
+}
+
+export function addRunFlags(command: Command): Command {
+  return command
+    .option('--wait', 'wait for the job to end, showing its state, then print its output')
+    .option('--follow', 'stream the job’s logs until it ends')
+    .option('--id-only', 'print only the job id')
+    .option('--dry-run', 'check the job and print it normalised, without submitting it')
+    .addOption(outputOption());
+}
+
+export async function runJob(ctx: CommandContext, input: unknown, flags: RunFlags): Promise<ExitCode> {
+  const { io } = ctx;
+  if (flags.dryRun) {
+    const { job, warnings } = normaliseJob(input);
+    for (const w of warnings) io.err(`Warning: ${w}\n`);
+    io.out(formatData(flags.output === 'json' ? 'json' : 'yaml', job));
+    return ExitCode.Ok;
+  }
+  const client = makeClient(ctx, flags);
+  const submitted = await client.jobs.submit(input);
+  for (const w of submitted.Warnings) io.err(`Warning: ${w}\n`);
+  const id = submitted.JobID;
+  const structured = flags.output !== 'text';
+
+  if (flags.idOnly || structured) {
+    if (flags.idOnly) io.out(`${id}\n`);
+    if (!flags.wait && !flags.follow) {
+      if (!flags.idOnly) io.out(formatData(flags.output as 'json' | 'yaml', submitted));
+      return ExitCode.Ok;
+    }
+  }
+  if (flags.follow) {
+    await streamLogs(client, ctx.io, id, { follow: true }, { quiet: Boolean(flags.idOnly) || structured });
+    const job = await waitForJob(client, id);
+    const executions = await allExecutions(client, id);
+    if (structured && !flags.idOnly)
+      io.out(
+        formatData(flags.output as 'json' | 'yaml', {
+          Job: job,
+          Executions: { NextToken: '', Executions: executions },
+        }),
+      );
+    return exitCodeOf(job, executions);
+  }
+  if (flags.wait) {
+    const quiet = Boolean(flags.idOnly) || structured;
+    const { code, final } = await waitAndReport(client, io, id, { quiet });
+    if (structured && !flags.idOnly) io.out(formatData(flags.output as 'json' | 'yaml', final));
+    return code;
+  }
+  const short = shortId(id);
+  io.out(
+    [
+      `Job successfully submitted. Job ID: ${id}`,
+      '',
+      `To get its state:    shoal job describe ${short}`,
+      `To follow its logs:  shoal job logs --follow ${short}`,
+      `To get its results:  shoal job get ${short}`,
+      '',
+    ].join('\n'),
+  );
+  return ExitCode.Ok;
+}

@@ -1,0 +1,162 @@
+import { type Capacity, formatBytes, NodeAction, type NodeState, shortId } from '@shoal/models';
+import { type Command, Option } from 'commander';
+import { type ApiOptions, action, addApiOption, type CommandContext, makeClient } from '../api-options.js';
+import { collect, positiveInt } from '../arg-parsers.js';
+import { ExitCode } from '../exit-codes.js';
+import { formatData, type OutputFormat, outputOption, wideOption } from '../output/format.js';
+import { type Column, formatMap, renderFields, renderTable } from '../output/table.js';
+
+/** `shoal node list|describe|approve|reject|delete`. Node ids may be given by a unique prefix. */
+
+interface ListFlags extends ApiOptions {
+  labels?: string[];
+  filterApproval?: string;
+  filterStatus?: string;
+  limit?: number;
+  orderBy?: 'id' | 'create_time';
+  reverse?: boolean;
+  nextToken?: string;
+  output: OutputFormat;
+  wide?: boolean;
+}
+
+interface ShowFlags extends ApiOptions {
+  output: OutputFormat;
+  wide?: boolean;
+}
+
+const cores = (n: number) => String(Math.round(n * 100) / 100);
+/** `available / max` for one dimension of a compute node's capacity. */
+function capacity(node: NodeState, show: (c: Capacity) => string): string {
+  const info = node.Info.ComputeNodeInfo;
+  return info ? `${show(info.AvailableCapacity)} / ${show(info.MaxCapacity)}` : '';
+}
+
+const COLUMNS: Column<NodeState>[] = [
+  { header: 'ID', value: (n) => shortId(n.Info.NodeID), max: 24 },
+  { header: 'NODE ID', value: (n) => n.Info.NodeID, wide: true },
+  { header: 'TYPE', value: (n) => n.Info.NodeType },
+  { header: 'APPROVAL', value: (n) => n.Membership },
+  { header: 'STATUS', value: (n) => n.Connection },
+  { header: 'LABELS', value: (n) => formatMap(n.Info.Labels), max: 40 },
+  { header: 'CPU', value: (n) => capacity(n, (c) => cores(c.CPU)) },
+  { header: 'MEMORY', value: (n) => capacity(n, (c) => formatBytes(c.Memory)) },
+  { header: 'DISK', value: (n) => capacity(n, (c) => formatBytes(c.Disk)), wide: true },
+  { header: 'GPU', value: (n) => capacity(n, (c) => String(c.GPU)), wide: true },
+  { header: 'ENGINES', value: (n) => (n.Info.ComputeNodeInfo?.ExecutionEngines ?? []).join(','), wide: true },
+  { header: 'RUNNING', value: (n) => String(n.Info.ComputeNodeInfo?.RunningExecutions ?? ''), wide: true },
+  { header: 'VERSION', value: (n) => n.Info.Version.GitVersion, wide: true },
+];
+
+export function nodeText(node: NodeState): string {
+  const info = node.Info.ComputeNodeInfo;
+  const fields: Array<[string, string]> = [
+    ['ID', node.Info.NodeID],
+    ['Type', node.Info.NodeType],
+    ['Approval', node.Membership],
+    ['Status', node.Connection],
+    ['Labels', formatMap(node.Info.Labels)],
+    ['Version', `${node.Info.Version.GitVersion} (${node.Info.Version.GOOS}/${node.Info.Version.GOARCH})`],
+  ];
+  if (info) {
+    fields.push(
+      ['Engines', info.ExecutionEngines.join(', ')],
+      ['Publishers', info.Publishers.join(', ')],
+      ['Storage sources', info.StorageSources.join(', ')],
+      ['CPU', capacity(node, (c) => cores(c.CPU))],
+      ['Memory', capacity(node, (c) => formatBytes(c.Memory))],
+      ['Disk', capacity(node, (c) => formatBytes(c.Disk))],
+      ['GPU', capacity(node, (c) => String(c.GPU))],
+      ['Running', String(info.RunningExecutions)],
+      ['Enqueued', String(info.EnqueuedExecutions)],
+    );
+  }
+  return renderFields(fields);
+}
+
+const PAST: Record<NodeAction, string> = { approve: 'approved', reject: 'rejected', delete: 'deleted' };
+
+function addActionCommand(node: Command, ctx: CommandContext, verb: NodeAction, description: string): void {
+  addApiOption(
+    node
+      .command(verb)
+      .description(description)
+      .argument('<id>', 'node id or a unique prefix')
+      .option('--message <text>', 'why (recorded in the orchestrator’s log)'),
+  ).action(
+    action(ctx, async (id: string, flags: ApiOptions & { message?: string }) => {
+      await makeClient(ctx, flags).nodes.act(id, verb, flags.message);
+      ctx.io.out(`Node ${id} ${PAST[verb]}\n`);
+      return ExitCode.Ok;
+    }),
+  );
+}
+
+export function addNodeCommand(program: Command, ctx: CommandContext): void {
+  const node = program.command('node').description('list, inspect, approve, reject and delete nodes');
+  addApiOption(
+    node
+      .command('list')
+      .description('list the compute nodes the orchestrator knows')
+      .option('--labels <selector>', 'label selector, e.g. "zone in (a,b)"; repeatable', collect)
+      .addOption(
+        new Option('--filter-approval <state>', 'only nodes with this approval').choices([
+          'pending',
+          'approved',
+          'rejected',
+          'PENDING',
+          'APPROVED',
+          'REJECTED',
+        ]),
+      )
+      .addOption(
+        new Option('--filter-status <state>', 'only nodes with this connection state').choices([
+          'connected',
+          'disconnected',
+          'CONNECTED',
+          'DISCONNECTED',
+        ]),
+      )
+      .option('--limit <n>', 'how many nodes to show', positiveInt, 100)
+      .addOption(new Option('--order-by <key>', 'sort key').choices(['id', 'create_time']))
+      .option('--reverse', 'reverse the order')
+      .option('--next-token <token>', 'continue from a previous page')
+      .addOption(outputOption())
+      .addOption(wideOption()),
+  ).action(
+    action(ctx, async (flags: ListFlags) => {
+      const page = await makeClient(ctx, flags).nodes.list({
+        labels: flags.labels,
+        approval: flags.filterApproval,
+        status: flags.filterStatus,
+        limit: flags.limit,
+        orderBy: flags.orderBy,
+        reverse: flags.reverse,
+        nextToken: flags.nextToken,
+      });
+      if (flags.output !== 'text') {
+        ctx.io.out(formatData(flags.output, page));
+        return ExitCode.Ok;
+      }
+      ctx.io.out(renderTable(COLUMNS, page.Nodes, { tty: ctx.io.isTTY, wide: Boolean(flags.wide) }));
+      if (page.NextToken) ctx.io.err(`More nodes: shoal node list --next-token ${page.NextToken}\n`);
+      return ExitCode.Ok;
+    }),
+  );
+  addApiOption(
+    node
+      .command('describe')
+      .description('show a node: labels, capacity, engines')
+      .argument('<id>', 'node id or a unique prefix')
+      .addOption(outputOption()),
+  ).action(
+    action(ctx, async (id: string, flags: ShowFlags) => {
+      const view = await makeClient(ctx, flags).nodes.get(id);
+      ctx.io.out(flags.output === 'text' ? nodeText(view.Node) : formatData(flags.output, view));
+      return ExitCode.Ok;
+    }),
+  );
+  addActionCommand(node, ctx, NodeAction.Approve, 'let a pending (or rejected) node take work');
+  addActionCommand(node, ctx, NodeAction.Reject, 'refuse a node: it gets no work');
+  addActionCommand(node, ctx, NodeAction.Delete, 'forget a node (it may join again)');
+}
