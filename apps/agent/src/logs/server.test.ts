@@ -1,8 +1,15 @@
 import { appendFile, mkdir } from 'node:fs/promises';
-import { ComputeStateType as C, DesiredStateType as D, manualClock, type RunOutput } from '@shoal/models';
+import {
+  ComputeStateType as C,
+  DesiredStateType as D,
+  encodeJson,
+  manualClock,
+  type RunOutput,
+} from '@shoal/models';
 import {
   connectNats,
   decodeMessage,
+  decodeReply,
   encodeMessage,
   type LogChunk,
   logStreamSubject,
@@ -22,6 +29,15 @@ import { type LogServer, startLogServer } from './server.js';
 type Nats = Awaited<ReturnType<typeof connectNats>>;
 
 const NODE = 'n-logs-test';
+const SAMPLE_OPEN = {
+  StreamID: 'ls-x',
+  ExecutionID: 'e-x',
+  Follow: false,
+  Tail: null,
+  Window: 8,
+  MaxChunkBytes: 64 * 1024,
+  IdleTimeoutMs: 10_000,
+};
 const clock = manualClock(1_695_883_778_909_107_178n);
 
 describeWithServices(['nats'], 'the agent’s log server over real NATS', () => {
@@ -135,6 +151,28 @@ describeWithServices(['nats'], 'the agent’s log server over real NATS', () => 
     });
     expect(server.active).toBe(0);
     r.close();
+  });
+
+  it('answers a malformed request with an error reply and keeps serving', async () => {
+    const garbage = await readerNc.request(logsSubject(NODE), new TextEncoder().encode('{"v":1,"type":'), {
+      timeout: 2_000,
+    });
+    expect(decodeReply(garbage.data)).toMatchObject({ ok: true, reply: { Error: { Code: 'bad_json' } } });
+    const open = makeEnvelope(
+      'LogStreamOpen',
+      { ...SAMPLE_OPEN, ExecutionID: '../../etc/passwd' },
+      { id: 'm-bad', nodeId: NODE, time: 1n },
+    );
+    const bad = await readerNc.request(logsSubject(NODE), new TextEncoder().encode(encodeJson(open)), {
+      timeout: 2_000,
+    });
+    const refused = decodeReply(bad.data);
+    expect(refused).toMatchObject({ ok: true, reply: { Error: { Code: 'bad_payload' } } });
+    expect(refused.ok && 'Error' in refused.reply && refused.reply.Error.Message).toContain('ExecutionID');
+    const alive = await reader({ ExecutionID: 'e-still-nobody' });
+    expect(alive.reply.ok && alive.reply.envelope.payload.Code).toBe('unknown_execution');
+    expect(server.active).toBe(0);
+    alive.close();
   });
 
   it('streams a finished run, and ends once its last chunk is acknowledged', async () => {
