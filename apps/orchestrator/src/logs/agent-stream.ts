@@ -103,6 +103,7 @@ export class AgentStream {
   /** The reader went away (or the orchestrator stops): tell the agent, stop listening. */
   close(reason: string): void {
     if (this.ended) return;
+    // Sent even before an answer to the open came: the open may still be accepted after this.
     const data = encodeMessage(
       makeEnvelope('LogStreamCancel', { StreamID: this.o.streamId, Reason: reason }, this.fields()),
     );
