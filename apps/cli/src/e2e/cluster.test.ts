@@ -175,4 +175,37 @@ describeWithServices(['postgres', 'nats'], 'a three-node cluster', () => {
     expect(list).toHaveLength(2);
     for (const e of list) expect(e.RunOutput?.stdout).toBe('kept');
   }, 120_000);
+
+  it('places a queued job as soon as a node it fits joins, and reaches the new node with a daemon', async () => {
+    const daemon = await submit(cluster.api, { Type: 'daemon', Tasks: [noop({ Delay: '10m' })] });
+    const connected = async () =>
+      (await getJson<{ Nodes: NodeState[] }>(`${cluster.api}/api/v1/orchestrator/nodes`)).Nodes.filter(
+        (n) => n.Connection === 'CONNECTED',
+      ).length;
+    const before = await connected();
+    const live = async () => (await executions(daemon)).filter((e) => e.ComputeState.StateType === 5);
+    await waitFor(async () => (await live()).length === before, {
+      message: 'the daemon never ran everywhere',
+    });
+
+    // Nothing has zone=q yet: the job waits Queued with a queue timeout far beyond this test.
+    const queued = await submit(cluster.api, {
+      Type: 'batch',
+      Constraints: [{ Key: 'zone', Operator: '=', Values: ['q'] }],
+      Tasks: [{ ...noop({ Stdout: 'found q' }), Timeouts: { QueueTimeout: 3600 } }],
+    });
+    await waitForJobState(cluster.api, queued, ['Queued'], 30_000);
+
+    await cluster.startAgent('node-q', 'q');
+    await waitForJobState(cluster.api, queued, ['Completed'], 30_000);
+    expect((await executions(queued)).map((e) => [e.NodeID, e.RunOutput?.stdout])).toEqual([
+      ['node-q', 'found q'],
+    ]);
+    await waitFor(async () => (await live()).some((e) => e.NodeID === 'node-q'), {
+      timeoutMs: 30_000,
+      message: 'the daemon never reached the new node',
+    });
+    const stopped = await fetch(`${cluster.api}/api/v1/orchestrator/jobs/${daemon}`, { method: 'DELETE' });
+    expect(stopped.status).toBe(200);
+  }, 120_000);
 });

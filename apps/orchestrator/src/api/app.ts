@@ -31,7 +31,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { store, clock, ids, logger, config } = deps;
   const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const jobs = new JobService({ store, clock, ids, ...(config.policy ? { policy: config.policy } : {}) });
-  const nodes = new NodeService({ store, clock, logger });
+  const nodes = new NodeService({ store, clock, ids, logger });
 
   const routes: Route[] = [
     ...jobRoutes({ jobs, maxBodyBytes }),

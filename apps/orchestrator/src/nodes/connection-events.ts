@@ -31,3 +31,36 @@ export async function evaluateJobsOnNode(
   }
   return jobs.length;
 }
+
+/**
+ * Room or nodes appeared (a node joined, came back or was approved; an execution ended and freed
+ * its reservation): every job waiting for them gets a `node-update` evaluation, so a Queued job is
+ * placed now rather than at its queue timeout, and a daemon job reaches the new node. Jobs with
+ * one already pending are skipped, so a burst of events adds one evaluation per job. Returns how
+ * many were added.
+ */
+export async function evaluateWaitingJobs(
+  tx: Repos,
+  ids: IdGenerator,
+  comment: string,
+  now: Nanos,
+  options: { daemons: boolean },
+): Promise<number> {
+  const jobs = await tx.scheduling.waitingJobs(options);
+  await tx.evaluations.insertMany(
+    jobs.map((job) => ({
+      ID: ids.evaluation(),
+      Namespace: job.Namespace,
+      JobID: job.ID,
+      TriggeredBy: EvaluationTrigger.NodeUpdate,
+      Priority: job.Priority,
+      Type: job.Type,
+      Status: EvaluationStatus.Pending,
+      Comment: comment,
+      WaitUntil: 0n,
+      CreateTime: now,
+      ModifyTime: now,
+    })),
+  );
+  return jobs.length;
+}

@@ -1,6 +1,6 @@
 import { NodeConnection, NodeMembership, shortId } from '@shoal/models';
 import type { Payload } from '@shoal/protocol';
-import { evaluateJobsOnNode } from './connection-events.js';
+import { evaluateJobsOnNode, evaluateWaitingJobs } from './connection-events.js';
 import type { NodeManagerDeps } from './deps.js';
 import { handshakeProblem } from './node-info.js';
 import { heartbeatIntervalMs } from './settings.js';
@@ -52,8 +52,12 @@ export async function handshake(
     if (request.LastSeqReceived > 0n) await tx.outbox.raiseSeq(nodeId, request.LastSeqReceived);
     const change =
       before === undefined ? 'joined' : before.state.Connection !== node.Connection ? 'reconnected' : '';
+    const comment = `node ${shortId(nodeId)} ${change}`;
     const evaluations = change
-      ? await evaluateJobsOnNode(tx, ids, nodeId, `node ${shortId(nodeId)} ${change}`, now)
+      ? (await evaluateJobsOnNode(tx, ids, nodeId, comment, now)) +
+        (node.Membership === NodeMembership.Approved
+          ? await evaluateWaitingJobs(tx, ids, comment, now, { daemons: true })
+          : 0)
       : 0;
     return { rejected: false as const, membership: node.Membership, change, evaluations };
   });

@@ -1,4 +1,10 @@
-import { ErrorCode, isShoalError, manualClock } from '@shoal/models';
+import {
+  createIdGenerator,
+  ErrorCode,
+  isShoalError,
+  type NodeMembership as Membership,
+  manualClock,
+} from '@shoal/models';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeNode } from '../api/test-support.js';
@@ -15,17 +21,26 @@ beforeAll(async () => {
   store = await openStore({ url: 'pglite:memory' });
   writes = [];
   // Count membership writes, to see that a repeated decision changes nothing.
-  const counted: Store = {
-    ...store,
+  const counting = <R extends Pick<Store, 'nodes'>>(repos: R): R => ({
+    ...repos,
     nodes: {
-      ...store.nodes,
-      setMembership: (id, membership, now) => {
+      ...repos.nodes,
+      setMembership: (id: string, membership: Membership, now: bigint) => {
         writes.push(`${id}:${membership}`);
-        return store.nodes.setMembership(id, membership, now);
+        return repos.nodes.setMembership(id, membership, now);
       },
     },
+  });
+  const counted: Store = {
+    ...counting(store),
+    transaction: (fn) => store.transaction((tx) => fn(counting(tx))),
   };
-  service = new NodeService({ store: counted, clock, logger: pino({ level: 'silent' }) });
+  service = new NodeService({
+    store: counted,
+    clock,
+    ids: createIdGenerator(),
+    logger: pino({ level: 'silent' }),
+  });
   await store.nodes.upsert(computeNode('n-pending', {}, 'PENDING'), clock.now());
 });
 afterAll(async () => {

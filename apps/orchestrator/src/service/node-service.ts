@@ -1,18 +1,21 @@
 import type {
   Clock,
   GetNodeResponse,
+  IdGenerator,
   ListNodesResponse,
   NodeMembership as Membership,
   PutNodeRequest,
   PutNodeResponse,
 } from '@shoal/models';
-import { NodeAction, NodeMembership } from '@shoal/models';
+import { NodeAction, NodeMembership, shortId } from '@shoal/models';
 import type { Logger } from 'pino';
+import { evaluateWaitingJobs } from '../nodes/connection-events.js';
 import type { ListNodesQuery, Store } from '../store/types.js';
 
 export interface NodeServiceDeps {
   store: Store;
   clock: Clock;
+  ids: IdGenerator;
   logger: Logger;
 }
 
@@ -47,7 +50,17 @@ export class NodeService {
       await store.nodes.delete(nodeId);
     } else {
       const membership = MEMBERSHIP_FOR[request.Action];
-      if (node.Membership !== membership) await store.nodes.setMembership(nodeId, membership, clock.now());
+      if (node.Membership !== membership) {
+        const now = clock.now();
+        await store.transaction(async (tx) => {
+          await tx.nodes.setMembership(nodeId, membership, now);
+          // An approved node can take the work that waited for one.
+          if (membership === NodeMembership.Approved) {
+            const comment = `node ${shortId(nodeId)} approved`;
+            await evaluateWaitingJobs(tx, this.deps.ids, comment, now, { daemons: true });
+          }
+        });
+      }
     }
     logger.info({ nodeId, action: request.Action, message: request.Message ?? '' }, 'node action applied');
     return { Success: true };

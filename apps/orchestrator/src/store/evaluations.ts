@@ -26,6 +26,10 @@ export function evaluationRepo({ db }: Handle): EvaluationRepo {
       await db.insert(evaluations).values(evaluationToRow(evaluation));
     },
 
+    async insertMany(list) {
+      if (list.length > 0) await db.insert(evaluations).values(list.map(evaluationToRow));
+    },
+
     async get(id) {
       const [row] = await db.select().from(evaluations).where(eq(evaluations.id, id));
       if (!row) throw ShoalError.notFound('evaluation', id, COMPONENT);

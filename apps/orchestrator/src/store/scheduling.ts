@@ -1,19 +1,22 @@
 import {
   ComputeStateType as C,
   type DesiredStateType,
-  type EvaluationTrigger,
+  EvaluationTrigger,
   type Execution,
   type Job,
+  JobStateType,
+  type JobType,
   type Nanos,
   ShoalError,
 } from '@shoal/models';
-import { and, eq, inArray, notInArray, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, notExists, notInArray, or, sql } from 'drizzle-orm';
 import type { Handle } from './db.js';
 import { rowToExecution } from './executions.js';
 import { rowToJob } from './jobs.js';
 import { evaluations, executions, jobs } from './schema.js';
 import type { SchedulingRepo } from './types.js';
 
+const TERMINAL_JOB_STATES = [JobStateType.Completed, JobStateType.Failed, JobStateType.Stopped];
 const TERMINAL = [C.AskForBidRejected, C.BidRejected, C.Completed, C.Failed, C.Cancelled];
 const HOLDING = [C.AskForBidAccepted, C.BidAccepted];
 
@@ -21,7 +24,9 @@ const HOLDING = [C.AskForBidAccepted, C.BidAccepted];
 export function schedulingRepo({ db }: Handle): SchedulingRepo {
   return {
     async lockJob(id) {
-      const [row] = await db.select().from(jobs).where(eq(jobs.id, id)).for('update');
+      // NO KEY UPDATE: it excludes every other planner and writer of the job, yet lets other
+      // transactions insert rows that reference the job (an evaluation for it), without waiting.
+      const [row] = await db.select().from(jobs).where(eq(jobs.id, id)).for('no key update');
       if (!row) throw ShoalError.notFound('job', id, 'JobStore');
       return rowToJob(row) as Job;
     },
@@ -78,6 +83,32 @@ export function schedulingRepo({ db }: Handle): SchedulingRepo {
           component: 'ExecutionStore',
         },
       );
+    },
+
+    async waitingJobs({ daemons }) {
+      const due = db
+        .select({ id: evaluations.id })
+        .from(evaluations)
+        .where(
+          and(
+            eq(evaluations.jobId, jobs.id),
+            eq(evaluations.status, 'pending'),
+            eq(evaluations.triggeredBy, EvaluationTrigger.NodeUpdate),
+            eq(evaluations.waitUntil, 0n),
+          ),
+        );
+      const waiting = daemons
+        ? or(
+            eq(jobs.state, JobStateType.Queued),
+            and(eq(jobs.type, 'daemon'), notInArray(jobs.state, TERMINAL_JOB_STATES)),
+          )
+        : eq(jobs.state, JobStateType.Queued);
+      const rows = await db
+        .select({ ID: jobs.id, Namespace: jobs.namespace, Type: jobs.type, Priority: jobs.priority })
+        .from(jobs)
+        .where(and(waiting, notExists(due)))
+        .orderBy(jobs.id);
+      return rows.map((row) => ({ ...row, Type: row.Type as JobType }));
     },
 
     async hasPendingEvaluation(jobId: string, trigger: EvaluationTrigger, waitUntil: Nanos) {

@@ -136,6 +136,8 @@ export interface ExecutionRepo {
 
 export interface EvaluationRepo {
   insert(evaluation: Evaluation): Promise<void>;
+  /** Several evaluations in one statement. */
+  insertMany(evaluations: readonly Evaluation[]): Promise<void>;
   get(id: string): Promise<Evaluation>;
   /**
    * Claims the next pending evaluation that is due (`WaitUntil <= now`), highest priority first,
@@ -300,6 +302,20 @@ export interface SchedulingRepo {
   ): Promise<Execution>;
   /** Whether an identical follow-up is already waiting (plans propose it again until it is due). */
   hasPendingEvaluation(jobId: string, trigger: EvaluationTrigger, waitUntil: Nanos): Promise<boolean>;
+  /**
+   * Jobs waiting for room or for nodes: Queued ones, and with `daemons` every non-terminal daemon
+   * job (it wants an execution on each new node). Jobs that already have a due node-update
+   * evaluation pending are left out, so repeated calls add nothing.
+   */
+  waitingJobs(options: { daemons: boolean }): Promise<JobRef[]>;
+}
+
+/** What an evaluation needs of its job. */
+export interface JobRef {
+  ID: string;
+  Namespace: string;
+  Type: JobType;
+  Priority: number;
 }
 
 export interface Repos {

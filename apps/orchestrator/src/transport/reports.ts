@@ -6,6 +6,7 @@ import {
   EvaluationTrigger,
   HistoryEventType,
   type IdGenerator,
+  isTerminalComputeState,
   shortId,
 } from '@shoal/models';
 import {
@@ -18,6 +19,7 @@ import {
   serveReceiver,
 } from '@shoal/protocol';
 import type { Logger } from 'pino';
+import { evaluateWaitingJobs } from '../nodes/connection-events.js';
 import type { Repos, Store } from '../store/index.js';
 import { decideReport, type Report } from './report-effects.js';
 import { agentSeqTracker } from './store-ports.js';
@@ -123,6 +125,11 @@ export function reportHandler({ clock, ids, logger }: ReportDeps): StreamHandler
         CreateTime: now,
         ModifyTime: now,
       });
+    }
+    if (isTerminalComputeState(current.ComputeState.StateType)) {
+      // Its reservation is free: jobs queued for room get another look now.
+      const freed = `execution ${shortId(execution.ID)} ended on ${shortId(execution.NodeID)}`;
+      await evaluateWaitingJobs(tx, ids, freed, now, { daemons: false });
     }
     logger.info({ ...fields, state: computeStateName(current.ComputeState.StateType) }, comment);
   };

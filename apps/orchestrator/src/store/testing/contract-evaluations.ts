@@ -93,6 +93,24 @@ export function evaluationsContract(ctx: StoreContext): void {
       expect(lost.message).toBe(`evaluation ${low.ID} is not held by w (held by other)`);
     });
 
+    it('finds the jobs waiting for room or nodes, once each until their evaluation is taken', async () => {
+      const queued = makeJob({ State: { StateType: 'Queued', Message: 'no room' } });
+      const daemon = makeJob({ Type: 'daemon', State: { StateType: 'Running', Message: '' } });
+      const done = makeJob({ Type: 'daemon', State: { StateType: 'Completed', Message: '' } });
+      const pending = makeJob({ State: { StateType: 'Pending', Message: '' } });
+      for (const j of [queued, daemon, done, pending]) await ctx.store.jobs.insert(j);
+      const mine = new Set([queued.ID, daemon.ID, done.ID, pending.ID]);
+      const waiting = async (daemons: boolean) =>
+        (await ctx.store.scheduling.waitingJobs({ daemons })).filter((j) => mine.has(j.ID)).map((j) => j.ID);
+
+      expect(await waiting(false)).toEqual([queued.ID]);
+      expect(await waiting(true)).toEqual([queued.ID, daemon.ID].sort());
+      await ctx.store.evaluations.insertMany([
+        makeEvaluation(queued, { TriggeredBy: EvaluationTrigger.NodeUpdate, WaitUntil: 0n }),
+      ]);
+      expect(await waiting(true)).toEqual([daemon.ID]);
+    });
+
     it('skips a leased evaluation until its lease expires, then the new holder finishes it', async () => {
       const evaluation = await insert();
       const now = tick();
