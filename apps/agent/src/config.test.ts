@@ -32,10 +32,43 @@ describe('agent config', () => {
 
   it('accepts only engines this build has, and lists them', () => {
     expect(AgentConfigSchema.parse({ ...NATS, engines: 'noop,noop' }).engines).toEqual(['noop']);
+    expect(AgentConfigSchema.parse({ ...NATS, engines: 'docker,noop' }).engines).toEqual(['docker', 'noop']);
     expect(problems({ engines: 'docker,wasm' })).toEqual([
-      'engines: unknown engine docker, wasm: available engines are noop',
+      'engines: unknown engine wasm: available engines are noop,docker',
     ]);
-    expect(problems({ engines: ' , ' })).toEqual(['engines: name at least one engine (available: noop)']);
+    expect(problems({ engines: ' , ' })).toEqual([
+      'engines: name at least one engine (available: noop,docker)',
+    ]);
+  });
+
+  it('has safe docker defaults, and takes sizes and durations as people write them', () => {
+    expect(AgentConfigSchema.parse(NATS)).toMatchObject({
+      allowNetworkedJobs: false,
+      maxInlineOutput: 64 * 1024,
+      maxOutputFile: 100 * 1024 * 1024,
+      dockerStopTimeout: 10_000,
+      dockerPidsLimit: 1024,
+    });
+    const config = AgentConfigSchema.parse({
+      ...NATS,
+      allowNetworkedJobs: true,
+      maxInlineOutput: '1KiB',
+      maxOutputFile: '10MB',
+      dockerStopTimeout: '2s',
+    });
+    expect(config).toMatchObject({
+      allowNetworkedJobs: true,
+      maxInlineOutput: 1024,
+      maxOutputFile: 10_000_000,
+      dockerStopTimeout: 2_000,
+    });
+    expect(problems({ maxInlineOutput: 'lots', dockerStopTimeout: '2 parsecs', dockerPidsLimit: 1 })).toEqual(
+      [
+        'maxInlineOutput: invalid size "lots": expected a number, e.g. 512mb or 1.5gib',
+        expect.stringMatching(/^dockerStopTimeout: invalid duration "2 parsecs"/),
+        'dockerPidsLimit: Too small: expected number to be >=16',
+      ],
+    );
   });
 
   it('checks capacity overrides with the core rules', () => {

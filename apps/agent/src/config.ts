@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isValidNodeId, labelKeyProblem, labelValueProblem } from '@shoal/models';
 import { z } from 'zod';
+import { DOCKER_CONFIG_FIELDS } from './executor/docker/config.js';
 import { CapacityConfigError, resolveCapacity } from './host-capacity.js';
 
 /**
@@ -10,8 +11,8 @@ import { CapacityConfigError, resolveCapacity } from './host-capacity.js';
  * instead of the agent failing later with a less helpful error.
  */
 
-/** Engines this build can run. Docker joins later; a name not listed here is refused at start. */
-export const AVAILABLE_ENGINES = ['noop'] as const;
+/** Engines this build can run; a name not listed here is refused at start. */
+export const AVAILABLE_ENGINES = ['noop', 'docker'] as const;
 export type EngineName = (typeof AVAILABLE_ENGINES)[number];
 
 const isEngine = (name: string): name is EngineName =>
@@ -107,6 +108,8 @@ export const AgentConfigSchema = z
     handshakeRetryMaxMs: z.int().min(10).max(300_000).default(15_000),
     /** Budget of a graceful stop for flushing reports, then for the shutdown notice. */
     shutdownTimeoutMs: z.int().min(0).max(60_000).default(3_000),
+    /** Docker engine and output capture: networking, output caps, stop grace, pids, sweeps. */
+    ...DOCKER_CONFIG_FIELDS,
   })
   .superRefine((c, ctx) => {
     const at = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });

@@ -1,4 +1,5 @@
 import { type Clock, createIdGenerator, type IdGenerator, systemClock } from '@shoal/models';
+import Docker from 'dockerode';
 import { pino } from 'pino';
 import { CapacityTracker } from './capacity.js';
 import {
@@ -9,6 +10,8 @@ import {
   type EngineName,
 } from './config.js';
 import { ExecutionManager } from './execution-manager.js';
+import { dockerOptionsFromConfig } from './executor/docker/config.js';
+import { DockerExecutor } from './executor/docker/executor.js';
 import type { Executor } from './executor/executor.js';
 import { NoopExecutor } from './executor/noop.js';
 import { type HostProbe, resolveCapacity } from './host-capacity.js';
@@ -53,9 +56,25 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
+interface EngineContext {
+  config: AgentConfig;
+  nodeId: string;
+  stateDir: string;
+  logger: Logger;
+}
+
 /** Each name config.ts accepts has its engine here; the type makes a missing one a compile error. */
-const ENGINES: Record<EngineName, () => Executor> = {
-  noop: () => new NoopExecutor(),
+const ENGINES: Record<EngineName, (c: EngineContext) => Executor> = {
+  noop: ({ config }) => new NoopExecutor({ maxInlineOutputBytes: config.maxInlineOutput }),
+  // `new Docker()` finds the daemon as the docker CLI does: DOCKER_HOST, else the local socket.
+  docker: ({ config, nodeId, stateDir, logger }) =>
+    new DockerExecutor({
+      docker: new Docker(),
+      nodeId,
+      stateDir,
+      logger,
+      ...dockerOptionsFromConfig(config),
+    }),
 };
 
 export async function startAgent(
@@ -72,7 +91,10 @@ export async function startAgent(
   const logger: Logger = overrides.logger ?? root.child({ nodeId });
 
   const store = openAgentStore({ dataDir, clock, logger, newId: ids.requestId });
-  const executors = overrides.executors ?? config.engines.map((name) => ENGINES[name]());
+  const executors =
+    overrides.executors ??
+    config.engines.map((name) => ENGINES[name]({ config, nodeId, stateDir: dataDir, logger }));
+  const closeEngines = () => Promise.allSettled(executors.map((e) => e.close?.()));
   let manager: ExecutionManager | undefined;
   try {
     const total = resolveCapacity({
@@ -135,6 +157,7 @@ export async function startAgent(
           // Before the store closes: streams read it, and readers hear why their stream ended.
           await logs.stop('agent shutting down');
           await running.shutdown();
+          await closeEngines();
           await transport.close('agent shutting down', config.shutdownTimeoutMs);
           await store.close();
           safeLog(logger, 'info', {}, 'agent stopped');
@@ -144,6 +167,7 @@ export async function startAgent(
     };
   } catch (error) {
     await manager?.shutdown();
+    await closeEngines();
     await store.close();
     throw error;
   }

@@ -33,8 +33,11 @@ describe('shoal serve --compute flags', () => {
     [['--compute', ...NATS, '--labels', 'zone'], /--labels: "zone" is not key=value/],
     [
       ['--compute', ...NATS, '--engines', 'wasm'],
-      /--engines: unknown engine wasm: available engines are noop/,
+      /--engines: unknown engine wasm: available engines are noop,docker/,
     ],
+    [['--compute', ...NATS, '--max-inline-output', 'lots'], /--max-inline-output: invalid size "lots"/],
+    [['--compute', ...NATS, '--max-output-file', '10'], /--max-output-file: must be a size from 1024/],
+    [['--compute', ...NATS, '--docker-stop-timeout', 'soon'], /--docker-stop-timeout: invalid duration "soon"/],
     [['--compute', ...NATS, '--cpu', 'lots'], /--cpu: CPU capacity: invalid CPU "lots"/],
     [['--compute', ...NATS, '--memory', '0'], /--memory: /],
     [['--compute', ...NATS, '--gpu', '2000'], /--gpu: .*GPU must be a whole number from 0 to 1024/],
@@ -60,11 +63,11 @@ describe('shoal serve --compute flags', () => {
       '--labels',
       '=x',
       '--engines',
-      'docker',
+      'docker,wasm',
     ]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/--labels: /);
-    expect(stderr).toMatch(/--engines: unknown engine docker/);
+    expect(stderr).toMatch(/--engines: unknown engine wasm/);
     expect(stderr).not.toMatch(/listening on/);
   });
 

@@ -31,6 +31,10 @@ export interface ServeOptions {
   disk?: string;
   gpu?: string;
   capacityFraction?: number;
+  allowNetworkedJobs?: boolean;
+  maxInlineOutput?: string;
+  maxOutputFile?: string;
+  dockerStopTimeout?: string;
   apiToken?: string;
   apiReadToken?: string;
 }
@@ -86,6 +90,10 @@ export function agentInput(opts: ServeOptions, natsUrl: string | undefined): Age
       disk: opts.disk,
       gpu: opts.gpu,
       capacityFraction: opts.capacityFraction,
+      allowNetworkedJobs: opts.allowNetworkedJobs,
+      maxInlineOutput: opts.maxInlineOutput,
+      maxOutputFile: opts.maxOutputFile,
+      dockerStopTimeout: opts.dockerStopTimeout,
     }),
     ...natsFlags(opts),
   };

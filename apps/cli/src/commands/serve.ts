@@ -55,7 +55,7 @@ export function addServeCommand(program: Command, io: CliIO, setExit: (code: Exi
     .option('--nats-password <password>', 'NATS password')
     .option('--name <id>', 'compute: node id on first start (default n-<uuid>, then kept in --data-dir)')
     .option('--labels <k=v,…>', 'compute: node labels, e.g. zone=eu-1,tier=gold')
-    .option('--engines <list>', 'compute: engines to offer', 'noop')
+    .option('--engines <list>', 'compute: engines to offer (noop, docker)', 'noop')
     .option('--cpu <cores>', 'compute: CPU to offer, e.g. 2 or 1500m (default: a share of the host)')
     .option('--memory <size>', 'compute: memory to offer, e.g. 4Gi')
     .option('--disk <size>', 'compute: disk to offer, e.g. 20Gi')
@@ -65,6 +65,10 @@ export function addServeCommand(program: Command, io: CliIO, setExit: (code: Exi
       'compute: share of the detected host to offer (default 0.8)',
       parseFraction,
     )
+    .option('--allow-networked-jobs', 'compute: run docker tasks that ask for Host or Full networking')
+    .option('--max-inline-output <size>', 'compute: stdout/stderr bytes kept in a result (default 64KiB)')
+    .option('--max-output-file <size>', 'compute: cap of each kept stdout/stderr file (default 100MiB)')
+    .option('--docker-stop-timeout <duration>', 'compute: SIGTERM → SIGKILL grace at a timeout (default 10s)')
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
     .action(async (opts: ServeOptions, command: Command) => {
       if (!opts.orchestrator && !opts.compute) {

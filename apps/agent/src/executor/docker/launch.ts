@@ -75,20 +75,23 @@ export async function launch(
     signal: spec.signal,
     onProgress: spec.onProgress,
   });
-  if (!image.ok) {
+  if (!image.ok || spec.signal.aborted) {
     await closeFiles(files);
-    return 'aborted' in image ? cancelled : fail(image.error);
+    return image.ok || 'aborted' in image ? cancelled : fail(image.error);
   }
 
   let container: Docker.Container | undefined;
   try {
-    container = await create(o.docker, plan, o, spec.signal);
+    // Create and start are not cut short by a cancel: an abandoned request may still take effect
+    // in the daemon, and a container started after its removal would be an orphan. A cancel
+    // waits for the call (bounded) and is then handled with the container known.
+    container = await create(o.docker, plan, o);
     const call = { callTimeoutMs: o.callTimeoutMs, signal: watchSignal };
     // Both registered before start, so neither the first byte nor the exit can be missed.
     const attached = await attachOutput(container, call);
     const exit = await watchExit(container, 'next-exit', call);
     const started = container;
-    await bounded('start', o.callTimeoutMs, (abortSignal) => started.start({ abortSignal }), spec.signal);
+    await bounded('start', o.callTimeoutMs, (abortSignal) => started.start({ abortSignal }));
     return { ok: true, launched: { container, files, exit, startedAtMs: Date.now(), attached } };
   } catch (error) {
     await closeFiles(files);
@@ -108,24 +111,17 @@ async function create(
   docker: Docker,
   plan: ContainerPlan,
   o: ResolvedDockerOptions,
-  signal: AbortSignal,
 ): Promise<Docker.Container> {
   const attempt = () =>
-    bounded(
-      'create',
-      o.callTimeoutMs,
-      (abortSignal) => docker.createContainer({ ...plan.create, abortSignal }),
-      signal,
+    bounded('create', o.callTimeoutMs, (abortSignal) =>
+      docker.createContainer({ ...plan.create, abortSignal }),
     );
   try {
     return await attempt();
   } catch (error) {
     if (statusCodeOf(error) !== 409 || plan.create.name === undefined) throw error;
-    await bounded(
-      'remove',
-      o.callTimeoutMs,
-      (abortSignal) => docker.getContainer(plan.create.name as string).remove({ force: true, abortSignal }),
-      signal,
+    await bounded('remove', o.callTimeoutMs, (abortSignal) =>
+      docker.getContainer(plan.create.name as string).remove({ force: true, abortSignal }),
     );
     return attempt();
   }

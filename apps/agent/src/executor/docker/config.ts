@@ -1,0 +1,84 @@
+import { parseBytes, parseDurationMs, ResourceParseError } from '@shoal/models';
+import { z } from 'zod';
+import { DOCKER_DEFAULTS } from './options.js';
+
+/**
+ * The agent settings of the docker engine (and of output capture, which every engine shares),
+ * spread into AgentConfigSchema. Sizes take `64KiB`, `100MB` or a number of bytes; durations a Go
+ * duration (`10s`) or a number of milliseconds. Defaults live in options.ts, once.
+ */
+
+const size = (min: number, max: number) =>
+  z.union([z.string(), z.number()]).transform((value, ctx): number => {
+    let bytes: number;
+    try {
+      bytes = typeof value === 'number' ? value : parseBytes(value);
+    } catch (error) {
+      const reason = error instanceof ResourceParseError ? error.reason : (error as Error).message;
+      ctx.addIssue({ code: 'custom', message: `invalid size ${JSON.stringify(value)}: ${reason}` });
+      return z.NEVER;
+    }
+    if (!Number.isSafeInteger(bytes) || bytes < min || bytes > max) {
+      ctx.addIssue({ code: 'custom', message: `must be a size from ${min} to ${max} bytes, e.g. 64KiB` });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+
+const duration = (minMs: number, maxMs: number) =>
+  z.union([z.string(), z.number()]).transform((value, ctx): number => {
+    let ms: number;
+    try {
+      ms = typeof value === 'number' ? value : parseDurationMs(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+    if (!(ms >= minMs && ms <= maxMs)) {
+      ctx.addIssue({ code: 'custom', message: `must be from ${minMs} ms to ${maxMs / 1000} s` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+export const DOCKER_CONFIG_FIELDS = {
+  /** Host and Full networking for tasks that ask for it; off by default (NetworkMode none). */
+  allowNetworkedJobs: z.boolean().default(DOCKER_DEFAULTS.allowNetworkedJobs),
+  /** Bytes of stdout and of stderr carried in RunOutput (every engine). */
+  maxInlineOutput: size(0, 16 * 1024 * 1024).default(DOCKER_DEFAULTS.maxInlineOutputBytes),
+  /** Cap of each stdout/stderr file the agent keeps per execution. */
+  maxOutputFile: size(1024, 1024 ** 4).default(DOCKER_DEFAULTS.maxOutputFileBytes),
+  /** SIGTERM → SIGKILL grace when an execution times out (as `docker stop -t`). */
+  dockerStopTimeout: duration(0, 3_600_000).default(DOCKER_DEFAULTS.stopTimeoutMs),
+  /** PidsLimit of every container. */
+  dockerPidsLimit: z.int().min(16).max(4_194_304).default(DOCKER_DEFAULTS.pidsLimit),
+  /** Bound of each ordinary Docker call. */
+  dockerCallTimeout: duration(100, 600_000).default(DOCKER_DEFAULTS.callTimeoutMs),
+  /** Bound of an image pull. */
+  dockerPullTimeout: duration(1_000, 86_400_000).default(DOCKER_DEFAULTS.pullTimeoutMs),
+  /** Period of the orphan-container sweep. */
+  dockerSweepInterval: duration(1_000, 86_400_000).default(DOCKER_DEFAULTS.sweepIntervalMs),
+};
+
+/** The DockerExecutor options the agent config sets (the rest are per process: client, node, dirs). */
+export function dockerOptionsFromConfig(config: {
+  allowNetworkedJobs: boolean;
+  maxInlineOutput: number;
+  maxOutputFile: number;
+  dockerStopTimeout: number;
+  dockerPidsLimit: number;
+  dockerCallTimeout: number;
+  dockerPullTimeout: number;
+  dockerSweepInterval: number;
+}) {
+  return {
+    allowNetworkedJobs: config.allowNetworkedJobs,
+    maxInlineOutputBytes: config.maxInlineOutput,
+    maxOutputFileBytes: config.maxOutputFile,
+    stopTimeoutMs: config.dockerStopTimeout,
+    pidsLimit: config.dockerPidsLimit,
+    callTimeoutMs: config.dockerCallTimeout,
+    pullTimeoutMs: config.dockerPullTimeout,
+    sweepIntervalMs: config.dockerSweepInterval,
+  };
+}
