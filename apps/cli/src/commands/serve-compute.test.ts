@@ -37,7 +37,10 @@ describe('shoal serve --compute flags', () => {
     ],
     [['--compute', ...NATS, '--max-inline-output', 'lots'], /--max-inline-output: invalid size "lots"/],
     [['--compute', ...NATS, '--max-output-file', '10'], /--max-output-file: must be a size from 1024/],
-    [['--compute', ...NATS, '--docker-stop-timeout', 'soon'], /--docker-stop-timeout: invalid duration "soon"/],
+    [
+      ['--compute', ...NATS, '--docker-stop-timeout', 'soon'],
+      /--docker-stop-timeout: invalid duration "soon"/,
+    ],
     [['--compute', ...NATS, '--cpu', 'lots'], /--cpu: CPU capacity: invalid CPU "lots"/],
     [['--compute', ...NATS, '--memory', '0'], /--memory: /],
     [['--compute', ...NATS, '--gpu', '2000'], /--gpu: .*GPU must be a whole number from 0 to 1024/],
