@@ -8,11 +8,26 @@ import { type OrchestratorProcess, startOrchestratorProcess } from './testing/or
 
 /** The client against a real orchestrator process: shapes, lossless numbers and error mapping. */
 
+/** No agent runs here: with a queue timeout the job waits, Queued, until it is stopped. */
 const noopJob = (labels: Record<string, string> = {}) => ({
   Type: 'batch',
   Labels: labels,
-  Tasks: [{ Name: 'main', Engine: { Type: 'noop', Params: { Stdout: 'hi\n' } } }],
+  Tasks: [
+    { Name: 'main', Engine: { Type: 'noop', Params: { Stdout: 'hi\n' } }, Timeouts: { QueueTimeout: 3600 } },
+  ],
 });
+
+/** Polls until the job reaches one of `states`, with a deadline (the client package has no testkit). */
+async function settled(client: ShoalClient, id: string, states: string[]): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const { Job } = await client.jobs.get(id);
+    if (states.includes(Job.State.StateType)) return;
+    if (Date.now() > deadline)
+      throw new Error(`job ${id} stayed ${Job.State.StateType}, not ${states.join('|')}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 async function failure(promise: Promise<unknown>): Promise<ShoalError> {
   try {
@@ -40,6 +55,7 @@ describe('ShoalClient against a real orchestrator', () => {
     expect(submitted.JobID).toMatch(/^j-[0-9a-f-]{36}$/);
     expect(submitted.Warnings).toEqual(['job create time is ignored when submitting a job']);
 
+    await settled(client, submitted.JobID, ['Queued']);
     const view = await client.jobs.get(submitted.JobID.slice(0, 10));
     expect(view.Job.ID).toBe(submitted.JobID);
     expect(typeof view.Job.CreateTime).toBe('bigint');
@@ -68,8 +84,12 @@ describe('ShoalClient against a real orchestrator', () => {
     expect(history.History[0]).toMatchObject({ Type: 'JobLevel', JobID, Comment: 'Job created' });
     expect((await client.jobs.executions(JobID)).Executions).toEqual([]);
     expect(await client.jobs.results(JobID)).toEqual({ NextToken: '', Results: [] });
+    await settled(client, JobID, ['Queued']);
     const stop = await client.jobs.stop(JobID.slice(0, 10), 'not needed');
     expect(stop.EvaluationID).toMatch(/^[0-9a-f-]{36}$/);
+    await settled(client, JobID, ['Stopped']);
+    // Stopping a stopped job is a no-op: no new evaluation.
+    expect(await client.jobs.stop(JobID, 'twice')).toEqual({ EvaluationID: '' });
     const stopped = await failure(client.jobs.stop('j-00000000'));
     expect(stopped.code).toBe(ErrorCode.NotFound);
   });
@@ -93,6 +113,19 @@ describe('ShoalClient against a real orchestrator', () => {
 
     const bad = await failure(client.jobs.get('no spaces allowed'));
     expect(bad.status).toBe(400);
+  });
+
+  it('maps a refused log stream upgrade to the server’s error', async () => {
+    const { JobID } = await client.jobs.submit(noopJob());
+    const stream = client.jobs.logs(JobID.slice(0, 10));
+    const error = await failure(
+      (async () => {
+        for await (const _frame of stream) throw new Error('no frame expected');
+      })(),
+    );
+    expect(error.code).toBe(ErrorCode.NotFound);
+    expect(error.message).toBe(`job ${JobID} has no execution yet`);
+    expect(error.hint).toBeTruthy();
   });
 
   it('reads nodes and the agent endpoints', async () => {

@@ -17,9 +17,9 @@ export async function streamLogs(
 ): Promise<void> {
   for await (const frame of client.jobs.logs(id, options)) {
     if (display.quiet) continue;
-    const line = frame.Line.endsWith('\n') ? frame.Line : `${frame.Line}\n`;
-    if (frame.Type === LogStreamType.Stderr) io.err(line);
-    else io.out(line);
+    // Line keeps its newline (the server's contract), so output is reproduced byte for byte.
+    if (frame.Type === LogStreamType.Stderr) io.err(frame.Line);
+    else io.out(frame.Line);
   }
 }
 

@@ -235,3 +235,45 @@ describe('shoal job run: bad input', () => {
     expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 });
+
+describeWithServices(['nats'], 'shoal job logs and --follow', () => {
+  let cluster: TestCluster;
+  beforeAll(async () => {
+    cluster = await startTestCluster({ agents: [{ name: 'logs-a', labels: { zone: 'a' } }] });
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('--follow streams stdout and stderr as they come, then says how the job ended', async () => {
+    const run = await cluster.cli(['job', 'run', '-', '--follow'], {
+      stdin: JSON.stringify(noop({ Stdout: 'out 1\nout 2\n', Stderr: 'err 1\n', Delay: '300ms' })),
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('out 1\nout 2\n');
+    expect(run.stderr).toMatch(/^err 1\nJob j-[0-9a-f]{8} Completed: 1 of 1 partitions completed\n$/);
+  });
+
+  it('job logs prints an execution’s logs, all of them or the tail, by job or execution id', async () => {
+    const started = await cluster.cli(['job', 'run', '-', '--wait', '--id-only'], {
+      stdin: JSON.stringify(noop({ Stdout: 'one\ntwo\nthree\n', Stderr: 'warn\n' })),
+    });
+    const id = started.stdout.trim();
+    const all = await cluster.cli(['job', 'logs', id.slice(0, 10)]);
+    expect(all).toEqual({ code: 0, stdout: 'one\ntwo\nthree\n', stderr: 'warn\n' });
+    const tail = await cluster.cli(['job', 'logs', id, '--tail', '1']);
+    expect(tail.stdout).toBe('three\n');
+
+    const executions = decodeJson((await cluster.cli(['job', 'executions', id, '-o', 'json'])).stdout) as {
+      Executions: Array<{ ID: string }>;
+    };
+    const execution = executions.Executions[0]?.ID ?? '';
+    const byExecution = await cluster.cli(['job', 'logs', id, '--execution', execution.slice(0, 10)]);
+    expect(byExecution.stdout).toBe('one\ntwo\nthree\n');
+    const wrong = await cluster.cli(['job', 'logs', id, '--execution', 'e-00000000']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/^Error: .*e-00000000.*\n$/);
+    const badTail = await cluster.cli(['job', 'logs', id, '--tail', 'lots']);
+    expect(badTail.code).toBe(2);
+  });
+});

@@ -1,0 +1,163 @@
+import { decodeJson } from '@shoal/models';
+import { describeWithServices, waitFor } from '@shoal/testkit';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { startTestCluster, type TestCluster } from './job-test-cluster.js';
+
+/** list, describe, executions, history and stop against a real orchestrator and a noop agent. */
+
+const noopJob = (stdout: string, labels: Record<string, string>) =>
+  JSON.stringify({
+    Type: 'batch',
+    Labels: labels,
+    Tasks: [{ Name: 'main', Engine: { Type: 'noop', Params: { Stdout: stdout } } }],
+  });
+
+async function api(cluster: TestCluster, path: string): Promise<unknown> {
+  const res = await fetch(`${cluster.api}/api/v1/orchestrator${path}`);
+  expect(res.status).toBe(200);
+  return decodeJson(await res.text());
+}
+
+describeWithServices(['nats'], 'shoal job list|describe|executions|history|stop', () => {
+  let cluster: TestCluster;
+  const ids: string[] = [];
+  beforeAll(async () => {
+    cluster = await startTestCluster({ agents: [{ name: 'inspect-a', labels: { zone: 'a' } }] });
+    for (const [stdout, tier] of [
+      ['first\n', 'gold'],
+      ['second\n', 'silver'],
+    ] as const) {
+      const run = await cluster.cli(['job', 'run', '-', '--wait', '--id-only'], {
+        stdin: noopJob(stdout, { suite: 'inspect', tier }),
+      });
+      expect(run.code).toBe(0);
+      ids.push(run.stdout.trim());
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  const short = (id: string) => id.slice(0, 10);
+
+  it('lists jobs as a table with short ids, filtered by labels', async () => {
+    const all = await cluster.cli(['job', 'list', '--labels', 'suite=inspect']);
+    expect(all.code).toBe(0);
+    const lines = all.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^CREATED\s+ID\s+NAME\s+TYPE\s+ENGINE\s+STATE\s+LABELS$/);
+    expect(lines.slice(1).map((l) => l.split(/\s{2,}/)[1])).toEqual(ids.map(short));
+    expect(lines[1]).toMatch(/batch\s+noop\s+Completed\s+suite=inspect, tier=gold$/);
+
+    const gold = await cluster.cli(['job', 'list', '--labels', 'tier in (gold)', '--reverse', '--wide']);
+    expect(gold.stdout).toContain(ids[0]);
+    expect(gold.stdout).not.toContain(short(ids[1] ?? ''));
+    expect(gold.stdout.split('\n')[0]).toMatch(/JOB ID\s+NAME\s+NAMESPACE/);
+
+    const page = await cluster.cli(['job', 'list', '--labels', 'suite=inspect', '--limit', '1']);
+    expect(page.stdout).toContain(short(ids[0] ?? ''));
+    expect(page.stderr).toMatch(/^More jobs: shoal job list --next-token \S+\n$/);
+  });
+
+  it('--output json and yaml print the API’s own objects, int64 times exact', async () => {
+    const json = await cluster.cli(['job', 'list', '--labels', 'suite=inspect', '-o', 'json']);
+    expect(decodeJson(json.stdout)).toEqual(await api(cluster, '/jobs?labels=suite%3Dinspect'));
+    expect(json.stdout).toMatch(/"CreateTime": \d{19},/);
+
+    const describe = await cluster.cli(['job', 'describe', short(ids[0] ?? ''), '--output', 'json']);
+    expect(decodeJson(describe.stdout)).toEqual(await api(cluster, `/jobs/${ids[0]}?include=executions`));
+
+    const yaml = await cluster.cli(['job', 'describe', short(ids[0] ?? ''), '--output', 'yaml']);
+    const fromYaml = parseYaml(yaml.stdout, { intAsBigInt: true }) as {
+      Job: { ID: string; CreateTime: bigint };
+    };
+    const view = (await api(cluster, `/jobs/${ids[0]}`)) as { Job: { CreateTime: bigint } };
+    expect(fromYaml.Job.ID).toBe(ids[0]);
+    expect(fromYaml.Job.CreateTime).toBe(view.Job.CreateTime);
+
+    const executions = await cluster.cli(['job', 'executions', short(ids[0] ?? ''), '-o', 'json']);
+    expect(decodeJson(executions.stdout)).toEqual(await api(cluster, `/jobs/${ids[0]}/executions`));
+
+    const history = await cluster.cli(['job', 'history', short(ids[0] ?? ''), '-o', 'json']);
+    expect(decodeJson(history.stdout)).toEqual(await api(cluster, `/jobs/${ids[0]}/history?limit=1000`));
+  });
+
+  it('describes a job by its short id: fields, executions and their output', async () => {
+    const run = await cluster.cli(['job', 'describe', short(ids[1] ?? '')]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^ID\\s+= ${ids[1]}\\n`));
+    expect(run.stdout).toMatch(/^State\s+= Completed$/m);
+    expect(run.stdout).toMatch(/^Labels\s+= suite=inspect, tier=silver$/m);
+    expect(run.stdout).toMatch(/^Executions\nID\s+NODE\s+STATE\s+DESIRED\s+EXIT/m);
+    expect(run.stdout).toMatch(/e-[0-9a-f]{8}\s+inspect-a\s+Completed\s+Stopped\s+0/);
+    expect(run.stdout).toMatch(/Standard output of e-[0-9a-f]{8}\n {2}second\n$/);
+  });
+
+  it('lists executions and history as tables, with filters', async () => {
+    const executions = await cluster.cli(['job', 'executions', short(ids[0] ?? '')]);
+    expect(executions.stdout.trimEnd().split('\n')).toHaveLength(2);
+    expect(executions.stdout).toMatch(/inspect-a\s+Completed/);
+
+    const history = await cluster.cli(['job', 'history', short(ids[0] ?? '')]);
+    expect(history.stdout).toMatch(/Job\s+1\s+Undefined → Pending\s+Job created/);
+    expect(history.stdout).toMatch(/Execution\s+\d+\s+e-[0-9a-f]{8}\s+inspect-a\s+BidAccepted → Completed/);
+    expect(history.stdout).toMatch(/Running → Completed/);
+
+    const jobOnly = await cluster.cli(['job', 'history', short(ids[0] ?? ''), '--event-type', 'job']);
+    expect(jobOnly.stdout).not.toMatch(/Execution\s/);
+    expect(jobOnly.stdout.trimEnd().split('\n').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('stops a running job; a finished one is refused with the server’s message and hint', async () => {
+    const started = await cluster.cli(['job', 'run', '-', '--id-only'], {
+      stdin: JSON.stringify({
+        Type: 'batch',
+        Tasks: [{ Name: 'main', Engine: { Type: 'noop', Params: { Delay: '10m' } } }],
+      }),
+    });
+    const id = started.stdout.trim();
+    const stop = await cluster.cli(['job', 'stop', short(id), '--reason', 'enough']);
+    expect(stop.code).toBe(0);
+    expect(stop.stdout).toMatch(new RegExp(`^Stopping job ${short(id)} \\(evaluation [0-9a-f-]{36}\\)\\n$`));
+    const state = await waitFor(
+      async () => {
+        const view = (await api(cluster, `/jobs/${id}`)) as {
+          Job: { State: { StateType: string; Message: string } };
+        };
+        return view.Job.State.StateType === 'Stopped' ? view.Job.State : undefined;
+      },
+      { timeoutMs: 20_000, message: 'the job to stop' },
+    );
+    expect(state.Message).toContain('enough');
+
+    const finished = await cluster.cli(['job', 'stop', short(ids[0] ?? '')]);
+    expect(finished.code).toBe(1);
+    expect(finished.stderr).toMatch(/^Error: job j-[0-9a-f-]{36} is already Completed \(hint: .+\)\n$/);
+  });
+
+  it('job get says so when a job published nothing', async () => {
+    const run = await cluster.cli(['job', 'get', short(ids[0] ?? ''), '--output-dir', '/nonexistent']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^Error: job j-[0-9a-f]{8} has no published results \(state Completed\) \(hint: .*--publisher local.*\)\n$/,
+    );
+  });
+
+  it('an unknown or ambiguous id is one line and exit 2', async () => {
+    for (const args of [
+      ['job', 'describe', 'j-00000000'],
+      ['job', 'executions', 'j-00000000'],
+      ['job', 'history', 'j-00000000'],
+      ['job', 'stop', 'j-00000000'],
+      ['job', 'logs', 'j-00000000'],
+      ['job', 'get', 'j-00000000'],
+    ]) {
+      const run = await cluster.cli(args);
+      expect([args, run.code, run.stderr]).toEqual([args, 2, 'Error: job not found: j-00000000\n']);
+    }
+    const ambiguous = await cluster.cli(['job', 'describe', 'j-']);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toMatch(/^Error: .*j-/);
+    expect(ambiguous.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+});
