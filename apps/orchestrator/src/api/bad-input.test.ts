@@ -4,8 +4,8 @@ import { type CallOptions, call, type Harness, jobBody, openHarness, submit } fr
 /**
  * Bad inputs from reliability-cases.md that reach the API. Each row asserts the status, the error
  * code and a message fragment (and, for job fields, the field path in Details). Item 18
- * (authentication) is not implemented yet, so it has no row. Items 3–7 are policy checks of the
- * models package, covered there.
+ * (authentication) needs tokens configured: auth.test.ts covers it. Items 3–7 are policy checks of
+ * the models package, covered there.
  */
 
 const JOBS = '/api/v1/orchestrator/jobs';
