@@ -1,8 +1,8 @@
 import type Docker from 'dockerode';
 import { errorMessage, type Logger, safeLog } from '../../logger.js';
 import { bounded } from './calls.js';
+import { removeNow } from './endings.js';
 import { nodeFilter } from './labels.js';
-import { removeNow } from './supervise.js';
 
 /**
  * Finding a run again after an agent restart (case 1): the container labelled with the execution

@@ -16,6 +16,11 @@ export class LogCapture {
   private lastError: unknown;
   private fatal: OutputWriteError | undefined;
   private readonly done: Promise<void>;
+  private onBroken: (reason: string) => void = () => {};
+  /** Resolves with the reason if the files cannot be written: the run cannot succeed any more. */
+  readonly broken = new Promise<string>((resolve) => {
+    this.onBroken = resolve;
+  });
 
   constructor(
     private readonly container: Docker.Container,
@@ -41,6 +46,7 @@ export class LogCapture {
         if (signal.aborted) return;
         if (error instanceof OutputWriteError) {
           this.fatal = error;
+          this.onBroken(error.message);
           return;
         }
         this.lastError = error;

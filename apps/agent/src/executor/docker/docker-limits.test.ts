@@ -1,7 +1,8 @@
-import { stat } from 'node:fs/promises';
+import { mkdir, stat, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describeWithServices } from '@shoal/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { outputPath } from './paths.js';
+import { executionDir, outputPath } from './paths.js';
 import { type DockerHarness, dockerHarness, dockerSpec, SMALL, sh } from './testing.js';
 
 /** The bad tasks: floods, memory hogs, sleepers, fork bombs, images that do not exist. */
@@ -96,6 +97,21 @@ describeWithServices(['docker'], 'docker executor: limits', () => {
     // The host can still start processes and containers.
     const after = await h.executor.run(dockerSpec({ Parameters: ['echo', 'ok'] }));
     expect(after).toMatchObject({ kind: 'completed', runOutput: { stdout: 'ok\n' } });
+  });
+
+  it('stops and fails a run whose output cannot be written (disk full), saying why', async () => {
+    const spec = dockerSpec(sh('while true; do echo spam; sleep 0.1; done'));
+    // /dev/full answers every write with ENOSPC: a disk that is full from the first byte.
+    const dir = executionDir(h.dir.path, spec.executionId);
+    await mkdir(dir, { recursive: true });
+    await symlink('/dev/full', join(dir, 'stdout'));
+    const started = Date.now();
+    expect(await h.executor.run(spec)).toMatchObject({
+      kind: 'failed',
+      error: expect.stringMatching(/^the output could not be kept: cannot write the stdout file: ENOSPC/),
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await h.containers(spec.executionId)).toEqual([]);
   });
 
   it('fails at once on an image that is neither local nor pullable, naming it', async () => {

@@ -4,12 +4,13 @@ import { errorMessage, safeLog } from '../../logger.js';
 import type { AdoptOutcome, Executor, ExecutorCapabilities, ExecutorResult, RunSpec } from '../executor.js';
 import { findContainer } from './adopt.js';
 import { offeredNetworks, planContainer } from './container-spec.js';
+import { removeNow } from './endings.js';
 import { watchExit } from './exit-watch.js';
 import { DockerHealth } from './health.js';
 import { closeFiles, type Launched, launch, openFiles } from './launch.js';
 import { type DockerExecutorOptions, type ResolvedDockerOptions, resolveDockerOptions } from './options.js';
 import { executionDir, isSafeExecutionId } from './paths.js';
-import { removeNow, supervise } from './supervise.js';
+import { supervise } from './supervise.js';
 import { sweepOrphans } from './sweeper.js';
 
 /** The effective execution timeout in seconds, as the orchestrator computes it; 0 = none. */
@@ -112,10 +113,18 @@ export class DockerExecutor implements Executor {
     await this.sweep((id) => live.has(id));
     if (this.sweepTimer !== undefined || this.closing.signal.aborted) return;
     // Only after recovery: a sweep before adoption would remove the very containers to adopt.
+    let sweeping = false;
     this.sweepTimer = setInterval(() => {
-      this.sweep(() => false).catch((error: unknown) =>
-        safeLog(this.o.logger, 'warn', { err: errorMessage(error) }, 'orphan sweep failed'),
-      );
+      // One at a time: against a slow daemon a sweep can outlast the interval.
+      if (sweeping) return;
+      sweeping = true;
+      this.sweep(() => false)
+        .catch((error: unknown) =>
+          safeLog(this.o.logger, 'warn', { err: errorMessage(error) }, 'orphan sweep failed'),
+        )
+        .finally(() => {
+          sweeping = false;
+        });
     }, this.o.sweepIntervalMs);
     this.sweepTimer.unref();
   }

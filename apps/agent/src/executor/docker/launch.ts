@@ -5,12 +5,12 @@ import { errorMessage, type Logger } from '../../logger.js';
 import type { ExecutorResult, RunSpec } from '../executor.js';
 import { bounded, statusCodeOf } from './calls.js';
 import type { ContainerPlan } from './container-spec.js';
+import { removeNow } from './endings.js';
 import { type ExitWatch, watchExit } from './exit-watch.js';
 import { ensureImage } from './image.js';
 import { attachOutput, type OutputFiles, type OutputStream } from './log-stream.js';
 import type { ResolvedDockerOptions } from './options.js';
 import { OutputFile } from './output-file.js';
-import { removeNow } from './supervise.js';
 
 /**
  * From a plan to a running container: the execution's directory and output files, the image, the

@@ -31,8 +31,11 @@ export class OutputFile {
   static async open(path: string, name: string, cap: number, fresh: boolean): Promise<OutputFile> {
     // Appending, and readable for head(); writes go to the end whatever the read position.
     const handle = await open(path, 'a+');
-    if (fresh) await handle.truncate(0);
-    const { size } = await handle.stat();
+    let { size } = await handle.stat();
+    if (fresh && size > 0) {
+      await handle.truncate(0);
+      size = 0;
+    }
     return new OutputFile(name, handle, cap, size);
   }
 

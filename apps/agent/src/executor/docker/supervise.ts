@@ -1,10 +1,9 @@
-import { formatBytes, type RunOutput } from '@shoal/models';
 import type Docker from 'dockerode';
 import { errorMessage, type Logger, safeLog } from '../../logger.js';
 import { sleep, systemTimers } from '../../timers.js';
 import type { ExecutorResult } from '../executor.js';
-import { bounded, ignoringGone } from './calls.js';
 import { LogCapture } from './capture.js';
+import { collect, ended, removeNow, stopGracefully } from './endings.js';
 import { type ExitStatus, type ExitWatch, watchExit } from './exit-watch.js';
 import type { OutputFiles, OutputStream } from './log-stream.js';
 import type { ResolvedDockerOptions } from './options.js';
@@ -39,7 +38,8 @@ type Event =
   | { kind: 'lost'; error: unknown }
   | { kind: 'cancel' }
   | { kind: 'closing' }
-  | { kind: 'timeout' };
+  | { kind: 'timeout' }
+  | { kind: 'broken'; reason: string };
 
 export async function supervise(
   s: Supervised,
@@ -52,11 +52,18 @@ export async function supervise(
   let exit = s.exit;
   try {
     for (;;) {
-      const event = await nextEvent(exit, s, deadline, stopWaiting.signal);
+      const event = await nextEvent(exit, s, capture, deadline, stopWaiting.signal);
       if (event.kind === 'closing') return { kind: 'failed', error: 'the docker executor was closed' };
       if (event.kind === 'cancel') {
         await removeNow(s.container, o, logger, s.executionId);
         return { kind: 'cancelled' };
+      }
+      if (event.kind === 'broken') {
+        // Disk full (case 24): no point running on with nowhere to keep the output.
+        const error = `the output could not be kept: ${event.reason}`;
+        const runOutput = await collect(s.files, o, 137, error);
+        await removeNow(s.container, o, logger, s.executionId);
+        return { kind: 'failed', error, runOutput };
       }
       if (event.kind === 'timeout') {
         const error = `execution timed out after ${s.timeoutSeconds}s`;
@@ -95,6 +102,7 @@ export async function supervise(
 async function nextEvent(
   exit: ExitWatch,
   s: Supervised,
+  capture: LogCapture,
   deadline: number | undefined,
   stop: AbortSignal,
 ): Promise<Event> {
@@ -118,6 +126,7 @@ async function nextEvent(
     ),
     on(s.signal, { kind: 'cancel' }),
     on(s.closing, { kind: 'closing' }),
+    capture.broken.then((reason): Event => ({ kind: 'broken', reason })),
   ];
   if (deadline !== undefined) {
     const due = sleep(systemTimers, Math.max(0, deadline - Date.now()), both);
@@ -128,102 +137,4 @@ async function nextEvent(
   } finally {
     local.abort();
   }
-}
-
-/** The container stopped by itself: its output, its exit code, and whether the kernel killed it. */
-async function ended(
-  s: Supervised,
-  capture: LogCapture,
-  status: ExitStatus | undefined,
-  o: ResolvedDockerOptions,
-): Promise<ExecutorResult> {
-  const incomplete = await capture.finish(o.daemonLostTimeoutMs);
-  let state: { ExitCode?: number; OOMKilled?: boolean } | undefined;
-  let inspectError = '';
-  try {
-    const info = await bounded('inspect', o.callTimeoutMs, (abortSignal) =>
-      s.container.inspect({ abortSignal }),
-    );
-    state = info.State;
-  } catch (error) {
-    inspectError = errorMessage(error);
-  }
-  const exitCode = state?.ExitCode ?? status?.StatusCode;
-  if (exitCode === undefined) {
-    return { kind: 'failed', error: `the container stopped but its exit code is unknown: ${inspectError}` };
-  }
-  const runOutput = await collect(s.files, o, exitCode, '');
-  s.removeLater(s.container);
-  if (state?.OOMKilled) {
-    const error = `the container ran out of memory and was killed (OOMKilled; memory limit ${formatBytes(s.memoryBytes)})`;
-    return { kind: 'failed', error, runOutput: { ...runOutput, runnerError: error } };
-  }
-  if (incomplete !== undefined) {
-    return { kind: 'failed', error: incomplete, runOutput: { ...runOutput, runnerError: incomplete } };
-  }
-  return { kind: 'completed', runOutput };
-}
-
-/** SIGTERM, then SIGKILL once the grace is over, as `docker stop` does, and the exit awaited. */
-async function stopGracefully(
-  s: Supervised,
-  exit: ExitWatch,
-  o: ResolvedDockerOptions,
-): Promise<ExitStatus | undefined> {
-  let status: ExitStatus | undefined;
-  const exited = exit.exited.then(
-    (value) => {
-      status = value;
-      return true;
-    },
-    () => true,
-  );
-  const kill = (signal: string) =>
-    ignoringGone(
-      bounded('kill', o.callTimeoutMs, (abortSignal) => s.container.kill({ signal, abortSignal })),
-    ).catch(() => undefined);
-  await kill('SIGTERM');
-  const graceful = await Promise.race([exited, sleep(systemTimers, o.stopTimeoutMs).then(() => false)]);
-  if (!graceful) {
-    await kill('SIGKILL');
-    await Promise.race([exited, sleep(systemTimers, o.callTimeoutMs)]);
-  }
-  return status;
-}
-
-/** Removes the container now (cancel, timeout); if Docker cannot, the orphan sweep will. */
-export async function removeNow(
-  container: Docker.Container,
-  o: Pick<ResolvedDockerOptions, 'callTimeoutMs'>,
-  logger: Logger,
-  executionId: string,
-): Promise<void> {
-  try {
-    await ignoringGone(
-      bounded('remove', o.callTimeoutMs, (abortSignal) =>
-        container.remove({ force: true, v: true, abortSignal }),
-      ),
-    );
-  } catch (error) {
-    safeLog(logger, 'warn', { executionId, err: errorMessage(error) }, 'could not remove the container');
-  }
-}
-
-/** RunOutput from the files: the first bytes of each stream, and whether there was more. */
-export async function collect(
-  files: OutputFiles,
-  o: Pick<ResolvedDockerOptions, 'maxInlineOutputBytes'>,
-  exitCode: number,
-  runnerError: string,
-): Promise<RunOutput> {
-  const stdout = await files.stdout.head(o.maxInlineOutputBytes);
-  const stderr = await files.stderr.head(o.maxInlineOutputBytes);
-  return {
-    stdout: stdout.text,
-    stdouttruncated: stdout.truncated,
-    stderr: stderr.text,
-    stderrtruncated: stderr.truncated,
-    exitCode,
-    runnerError,
-  };
 }
