@@ -9,7 +9,7 @@ import {
   type Nanos,
   ShoalError,
 } from '@shoal/models';
-import { and, eq, inArray, notExists, notInArray, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, lte, notExists, notInArray, or, sql } from 'drizzle-orm';
 import type { Handle } from './db.js';
 import { rowToExecution } from './executions.js';
 import { rowToJob } from './jobs.js';
@@ -109,6 +109,21 @@ export function schedulingRepo({ db }: Handle): SchedulingRepo {
         .where(and(waiting, notExists(due)))
         .orderBy(jobs.id);
       return rows.map((row) => ({ ...row, Type: row.Type as JobType }));
+    },
+
+    async hasDueEvaluation(jobId, now) {
+      const [row] = await db
+        .select({ id: evaluations.id })
+        .from(evaluations)
+        .where(
+          and(
+            eq(evaluations.jobId, jobId),
+            eq(evaluations.status, 'pending'),
+            lte(evaluations.waitUntil, now),
+          ),
+        )
+        .limit(1);
+      return row !== undefined;
     },
 
     async hasPendingEvaluation(jobId: string, trigger: EvaluationTrigger, waitUntil: Nanos) {

@@ -300,6 +300,11 @@ export interface SchedulingRepo {
     state: { StateType: DesiredStateType; Message: string },
     now: Nanos,
   ): Promise<Execution>;
+  /**
+   * Whether the job has an evaluation that is due and not finished. Called with the job row locked,
+   * such an evaluation has not read the job yet, so it will see whatever this transaction commits.
+   */
+  hasDueEvaluation(jobId: string, now: Nanos): Promise<boolean>;
   /** Whether an identical follow-up is already waiting (plans propose it again until it is due). */
   hasPendingEvaluation(jobId: string, trigger: EvaluationTrigger, waitUntil: Nanos): Promise<boolean>;
   /**

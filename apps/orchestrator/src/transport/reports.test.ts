@@ -97,6 +97,30 @@ describeWithServices(['nats'], 'agent reports applied to executions', () => {
     expect(await evaluationsOf(job.ID)).toHaveLength(1);
   });
 
+  it('adds no evaluation while one of the job is due and unfinished: it will see the report', async () => {
+    const { job, execution } = await placeExecution(db.store, a.nodeId, {
+      compute: C.New,
+      desired: D.Pending,
+    });
+    const second = await placeExecution(db.store, a.nodeId, { compute: C.New, desired: D.Pending });
+    const other = { ...second.execution, ID: `${second.execution.ID}x`, JobID: job.ID };
+    await db.store.executions.insert(other);
+    await settled(a, a.report('BidResult', { ExecutionID: execution.ID, Accepted: true, Reason: '' }));
+    await settled(a, a.report('BidResult', { ExecutionID: other.ID, Accepted: true, Reason: '' }));
+    expect(await evaluationsOf(job.ID)).toHaveLength(1);
+    // Once that one is finished, the next report needs its own.
+    await settled(a, a.report('ExecutionProgress', { ExecutionID: other.ID, Message: 'pulling' }));
+    await settled(
+      a,
+      a.report('RunResult', {
+        ExecutionID: execution.ID,
+        RunOutput: output,
+        PublishedResult: { Type: '', Params: null },
+      }),
+    );
+    expect(await evaluationsOf(job.ID)).toHaveLength(1);
+  });
+
   it('maps refused bids, progress and failures', async () => {
     const refused = await placeExecution(db.store, a.nodeId, { compute: C.New, desired: D.Pending });
     const ops = await placeExecution(db.store, a.nodeId, { compute: C.New, desired: D.Running });
@@ -129,8 +153,9 @@ describeWithServices(['nats'], 'agent reports applied to executions', () => {
         comment: 'execution failed: OOMKilled: limit 512 MiB',
       },
     ]);
-    // Progress is a note, not a reason to schedule: two evaluations, not three.
-    expect(await evaluationsOf(ops.job.ID)).toHaveLength(2);
+    // Progress is a note, not a reason to schedule; the bid's evaluation, still unfinished, stands in
+    // for the failure's too: one evaluation, not three.
+    expect(await evaluationsOf(ops.job.ID)).toHaveLength(1);
   });
 
   it('applies a resent report once', async () => {

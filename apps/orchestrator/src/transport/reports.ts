@@ -111,7 +111,9 @@ export function reportHandler({ clock, ids, logger }: ReportDeps): StreamHandler
       );
     }
     const comment = steps.at(-1)?.comment ?? '';
-    if (evaluate) {
+    // The job row is locked (history above): a due evaluation not yet finished will read this
+    // report's effect, so one more would only repeat it (a Count-100 job's bids need one pass).
+    if (evaluate && !(await tx.scheduling.hasDueEvaluation(job.ID, now))) {
       await tx.evaluations.insert({
         ID: ids.evaluation(),
         Namespace: job.Namespace,
