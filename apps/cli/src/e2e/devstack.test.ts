@@ -188,6 +188,41 @@ describeWithServices(['nats'], 'shoal devstack', () => {
   }, 90_000);
 });
 
+describeWithServices(['nats'], 'shoal devstack after a SIGKILL', () => {
+  let dir: TempDir;
+  beforeAll(async () => {
+    dir = await makeTempDir('shoal-devstack-killed-');
+  });
+  afterAll(async () => {
+    killProcessesUsing(dir.path);
+    await dir.cleanup();
+  });
+
+  it('lets the next devstack on the data dir kill the orphans and take over', async () => {
+    const args = ['--nodes', '2', '--engines', 'noop', '--data-dir', dir.path, '--api-port', '0'];
+    const first = startDevstack(args);
+    await first.ready();
+    const pid = first.child.pid as number;
+    first.child.kill('SIGKILL');
+    await first.exited;
+    // Its children run in their own process groups: they outlive it.
+    const orphans = processesUsing(dir.path);
+    expect(orphans.length).toBeGreaterThanOrEqual(4);
+    const second = startDevstack(args);
+    await second.ready();
+    expect(second.stderr()).toMatch(
+      new RegExp(
+        `a previous devstack \\(pid ${pid}\\) on this data dir did not stop cleanly; killed its leftover`,
+      ),
+    );
+    const survivors = processesUsing(dir.path).filter((p) => orphans.includes(p));
+    expect(survivors).toEqual([]);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toEqual({ code: 0, signal: null });
+    expect(processesUsing(dir.path)).toEqual([]);
+  }, 300_000);
+});
+
 /**
  * With Docker: the hello-world job in a container, and no container left after Ctrl-C, even one
  * stopped mid-run. Runs once the agent build has the docker engine (AVAILABLE_ENGINES).
