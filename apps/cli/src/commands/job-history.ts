@@ -1,11 +1,20 @@
 import type { ShoalClient } from '@shoal/client';
-import { computeStateName, type JobHistory, type ListJobHistoryResponse, shortId } from '@shoal/models';
+import {
+  computeStateName,
+  ErrorCode,
+  type JobHistory,
+  type ListJobHistoryResponse,
+  matchIdPrefix,
+  ShoalError,
+  shortId,
+} from '@shoal/models';
 import { type Command, Option } from 'commander';
 import { type ApiOptions, action, addApiOption, type CommandContext, makeClient } from '../api-options.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatData, type OutputFormat, outputOption, wideOption } from '../output/format.js';
 import { type Column, renderTable } from '../output/table.js';
 import { formatIsoTime } from '../output/time.js';
+import { allExecutions } from './job-wait.js';
 
 /**
  * `shoal job history ID`: every event so far. The server keeps a NextToken while the job is not
@@ -42,6 +51,48 @@ const COLUMNS: Column<JobHistory>[] = [
   { header: 'STATE', value: change },
   { header: 'COMMENT', value: (h) => h.Comment, max: 60 },
 ];
+
+/**
+ * The history filters take full ids only, so a short execution or node id (`e-1a2b3c4d`,
+ * `node-a`) is resolved here against the job's own executions, which are all the events can name.
+ */
+async function resolveFilters(client: ShoalClient, id: string, flags: HistoryFlags): Promise<HistoryFlags> {
+  const { executionId, nodeId } = flags;
+  if (executionId === undefined && nodeId === undefined) return flags;
+  const executions = await allExecutions(client, id);
+  const resolve = (kind: 'execution' | 'node', value: string | undefined, candidates: string[]) => {
+    if (value === undefined) return undefined;
+    const match = matchIdPrefix(value, new Set(candidates));
+    if (match.kind === 'exact' || match.kind === 'unique') return match.id;
+    if (match.kind === 'ambiguous') {
+      throw new ShoalError(
+        ErrorCode.Ambiguous,
+        `${kind} id ${value} is ambiguous: ${match.candidates.join(', ')}`,
+        {
+          component: 'CLI',
+          hint: 'give more characters of the id',
+        },
+      );
+    }
+    throw new ShoalError(ErrorCode.NotFound, `no ${kind} of job ${shortId(id)} matches ${value}`, {
+      component: 'CLI',
+      hint: `see its executions with: shoal job executions ${shortId(id)}`,
+    });
+  };
+  return {
+    ...flags,
+    executionId: resolve(
+      'execution',
+      executionId,
+      executions.map((e) => e.ID),
+    ),
+    nodeId: resolve(
+      'node',
+      nodeId,
+      executions.map((e) => e.NodeID),
+    ),
+  };
+}
 
 async function allHistory(
   client: ShoalClient,
@@ -80,7 +131,8 @@ export function addJobHistoryCommand(job: Command, ctx: CommandContext): void {
       .addOption(wideOption()),
   ).action(
     action(ctx, async (id: string, flags: HistoryFlags) => {
-      const history = await allHistory(makeClient(ctx, flags), id, flags);
+      const client = makeClient(ctx, flags);
+      const history = await allHistory(client, id, await resolveFilters(client, id, flags));
       if (flags.output !== 'text') {
         ctx.io.out(formatData(flags.output, history));
         return ExitCode.Ok;

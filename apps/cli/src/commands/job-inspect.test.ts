@@ -103,6 +103,23 @@ describeWithServices(['nats'], 'shoal job list|describe|executions|history|stop'
     expect(history.stdout).toMatch(/Execution\s+\d+\s+e-[0-9a-f]{8}\s+inspect-a\s+BidAccepted → Completed/);
     expect(history.stdout).toMatch(/Running → Completed/);
 
+    const executionId = /e-[0-9a-f]{8}/.exec(history.stdout)?.[0] ?? '';
+    const byExecution = await cluster.cli([
+      'job',
+      'history',
+      short(ids[0] ?? ''),
+      '--execution-id',
+      executionId,
+    ]);
+    const executionLines = byExecution.stdout.trimEnd().split('\n').slice(1);
+    expect(executionLines.length).toBeGreaterThanOrEqual(3);
+    expect(executionLines.every((l) => l.includes(executionId))).toBe(true);
+    const byNode = await cluster.cli(['job', 'history', short(ids[0] ?? ''), '--node-id', 'inspect']);
+    expect(byNode.stdout.trimEnd().split('\n').slice(1)).toEqual(executionLines);
+    const noSuch = await cluster.cli(['job', 'history', short(ids[0] ?? ''), '--execution-id', 'e-00000000']);
+    expect(noSuch.code).toBe(2);
+    expect(noSuch.stderr).toMatch(/^Error: no execution of job j-[0-9a-f]{8} matches e-00000000 \(hint: /);
+
     const jobOnly = await cluster.cli(['job', 'history', short(ids[0] ?? ''), '--event-type', 'job']);
     expect(jobOnly.stdout).not.toMatch(/Execution\s/);
     expect(jobOnly.stdout.trimEnd().split('\n').length).toBeGreaterThanOrEqual(3);

@@ -254,6 +254,18 @@ describeWithServices(['nats'], 'shoal job logs and --follow', () => {
     expect(run.stderr).toMatch(/^err 1\nJob j-[0-9a-f]{8} Completed: 1 of 1 partitions completed\n$/);
   });
 
+  it('--follow of a job that never runs ends with its state and exit 1', async () => {
+    const run = await cluster.cli(['job', 'run', '-', '--follow'], {
+      stdin: JSON.stringify({
+        ...noop({}),
+        Constraints: [{ Key: 'zone', Operator: '=', Values: ['nowhere'] }],
+      }),
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^Job j-[0-9a-f]{8} Failed: no node satisfies the constraints: .*\n$/);
+  });
+
   it('job logs prints an execution’s logs, all of them or the tail, by job or execution id', async () => {
     const started = await cluster.cli(['job', 'run', '-', '--wait', '--id-only'], {
       stdin: JSON.stringify(noop({ Stdout: 'one\ntwo\nthree\n', Stderr: 'warn\n' })),

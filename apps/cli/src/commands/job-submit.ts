@@ -5,7 +5,7 @@ import { ExitCode } from '../exit-codes.js';
 import { formatData, type OutputFormat, outputOption } from '../output/format.js';
 import { normaliseJob } from './job-file.js';
 import { streamLogs } from './job-logs.js';
-import { allExecutions, exitCodeOf, stateText, waitAndReport, waitForJob } from './job-wait.js';
+import { allExecutions, exitCodeOf, isTerminal, stateText, waitAndReport, waitForJob } from './job-wait.js';
 
 /**
  * What `job run` and `docker run` do once they have a job. Without --wait, --follow or --id-only
@@ -54,7 +54,12 @@ export async function runJob(ctx: CommandContext, input: unknown, flags: RunFlag
     }
   }
   if (flags.follow) {
-    await streamLogs(client, ctx.io, id, { follow: true }, { quiet: Boolean(flags.idOnly) || structured });
+    try {
+      await streamLogs(client, ctx.io, id, { follow: true }, { quiet: Boolean(flags.idOnly) || structured });
+    } catch (error) {
+      // A job that ended without running (no node fits) has no logs: its state says why.
+      if (!isTerminal((await client.jobs.get(id)).Job)) throw error;
+    }
     const job = await waitForJob(client, id);
     if (!flags.idOnly && !structured) io.err(`${stateText(job)}\n`);
     const executions = await allExecutions(client, id);
