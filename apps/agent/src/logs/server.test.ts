@@ -256,6 +256,22 @@ describeWithServices(['nats'], 'the agent’s log server over real NATS', () => 
     r.close();
   });
 
+  it('does not start a stream whose reader cancelled while it was being opened', async () => {
+    const id = await execution();
+    const streamId = `ls-${testUuid()}`;
+    const fields = () => ({ id: testUuid(), nodeId: NODE, time: clock.now() });
+    const open = { ...SAMPLE_OPEN, StreamID: streamId, ExecutionID: id, Follow: true };
+    const reply = requestLogs(readerNc, makeEnvelope('LogStreamOpen', open, fields()), { timeoutMs: 2_000 });
+    readerNc.publish(
+      logsSubject(NODE),
+      encodeMessage(makeEnvelope('LogStreamCancel', { StreamID: streamId, Reason: 'gone' }, fields())),
+    );
+    const answer = await reply;
+    // Refused (the cancel came first) or accepted and then cancelled: either way nothing runs on.
+    expect(answer.ok).toBe(true);
+    await waitFor(() => server.active === 0, { timeoutMs: 2_000, message: 'no stream left running' });
+  });
+
   it('follows a running execution until it completes and its files are drained', async () => {
     const id = await execution();
     await writeOutput(id, 'stdout', 'one\n');

@@ -2,6 +2,7 @@ import { type Clock, isTerminalComputeState } from '@shoal/models';
 import {
   type connectNats,
   type Envelope,
+  type LOG_REFUSALS,
   type LogRequest,
   logStreamSubject,
   makeEnvelope,
@@ -56,6 +57,11 @@ export function startLogServer(o: LogServerOptions): LogServer {
   const running = new Set<Promise<void>>();
   const timers = o.timers ?? systemTimers;
   const maxStreams = o.maxStreams ?? 32;
+  /**
+   * Cancels that came while their open was still reading the store (the reader gave up at once):
+   * remembered briefly, so that open does not start a stream nobody reads.
+   */
+  const cancelledEarly = new Set<string>();
   let stopping = false;
 
   const reply = <T extends 'LogStreamOpenReply' | 'LogStreamAckReply'>(
@@ -72,10 +78,8 @@ export function startLogServer(o: LogServerOptions): LogServer {
 
   const open = async (request: Extract<LogRequest, { type: 'LogStreamOpen' }>): Promise<Envelope> => {
     const p = request.payload;
-    const refuse = (
-      Code: 'unknown_execution' | 'too_many_streams' | 'duplicate_stream' | 'stopping',
-      Reason: string,
-    ) => reply('LogStreamOpenReply', { Accepted: false, Code, Reason });
+    const refuse = (Code: (typeof LOG_REFUSALS)[number], Reason: string) =>
+      reply('LogStreamOpenReply', { Accepted: false, Code, Reason });
     if (stopping) return refuse('stopping', 'the agent is shutting down');
     if (streams.has(p.StreamID)) return refuse('duplicate_stream', `stream ${p.StreamID} is already open`);
     if (streams.size >= maxStreams) {
@@ -85,6 +89,7 @@ export function startLogServer(o: LogServerOptions): LogServer {
     if (state === undefined) {
       return refuse('unknown_execution', `node ${o.nodeId} has no execution ${p.ExecutionID}`);
     }
+    if (cancelledEarly.delete(p.StreamID)) return refuse('cancelled', 'cancelled by the reader');
     // Checked again: the store read yielded, and another open may have taken the last place.
     if (streams.has(p.StreamID) || streams.size >= maxStreams || stopping) {
       return refuse('too_many_streams', 'no room for another log stream; retry later');
@@ -159,9 +164,12 @@ export function startLogServer(o: LogServerOptions): LogServer {
           stream?.ack(request.payload.Received, request.payload.Until);
           return reply('LogStreamAckReply', { Active: stream !== undefined });
         }
-        case 'LogStreamCancel':
-          streams.get(request.payload.StreamID)?.cancel(request.payload.Reason);
+        case 'LogStreamCancel': {
+          const stream = streams.get(request.payload.StreamID);
+          if (stream) stream.cancel(request.payload.Reason);
+          else remember(cancelledEarly, request.payload.StreamID);
           return undefined;
+        }
       }
     },
     { logger: o.logger },
@@ -182,4 +190,13 @@ export function startLogServer(o: LogServerOptions): LogServer {
       await Promise.all([...running]);
     },
   };
+}
+
+/** Adds to a set that keeps only the most recent entries. */
+function remember(set: Set<string>, value: string, max = 256): void {
+  set.add(value);
+  for (const oldest of set) {
+    if (set.size <= max) break;
+    set.delete(oldest);
+  }
 }

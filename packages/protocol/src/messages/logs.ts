@@ -62,6 +62,7 @@ export const LOG_REFUSALS = [
   'too_many_streams',
   'duplicate_stream',
   'stopping',
+  'cancelled',
 ] as const;
 
 export const LogStreamOpenReplySchema = z.object({
