@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { isShoalError } from '@shoal/models';
 import { ExitCode } from '../exit-codes.js';
 import { sweepNodeContainers } from './docker-sweep.js';
-import { runHello } from './hello.js';
+import { printHello } from './hello.js';
 import { acquireLock, type DataDirLock, systemProcesses } from './lock.js';
 import type { DevstackConfig } from './plan.js';
 import { findListening, logDir } from './plan.js';
 import { PollAborted, pollUntil } from './poll.js';
 import { printReady } from './report.js';
-import { type ReadyStack, Stack, type StackDeps } from './stack.js';
+import { Stack, type StackDeps } from './stack.js';
 import { type ChildEvent, describeExit } from './supervisor.js';
 
 /**
@@ -24,7 +24,7 @@ import { type ChildEvent, describeExit } from './supervisor.js';
 const AGENT_GRACE_MS = 20_000;
 const ORCHESTRATOR_GRACE_MS = 20_000;
 
-export type DevstackDeps = Omit<StackDeps, 'onEvent'>;
+export type DevstackDeps = Omit<StackDeps, 'onEvent' | 'onSpawned'>;
 
 export class Devstack {
   private readonly stack: Stack;
@@ -38,7 +38,12 @@ export class Devstack {
     private readonly config: DevstackConfig,
     private readonly deps: DevstackDeps,
   ) {
-    this.stack = new Stack(config, { ...deps, onEvent: (e) => this.onEvent(e) });
+    this.stack = new Stack(config, {
+      ...deps,
+      onEvent: (e) => this.onEvent(e),
+      // Recorded at once, so a successor can clean up even after a crash during start-up.
+      onSpawned: () => this.recordChildren(),
+    });
   }
 
   async run(signal: AbortSignal): Promise<ExitCode> {
@@ -58,9 +63,8 @@ export class Devstack {
     let code: ExitCode = ExitCode.Ok;
     try {
       const ready = await this.stack.start(signal);
-      this.recordChildren();
       printReady(io, this.config, ready, this.deps.env);
-      if (this.config.hello) await this.hello(ready, signal);
+      if (this.config.hello) await printHello(io, ready, this.config.helloImage, signal);
       await untilAborted(signal);
     } catch (error) {
       if (!(error instanceof PollAborted)) code = this.fail(error);
@@ -84,35 +88,6 @@ export class Devstack {
     const hint = isShoalError(error) ? error.hint : `the logs are in ${logDir(this.config.dataDir)}`;
     if (hint) io.err(`  hint: ${hint}\n`);
     return ExitCode.Failed;
-  }
-
-  private async hello(ready: ReadyStack, signal: AbortSignal): Promise<void> {
-    const { io } = this.deps;
-    const engine = ready.engines.includes('docker') ? 'docker' : 'noop';
-    const what =
-      engine === 'docker'
-        ? `docker, ${this.config.helloImage}`
-        : 'noop: the agents run without the docker engine';
-    io.out(`hello-world: submitting a job (${what})…\n`);
-    try {
-      const outcome = await runHello(ready.api, {
-        engine,
-        image: this.config.helloImage,
-        timeoutMs: 180_000,
-        signal,
-      });
-      const where = outcome.nodeId ? ` on ${outcome.nodeId}` : '';
-      io.out(`hello-world: job ${outcome.jobId}${where}: ${outcome.state}\n`);
-      if (outcome.stdout) io.out(outcome.stdout.endsWith('\n') ? outcome.stdout : `${outcome.stdout}\n`);
-      if (outcome.state !== 'Completed') {
-        io.err(
-          `warning: the hello-world job did not complete: ${outcome.message}${tailOf(outcome.stderr)}\n`,
-        );
-      }
-    } catch (error) {
-      if (error instanceof PollAborted) throw error;
-      io.err(`warning: the hello-world job failed: ${(error as Error).message}\n`);
-    }
   }
 
   private onEvent(event: ChildEvent): void {
@@ -193,9 +168,6 @@ export class Devstack {
     }
   }
 }
-
-const tailOf = (stderr: string) =>
-  stderr.trim() ? `\n${stderr.trimEnd().split('\n').slice(-5).join('\n')}` : '';
 
 function untilAborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

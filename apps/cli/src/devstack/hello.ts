@@ -1,6 +1,8 @@
 import { ComputeStateType, type Execution, JobStateType } from '@shoal/models';
+import type { CliIO } from '../io.js';
 import type { DevstackApi } from './api.js';
-import { pollUntil } from './poll.js';
+import { PollAborted, pollUntil } from './poll.js';
+import type { ReadyStack } from './stack.js';
 
 /**
  * The hello-world job `--hello` runs once the cluster is ready (the README's first command ends
@@ -74,4 +76,34 @@ function pickRun(executions: readonly Execution[]): Execution | undefined {
     [...executions].reverse().find((e) => e.RunOutput !== null) ??
     executions.at(-1)
   );
+}
+
+/**
+ * Runs the job and prints its outcome and stdout on stdout. A failure is a warning, not the end
+ * of the cluster: it keeps running so the cause can be looked at (its logs, `job describe`).
+ */
+export async function printHello(
+  io: CliIO,
+  ready: ReadyStack,
+  image: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const engine = ready.engines.includes('docker') ? 'docker' : 'noop';
+  const what = engine === 'docker' ? `docker, ${image}` : 'noop: the agents run without the docker engine';
+  io.out(`hello-world: submitting a job (${what})…\n`);
+  try {
+    const outcome = await runHello(ready.api, { engine, image, timeoutMs: 180_000, signal });
+    const where = outcome.nodeId ? ` on ${outcome.nodeId}` : '';
+    io.out(`hello-world: job ${outcome.jobId}${where}: ${outcome.state}\n`);
+    if (outcome.stdout) io.out(outcome.stdout.endsWith('\n') ? outcome.stdout : `${outcome.stdout}\n`);
+    if (outcome.state !== JobStateType.Completed) {
+      const stderr = outcome.stderr.trim()
+        ? `\n${outcome.stderr.trimEnd().split('\n').slice(-5).join('\n')}`
+        : '';
+      io.err(`warning: the hello-world job did not complete: ${outcome.message}${stderr}\n`);
+    }
+  } catch (error) {
+    if (error instanceof PollAborted) throw error;
+    io.err(`warning: the hello-world job failed: ${(error as Error).message}\n`);
+  }
 }

@@ -44,6 +44,8 @@ export interface StackDeps {
   startTimeoutMs?: number;
   backoff?: Backoff;
   onEvent(event: ChildEvent): void;
+  /** After each child's first start (restarts are events). */
+  onSpawned(): void;
 }
 
 export interface ReadyStack {
@@ -121,6 +123,7 @@ export class Stack {
       const agent = this.child(plan.name, plan.logFile, () => agentArgs(config, plan, this.natsUrl, engines));
       this.agents.push(agent);
       agent.start();
+      deps.onSpawned();
     }
     const failFast = Promise.race(this.agents.map((a) => this.exitMessage(a)));
     const states = await pollUntil(
@@ -161,6 +164,7 @@ export class Stack {
       );
       this.orchestrator = child;
       child.start();
+      this.deps.onSpawned();
       try {
         return await pollUntil(
           async () => {
