@@ -109,6 +109,17 @@ describeWithServices(['postgres', 'nats'], 'a three-node cluster', () => {
     for (const node of ['node-1', 'node-2', 'node-3']) expect(view.Job.State.Message).toContain(node);
   }, 90_000);
 
+  it('retries a failing run on other nodes after a backoff, then fails naming each attempt', async () => {
+    const id = await submit(cluster.api, { Type: 'batch', Tasks: [noop({ Error: 'boom' })] });
+    const view = await waitForJobState(cluster.api, id, ['Failed'], 60_000);
+    expect(view.Job.State.Message).toMatch(/^execution failed after 3 attempts: .*boom/);
+    const list = await executions(id);
+    expect(list.map((e) => e.ComputeState.StateType)).toEqual([8, 8, 8]);
+    // Each retry went to another node, and links to the attempt it follows.
+    expect(new Set(list.map((e) => e.NodeID)).size).toBe(3);
+    expect(list.filter((e) => e.PreviousExecution !== '')).toHaveLength(2);
+  }, 90_000);
+
   it('stops a running job: its execution is told to stop', async () => {
     const id = await submit(cluster.api, { Type: 'batch', Tasks: [noop({ Delay: '5m' })] });
     await waitFor(async () => (await executions(id)).some((e) => e.ComputeState.StateType === 5), {

@@ -77,7 +77,8 @@ async function handleOne(
   }
   const snapshot = await loadSnapshot(tx, evaluation, options.settings ?? {}, batch);
   const plan = schedule(snapshot, now);
-  if (isEmptyPlan(plan)) return { status: 'complete', comment: 'nothing to do' };
+  // A plan that only waits (a retry's backoff, a queue timeout) still has its follow-up to write.
+  if (isEmptyPlan(plan) && !plan.followUp) return { status: 'complete', comment: 'nothing to do' };
   await applyPlan(tx, snapshot, plan, { now, ids: options.ids, evaluation, batch });
   return { status: 'complete', comment: plan.notes.join('; ').slice(0, 1000) || 'plan applied' };
 }
