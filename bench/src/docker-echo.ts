@@ -74,11 +74,9 @@ async function shoalRun(api: string, image: string): Promise<{ wall: number; ser
   const wall = performance.now() - started;
   if (job.State.StateType !== 'Completed')
     throw new Error(`job ${JobID}: ${job.State.StateType} ${job.State.Message}`);
-  const executions = (await (await fetch(`${api}/api/v1/orchestrator/jobs/${JobID}/executions`)).json()) as {
-    Items?: Array<{ RunOutput?: { stdout: string } }>;
-    Executions?: Array<{ RunOutput?: { stdout: string } }>;
-  };
-  const stdout = (executions.Items ?? executions.Executions ?? [])[0]?.RunOutput?.stdout;
+  const listed = await fetch(`${api}/api/v1/orchestrator/jobs/${JobID}/executions`);
+  const { Executions } = (await listed.json()) as { Executions: Array<{ RunOutput?: { stdout: string } }> };
+  const stdout = Executions[0]?.RunOutput?.stdout;
   if (stdout !== 'hello\n') throw new Error(`job ${JobID} printed ${JSON.stringify(stdout)}`);
   return { wall, server: Number(job.ModifyTime - job.CreateTime) / 1e6 };
 }
