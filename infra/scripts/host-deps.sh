@@ -54,6 +54,7 @@ host_deps_missing() {
     echo postgresql
   fi
   have psql || echo postgresql-client # used to verify DATABASE_URL
+  have openssl || echo openssl          # the NATS TLS test makes its own certificates
   return 0
 }
 

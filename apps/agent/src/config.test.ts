@@ -81,6 +81,27 @@ describe('agent config', () => {
     expect(problems({ capacityFraction: 0 })).toEqual(['capacityFraction: must be above 0']);
   });
 
+  it('publishes locally by default on a free port of 127.0.0.1, and knows only its publishers', () => {
+    expect(AgentConfigSchema.parse(NATS)).toMatchObject({
+      publishers: ['noop', 'local'],
+      resultsHost: '127.0.0.1',
+      resultsPort: 0,
+    });
+    expect(AgentConfigSchema.parse({ ...NATS, publishers: 'noop' }).publishers).toEqual(['noop']);
+    expect(problems({ publishers: 'local,ipfs', resultsPort: 70_000, resultsPublicUrl: 'ftp://x' })).toEqual([
+      'publishers: unknown publisher ipfs: available publishers are noop,local',
+      'resultsPort: Too big: expected number to be <=65535',
+      'resultsPublicUrl: must be an http(s) URL such as http://10.0.0.5:6001',
+    ]);
+  });
+
+  it('takes NATS TLS files, a client certificate only with its key', () => {
+    expect(problems({ natsTlsCa: '/ca.pem' })).toEqual([]);
+    expect(problems({ natsTlsCert: '/client.pem' })).toEqual([
+      'natsTlsKey: natsTlsCert and natsTlsKey go together',
+    ]);
+  });
+
   it('refuses contradictory NATS credentials', () => {
     expect(problems({ natsToken: 't', natsUser: 'u', natsPassword: 'p' })).toEqual([
       'natsToken: use either a token or a user and password, not both',

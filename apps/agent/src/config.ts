@@ -61,6 +61,23 @@ const engines = z.union([z.string(), z.array(z.string())]).transform((value, ctx
   return [...new Set(list.filter(isEngine))];
 });
 
+/** Publisher types this build has. */
+export const AVAILABLE_PUBLISHERS = ['noop', 'local'] as const;
+export type PublisherName = (typeof AVAILABLE_PUBLISHERS)[number];
+
+/** `noop,local` → the list, each one a publisher this build has; noop is always there. */
+const publishers = z.union([z.string(), z.array(z.string())]).transform((value, ctx): PublisherName[] => {
+  const list = (typeof value === 'string' ? value.split(',') : value).map((p) => p.trim()).filter(Boolean);
+  const unknown = list.filter((p) => !(AVAILABLE_PUBLISHERS as readonly string[]).includes(p));
+  if (unknown.length > 0) {
+    return problem(
+      ctx,
+      `unknown publisher ${unknown.join(', ')}: available publishers are ${AVAILABLE_PUBLISHERS}`,
+    );
+  }
+  return [...new Set(['noop', ...list] as PublisherName[])];
+});
+
 /**
  * One capacity override, checked with the agent core's own rules (resolveCapacity) by pairing it
  * with harmless values for the other dimensions, so the flag and the core can never disagree.
@@ -86,6 +103,10 @@ export const AgentConfigSchema = z
     natsToken: z.string().min(1).optional(),
     natsUser: z.string().min(1).optional(),
     natsPassword: z.string().min(1).optional(),
+    /** TLS to NATS: the CA that signed the server's certificate, and a client cert and key. */
+    natsTlsCa: z.string().min(1).optional(),
+    natsTlsCert: z.string().min(1).optional(),
+    natsTlsKey: z.string().min(1).optional(),
     /** The node id on first start; later starts must use the stored one (or none). */
     name: z
       .string()
@@ -108,6 +129,14 @@ export const AgentConfigSchema = z
     handshakeRetryMaxMs: z.int().min(10).max(300_000).default(15_000),
     /** Budget of a graceful stop for flushing reports, then for the shutdown notice. */
     shutdownTimeoutMs: z.int().min(0).max(60_000).default(3_000),
+    /** Where completed runs' results go: `noop` (nowhere) and `local` (served by this agent). */
+    publishers: publishers.default(['noop', 'local']),
+    /** The local publisher's HTTP server: its address, port (0: any free one) and public URL. */
+    resultsHost: z.string().min(1).default('127.0.0.1'),
+    resultsPort: z.int().min(0).max(65_535).default(0),
+    resultsPublicUrl: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://10.0.0.5:6001' })
+      .optional(),
     /** Docker engine and output capture: networking, output caps, stop grace, pids, sweeps. */
     ...DOCKER_CONFIG_FIELDS,
   })
@@ -115,6 +144,12 @@ export const AgentConfigSchema = z
     const at = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
     if (c.natsToken !== undefined && (c.natsUser !== undefined || c.natsPassword !== undefined)) {
       at('natsToken', 'use either a token or a user and password, not both');
+    }
+    if ((c.natsTlsCert === undefined) !== (c.natsTlsKey === undefined)) {
+      at(
+        c.natsTlsCert === undefined ? 'natsTlsCert' : 'natsTlsKey',
+        'natsTlsCert and natsTlsKey go together',
+      );
     }
     if ((c.natsUser === undefined) !== (c.natsPassword === undefined)) {
       at(c.natsUser === undefined ? 'natsUser' : 'natsPassword', 'natsUser and natsPassword go together');

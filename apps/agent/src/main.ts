@@ -1,4 +1,5 @@
 import { type Clock, createIdGenerator, type IdGenerator, systemClock } from '@shoal/models';
+import { natsTlsOption } from '@shoal/protocol';
 import Docker from 'dockerode';
 import { pino } from 'pino';
 import { CapacityTracker } from './capacity.js';
@@ -17,6 +18,9 @@ import { NoopExecutor } from './executor/noop.js';
 import { type HostProbe, resolveCapacity } from './host-capacity.js';
 import { type Logger, safeLog } from './logger.js';
 import { startLogServer } from './logs/server.js';
+import { LocalPublisher } from './publisher/local.js';
+import { noopPublisher, type Publisher } from './publisher/publisher.js';
+import { type ResultsServer, startResultsServer } from './publisher/results-server.js';
 import { loadNodeId, openAgentStore } from './store/index.js';
 import { connectWhenReachable, redact } from './transport/connect.js';
 import { agentVersion } from './transport/node-info.js';
@@ -44,6 +48,8 @@ export interface AgentOverrides {
 export interface RunningAgent {
   readonly nodeId: string;
   readonly config: AgentConfig;
+  /** Where the local publisher's results are served; undefined without that publisher. */
+  readonly resultsUrl: string | undefined;
   /** True while the orchestrator accepts this node (false until the first handshake and between). */
   readonly accepted: boolean;
   /** Log streams being served to the orchestrator right now. */
@@ -96,6 +102,7 @@ export async function startAgent(
     config.engines.map((name) => ENGINES[name]({ config, nodeId, stateDir: dataDir, logger }));
   const closeEngines = () => Promise.allSettled(executors.map((e) => e.close?.()));
   let manager: ExecutionManager | undefined;
+  let results: ResultsServer | undefined;
   try {
     const total = resolveCapacity({
       dataDir,
@@ -106,7 +113,24 @@ export async function startAgent(
       gpu: config.gpu,
       ...(overrides.probe ? { probe: overrides.probe } : {}),
     });
-    manager = new ExecutionManager({ store, executors, capacity: new CapacityTracker(total), clock, logger });
+    results = config.publishers.includes('local')
+      ? await startResultsServer({
+          stateDir: dataDir,
+          host: config.resultsHost,
+          port: config.resultsPort,
+          publicUrl: config.resultsPublicUrl,
+        })
+      : undefined;
+    const publishers: Publisher[] = [noopPublisher];
+    if (results) publishers.push(new LocalPublisher({ stateDir: dataDir, baseUrl: results.url }));
+    manager = new ExecutionManager({
+      store,
+      executors,
+      publishers,
+      capacity: new CapacityTracker(total),
+      clock,
+      logger,
+    });
     const recovered = await manager.recover();
     safeLog(logger, 'info', { ...recovered, dataDir }, 'local state recovered');
     const nc = await connectWhenReachable(
@@ -115,6 +139,7 @@ export async function startAgent(
         name: `shoal-agent-${nodeId}`,
         ...(config.natsToken === undefined ? {} : { token: config.natsToken }),
         ...(config.natsUser === undefined ? {} : { user: config.natsUser, password: config.natsPassword }),
+        ...natsTlsOption(config),
       },
       logger,
     );
@@ -138,7 +163,8 @@ export async function startAgent(
       logger,
     });
     const running = manager;
-    safeLog(logger, 'info', { nats: redact(config.natsUrl), engines: config.engines }, 'agent started');
+    const started = { nats: redact(config.natsUrl), engines: config.engines, results: results?.url };
+    safeLog(logger, 'info', started, 'agent started');
 
     let stopped: Promise<void> | undefined;
     return {
@@ -147,6 +173,7 @@ export async function startAgent(
       get accepted() {
         return transport.accepted;
       },
+      resultsUrl: results?.url,
       get activeLogStreams() {
         return logs.active;
       },
@@ -158,6 +185,7 @@ export async function startAgent(
           await logs.stop('agent shutting down');
           await running.shutdown();
           await closeEngines();
+          await results?.close();
           await transport.close('agent shutting down', config.shutdownTimeoutMs);
           await store.close();
           safeLog(logger, 'info', {}, 'agent stopped');
@@ -168,6 +196,7 @@ export async function startAgent(
   } catch (error) {
     await manager?.shutdown();
     await closeEngines();
+    await results?.close();
     await store.close();
     throw error;
   }

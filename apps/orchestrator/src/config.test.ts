@@ -44,6 +44,20 @@ describe('orchestrator NATS and node settings', () => {
     expect(OrchestratorConfigSchema.safeParse({ nodeDisconnectTimeout: '0s' }).success).toBe(false);
   });
 
+  it('takes NATS TLS files only for a server given with --nats-url', () => {
+    const issues = (input: object) => {
+      const parsed = OrchestratorConfigSchema.safeParse(input);
+      return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    expect(issues({ natsUrl: 'tls://nats.example:4222', natsTlsCa: '/ca.pem' })).toEqual([]);
+    expect(issues({ natsTlsCa: '/ca.pem' })).toEqual([
+      'natsTlsCa: TLS is for a NATS server given with natsUrl; the one started here listens without it',
+    ]);
+    expect(issues({ natsUrl: 'nats://n:4222', natsTlsKey: '/k.pem' })).toEqual([
+      'natsTlsCert: natsTlsCert and natsTlsKey go together',
+    ]);
+  });
+
   it('takes a token or a user and password, not both', () => {
     const both = OrchestratorConfigSchema.safeParse({ natsToken: 't', natsUser: 'u', natsPassword: 'p' });
     expect(both.error?.issues.map((i) => i.path)).toEqual([['natsToken']]);

@@ -53,6 +53,10 @@ export const OrchestratorConfigSchema = z
     natsToken: z.string().min(1).optional(),
     natsUser: z.string().min(1).optional(),
     natsPassword: z.string().min(1).optional(),
+    /** TLS to a NATS server given by --nats-url: the CA, and a client cert and key. */
+    natsTlsCa: z.string().min(1).optional(),
+    natsTlsCert: z.string().min(1).optional(),
+    natsTlsKey: z.string().min(1).optional(),
     /** A node that has not been heard from for this long is DISCONNECTED (Go duration or ms). */
     nodeDisconnectTimeout: duration.default(60_000),
     /** After start, nodes are not judged for this long; default: the disconnect timeout (case 5). */
@@ -69,6 +73,18 @@ export const OrchestratorConfigSchema = z
       ctx.addIssue({ code: 'custom', path: [path], message });
     if (c.natsToken !== undefined && (c.natsUser !== undefined || c.natsPassword !== undefined)) {
       problem('natsToken', 'use either a token or a user and password, not both');
+    }
+    if (c.natsUrl === '' && (c.natsTlsCa ?? c.natsTlsCert) !== undefined) {
+      problem(
+        'natsTlsCa',
+        'TLS is for a NATS server given with natsUrl; the one started here listens without it',
+      );
+    }
+    if ((c.natsTlsCert === undefined) !== (c.natsTlsKey === undefined)) {
+      problem(
+        c.natsTlsCert === undefined ? 'natsTlsCert' : 'natsTlsKey',
+        'natsTlsCert and natsTlsKey go together',
+      );
     }
     if ((c.natsUser === undefined) !== (c.natsPassword === undefined)) {
       problem(

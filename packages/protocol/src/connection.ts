@@ -56,6 +56,20 @@ export const NatsOptionsSchema = z
   });
 
 export type NatsOptions = z.input<typeof NatsOptionsSchema>;
+
+/** The `tls` option from the three file flags both apps take (`--nats-tls-ca|cert|key`). */
+export function natsTlsOption(files: {
+  natsTlsCa?: string | undefined;
+  natsTlsCert?: string | undefined;
+  natsTlsKey?: string | undefined;
+}): { tls?: { caFile?: string; certFile?: string; keyFile?: string } } {
+  const tls = {
+    ...(files.natsTlsCa === undefined ? {} : { caFile: files.natsTlsCa }),
+    ...(files.natsTlsCert === undefined ? {} : { certFile: files.natsTlsCert }),
+    ...(files.natsTlsKey === undefined ? {} : { keyFile: files.natsTlsKey }),
+  };
+  return Object.keys(tls).length === 0 ? {} : { tls };
+}
 export type ResolvedNatsOptions = z.output<typeof NatsOptionsSchema>;
 
 function isReadable(path: string): boolean {

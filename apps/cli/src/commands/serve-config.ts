@@ -20,6 +20,9 @@ export interface ServeOptions {
   natsToken?: string;
   natsUser?: string;
   natsPassword?: string;
+  natsTlsCa?: string;
+  natsTlsCert?: string;
+  natsTlsKey?: string;
   natsPort?: number;
   nodeDisconnectTimeout?: string;
   manualApproval?: boolean;
@@ -35,6 +38,10 @@ export interface ServeOptions {
   maxInlineOutput?: string;
   maxOutputFile?: string;
   dockerStopTimeout?: string;
+  publishers?: string;
+  resultsHost?: string;
+  resultsPort?: number;
+  resultsPublicUrl?: string;
   apiToken?: string;
   apiReadToken?: string;
 }
@@ -49,6 +56,9 @@ function natsFlags(opts: ServeOptions) {
     natsToken: opts.natsToken,
     natsUser: opts.natsUser,
     natsPassword: opts.natsPassword,
+    natsTlsCa: opts.natsTlsCa,
+    natsTlsCert: opts.natsTlsCert,
+    natsTlsKey: opts.natsTlsKey,
   });
 }
 
@@ -94,6 +104,10 @@ export function agentInput(opts: ServeOptions, natsUrl: string | undefined): Age
       maxInlineOutput: opts.maxInlineOutput,
       maxOutputFile: opts.maxOutputFile,
       dockerStopTimeout: opts.dockerStopTimeout,
+      publishers: opts.publishers,
+      resultsHost: opts.resultsHost,
+      resultsPort: opts.resultsPort,
+      resultsPublicUrl: opts.resultsPublicUrl,
     }),
     ...natsFlags(opts),
   };

@@ -53,6 +53,9 @@ export function addServeCommand(program: Command, io: CliIO, setExit: (code: Exi
     .option('--nats-token <token>', 'NATS token')
     .option('--nats-user <user>', 'NATS user (with --nats-password)')
     .option('--nats-password <password>', 'NATS password')
+    .option('--nats-tls-ca <file>', 'TLS to NATS: the CA certificate that signed the server')
+    .option('--nats-tls-cert <file>', 'TLS to NATS: client certificate (with --nats-tls-key)')
+    .option('--nats-tls-key <file>', 'TLS to NATS: client key')
     .option('--name <id>', 'compute: node id on first start (default n-<uuid>, then kept in --data-dir)')
     .option('--labels <k=v,…>', 'compute: node labels, e.g. zone=eu-1,tier=gold')
     .option('--engines <list>', 'compute: engines to offer (noop, docker)', 'noop')
@@ -69,6 +72,14 @@ export function addServeCommand(program: Command, io: CliIO, setExit: (code: Exi
     .option('--max-inline-output <size>', 'compute: stdout/stderr bytes kept in a result (default 64KiB)')
     .option('--max-output-file <size>', 'compute: cap of each kept stdout/stderr file (default 100MiB)')
     .option('--docker-stop-timeout <duration>', 'compute: SIGTERM → SIGKILL grace at a timeout (default 10s)')
+    .option('--publishers <list>', 'compute: where results go (noop, local; default both)')
+    .option('--results-host <address>', 'compute: address of the local results server (default 127.0.0.1)')
+    .option(
+      '--results-port <port>',
+      'compute: port of the local results server (default: any free)',
+      parsePort,
+    )
+    .option('--results-public-url <url>', 'compute: the URL clients fetch results from, if not host:port')
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
     .action(async (opts: ServeOptions, command: Command) => {
       if (!opts.orchestrator && !opts.compute) {

@@ -1,4 +1,4 @@
-import { connectNats } from '@shoal/protocol';
+import { connectNats, natsTlsOption } from '@shoal/protocol';
 import type { Logger } from 'pino';
 import type { OrchestratorConfig } from '../config.js';
 import { type NatsAuth, type SupervisedNats, startNatsServer } from './nats-server.js';
@@ -44,7 +44,7 @@ export async function openNats(
   try {
     const credentials = auth === undefined ? {} : 'token' in auth ? { token: auth.token } : auth;
     const nc = await connectNats(
-      { servers: url, name: options.name, ...credentials },
+      { servers: url, name: options.name, ...credentials, ...natsTlsOption(config) },
       options.logger.child({ component: 'nats' }),
     );
     return {
