@@ -22,13 +22,19 @@ export async function ended(
   const incomplete = await capture.finish(o.daemonLostTimeoutMs);
   let state: { ExitCode?: number; OOMKilled?: boolean } | undefined;
   let inspectError = '';
-  try {
-    const info = await bounded('inspect', o.callTimeoutMs, (abortSignal) =>
-      s.container.inspect({ abortSignal }),
-    );
-    state = info.State;
-  } catch (error) {
-    inspectError = errorMessage(error);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const info = await bounded('inspect', o.callTimeoutMs, (abortSignal) =>
+        s.container.inspect({ abortSignal }),
+      );
+      state = info.State;
+    } catch (error) {
+      inspectError = errorMessage(error);
+    }
+    // Docker records the OOM kill from its own event, which can trail the exit by a moment: a
+    // SIGKILL exit (137) is looked at again before it is taken for anything but an OOM kill.
+    if (state?.ExitCode !== 137 || state.OOMKilled) break;
+    await sleep(systemTimers, 200);
   }
   const exitCode = state?.ExitCode ?? status?.StatusCode;
   if (exitCode === undefined) {
