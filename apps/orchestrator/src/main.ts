@@ -30,6 +30,7 @@ import type { OutboxNotifier } from './transport/dispatcher.js';
 import { type NatsLink, openNats } from './transport/nats-link.js';
 import { type NatsSide, startNatsSide } from './transport/nats-side.js';
 import { buildVersion } from './version.js';
+import { signallingStore } from './worker/evaluation-signal.js';
 import { startEvaluationWorker } from './worker/evaluation-worker.js';
 
 /** The one place where the orchestrator's parts are built and connected. */
@@ -66,7 +67,11 @@ export async function startOrchestrator(
   mkdirSync(stateDir, { recursive: true });
   const nodeId = persistentNodeId(stateDir, ids);
 
-  const store = await openStore({ url: storeUrl(config) });
+  // Workers are woken by every committed evaluation insert; they exist only further down.
+  const wakeWorkers: Array<() => void> = [];
+  const store = signallingStore(await openStore({ url: storeUrl(config) }), () => {
+    for (const wake of wakeWorkers) wake();
+  });
   let nats: NatsLink | undefined;
   let natsSide: NatsSide;
   try {
@@ -134,6 +139,7 @@ export async function startOrchestrator(
       pollMs: config.evaluationPollMs,
     }),
   );
+  for (const worker of workers) wakeWorkers.push(() => worker.wake());
 
   const port = (server.address() as AddressInfo).port;
   const host = config.apiHost === '0.0.0.0' || config.apiHost === '::' ? '127.0.0.1' : config.apiHost;
