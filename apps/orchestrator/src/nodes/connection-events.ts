@@ -1,5 +1,8 @@
-import { EvaluationStatus, EvaluationTrigger, type IdGenerator, type Nanos } from '@shoal/models';
-import type { Repos } from '../store/index.js';
+import { EvaluationTrigger, type IdGenerator, type Nanos, newEvaluation } from '@shoal/models';
+import type { JobRef, Repos } from '../store/index.js';
+
+const nodeUpdate = (ids: IdGenerator, job: JobRef, comment: string, now: Nanos) =>
+  newEvaluation({ id: ids.evaluation(), job, trigger: EvaluationTrigger.NodeUpdate, comment, now });
 
 /**
  * A node's connection changed: every non-terminal job with live executions on it gets a
@@ -14,21 +17,7 @@ export async function evaluateJobsOnNode(
   now: Nanos,
 ): Promise<number> {
   const jobs = await tx.nodeStatus.jobsWithLiveExecutions(nodeId);
-  for (const job of jobs) {
-    await tx.evaluations.insert({
-      ID: ids.evaluation(),
-      Namespace: job.Namespace,
-      JobID: job.ID,
-      TriggeredBy: EvaluationTrigger.NodeUpdate,
-      Priority: job.Priority,
-      Type: job.Type,
-      Status: EvaluationStatus.Pending,
-      Comment: comment,
-      WaitUntil: 0n,
-      CreateTime: now,
-      ModifyTime: now,
-    });
-  }
+  await tx.evaluations.insertMany(jobs.map((job) => nodeUpdate(ids, job, comment, now)));
   return jobs.length;
 }
 
@@ -47,20 +36,6 @@ export async function evaluateWaitingJobs(
   options: { daemons: boolean },
 ): Promise<number> {
   const jobs = await tx.scheduling.waitingJobs(options);
-  await tx.evaluations.insertMany(
-    jobs.map((job) => ({
-      ID: ids.evaluation(),
-      Namespace: job.Namespace,
-      JobID: job.ID,
-      TriggeredBy: EvaluationTrigger.NodeUpdate,
-      Priority: job.Priority,
-      Type: job.Type,
-      Status: EvaluationStatus.Pending,
-      Comment: comment,
-      WaitUntil: 0n,
-      CreateTime: now,
-      ModifyTime: now,
-    })),
-  );
+  await tx.evaluations.insertMany(jobs.map((job) => nodeUpdate(ids, job, comment, now)));
   return jobs.length;
 }

@@ -7,6 +7,7 @@ import {
   type IdGenerator,
   type Job,
   type Nanos,
+  newEvaluation,
 } from '@shoal/models';
 import type { ExecutionUpdate, NewExecution, Plan, SchedulerSnapshot } from '../scheduler/index.js';
 import type { NewHistoryEvent, OutgoingMessage, Repos } from '../store/index.js';
@@ -38,19 +39,10 @@ export async function applyPlan(
     plan.followUp &&
     !(await tx.scheduling.hasPendingEvaluation(job.ID, plan.followUp.trigger, plan.followUp.waitUntil))
   ) {
-    await tx.evaluations.insert({
-      ID: context.ids.evaluation(),
-      Namespace: job.Namespace,
-      JobID: job.ID,
-      TriggeredBy: plan.followUp.trigger,
-      Priority: job.Priority,
-      Type: job.Type,
-      Status: 'pending',
-      Comment: plan.followUp.comment,
-      WaitUntil: plan.followUp.waitUntil,
-      CreateTime: now,
-      ModifyTime: now,
-    });
+    const { trigger, comment, waitUntil } = plan.followUp;
+    await tx.evaluations.insert(
+      newEvaluation({ id: context.ids.evaluation(), job, trigger, comment, now, waitUntil }),
+    );
   }
   if (events.length > 0) await tx.history.append(job.ID, events);
   for (const m of messages) batch.send(m.nodeId, m.message);

@@ -16,9 +16,9 @@ import type {
 } from '@shoal/models';
 import {
   ErrorCode,
-  EvaluationStatus,
   HistoryEventType,
   JobStateType,
+  newEvaluation,
   prepareJobSubmission,
   ShoalError,
 } from '@shoal/models';
@@ -139,18 +139,6 @@ export class JobService {
   }
 
   private evaluation(job: Job, trigger: EvaluationTrigger, comment: string, now: Nanos): Evaluation {
-    return {
-      ID: this.deps.ids.evaluation(),
-      Namespace: job.Namespace,
-      JobID: job.ID,
-      TriggeredBy: trigger,
-      Priority: job.Priority,
-      Type: job.Type,
-      Status: EvaluationStatus.Pending,
-      Comment: comment,
-      WaitUntil: 0n,
-      CreateTime: now,
-      ModifyTime: now,
-    };
+    return newEvaluation({ id: this.deps.ids.evaluation(), job, trigger, comment, now });
   }
 }

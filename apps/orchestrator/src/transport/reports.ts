@@ -2,11 +2,11 @@ import {
   type Clock,
   ComputeStateType,
   computeStateName,
-  EvaluationStatus,
   EvaluationTrigger,
   HistoryEventType,
   type IdGenerator,
   isTerminalComputeState,
+  newEvaluation,
   shortId,
 } from '@shoal/models';
 import {
@@ -114,19 +114,9 @@ export function reportHandler({ clock, ids, logger }: ReportDeps): StreamHandler
     // The job row is locked (history above): a due evaluation not yet finished will read this
     // report's effect, so one more would only repeat it (a Count-100 job's bids need one pass).
     if (evaluate && !(await tx.scheduling.hasDueEvaluation(job.ID, now))) {
-      await tx.evaluations.insert({
-        ID: ids.evaluation(),
-        Namespace: job.Namespace,
-        JobID: job.ID,
-        TriggeredBy: EvaluationTrigger.ExecutionUpdate,
-        Priority: job.Priority,
-        Type: job.Type,
-        Status: EvaluationStatus.Pending,
-        Comment: `execution ${shortId(execution.ID)}: ${comment}`,
-        WaitUntil: 0n,
-        CreateTime: now,
-        ModifyTime: now,
-      });
+      const trigger = EvaluationTrigger.ExecutionUpdate;
+      const why = `execution ${shortId(execution.ID)}: ${comment}`;
+      await tx.evaluations.insert(newEvaluation({ id: ids.evaluation(), job, trigger, comment: why, now }));
     }
     if (isTerminalComputeState(current.ComputeState.StateType)) {
       // Its reservation is free: jobs queued for room get another look now.

@@ -19,3 +19,27 @@ export const EvaluationSchema = z.object({
   ModifyTime: NanosSchema,
 });
 export type Evaluation = z.infer<typeof EvaluationSchema>;
+
+/** A new, pending evaluation of `job`, due at `waitUntil` (0: now). */
+export function newEvaluation(input: {
+  id: string;
+  job: Pick<Evaluation, 'Namespace' | 'Priority' | 'Type'> & { ID: string };
+  trigger: EvaluationTrigger;
+  comment: string;
+  now: bigint;
+  waitUntil?: bigint;
+}): Evaluation {
+  return {
+    ID: input.id,
+    Namespace: input.job.Namespace,
+    JobID: input.job.ID,
+    TriggeredBy: input.trigger,
+    Priority: input.job.Priority,
+    Type: input.job.Type,
+    Status: EvaluationStatus.Pending,
+    Comment: input.comment,
+    WaitUntil: input.waitUntil ?? 0n,
+    CreateTime: input.now,
+    ModifyTime: input.now,
+  };
+}
