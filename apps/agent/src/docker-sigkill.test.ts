@@ -15,8 +15,8 @@ import {
 } from '@shoal/testkit';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { agentStateDir } from './config.js';
+import { outputPath } from './execution-files.js';
 import { LABEL_EXECUTION, LABEL_NODE } from './executor/docker/labels.js';
-import { outputPath } from './executor/docker/paths.js';
 import { type FakeOrchestrator, startFakeOrchestrator } from './testing/fake-orchestrator.js';
 import { makeAsk, makeJob } from './testing/fixtures.js';
 

@@ -20,10 +20,10 @@ import {
 } from '@shoal/protocol';
 import { describeWithServices, makeTempDir, type TempDir, useNatsServer, waitFor } from '@shoal/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { executionDir, outputPath } from '../execution-files.js';
 import { type AgentStore, openAgentStore } from '../store/index.js';
 import { recordingLogger } from '../testing/agents.js';
 import { makeJob, testUuid } from '../testing/fixtures.js';
-import { executionDir, outputFile } from './paths.js';
 import { type LogServer, startLogServer } from './server.js';
 
 type Nats = Awaited<ReturnType<typeof connectNats>>;
@@ -98,7 +98,7 @@ describeWithServices(['nats'], 'the agent’s log server over real NATS', () => 
 
   async function writeOutput(id: string, stream: 'stdout' | 'stderr', text: string) {
     await mkdir(executionDir(dir.path, id), { recursive: true });
-    await appendFile(outputFile(dir.path, id, stream), text);
+    await appendFile(outputPath(dir.path, id, stream), text);
   }
 
   /** What the orchestrator does: subscribe to the chunks, then ask; ack and cancel on demand. */

@@ -3,7 +3,7 @@ import type { RunOutput } from '@shoal/models';
 import type { LogFrame } from '@shoal/protocol';
 import { makeTempDir, type TempDir, waitFor } from '@shoal/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executionDir, outputFile } from './paths.js';
+import { executionDir, outputPath } from '../execution-files.js';
 import { ExecutionOutput, type ExecutionState, type OutputBatch } from './source.js';
 
 let dir: TempDir;
@@ -42,7 +42,7 @@ function setup(options: { follow?: boolean; tail?: number | null; state?: Execut
   });
   const write = async (stream: 'stdout' | 'stderr', text: string) => {
     await mkdir(executionDir(dir.path, executionId), { recursive: true });
-    await appendFile(outputFile(dir.path, executionId, stream), text);
+    await appendFile(outputPath(dir.path, executionId, stream), text);
   };
   return { executionId, holder, output, write };
 }

@@ -1,9 +1,9 @@
 import type { RunOutput } from '@shoal/models';
 import { type LogFrame, LogStreamType } from '@shoal/protocol';
+import { outputPath } from '../execution-files.js';
 import { sleep, systemTimers, type Timers } from '../timers.js';
 import { splitText } from './lines.js';
 import { OutputFile } from './output-file.js';
-import { outputFile } from './paths.js';
 import { tailLines } from './tail.js';
 
 /**
@@ -58,7 +58,7 @@ export class ExecutionOutput {
     this.files = (['stdout', 'stderr'] as const).map(
       (stream) =>
         new OutputFile(
-          outputFile(o.stateDir, o.executionId, stream),
+          outputPath(o.stateDir, o.executionId, stream),
           stream === 'stdout' ? LogStreamType.Stdout : LogStreamType.Stderr,
           o.tail,
           o.maxLineBytes,

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeWithServices, waitFor } from '@shoal/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { executionDir } from '../../execution-files.js';
 import { ALLOWED_CAPABILITIES } from './container-spec.js';
-import { executionDir } from './paths.js';
 import { type DockerHarness, dockerHarness, dockerSpec, SMALL, sh } from './testing.js';
 
 /** What a task sees and gets back: output, exit codes, arguments, environment, mounts, limits. */

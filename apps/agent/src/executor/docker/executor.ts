@@ -1,5 +1,6 @@
 import type { Task } from '@shoal/models';
 import { EngineType } from '@shoal/models';
+import { executionDir, isSafeExecutionId } from '../../execution-files.js';
 import { errorMessage, safeLog } from '../../logger.js';
 import type { AdoptOutcome, Executor, ExecutorCapabilities, ExecutorResult, RunSpec } from '../executor.js';
 import { findContainer } from './adopt.js';
@@ -9,7 +10,6 @@ import { watchExit } from './exit-watch.js';
 import { DockerHealth } from './health.js';
 import { closeFiles, type Launched, launch, openFiles } from './launch.js';
 import { type DockerExecutorOptions, type ResolvedDockerOptions, resolveDockerOptions } from './options.js';
-import { executionDir, isSafeExecutionId } from './paths.js';
 import { supervise } from './supervise.js';
 import { sweepOrphans } from './sweeper.js';
 

@@ -4,13 +4,13 @@ import type { Task } from '@shoal/models';
 import { dockerClient, makeTempDir, removeContainersByLabel, type TempDir } from '@shoal/testkit';
 import type Docker from 'dockerode';
 import type { ResourceRequest } from '../../capacity.js';
+import { outputPath } from '../../execution-files.js';
 import { silentLogger } from '../../logger.js';
 import { makeTask } from '../../testing/fixtures.js';
 import type { RunSpec } from '../executor.js';
 import { DockerExecutor } from './executor.js';
 import { LABEL_EXECUTION, LABEL_NODE } from './labels.js';
 import type { DockerExecutorOptions } from './options.js';
-import { outputPath } from './paths.js';
 
 /**
  * Test-only: a DockerExecutor on the real daemon under a node id of its own (so cleanup never

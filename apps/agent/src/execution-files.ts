@@ -1,12 +1,15 @@
 import { join } from 'node:path';
 
 /**
- * Where an execution's files live. A CONTRACT: the log streamer reads these files while they grow,
- * and the publisher packs `results/`. `stateDir` is agentStateDir(config) = `<dataDir>/agent`.
+ * Where an execution's files live, the contract between the engines that write them, the log
+ * server that reads them while they grow and the publisher that packs them. `stateDir` is
+ * agentStateDir(config) = `<dataDir>/agent`.
  *
  *   <stateDir>/executions/<executionId>/stdout
  *   <stateDir>/executions/<executionId>/stderr
- *   <stateDir>/executions/<executionId>/results/<ResultPath.Name>/
+ *   <stateDir>/executions/<executionId>/results/<ResultPath.Name>/   (bind-mounted, written by the task)
+ *   <stateDir>/executions/<executionId>/published/                     (what the local publisher packed)
+ *   <stateDir>/results/<executionId>.tar.gz                            (what the results server serves)
  */
 
 /** Execution ids are `e-<uuid>`; anything that is not one plain path segment is refused. */
@@ -22,6 +25,8 @@ export function executionDir(stateDir: string, executionId: string): string {
   return join(stateDir, 'executions', executionId);
 }
 
-export function outputPath(stateDir: string, executionId: string, stream: 'stdout' | 'stderr'): string {
+export type OutputName = 'stdout' | 'stderr';
+
+export function outputPath(stateDir: string, executionId: string, stream: OutputName): string {
   return join(executionDir(stateDir, executionId), stream);
 }
