@@ -58,7 +58,7 @@ describe('batch: completion', () => {
     sc.report(1, C.Completed); // a fast task may skip the running report
     expect(sc.step().jobState).toMatchObject({
       StateType: J.Completed,
-      Message: '2 of 2 partitions completed',
+      Message: '',
       Comment: 'Job completed: 2 of 2 partitions completed',
     });
     expect(isEmptyPlan(sc.plan())).toBe(true);

@@ -5,7 +5,7 @@ import {
   DesiredStateType as D,
   isTerminalJobState,
   type Job,
-  type JobStateType,
+  JobStateType,
   type Nanos,
 } from '@shoal/models';
 import { addCapacity, allocationOf, subtractCapacity, ZERO_CAPACITY } from './capacity.js';
@@ -138,7 +138,9 @@ export class PlanBuilder {
     message: string,
     why: string,
   ): void {
-    this.setJobState(state, message, `Job ${state.toLowerCase()}: ${message}`);
+    // A completed job's state carries no message, as Bacalhau's does; the history says why.
+    const stateMessage = state === JobStateType.Completed ? '' : message;
+    this.setJobState(state, stateMessage, `Job ${state.toLowerCase()}: ${message}`);
     for (const e of this.executions()) if (isLive(e)) this.stop(e, why);
   }
 

@@ -55,7 +55,7 @@ describe('ops', () => {
     sc.report(1, C.AskForBid).report(1, C.Completed);
     expect(sc.step().jobState).toMatchObject({
       StateType: J.Completed,
-      Message: '2 of 2 executions completed',
+      Message: '',
     });
   });
 
