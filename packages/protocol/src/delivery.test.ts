@@ -90,6 +90,8 @@ describeWithServices(['nats'], 'ordered at-least-once delivery over real NATS', 
     await h.listen();
     await waitFor(() => h.applied.length === 20, { timeoutMs: 5_000, message: 'all 20 applied' });
     expect(h.applied).toEqual(seqs(1, 20));
+    // The sender reads a window's answers after the receiver applied them: wait for its line.
+    await waitFor(() => h.senderLog.find('delivery resumed').length > 0, { message: 'delivery resumed' });
     expect(h.senderLog.find('delivery resumed')).toHaveLength(1);
   });
 
