@@ -176,15 +176,24 @@ describeWithServices(['nats'], 'shoal devstack', () => {
 
   it('stops everything on SIGINT and exits 0, leaving no process and no lock behind', async () => {
     expect(processesUsing(dir.path).length).toBeGreaterThanOrEqual(6); // devstack, 4 children, nats-server
+    // The orchestrator's restart above cut every agent off NATS; each must be back (its handshake
+    // after its last disconnect) before its goodbye can be heard.
+    const logOf = (node: string) => readFileSync(join(dir.path, 'logs', `${node}.log`), 'utf8');
+    await waitFor(
+      () =>
+        ['node-1', 'node-2', 'node-3'].every(
+          (node) =>
+            logOf(node).lastIndexOf('handshake accepted') > logOf(node).lastIndexOf('disconnected from NATS'),
+        ),
+      { timeoutMs: 60_000, message: 'every agent to be back on NATS' },
+    );
     devstack.child.kill('SIGINT');
     expect(await devstack.exited).toEqual({ code: 0, signal: null });
     expect(devstack.stderr()).toContain('devstack: stopped');
     expect(processesUsing(dir.path)).toEqual([]);
     expect(existsSync(join(dir.path, 'devstack.lock'))).toBe(false);
     // Each agent said goodbye before the orchestrator went.
-    for (const node of ['node-1', 'node-2', 'node-3']) {
-      expect(readFileSync(join(dir.path, 'logs', `${node}.log`), 'utf8')).toContain('"noticed":true');
-    }
+    for (const node of ['node-1', 'node-2', 'node-3']) expect(logOf(node)).toContain('"noticed":true');
   }, 90_000);
 });
 

@@ -48,12 +48,22 @@ function isNatsServer(pid: number): boolean {
   }
 }
 
+/**
+ * Running, and not a zombie: a killed orchestrator whose parent died too waits to be reaped by
+ * init, which some inits (this VM's) do late, and `kill(pid, 0)` still succeeds on it.
+ */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) S …"; comm may hold spaces or parentheses, so read after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 
