@@ -23,7 +23,7 @@ import { startOrchestratorProcess } from './orchestrator-process.js';
 
 const PAIRS = Math.max(20, Number(process.env.BENCH_PAIRS ?? 20));
 const WARMUP = 2;
-const POLL_MS = 2;
+const POLL_MS = 10;
 const run = promisify(execFile);
 
 interface JobView {

@@ -139,7 +139,10 @@ export async function startOrchestrator(
       pollMs: config.evaluationPollMs,
     }),
   );
-  for (const worker of workers) wakeWorkers.push(() => worker.wake());
+  // One worker per commit, in turn: waking all of them for one evaluation only makes them contend
+  // for it (the others find nothing, at a query each); a busy one picks it up when it loops anyway.
+  let nextWorker = 0;
+  wakeWorkers.push(() => workers[nextWorker++ % workers.length]?.wake());
 
   const port = (server.address() as AddressInfo).port;
   const host = config.apiHost === '0.0.0.0' || config.apiHost === '::' ? '127.0.0.1' : config.apiHost;
