@@ -103,6 +103,7 @@ export class ExecutionManager {
       });
       this.log('info', id, accepted ? 'bid accepted' : `bid rejected: ${reason}`);
       if (runNow) tx.afterCommit(() => this.runs.start(record));
+      else if (accepted) tx.afterCommit(() => this.runs.prepare(record));
     });
   }
 
@@ -218,6 +219,7 @@ export class ExecutionManager {
 
   /** After a stop commits: abort a run (it frees its capacity when it ends) or free it now. */
   private stop(id: string, reason: string): void {
+    this.runs.discard(id);
     if (!this.runs.abort(id, reason)) this.o.capacity.release(id);
   }
 

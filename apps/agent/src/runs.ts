@@ -59,6 +59,20 @@ export class RunTracker {
     this.track(record, controller, result);
   }
 
+  /** While the bid awaits approval: let the engine get ready (see Executor.prepare). */
+  prepare(record: ExecutionRecord): void {
+    const executor = this.o.executors.get(record.job.Tasks[0]?.Engine.Type ?? '');
+    const spec = this.spec(record, new AbortController().signal);
+    if (!executor?.prepare || spec === undefined || this.stopping) return;
+    const { signal: _signal, onProgress: _onProgress, ...prepare } = spec;
+    executor.prepare(prepare);
+  }
+
+  /** The execution will not run: whatever an engine prepared for it goes. */
+  discard(executionId: string): void {
+    for (const executor of this.o.executors.values()) executor.discard?.(executionId);
+  }
+
   /** Watches a run (started here, or re-adopted by its engine after a restart) to its report. */
   track(record: ExecutionRecord, controller: AbortController, result: Promise<ExecutorResult>): void {
     const executionId = record.id;

@@ -18,6 +18,9 @@ export interface RunSpec {
   onProgress(message: string): void;
 }
 
+/** What `prepare` knows: a RunSpec before the run exists. */
+export type PrepareSpec = Omit<RunSpec, 'signal' | 'onProgress'>;
+
 /**
  * How a run ended. A non-zero exit code is `completed` with `exitCode` set (Bacalhau semantics);
  * `failed` is for runs that did not produce a result (OOM, timeout, engine error, bad params);
@@ -57,6 +60,14 @@ export interface Executor {
    * execution label). Engines without it cannot adopt, and the run is reported failed.
    */
   adopt?(spec: RunSpec): Promise<AdoptOutcome>;
+  /**
+   * A head start while a bid waits for the orchestrator's approval (docker: if the image is local,
+   * create the container without starting it), so `run` has less to do once the bid is accepted.
+   * Fire and forget: it never throws, and `run` does everything itself when nothing was prepared.
+   * `discard` throws away what was prepared for an execution that will not run.
+   */
+  prepare?(spec: PrepareSpec): void;
+  discard?(executionId: string): void;
   /**
    * Start-up reconciliation after adoption: `live` holds every execution the agent still tracks,
    * so the engine may remove what it runs for anything else (orphan sweep, case 3).

@@ -45,7 +45,7 @@ export async function ensureImage(docker: Docker, image: string, o: ImageOptions
 }
 
 /** `GET /images/{name}/json`, dialled directly: dockerode's Image.inspect drops the abort signal. */
-function inspectImage(docker: Docker, image: string, abortSignal: AbortSignal): Promise<unknown> {
+export function inspectImage(docker: Docker, image: string, abortSignal: AbortSignal): Promise<unknown> {
   return new Promise((resolve, reject) => {
     docker.modem.dial(
       {

@@ -53,6 +53,8 @@ export async function launch(
   logger: Logger,
   /** Ends the exit watch's request; the caller aborts it once the run is over. */
   watchSignal: AbortSignal,
+  /** A container `prepare` created for this run while its bid awaited approval, if any. */
+  prepared?: Promise<Docker.Container | undefined>,
 ): Promise<LaunchOutcome> {
   const fail = (error: string): LaunchOutcome => ({ ok: false, result: { kind: 'failed', error } });
   const cancelled: LaunchOutcome = { ok: false, result: { kind: 'cancelled' } };
@@ -85,7 +87,7 @@ export async function launch(
     // Create and start are not cut short by a cancel: an abandoned request may still take effect
     // in the daemon, and a container started after its removal would be an orphan. A cancel
     // waits for the call (bounded) and is then handled with the container known.
-    container = await create(o.docker, plan, o);
+    container = (await prepared) ?? (await create(o.docker, plan, o));
     const call = { callTimeoutMs: o.callTimeoutMs, signal: watchSignal };
     // Both registered before start, so neither the first byte nor the exit can be missed.
     const attached = await attachOutput(container, call);
@@ -107,7 +109,7 @@ export async function launch(
  * create timed out (case 4) or by a run the agent could not adopt. It is not ours to keep, so it
  * goes, once, and the create is retried.
  */
-async function create(
+export async function create(
   docker: Docker,
   plan: ContainerPlan,
   o: ResolvedDockerOptions,
