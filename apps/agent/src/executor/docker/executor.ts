@@ -1,6 +1,5 @@
 import type { Task } from '@shoal/models';
 import { EngineType } from '@shoal/models';
-import type Docker from 'dockerode';
 import { executionDir, isSafeExecutionId } from '../../execution-files.js';
 import { errorMessage, safeLog } from '../../logger.js';
 import type {
@@ -12,14 +11,13 @@ import type {
   RunSpec,
 } from '../executor.js';
 import { findContainer } from './adopt.js';
-import { bounded } from './calls.js';
 import { offeredNetworks, planContainer } from './container-spec.js';
 import { removeNow } from './endings.js';
 import { watchExit } from './exit-watch.js';
 import { DockerHealth } from './health.js';
-import { inspectImage } from './image.js';
-import { closeFiles, create, type Launched, launch, openFiles } from './launch.js';
+import { closeFiles, type Launched, launch, openFiles } from './launch.js';
 import { type DockerExecutorOptions, type ResolvedDockerOptions, resolveDockerOptions } from './options.js';
+import { PreparedContainers } from './prepared.js';
 import { supervise } from './supervise.js';
 import { sweepOrphans } from './sweeper.js';
 
@@ -40,8 +38,7 @@ export class DockerExecutor implements Executor {
   /** Executions with a container this process watches or is creating: the sweep spares them. */
   private readonly inFlight = new Set<string>();
   private readonly removals = new Set<Promise<void>>();
-  /** Containers created while their bids await approval, taken by run() or thrown away. */
-  private readonly prepared = new Map<string, Promise<Docker.Container | undefined>>();
+  private readonly prepared: PreparedContainers;
   private readonly closing = new AbortController();
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -54,6 +51,15 @@ export class DockerExecutor implements Executor {
       logger: this.o.logger,
     });
     this.health.start();
+    this.prepared = new PreparedContainers(this.o, {
+      own: (id) => this.inFlight.add(id),
+      disown: (id) => this.inFlight.delete(id),
+      track: (removal) => {
+        const tracked = removal.finally(() => this.removals.delete(tracked));
+        this.removals.add(tracked);
+      },
+      closing: this.closing.signal,
+    });
   }
 
   capabilities(): ExecutorCapabilities {
@@ -78,8 +84,7 @@ export class DockerExecutor implements Executor {
     const dir = executionDir(this.o.stateDir, spec.executionId);
     const planned = planContainer(spec, dir, this.o);
     if (!planned.ok) return { kind: 'failed', error: `invalid docker task: ${planned.error}` };
-    const prepared = this.prepared.get(spec.executionId);
-    this.prepared.delete(spec.executionId);
+    const prepared = this.prepared.take(spec.executionId);
     this.inFlight.add(spec.executionId);
     const release = new AbortController();
     try {
@@ -95,45 +100,17 @@ export class DockerExecutor implements Executor {
     }
   }
 
-  /**
-   * While the bid awaits approval: create the container (not started) if its image is here, so
-   * that an accepted bid only has to start it. Never pulls: that waits for an accepted bid.
-   */
+  /** While the bid awaits approval: create its container, if its image is here (prepared.ts). */
   prepare(spec: PrepareSpec): void {
     const id = spec.executionId;
     if (this.closing.signal.aborted || !this.health.current.healthy || this.prepared.has(id)) return;
     if (!isSafeExecutionId(id)) return;
     const planned = planContainer(spec, executionDir(this.o.stateDir, id), this.o);
-    if (!planned.ok) return;
-    const { plan } = planned;
-    this.inFlight.add(id); // the sweep spares it
-    const container = (async () => {
-      // Only a local image: a missing one throws here, and run() pulls it with progress.
-      await bounded(
-        'image inspect',
-        this.o.callTimeoutMs,
-        (abortSignal) => inspectImage(this.o.docker, plan.image, abortSignal),
-        this.closing.signal,
-      );
-      return create(this.o.docker, plan, this.o);
-    })().catch((error: unknown) => {
-      safeLog(this.o.logger, 'debug', { executionId: id, err: errorMessage(error) }, 'no head start');
-      return undefined;
-    });
-    this.prepared.set(id, container);
+    if (planned.ok) this.prepared.prepare(id, planned.plan);
   }
 
   discard(executionId: string): void {
-    const prepared = this.prepared.get(executionId);
-    if (prepared === undefined) return;
-    this.prepared.delete(executionId);
-    const removal = prepared
-      .then((container) => container && removeNow(container, this.o, this.o.logger, executionId))
-      .finally(() => {
-        this.inFlight.delete(executionId);
-        this.removals.delete(removal);
-      });
-    this.removals.add(removal);
+    this.prepared.discard(executionId);
   }
 
   async adopt(spec: RunSpec): Promise<AdoptOutcome> {
@@ -197,7 +174,7 @@ export class DockerExecutor implements Executor {
   async close(): Promise<void> {
     this.closing.abort(new Error('docker executor closed'));
     this.health.close();
-    for (const id of [...this.prepared.keys()]) this.discard(id);
+    this.prepared.discardAll();
     clearInterval(this.sweepTimer);
     await Promise.allSettled([...this.removals]);
   }
