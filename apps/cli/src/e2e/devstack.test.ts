@@ -171,7 +171,14 @@ describeWithServices(['nats'], 'shoal devstack', () => {
       timeoutMs: 90_000,
       message: 'a job to complete after the restart',
     });
-    expect(devstack.stderr()).not.toContain('NATS moved');
+    // Usually the new orchestrator's nats-server takes the old port again. If the killed one has
+    // not let go of it in time (seen once in CI, under load), NATS moves and devstack restarts
+    // the agents on it, which the job above has just shown to work.
+    const moved = /NATS moved to (\S+): restarting the agents on it/.exec(devstack.stderr());
+    if (moved) {
+      const after = devstack.stderr().slice(moved.index);
+      for (const node of ['node-1', 'node-2', 'node-3']) expect(after).toContain(`${node} restarted`);
+    }
   }, 240_000);
 
   it('stops everything on SIGINT and exits 0, leaving no process and no lock behind', async () => {
