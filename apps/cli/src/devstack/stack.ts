@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { ErrorCode, isShoalError, type NodeState, ShoalError } from '@shoal/models';
+import { choosePort } from '@shoal/orchestrator';
 import type { CliIO } from '../io.js';
 import { DevstackApi } from './api.js';
 import { pingDocker } from './docker-ping.js';
@@ -18,7 +19,6 @@ import {
   tail,
 } from './plan.js';
 import { PollAborted, pollUntil } from './poll.js';
-import { choosePort } from './ports.js';
 import {
   type Backoff,
   type ChildEvent,

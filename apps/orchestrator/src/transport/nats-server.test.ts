@@ -8,7 +8,8 @@ import { describeWithServices, makeTempDir, type TempDir, waitFor } from '@shoal
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findNatsServer } from './nats-binary.js';
 import { type NatsSupervisorOptions, type SupervisedNats, startNatsServer } from './nats-server.js';
-import { freePort, natsGreets } from './tcp.js';
+import { freePort } from './ports.js';
+import { natsGreets } from './tcp.js';
 import { recordingLogger } from './testing/harness.js';
 
 describe('finding nats-server', () => {

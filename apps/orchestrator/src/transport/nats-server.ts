@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import { stopLeftoverServer } from './leftover-server.js';
 import { findNatsServer } from './nats-binary.js';
 import { type NatsProcess, spawnNatsServer } from './nats-process.js';
-import { freePort, isPortFree, natsUrl } from './tcp.js';
+import { choosePort, freePort } from './ports.js';
+import { natsUrl } from './tcp.js';
 
 /**
  * The nats-server the orchestrator runs itself when no --nats-url is given (Bacalhau embeds NATS in
@@ -118,14 +119,14 @@ class NatsSupervisor implements SupervisedNats {
 
   private async choosePort(): Promise<number> {
     const { host, port, logger } = this.options;
-    if (port === 0) return freePort(host);
-    if (await isPortFree(host, port)) return port;
-    const chosen = await freePort(host);
-    logger.warn(
-      { requested: port, port: chosen },
-      'NATS port is already taken: nats-server listens on another free port instead (agents must use it)',
-    );
-    return chosen;
+    const chosen = await choosePort(host, port);
+    if (chosen.replaced) {
+      logger.warn(
+        { requested: port, port: chosen.port },
+        'NATS port is already taken: nats-server listens on another free port instead (agents must use it)',
+      );
+    }
+    return chosen.port;
   }
 
   /** Credentials go in a file only we can read, never on the command line (visible in `ps`). */

@@ -1,32 +1,6 @@
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 
-/** Small TCP probes for supervising nats-server: is a port free, and is NATS answering on it. */
-
-/** True when nothing listens on host:port (we could bind it ourselves right now). */
-export function isPortFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', () => resolve(false));
-    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
-/** A port the OS considers free on `host`. Someone may take it before it is used: callers retry. */
-export function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen({ host, port: 0, exclusive: true }, () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new Error(`could not find a free port on ${host}`));
-      });
-    });
-  });
-}
+/** Small TCP helpers for supervising nats-server: is NATS answering on a port, and its URL. */
 
 /**
  * True when a NATS server on host:port greets a new connection with its INFO line: the port being

@@ -1,9 +1,10 @@
 import { createServer } from 'node:net';
 
 /**
- * Ports for devstack. The defaults (1234 for the API, 4222 for NATS) are often taken on a
- * developer machine, so a taken port is replaced by a free one and the caller says so. Another
- * program may still take the port before the child binds it: callers retry on "already in use".
+ * Choosing ports: the orchestrator's own nats-server, and devstack's API and NATS. Defaults (1234,
+ * 4222) are often taken on a developer machine, so a taken port is replaced by a free one and the
+ * caller says so. Another program may still take the port before it is bound: callers retry on
+ * "already in use".
  */
 
 /** True when nothing listens on host:port (we could bind it ourselves right now). */
