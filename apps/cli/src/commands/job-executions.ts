@@ -2,8 +2,8 @@ import { type Command, Option } from 'commander';
 import { type ApiOptions, action, addApiOption, type CommandContext, makeClient } from '../api-options.js';
 import { positiveInt } from '../arg-parsers.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatData, type OutputFormat, outputOption, wideOption } from '../output/format.js';
-import { renderTable } from '../output/table.js';
+import { type OutputFormat, outputOption, wideOption } from '../output/format.js';
+import { printPage } from '../output/page.js';
 import { executionColumns } from './job-describe.js';
 
 /** `shoal job executions ID`: a page of the job's executions. */
@@ -39,14 +39,11 @@ export function addJobExecutionsCommand(job: Command, ctx: CommandContext): void
         reverse: flags.reverse,
         nextToken: flags.nextToken,
       });
-      if (flags.output !== 'text') {
-        ctx.io.out(formatData(flags.output, page));
-        return ExitCode.Ok;
-      }
-      ctx.io.out(
-        renderTable(executionColumns(), page.Executions, { tty: ctx.io.isTTY, wide: Boolean(flags.wide) }),
-      );
-      if (page.NextToken) ctx.io.err(`More executions: add --next-token ${page.NextToken}\n`);
+      printPage(ctx.io, flags, page, {
+        columns: executionColumns(),
+        rows: page.Executions,
+        more: (token) => `More executions: add --next-token ${token}`,
+      });
       return ExitCode.Ok;
     }),
   );

@@ -3,8 +3,9 @@ import { type Command, Option } from 'commander';
 import { type ApiOptions, action, addApiOption, type CommandContext, makeClient } from '../api-options.js';
 import { collect, positiveInt } from '../arg-parsers.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatData, type OutputFormat, outputOption, wideOption } from '../output/format.js';
-import { type Column, formatMap, renderTable } from '../output/table.js';
+import { type OutputFormat, outputOption, wideOption } from '../output/format.js';
+import { printPage } from '../output/page.js';
+import { type Column, formatMap } from '../output/table.js';
 import { formatTime } from '../output/time.js';
 
 /** `shoal job list`: one page of jobs, filtered by labels and namespace. */
@@ -64,12 +65,11 @@ export function addJobListCommand(job: Command, ctx: CommandContext): void {
         reverse: flags.reverse,
         nextToken: flags.nextToken,
       });
-      if (flags.output !== 'text') {
-        ctx.io.out(formatData(flags.output, page));
-        return ExitCode.Ok;
-      }
-      ctx.io.out(renderTable(COLUMNS, page.Jobs, { tty: ctx.io.isTTY, wide: Boolean(flags.wide) }));
-      if (page.NextToken) ctx.io.err(`More jobs: shoal job list --next-token ${page.NextToken}\n`);
+      printPage(ctx.io, flags, page, {
+        columns: COLUMNS,
+        rows: page.Jobs,
+        more: (token) => `More jobs: shoal job list --next-token ${token}`,
+      });
       return ExitCode.Ok;
     }),
   );

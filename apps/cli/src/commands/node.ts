@@ -4,7 +4,8 @@ import { type ApiOptions, action, addApiOption, type CommandContext, makeClient 
 import { collect, positiveInt } from '../arg-parsers.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatData, type OutputFormat, outputOption, wideOption } from '../output/format.js';
-import { type Column, formatMap, renderFields, renderTable } from '../output/table.js';
+import { printPage } from '../output/page.js';
+import { type Column, formatMap, renderFields } from '../output/table.js';
 
 /** `shoal node list|describe|approve|reject|delete`. Node ids may be given by a unique prefix. */
 
@@ -134,12 +135,11 @@ export function addNodeCommand(program: Command, ctx: CommandContext): void {
         reverse: flags.reverse,
         nextToken: flags.nextToken,
       });
-      if (flags.output !== 'text') {
-        ctx.io.out(formatData(flags.output, page));
-        return ExitCode.Ok;
-      }
-      ctx.io.out(renderTable(COLUMNS, page.Nodes, { tty: ctx.io.isTTY, wide: Boolean(flags.wide) }));
-      if (page.NextToken) ctx.io.err(`More nodes: shoal node list --next-token ${page.NextToken}\n`);
+      printPage(ctx.io, flags, page, {
+        columns: COLUMNS,
+        rows: page.Nodes,
+        more: (token) => `More nodes: shoal node list --next-token ${token}`,
+      });
       return ExitCode.Ok;
     }),
   );
