@@ -10,41 +10,40 @@ import {
   newEvaluation,
 } from '@shoal/models';
 import type { ExecutionUpdate, NewExecution, Plan, SchedulerSnapshot } from '../scheduler/index.js';
-import type { NewHistoryEvent, OutgoingMessage, Repos } from '../store/index.js';
+import type { NewHistoryEvent, OutgoingMessage } from '../store/index.js';
 import type { SchedulingBatch } from './batch.js';
+import type { JobWorkspace } from './workspace.js';
 
 /**
- * Writes a plan in the transaction its snapshot was read in, following the table in
- * scheduler/types.ts. Its messages go to the batch, which writes every node's in one go at the end.
+ * Applies a plan to the batch's workspace (the unit of work its snapshot was read from), following
+ * the table in scheduler/types.ts. Nothing is written here: the workspace writes every job's
+ * changes at the end of the batch, and the batch every node's messages.
  */
-export async function applyPlan(
-  tx: Repos,
+export function applyPlan(
   snapshot: SchedulerSnapshot,
   plan: Plan,
   context: { now: Nanos; ids: IdGenerator; evaluation: Evaluation; batch: SchedulingBatch },
-): Promise<void> {
+): void {
   const { now, batch } = context;
+  const work = batch.workspace;
   const job = snapshot.job;
   const events: NewHistoryEvent[] = [];
   const messages: Outgoing[] = [];
 
   if (plan.jobState && plan.jobState.StateType !== job.State.StateType) {
-    const updated = await tx.jobs.updateState(job.ID, plan.jobRevision, plan.jobState, now);
+    const { StateType, Message } = plan.jobState;
+    const updated = work.setJobState(job.ID, plan.jobRevision, { StateType, Message }, now);
     events.push(jobEvent(job, updated.Revision, plan.jobState.StateType, plan.jobState.Comment, now));
   }
-  for (const planned of plan.newExecutions) await placeExecution(tx, job, planned, context, events, messages);
-  for (const update of plan.executionUpdates)
-    await updateExecution(tx, snapshot, update, now, events, messages);
-  if (
-    plan.followUp &&
-    !(await tx.scheduling.hasPendingEvaluation(job.ID, plan.followUp.trigger, plan.followUp.waitUntil))
-  ) {
+  for (const planned of plan.newExecutions) placeExecution(work, job, planned, context, events, messages);
+  for (const update of plan.executionUpdates) updateExecution(work, snapshot, update, now, events, messages);
+  if (plan.followUp && !work.hasPendingEvaluation(job.ID, plan.followUp.trigger, plan.followUp.waitUntil)) {
     const { trigger, comment, waitUntil } = plan.followUp;
-    await tx.evaluations.insert(
+    work.addEvaluation(
       newEvaluation({ id: context.ids.evaluation(), job, trigger, comment, now, waitUntil }),
     );
   }
-  if (events.length > 0) await tx.history.append(job.ID, events);
+  if (events.length > 0) work.appendHistory(job.ID, events);
   for (const m of messages) batch.send(m.nodeId, m.message);
   batch.applied(job.ID, snapshot.executions, plan);
 }
@@ -55,14 +54,14 @@ interface Outgoing {
 }
 
 /** Inserts the execution (1→1), asks its node to bid (1→2) and queues the AskForBid. */
-async function placeExecution(
-  tx: Repos,
+function placeExecution(
+  work: JobWorkspace,
   job: Job,
   planned: NewExecution,
   { now, ids, evaluation }: { now: Nanos; ids: IdGenerator; evaluation: Evaluation },
   events: NewHistoryEvent[],
   messages: Outgoing[],
-): Promise<void> {
+): void {
   const taskName = job.Tasks[0]?.Name ?? 'main';
   const execution: Execution & { partition: number } = {
     ID: ids.execution(),
@@ -84,12 +83,12 @@ async function placeExecution(
     ModifyTime: now,
     partition: planned.partition,
   };
-  await tx.executions.insert(execution);
+  work.addExecution(execution);
   events.push(executionEvent(execution, C.New, C.New, 1, planned.comment, now));
-  const asked = await tx.executions.updateCompute(
+  const asked = work.updateExecution(
     execution.ID,
     1,
-    { state: { StateType: C.AskForBid, Message: '' } },
+    { ComputeState: { StateType: C.AskForBid, Message: '' } },
     now,
   );
   events.push(
@@ -106,20 +105,20 @@ async function placeExecution(
 }
 
 /** Desired (and server-side compute) changes, each with its history event and message. */
-async function updateExecution(
-  tx: Repos,
+function updateExecution(
+  work: JobWorkspace,
   snapshot: SchedulerSnapshot,
   update: ExecutionUpdate,
   now: Nanos,
   events: NewHistoryEvent[],
   messages: Outgoing[],
-): Promise<void> {
+): void {
   const before = snapshot.executions.find((e) => e.ID === update.executionId);
   if (!before) return;
   let revision = update.expectedRevision;
   let compute = before.ComputeState.StateType;
   if (update.desiredState) {
-    const after = await tx.scheduling.updateDesired(before.ID, revision, update.desiredState, now);
+    const after = work.updateExecution(before.ID, revision, { DesiredState: update.desiredState }, now);
     revision = after.Revision;
     events.push(executionEvent(before, compute, compute, revision, update.comment, now));
   }
@@ -127,7 +126,7 @@ async function updateExecution(
     update.computeState ??
     (update.send === 'BidAccepted' ? { StateType: C.BidAccepted, Message: '' } : undefined);
   if (nextCompute && nextCompute.StateType !== compute) {
-    const after = await tx.executions.updateCompute(before.ID, revision, { state: nextCompute }, now);
+    const after = work.updateExecution(before.ID, revision, { ComputeState: nextCompute }, now);
     const comment = update.send === 'BidAccepted' ? 'bid accepted' : update.comment;
     events.push(executionEvent(before, compute, nextCompute.StateType, after.Revision, comment, now));
     revision = after.Revision;

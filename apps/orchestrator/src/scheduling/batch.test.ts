@@ -28,8 +28,8 @@ function fakeTx(holding: ScheduledExecution[]) {
       },
     },
     outbox: {
-      enqueueMany: async (nodeId: string, messages: OutgoingMessage[]) => {
-        sent.push([nodeId, messages]);
+      enqueueAll: async (byNode: Map<string, OutgoingMessage[]>) => {
+        sent.push(...[...byNode].sort(([a], [b]) => a.localeCompare(b)));
         return [];
       },
     },
@@ -90,13 +90,13 @@ describe('SchedulingBatch', () => {
     expect(loads).toEqual({ nodes: 1, holding: 1 });
   });
 
-  it('writes each node’s messages once, nodes in id order, messages in the order sent', async () => {
+  it('hands every node’s messages to the outbox in one call, in the order sent', async () => {
     const { tx, sent } = fakeTx([]);
     const batch = new SchedulingBatch();
     batch.send('n2', { type: 'BidAccepted', payload: { ExecutionID: 'e-1' } });
     batch.send('n1', { type: 'BidAccepted', payload: { ExecutionID: 'e-2' } });
     batch.send('n2', { type: 'CancelExecution', payload: { ExecutionID: 'e-3', Reason: 'x' } });
-    expect([...(await batch.flush(tx, 1n))]).toEqual(['n1', 'n2']);
+    expect([...(await batch.flush(tx, 1n))].sort()).toEqual(['n1', 'n2']);
     expect(sent.map(([node, messages]) => [node, messages.map((m) => m.payload.ExecutionID)])).toEqual([
       ['n1', ['e-2']],
       ['n2', ['e-1', 'e-3']],

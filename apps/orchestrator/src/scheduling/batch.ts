@@ -9,6 +9,7 @@ import {
   ZERO_CAPACITY,
 } from '../scheduler/index.js';
 import type { OutgoingMessage, Repos } from '../store/index.js';
+import { JobWorkspace } from './workspace.js';
 
 type Usage = Map<string, Capacity>;
 /** What usage depends on: where an execution is, what it holds, and whether it is live. */
@@ -24,6 +25,8 @@ type Holding = Pick<ScheduledExecution, 'NodeID' | 'ComputeState' | 'DesiredStat
  * share twice, with what the locked snapshot shows before the plan and what the plan leaves after.
  */
 export class SchedulingBatch {
+  /** The batch's jobs and executions, read once and written once. */
+  readonly workspace = new JobWorkspace();
   private nodes: NodeCandidate[] | undefined;
   private readonly byJob = new Map<string, Usage>();
   private readonly outgoing = new Map<string, OutgoingMessage[]>();
@@ -61,11 +64,10 @@ export class SchedulingBatch {
     else this.outgoing.set(nodeId, [message]);
   }
 
-  /** Writes the batch's messages, one enqueue per node, nodes in id order. Returns those nodes. */
+  /** Writes the batch's messages, every node's at once (heads locked in node order). */
   async flush(tx: Repos, now: Nanos): Promise<Set<string>> {
-    const nodes = [...this.outgoing.keys()].sort();
-    for (const nodeId of nodes) await tx.outbox.enqueueMany(nodeId, this.outgoing.get(nodeId) ?? [], now);
-    return new Set(nodes);
+    await tx.outbox.enqueueAll(this.outgoing, now);
+    return new Set(this.outgoing.keys());
   }
 }
 

@@ -22,10 +22,11 @@ export interface SchedulingHandlerOptions {
 }
 
 /**
- * Every evaluation of a job ends here: load the snapshot (job row locked), run the pure scheduler,
- * apply its plan, all in the worker's transaction, which the other evaluations of the worker's
- * batch share. A job-stop evaluation first moves the job to Stopped, so the same pass cancels its
- * executions. The batch's messages are written last, once per node.
+ * Every evaluation of a job ends here. The worker's batch shares one transaction and one
+ * workspace: it locks and reads all the batch's jobs at once; each evaluation takes its snapshot
+ * from it, runs the pure scheduler and applies the plan in memory; the batch then writes every
+ * job's changes and every node's messages in a few set-based statements. A job-stop evaluation
+ * first moves the job to Stopped, so the same pass cancels its executions.
  */
 export function schedulingHandler(options: SchedulingHandlerOptions): EvaluationHandler {
   return {
@@ -33,8 +34,14 @@ export function schedulingHandler(options: SchedulingHandlerOptions): Evaluation
     batch() {
       const batch = new SchedulingBatch();
       return {
+        prepare: (tx, evaluations) =>
+          batch.workspace.load(
+            tx,
+            evaluations.map((e) => e.JobID),
+          ),
         handle: (tx, evaluation, now) => handleOne(tx, evaluation, now, batch, options),
         async complete(tx, now) {
+          await batch.workspace.flush(tx);
           const touched = await batch.flush(tx, now);
           return touched.size > 0 ? () => options.onCommitted?.(touched) : undefined;
         },
@@ -50,17 +57,18 @@ async function handleOne(
   batch: SchedulingBatch,
   options: SchedulingHandlerOptions,
 ): Promise<EvaluationOutcome> {
+  const work = batch.workspace;
   if (evaluation.TriggeredBy === EvaluationTrigger.JobStop) {
-    const job = await tx.scheduling.lockJob(evaluation.JobID);
+    const job = work.job(evaluation.JobID);
     if (!isTerminalJobState(job.State.StateType)) {
       const reason = evaluation.Comment || 'job stopped by user';
-      const stopped = await tx.jobs.updateState(
+      const stopped = work.setJobState(
         job.ID,
         job.Revision,
         { StateType: JobStateType.Stopped, Message: reason },
         now,
       );
-      await tx.history.append(job.ID, [
+      work.appendHistory(job.ID, [
         {
           time: now,
           event: {
@@ -79,6 +87,6 @@ async function handleOne(
   const plan = schedule(snapshot, now);
   // A plan that only waits (a retry's backoff, a queue timeout) still has its follow-up to write.
   if (isEmptyPlan(plan) && !plan.followUp) return { status: 'complete', comment: 'nothing to do' };
-  await applyPlan(tx, snapshot, plan, { now, ids: options.ids, evaluation, batch });
+  applyPlan(snapshot, plan, { now, ids: options.ids, evaluation, batch });
   return { status: 'complete', comment: plan.notes.join('; ').slice(0, 1000) || 'plan applied' };
 }

@@ -4,9 +4,10 @@ import type { Repos } from '../store/index.js';
 import type { SchedulingBatch } from './batch.js';
 
 /**
- * Loads what `schedule` needs, inside the transaction that will apply its plan. The job row is
- * locked first, so two evaluations of one job cannot both plan from the same state (fault 14).
- * Nodes and their usage come from the batch, which loads them once for all its evaluations.
+ * What `schedule` needs, from the batch's workspace: the job (its row locked when the batch
+ * loaded, so two evaluations of one job cannot both plan from the same state, fault 14) and its
+ * executions as earlier plans of the batch left them. Nodes and their usage come from the batch,
+ * which loads them once for all its evaluations.
  */
 export async function loadSnapshot(
   tx: Repos,
@@ -14,8 +15,8 @@ export async function loadSnapshot(
   settings: Partial<SchedulerSettings>,
   batch: SchedulingBatch,
 ): Promise<SchedulerSnapshot> {
-  const job = await tx.scheduling.lockJob(evaluation.JobID);
-  const executions = await tx.scheduling.executionsOfJob(job.ID);
+  const job = batch.workspace.job(evaluation.JobID);
+  const executions = batch.workspace.executionsOf(job.ID);
   batch.observe(job.ID, executions);
   return {
     job,

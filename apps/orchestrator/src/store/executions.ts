@@ -150,7 +150,7 @@ export function executionRepo({ db }: Handle): ExecutionRepo {
   };
 }
 
-function executionToRow(e: Execution & { partition?: number }): typeof executions.$inferInsert {
+export function executionToRow(e: Execution & { partition?: number }): typeof executions.$inferInsert {
   return {
     id: e.ID,
     jobId: e.JobID,

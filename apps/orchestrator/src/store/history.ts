@@ -7,7 +7,7 @@ import {
   nanosToIso,
   ShoalError,
 } from '@shoal/models';
-import { and, asc, eq, gt, gte, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, sql } from 'drizzle-orm';
 import { atomically, type Handle } from './db.js';
 import { checkLimit } from './keyset.js';
 import { decodePageToken, encodePageToken, fingerprint, type PageScope } from './page-token.js';
@@ -16,6 +16,9 @@ import type { HistoryQuery, HistoryRepo, NewHistoryEvent } from './types.js';
 
 const COMPONENT = 'JobStore';
 type HistoryRow = typeof jobHistory.$inferSelect;
+
+/** Well under the 65,535 bind parameters a statement may carry (history rows have 12 columns). */
+const ROWS_PER_INSERT = 1000;
 
 const LEVEL = { job: HistoryEventType.JobLevel, execution: HistoryEventType.ExecutionLevel } as const;
 
@@ -33,20 +36,49 @@ function historyScope(jobId: string, query: HistoryQuery): PageScope {
 
 export function historyRepo(handle: Handle): HistoryRepo {
   const { db } = handle;
-  return {
+  const repo: HistoryRepo = {
     async append(jobId, events) {
-      if (events.length === 0) return;
+      await repo.appendMany([{ jobId, events }]);
+    },
+
+    async appendMany(entries) {
+      const byJob = eventsByJob(entries);
+      if (byJob.size === 0) return;
       await atomically(handle, async (tx) => {
-        // Taking the job row's lock orders concurrent appends, so sequence numbers never collide
-        // and each batch is consecutive.
-        const [job] = await tx
+        const ids = [...byJob.keys()];
+        // Bumping a job's history_seq takes its row lock, which orders concurrent appends: seqs never
+        // collide and each call's events are consecutive. An UPDATE … FROM locks rows in whatever
+        // order its join yields, so with several jobs the locks are taken first, in id order, as
+        // every batch does: two batches then wait for each other instead of deadlocking.
+        if (ids.length > 1) {
+          await tx
+            .select({ id: jobs.id })
+            .from(jobs)
+            .where(inArray(jobs.id, ids))
+            .orderBy(asc(jobs.id))
+            .for('no key update');
+        }
+        const counts = sql.join(
+          ids.map((id) => sql`(${id}::text, ${byJob.get(id)?.length ?? 0}::int)`),
+          sql`, `,
+        );
+        const bumped = await tx
           .update(jobs)
-          .set({ historySeq: sql`${jobs.historySeq} + ${events.length}` })
-          .where(eq(jobs.id, jobId))
-          .returning({ last: jobs.historySeq });
-        if (!job) throw ShoalError.notFound('job', jobId, COMPONENT);
-        const first = job.last - events.length + 1;
-        await tx.insert(jobHistory).values(events.map((event, i) => historyToRow(jobId, first + i, event)));
+          .set({ historySeq: sql`${jobs.historySeq} + v.n` })
+          .from(sql`(values ${counts}) as v(id, n)`)
+          .where(sql`${jobs.id} = v.id`)
+          .returning({ id: jobs.id, last: jobs.historySeq });
+        const last = new Map(bumped.map((row) => [row.id, row.last]));
+        const missing = ids.find((id) => !last.has(id));
+        if (missing !== undefined) throw ShoalError.notFound('job', missing, COMPONENT);
+        const rows = ids.flatMap((id) => {
+          const events = byJob.get(id) ?? [];
+          const first = (last.get(id) ?? 0) - events.length + 1;
+          return events.map((event, i) => historyToRow(id, first + i, event));
+        });
+        for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+          await tx.insert(jobHistory).values(rows.slice(i, i + ROWS_PER_INSERT));
+        }
       });
     },
 
@@ -80,6 +112,19 @@ export function historyRepo(handle: Handle): HistoryRepo {
       return { items: items.map(rowToHistory), nextToken: more ? encodePageToken(scope, [last]) : '' };
     },
   };
+  return repo;
+}
+
+/** Each job's events in entry order, jobs in order of first appearance; jobs with none left out. */
+function eventsByJob(entries: Parameters<HistoryRepo['appendMany']>[0]): Map<string, NewHistoryEvent[]> {
+  const byJob = new Map<string, NewHistoryEvent[]>();
+  for (const { jobId, events } of entries) {
+    if (events.length === 0) continue;
+    const merged = byJob.get(jobId);
+    if (merged) merged.push(...events);
+    else byJob.set(jobId, [...events]);
+  }
+  return byJob;
 }
 
 function historyToRow(jobId: string, seq: number, { event, time }: NewHistoryEvent): HistoryRow {

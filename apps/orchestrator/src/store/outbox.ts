@@ -32,37 +32,51 @@ export function outboxRepo(handle: Handle): OutboxRepo {
     },
 
     async enqueueMany(nodeId, messages, now) {
-      if (messages.length === 0) return [];
-      const ids = messages.map(() => `m-${randomUUID()}`);
-      const envelopeOf = (i: number, seq: bigint) => {
-        const { type, payload } = messages[i] as OutgoingMessage;
-        return makeEnvelope(type, payload as never, {
-          id: ids[i] ?? '',
+      return repo.enqueueAll(new Map([[nodeId, messages]]), now);
+    },
+
+    async enqueueAll(byNode, now) {
+      const nodes = [...byNode.keys()].filter((n) => (byNode.get(n) ?? []).length > 0).sort();
+      if (nodes.length === 0) return [];
+      const planned = nodes.flatMap((nodeId) =>
+        (byNode.get(nodeId) ?? []).map((m) => ({ nodeId, message: m, id: `m-${randomUUID()}` })),
+      );
+      const envelopeOf = ({ nodeId, message, id }: (typeof planned)[number], seq: bigint) =>
+        makeEnvelope(message.type, message.payload as never, {
+          id,
           nodeId,
           time: now,
           seq,
         }) as StreamEnvelope;
-      };
       // Validate before taking seqs: a caller that catches the error and commits anyway must not
       // leave a hole, which would stall the node's stream for good. The widest seq makes this check
       // the size limit too.
-      for (let i = 0; i < messages.length; i++) encodeMessage(envelopeOf(i, INT64_MAX) as Envelope);
-      const n = BigInt(messages.length);
+      for (const p of planned) encodeMessage(envelopeOf(p, INT64_MAX) as Envelope);
+      const counts = nodes.map((nodeId) => ({ nodeId, lastSeq: BigInt(byNode.get(nodeId)?.length ?? 0) }));
       return atomically(handle, async (tx) => {
-        const [head] = await tx
+        // One upsert for every node, rows in node order: concurrent writers lock heads in one order.
+        const heads = await tx
           .insert(outboxHeads)
-          .values({ nodeId, lastSeq: n })
+          .values(counts)
           .onConflictDoUpdate({
             target: outboxHeads.nodeId,
-            set: { lastSeq: sql`${outboxHeads.lastSeq} + ${n}` },
+            set: { lastSeq: sql`${outboxHeads.lastSeq} + excluded.last_seq` },
           })
-          .returning({ seq: outboxHeads.lastSeq });
-        if (!head) throw new Error(`outbox head of ${nodeId} returned no row`);
-        const first = head.seq - n + 1n;
-        const envelopes = messages.map((_, i) => envelopeOf(i, first + BigInt(i)));
+          .returning({ nodeId: outboxHeads.nodeId, seq: outboxHeads.lastSeq });
+        const next = new Map<string, bigint>();
+        for (const { nodeId, lastSeq } of counts) {
+          const head = heads.find((h) => h.nodeId === nodeId);
+          if (!head) throw new Error(`outbox head of ${nodeId} returned no row`);
+          next.set(nodeId, head.seq - lastSeq + 1n);
+        }
+        const envelopes = planned.map((p) => {
+          const seq = next.get(p.nodeId) ?? 1n;
+          next.set(p.nodeId, seq + 1n);
+          return envelopeOf(p, seq);
+        });
         await tx.insert(outbox).values(
           envelopes.map((envelope) => ({
-            nodeId,
+            nodeId: envelope.nodeId,
             seq: envelope.seq,
             type: envelope.type,
             message: decoder.decode(encodeMessage(envelope)),

@@ -1,4 +1,5 @@
 import { agentCursorRepo } from './agent-cursors.js';
+import { bulkRepo } from './bulk.js';
 import type { Handle } from './db.js';
 import { guard } from './errors.js';
 import { evaluationRepo } from './evaluations.js';
@@ -23,5 +24,6 @@ export function makeRepos(handle: Handle): Repos {
     outbox: guard(outboxRepo(handle)),
     scheduling: guard(schedulingRepo(handle)),
     agentCursors: guard(agentCursorRepo(handle)),
+    bulk: guard(bulkRepo(handle)),
   };
 }

@@ -1,6 +1,7 @@
 import { describeWithServices } from '@shoal/testkit';
 import { describe, expect, it } from 'vitest';
 import { agentCursorsContract } from './testing/contract-agent-cursors.js';
+import { bulkContract } from './testing/contract-bulk.js';
 import { evaluationsContract } from './testing/contract-evaluations.js';
 import { executionUpdatesContract } from './testing/contract-execution-updates.js';
 import { executionsContract } from './testing/contract-executions.js';
@@ -35,5 +36,6 @@ for (const driver of DRIVERS) {
     describe('node status', () => nodeStatusContract(ctx));
     describe('outbox', () => outboxContract(ctx));
     describe('agent cursors', () => agentCursorsContract(ctx));
+    describe('bulk', () => bulkContract(ctx));
   });
 }

@@ -81,7 +81,10 @@ export interface NewHistoryEvent {
 }
 
 export interface JobRepo {
+  /** Throws Conflict when a job with that id exists. */
   insert(job: Job): Promise<void>;
+  /** insert() for several jobs in one statement: all or none (Conflict on any duplicate id). */
+  insertMany(jobs: readonly Job[]): Promise<void>;
   /** By full id or unique prefix. */
   get(idOrPrefix: string): Promise<Job>;
   list(query: ListJobsQuery): Promise<Page<Job>>;
@@ -95,6 +98,11 @@ export interface JobRepo {
 export interface HistoryRepo {
   /** Appends in order, assigning each event the job's next sequence number. */
   append(jobId: string, events: NewHistoryEvent[]): Promise<void>;
+  /**
+   * append() for several jobs in a constant number of statements, all or none. Entries may repeat
+   * a job: its events are appended in entry order. Throws NotFound naming an unknown job.
+   */
+  appendMany(entries: ReadonlyArray<{ jobId: string; events: NewHistoryEvent[] }>): Promise<void>;
   /**
    * Matching events in sequence order. While the job is not terminal, `nextToken` is never empty:
    * it points after the last event returned, so a client can poll it for new events.
@@ -258,6 +266,8 @@ export interface OutboxRepo {
   ): Promise<StreamEnvelope>;
   /** enqueue() for several messages to one node: consecutive seqs, one head update, one insert. */
   enqueueMany(nodeId: string, messages: readonly OutgoingMessage[], now: Nanos): Promise<StreamEnvelope[]>;
+  /** `enqueueMany` for several nodes at once, in two statements; envelopes in node-id order. */
+  enqueueAll(byNode: ReadonlyMap<string, readonly OutgoingMessage[]>, now: Nanos): Promise<StreamEnvelope[]>;
   /** Up to `limit` messages with seq > afterSeq, ascending. */
   pending(nodeId: string, afterSeq: bigint, limit: number): Promise<StreamEnvelope[]>;
   /** Everything ≤ seq was delivered (monotonic; never beyond the last seq written). */
@@ -279,10 +289,13 @@ export interface AgentCursorRepo {
   /** 0 when nothing was applied yet. */
   lastApplied(nodeId: string): Promise<bigint>;
   /**
-   * Moves the cursor to `seq` if it is below, holding the row until the transaction ends; false
-   * (and no change) when it is not. Call it first in the transaction that applies the report.
+   * Moves the cursor to `seq` if it is below `below` (default `seq`), holding the row until the
+   * transaction ends; false (and no change) when it is not. Call it first in the transaction that
+   * applies the report. A run of reports `first..seq` passes `first` as `below`, so a run of which
+   * any report was applied already is refused whole. A `below` above `seq` is refused with an
+   * error: it could move the cursor back.
    */
-  advance(nodeId: string, seq: bigint, now: Nanos): Promise<boolean>;
+  advance(nodeId: string, seq: bigint, now: Nanos, below?: bigint): Promise<boolean>;
 }
 
 /** What the schedulers need beyond the API: a locked job, whole execution sets, desired state. */
@@ -315,6 +328,39 @@ export interface SchedulingRepo {
   waitingJobs(options: { daemons: boolean }): Promise<JobRef[]>;
 }
 
+/** An execution as it is to be stored, and the revision the stored row must still have. */
+export interface ExecutionSave {
+  execution: Execution;
+  expectedRevision: number;
+}
+
+export interface JobStateSave {
+  id: string;
+  expectedRevision: number;
+  revision: number;
+  state: JobState;
+  modifyTime: Nanos;
+}
+
+/** Set-based forms of the scheduling reads and writes: one statement for many jobs. */
+export interface BulkRepo {
+  /** The jobs that exist among `ids`, rows locked until the transaction ends, in id order. */
+  lockJobs(ids: readonly string[]): Promise<Job[]>;
+  /** Every execution of these jobs with its partition, oldest first. */
+  executionsOfJobs(jobIds: readonly string[]): Promise<Array<Execution & { partition: number }>>;
+  /** The executions that exist among `ids`. */
+  findExecutions(ids: readonly string[]): Promise<Array<Execution & { partition: number }>>;
+  /** The jobs' evaluations not finished yet (claimed ones included). */
+  pendingEvaluations(
+    jobIds: readonly string[],
+  ): Promise<Array<{ jobId: string; trigger: string; waitUntil: Nanos }>>;
+  insertExecutions(list: ReadonlyArray<Execution & { partition?: number }>): Promise<void>;
+  /** States, outputs, links, revision and time of each; Conflict (none saved) if any row moved. */
+  saveExecutions(list: readonly ExecutionSave[]): Promise<void>;
+  /** Each job's state, revision and time; Conflict (none saved) if any row moved. */
+  saveJobStates(list: readonly JobStateSave[]): Promise<void>;
+}
+
 /** What an evaluation needs of its job. */
 export interface JobRef {
   ID: string;
@@ -333,6 +379,7 @@ export interface Repos {
   outbox: OutboxRepo;
   agentCursors: AgentCursorRepo;
   scheduling: SchedulingRepo;
+  bulk: BulkRepo;
 }
 
 export interface Store extends Repos {

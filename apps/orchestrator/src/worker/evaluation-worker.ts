@@ -16,6 +16,8 @@ export interface EvaluationOutcome {
 
 /** The evaluations one worker claimed, handled in one transaction. */
 export interface HandlerBatch {
+  /** Called once, before `handle`, with every evaluation of the batch this handler will get. */
+  prepare?(tx: Repos, evaluations: readonly Evaluation[]): Promise<void>;
   handle(tx: Repos, evaluation: Evaluation, now: bigint): Promise<EvaluationOutcome>;
   /** The batch's last writes, in its transaction; returns what to run once it committed. */
   complete(tx: Repos, now: bigint): Promise<(() => void) | undefined>;
@@ -89,15 +91,22 @@ export function startEvaluationWorker(options: EvaluationWorkerOptions): Evaluat
       try {
         const afterCommit = await store.transaction(async (tx) => {
           const now = clock.now();
+          const ordered = [...evaluations].sort(inLockOrder);
+          const handlerOf = (e: Evaluation) => handlers.find((h) => h.triggers.includes(e.TriggeredBy));
           const batches = new Map<EvaluationHandler, HandlerBatch>();
+          for (const handler of new Set(ordered.map(handlerOf))) {
+            if (!handler) continue;
+            const batch = handler.batch();
+            batches.set(handler, batch);
+            await batch.prepare?.(
+              tx,
+              ordered.filter((e) => handlerOf(e) === handler),
+            );
+          }
           const outcomes = [];
-          for (const evaluation of [...evaluations].sort(inLockOrder)) {
-            const handler = handlers.find((h) => h.triggers.includes(evaluation.TriggeredBy));
-            let batch = handler && batches.get(handler);
-            if (handler && !batch) {
-              batch = handler.batch();
-              batches.set(handler, batch);
-            }
+          for (const evaluation of ordered) {
+            const handler = handlerOf(evaluation);
+            const batch = handler && batches.get(handler);
             const outcome = batch
               ? await batch.handle(tx, evaluation, now)
               : { status: 'failed' as const, comment: `no handler for ${evaluation.TriggeredBy}` };

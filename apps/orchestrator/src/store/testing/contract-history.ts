@@ -126,6 +126,72 @@ export function historyContract(ctx: StoreContext): void {
       for (let i = 0; i < 24; i += 2) expect(items[i]?.NewRevision).toBe(items[i + 1]?.NewRevision);
     });
 
+    describe('appendMany', () => {
+      const comments = async (job: Job) =>
+        (await ctx.store.history.list(job.ID, all())).items.map((h) => h.Comment);
+      const named = (job: Job, comment: string) => {
+        const e = jobEvent(job, 'Pending', 'Pending', 1);
+        return { ...e, event: { ...e.event, Comment: comment } };
+      };
+
+      it('appends to several jobs at once, merging repeated jobs in entry order', async () => {
+        const [a, b, c] = [makeJob(), makeJob(), makeJob()] as [Job, Job, Job];
+        await ctx.store.jobs.insertMany([a, b, c]);
+        await ctx.store.history.append(a.ID, [named(a, 'a0')]);
+        await ctx.store.history.appendMany([
+          { jobId: a.ID, events: [named(a, 'a1')] },
+          { jobId: b.ID, events: [named(b, 'b1'), named(b, 'b2')] },
+          { jobId: c.ID, events: [] },
+          { jobId: a.ID, events: [named(a, 'a2'), named(a, 'a3')] },
+        ]);
+        // Seqs continue after the earlier append and after this one: a reused seq would collide.
+        await ctx.store.history.append(a.ID, [named(a, 'a4')]);
+        expect(await comments(a)).toEqual(['a0', 'a1', 'a2', 'a3', 'a4']);
+        expect(await comments(b)).toEqual(['b1', 'b2']);
+        expect(await comments(c)).toEqual([]);
+      });
+
+      it('writes nothing when a job is unknown, and names it', async () => {
+        const known = makeJob();
+        await ctx.store.jobs.insert(known);
+        const unknown = ids.job();
+        const error = await rejection(
+          ctx.store.history.appendMany([
+            { jobId: known.ID, events: [named(known, 'lost')] },
+            { jobId: unknown, events: [named(known, 'nowhere')] },
+          ]),
+          ErrorCode.NotFound,
+        );
+        expect(error.message).toBe(`job not found: ${unknown}`);
+        expect(await comments(known)).toEqual([]);
+        await ctx.store.history.appendMany([]); // nothing to do
+        await ctx.store.history.append(known.ID, [named(known, 'first')]);
+        expect(await comments(known)).toEqual(['first']);
+      });
+
+      it('lets concurrent batches over the same jobs, in any order, all commit', async () => {
+        const jobs = [makeJob(), makeJob(), makeJob()];
+        await ctx.store.jobs.insertMany(jobs);
+        await Promise.all(
+          Array.from({ length: 8 }, (_, round) => {
+            const order = round % 2 === 0 ? jobs : [...jobs].reverse();
+            return ctx.store.history.appendMany(
+              order.map((job) => ({
+                jobId: job.ID,
+                events: [named(job, `r${round}`), named(job, `r${round}`)],
+              })),
+            );
+          }),
+        );
+        for (const job of jobs) {
+          const list = await comments(job);
+          expect(list).toHaveLength(16);
+          // Each batch's events of one job are consecutive.
+          for (let i = 0; i < 16; i += 2) expect(list[i]).toBe(list[i + 1]);
+        }
+      });
+    });
+
     it('refuses unknown jobs and tokens of another listing', async () => {
       await rejection(
         ctx.store.history.append(ids.job(), [jobEvent(makeJob(), 'Undefined', 'Pending', 1)]),

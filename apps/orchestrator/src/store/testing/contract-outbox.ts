@@ -69,6 +69,32 @@ export function outboxContract(ctx: StoreContext): void {
       expect(await seqsOf(node)).toEqual([1n, 2n, 3n]);
     });
 
+    it('enqueues for several nodes at once, each continuing its own seqs', async () => {
+      const [a, b, c] = [unique('n-all-b-'), unique('n-all-a-'), unique('n-all-c-')];
+      await ctx.store.outbox.enqueue(a, 'CancelExecution', cancel(1), tick());
+      const byNode = new Map([
+        [a, [{ type: 'BidAccepted' as const, payload: { ExecutionID: 'e-a2' } }]],
+        [c, []],
+        [
+          b,
+          [
+            { type: 'BidAccepted' as const, payload: { ExecutionID: 'e-b1' } },
+            { type: 'CancelExecution' as const, payload: cancel(2) },
+          ],
+        ],
+      ]);
+      const envelopes = await ctx.store.outbox.enqueueAll(byNode, tick());
+      expect(envelopes.map((e) => [e.nodeId, e.seq, e.payload.ExecutionID])).toEqual([
+        [b, 1n, 'e-b1'],
+        [b, 2n, 'e-2'],
+        [a, 2n, 'e-a2'],
+      ]);
+      expect(await seqsOf(a)).toEqual([1n, 2n]);
+      expect(await ctx.store.outbox.pending(b, 0n, 10)).toEqual(envelopes.slice(0, 2));
+      expect(await seqsOf(c)).toEqual([]);
+      expect(await ctx.store.outbox.enqueueAll(new Map(), tick())).toEqual([]);
+    });
+
     it('refuses an invalid message without using up a seq, and a rollback leaves no hole', async () => {
       const node = unique('n-out-');
       await ctx.store.outbox.enqueue(node, 'CancelExecution', cancel(1), tick());

@@ -1,0 +1,169 @@
+import { ErrorCode, type Job, ShoalError } from '@shoal/models';
+import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import type { Handle } from './db.js';
+import { executionToRow, rowToExecution } from './executions.js';
+import { rowToJob } from './jobs.js';
+import { evaluations, executions, jobs } from './schema.js';
+import type { BulkRepo, ExecutionSave, JobStateSave } from './types.js';
+
+/**
+ * Set-based reads and writes for work done many jobs at a time (an evaluation batch, a run of
+ * agent reports): each call is one statement however many rows it covers, because on this
+ * hardware a statement's round trip, not the rows it touches, is what placement throughput pays.
+ * Updates compare-and-swap on each row's revision like the single-row ones do.
+ */
+export function bulkRepo({ db }: Handle): BulkRepo {
+  return {
+    async lockJobs(ids) {
+      if (ids.length === 0) return [];
+      // In id order: every batch takes job locks in one order, so two batches wait, never deadlock.
+      const rows = await db
+        .select()
+        .from(jobs)
+        .where(inArray(jobs.id, [...ids]))
+        .orderBy(asc(jobs.id))
+        .for('no key update');
+      return rows.map((row) => rowToJob(row) as Job);
+    },
+
+    async executionsOfJobs(jobIds) {
+      if (jobIds.length === 0) return [];
+      const rows = await db
+        .select()
+        .from(executions)
+        .where(inArray(executions.jobId, [...jobIds]))
+        .orderBy(executions.createTime, executions.id);
+      return rows.map((row) => ({ ...rowToExecution(row), partition: row.partition }));
+    },
+
+    async findExecutions(ids) {
+      if (ids.length === 0) return [];
+      const rows = await db
+        .select()
+        .from(executions)
+        .where(inArray(executions.id, [...ids]));
+      return rows.map((row) => ({ ...rowToExecution(row), partition: row.partition }));
+    },
+
+    async pendingEvaluations(jobIds) {
+      if (jobIds.length === 0) return [];
+      return db
+        .select({
+          jobId: evaluations.jobId,
+          trigger: evaluations.triggeredBy,
+          waitUntil: evaluations.waitUntil,
+        })
+        .from(evaluations)
+        .where(and(inArray(evaluations.jobId, [...jobIds]), eq(evaluations.status, 'pending')));
+    },
+
+    async insertExecutions(list) {
+      if (list.length > 0) await db.insert(executions).values(list.map(executionToRow));
+    },
+
+    async saveExecutions(list) {
+      if (list.length === 0) return;
+      const values = recordset(list.map(executionValues), EXECUTION_COLUMNS);
+      const saved = await db
+        .update(executions)
+        .set({
+          desiredState: sql`v.desired_state`,
+          desiredMessage: sql`v.desired_message`,
+          computeState: sql`v.compute_state`,
+          computeMessage: sql`v.compute_message`,
+          runOutput: sql`v.run_output`,
+          publishedResult: sql`v.published_result`,
+          nextExecution: sql`v.next_execution`,
+          followupEvalId: sql`v.followup_eval_id`,
+          revision: sql`v.revision`,
+          modifyTime: sql`v.modify_time`,
+        })
+        .from(values)
+        .where(and(eq(executions.id, sql`v.id`), eq(executions.revision, sql`v.expected`)))
+        .returning({ id: executions.id });
+      assertAllSaved(
+        'execution',
+        list.map((s) => s.execution.ID),
+        saved,
+      );
+    },
+
+    async saveJobStates(list) {
+      if (list.length === 0) return;
+      const values = recordset(list.map(jobValues), JOB_COLUMNS);
+      const saved = await db
+        .update(jobs)
+        .set({
+          state: sql`v.state`,
+          stateMessage: sql`v.state_message`,
+          revision: sql`v.revision`,
+          modifyTime: sql`v.modify_time`,
+        })
+        .from(values)
+        .where(and(eq(jobs.id, sql`v.id`), eq(jobs.revision, sql`v.expected`)))
+        .returning({ id: jobs.id });
+      assertAllSaved(
+        'job',
+        list.map((s) => s.id),
+        saved,
+      );
+    },
+  };
+}
+
+const EXECUTION_COLUMNS =
+  'id text, expected int, desired_state int, desired_message text, compute_state int, ' +
+  'compute_message text, run_output jsonb, published_result jsonb, next_execution text, ' +
+  'followup_eval_id text, revision int, modify_time bigint';
+
+const JOB_COLUMNS = 'id text, expected int, state text, state_message text, revision int, modify_time bigint';
+
+function executionValues({ execution: e, expectedRevision }: ExecutionSave) {
+  return {
+    id: e.ID,
+    expected: expectedRevision,
+    desired_state: e.DesiredState.StateType,
+    desired_message: e.DesiredState.Message,
+    compute_state: e.ComputeState.StateType,
+    compute_message: e.ComputeState.Message,
+    run_output: e.RunOutput,
+    published_result: e.PublishedResult,
+    next_execution: e.NextExecution,
+    followup_eval_id: e.FollowupEvalID,
+    revision: e.Revision,
+    modify_time: e.ModifyTime,
+  };
+}
+
+function jobValues(s: JobStateSave) {
+  return {
+    id: s.id,
+    expected: s.expectedRevision,
+    state: s.state.StateType,
+    state_message: s.state.Message,
+    revision: s.revision,
+    modify_time: s.modifyTime,
+  };
+}
+
+/**
+ * The rows as one jsonb parameter read back as a table `v`: one bind however many rows, and no
+ * per-row placeholders to build. Int64 values travel as strings, which the bigint column parses.
+ */
+function recordset(rows: object[], columns: string): SQL {
+  const json = JSON.stringify(rows, (_key, value: unknown) =>
+    typeof value === 'bigint' ? value.toString() : value,
+  );
+  return sql`jsonb_to_recordset(${json}::jsonb) as v(${sql.raw(columns)})`;
+}
+
+function assertAllSaved(what: string, ids: readonly string[], saved: ReadonlyArray<{ id: string }>): void {
+  if (saved.length === ids.length) return;
+  const done = new Set(saved.map((r) => r.id));
+  const missed = ids.filter((id) => !done.has(id));
+  throw new ShoalError(
+    ErrorCode.Conflict,
+    `${missed.length} ${what}(s) changed concurrently or vanished: ${missed.slice(0, 5).join(', ')}`,
+    { component: 'BulkStore' },
+  );
+}

@@ -1,0 +1,92 @@
+import { ComputeStateType as C, DesiredStateType as D, ErrorCode, JobStateType } from '@shoal/models';
+import { describe, expect, it } from 'vitest';
+import { makeEvaluation, makeExecution, makeJob, tick } from './fixtures.js';
+import { rejection, type StoreContext } from './harness.js';
+
+const output = {
+  stdout: 'ok\n',
+  stdouttruncated: false,
+  stderr: '',
+  stderrtruncated: false,
+  exitCode: 0,
+  runnerError: '',
+};
+
+export function bulkContract(ctx: StoreContext): void {
+  async function jobWithExecutions(n: number) {
+    const job = makeJob();
+    await ctx.store.jobs.insert(job);
+    const executions = Array.from({ length: n }, (_, i) => ({ ...makeExecution(job), partition: i }));
+    await ctx.store.bulk.insertExecutions(executions);
+    return { job, executions };
+  }
+
+  describe('bulk', () => {
+    it('locks and reads many jobs in id order, their executions and pending evaluations', async () => {
+      const a = await jobWithExecutions(2);
+      const b = await jobWithExecutions(1);
+      const finished = makeEvaluation(a.job);
+      const pending = makeEvaluation(b.job, { WaitUntil: 99n });
+      await ctx.store.evaluations.insertMany([finished, pending]);
+      await ctx.store.evaluations.finish(finished.ID, '', 'complete', 'done', tick());
+      await ctx.store.transaction(async (tx) => {
+        const ids = [b.job.ID, 'j-missing', a.job.ID];
+        const locked = await tx.bulk.lockJobs(ids);
+        expect(locked.map((j) => j.ID)).toEqual([a.job.ID, b.job.ID].sort());
+        expect(locked.find((j) => j.ID === a.job.ID)).toEqual(a.job);
+        const executions = await tx.bulk.executionsOfJobs([a.job.ID, b.job.ID]);
+        expect(executions.map((e) => e.ID).sort()).toEqual(
+          [...a.executions, ...b.executions].map((e) => e.ID).sort(),
+        );
+        expect(executions.find((e) => e.ID === a.executions[1]?.ID)?.partition).toBe(1);
+        const found = await tx.bulk.findExecutions([b.executions[0]?.ID ?? '', 'e-missing']);
+        expect(found).toEqual([b.executions[0]]);
+        const evaluations = await tx.bulk.pendingEvaluations([a.job.ID, b.job.ID]);
+        expect(evaluations).toEqual([{ jobId: b.job.ID, trigger: pending.TriggeredBy, waitUntil: 99n }]);
+      });
+    });
+
+    it('saves many executions and jobs compare-and-swap, all or none', async () => {
+      const { job, executions } = await jobWithExecutions(2);
+      const [first, second] = executions as [(typeof executions)[0], (typeof executions)[0]];
+      const now = tick();
+      const done = {
+        ...first,
+        ComputeState: { StateType: C.Completed, Message: '' },
+        DesiredState: { StateType: D.Stopped, Message: 'execution completed' },
+        RunOutput: output,
+        PublishedResult: { Type: 'local', Params: { URL: 'file:///r' } },
+        Revision: 3,
+        ModifyTime: now,
+      };
+      await ctx.store.bulk.saveExecutions([{ execution: done, expectedRevision: 1 }]);
+      await ctx.store.bulk.saveJobStates([
+        {
+          id: job.ID,
+          expectedRevision: job.Revision,
+          revision: job.Revision + 1,
+          state: { StateType: JobStateType.Running, Message: '' },
+          modifyTime: now,
+        },
+      ]);
+      const { partition: _, ...stored } = done;
+      expect(await ctx.store.executions.get(first.ID)).toEqual(stored);
+      const after = await ctx.store.jobs.get(job.ID);
+      expect(after.State.StateType).toBe(JobStateType.Running);
+      expect([after.Revision, after.ModifyTime]).toEqual([job.Revision + 1, now]);
+
+      // One stale row fails the whole statement: the fresh one is not written either.
+      const stale = { execution: { ...done, Revision: 4 }, expectedRevision: 1 };
+      const fresh = {
+        execution: { ...second, Revision: 2, ComputeState: done.ComputeState },
+        expectedRevision: 1,
+      };
+      const error = await rejection(
+        ctx.store.transaction((tx) => tx.bulk.saveExecutions([fresh, stale])),
+        ErrorCode.Conflict,
+      );
+      expect(error.message).toContain(first.ID);
+      expect((await ctx.store.executions.get(second.ID)).Revision).toBe(1);
+    });
+  });
+}
