@@ -22,12 +22,20 @@ import {
   prepareJobSubmission,
   ShoalError,
 } from '@shoal/models';
-import type { HistoryQuery, ListExecutionsQuery, ListJobsQuery, Repos, Store } from '../store/types.js';
+import type {
+  HistoryQuery,
+  ListExecutionsQuery,
+  ListJobsQuery,
+  NewHistoryEvent,
+  Repos,
+  Store,
+} from '../store/types.js';
+import { SubmissionQueue } from './submission-queue.js';
 
 /**
  * The jobs API's behaviour, independent of HTTP: routes parse and validate the request, call one
  * method here, and send what it returns. Writes that belong together (a job, its first history
- * event and its evaluation) happen in one store transaction.
+ * event and its evaluation) happen in one store transaction; concurrent submissions share one.
  */
 
 export interface JobServiceDeps {
@@ -35,6 +43,8 @@ export interface JobServiceDeps {
   clock: Clock;
   ids: IdGenerator;
   policy?: SubmissionPolicy;
+  /** Most submissions written in one transaction (default DEFAULT_MAX_BATCH). */
+  maxSubmissionBatch?: number;
 }
 
 export type JobInclude = 'history' | 'executions';
@@ -45,32 +55,36 @@ const INCLUDED_HISTORY: HistoryQuery = { since: 0n, eventType: 'all', limit: 100
 const INCLUDED_EXECUTIONS: ListExecutionsQuery = { limit: 100, orderBy: 'modify_time', reverse: false };
 
 export class JobService {
-  constructor(private readonly deps: JobServiceDeps) {}
+  private readonly submissions: SubmissionQueue;
 
+  constructor(private readonly deps: JobServiceDeps) {
+    this.submissions = new SubmissionQueue(deps.store, deps.maxSubmissionBatch);
+  }
+
+  /**
+   * Validates at once (a bad job never waits behind others), then joins the submission queue: the
+   * job, its first history event and its evaluation commit together, in a transaction shared with
+   * the submissions that arrived meanwhile.
+   */
   async submit(input: unknown): Promise<PutJobResponse> {
-    const { store, clock, ids, policy } = this.deps;
+    const { clock, ids, policy } = this.deps;
     const now = clock.now();
     const prepared = prepareJobSubmission(input, { id: ids.job(), now, ...(policy ? { policy } : {}) });
     if (!prepared.ok) throw ShoalError.validation(prepared.problems, 'JobSubmission');
     const { job } = prepared;
     const evaluation = this.evaluation(job, 'job-register', 'job submitted', now);
-    await store.transaction(async (tx) => {
-      await tx.jobs.insert(job);
-      await tx.history.append(job.ID, [
-        {
-          event: {
-            Type: HistoryEventType.JobLevel,
-            JobID: job.ID,
-            JobState: { Previous: JobStateType.Undefined, New: job.State.StateType },
-            ExecutionState: null,
-            NewRevision: job.Revision,
-            Comment: 'Job created',
-          },
-          time: now,
-        },
-      ]);
-      await tx.evaluations.insert(evaluation);
-    });
+    const event: NewHistoryEvent = {
+      event: {
+        Type: HistoryEventType.JobLevel,
+        JobID: job.ID,
+        JobState: { Previous: JobStateType.Undefined, New: job.State.StateType },
+        ExecutionState: null,
+        NewRevision: job.Revision,
+        Comment: 'Job created',
+      },
+      time: now,
+    };
+    await this.submissions.submit({ job, event, evaluation });
     return { JobID: job.ID, EvaluationID: evaluation.ID, Warnings: prepared.warnings };
   }
 

@@ -1,6 +1,6 @@
 import { ErrorCode, formatSelector, type Job, type JobStateType, ShoalError } from '@shoal/models';
 import { and, eq, like, or, sql } from 'drizzle-orm';
-import type { Db, Handle } from './db.js';
+import { atomically, type Db, type Handle } from './db.js';
 import { afterToken, checkLimit, type Keyset, keysetAfter, keysetOrder, toPage } from './keyset.js';
 import { findByIdOrPrefix } from './lookup.js';
 import { fingerprint } from './page-token.js';
@@ -10,6 +10,8 @@ import type { JobRepo, ListJobsQuery } from './types.js';
 
 const COMPONENT = 'JobStore';
 type JobRow = typeof jobs.$inferSelect;
+/** Well under the 65,535 bind parameters a statement may carry (a job row has 16 columns). */
+const ROWS_PER_INSERT = 1000;
 
 function jobsKeyset(query: ListJobsQuery): Keyset<JobRow> {
   const byId = query.orderBy === 'id';
@@ -59,7 +61,8 @@ function preparedLookup(db: Db) {
     .prepare('shoal_job_lookup');
 }
 
-export function jobRepo({ db, inTransaction }: Handle): JobRepo {
+export function jobRepo(handle: Handle): JobRepo {
+  const { db, inTransaction } = handle;
   let lookup: ReturnType<typeof preparedLookup> | undefined;
   const fetchCandidates = inTransaction
     ? undefined
@@ -70,6 +73,19 @@ export function jobRepo({ db, inTransaction }: Handle): JobRepo {
   return {
     async insert(job) {
       await db.insert(jobs).values(jobToRow(job));
+    },
+
+    async insertMany(list) {
+      if (list.length === 0) return;
+      const rows = list.map(jobToRow);
+      // A duplicate id anywhere (stored already, or twice in `list`) fails the statement: a Conflict.
+      const insertAll = async (tx: Db) => {
+        for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+          await tx.insert(jobs).values(rows.slice(i, i + ROWS_PER_INSERT));
+        }
+      };
+      // Only a list split over several statements needs a transaction to stay all-or-none.
+      await (rows.length > ROWS_PER_INSERT ? atomically(handle, insertAll) : insertAll(db));
     },
 
     async get(idOrPrefix) {

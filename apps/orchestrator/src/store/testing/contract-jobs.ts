@@ -44,6 +44,34 @@ export function jobsContract(ctx: StoreContext): void {
     });
   });
 
+  describe('creating jobs in bulk', () => {
+    it('stores each job as insert does', async () => {
+      const list = [makeJob({ Labels: { tier: 'web' } }), makeJob({ CreateTime: SEED_TIME }), makeJob()];
+      await ctx.store.jobs.insertMany(list);
+      for (const job of list) expect(await ctx.store.jobs.get(job.ID)).toEqual(job);
+      await ctx.store.jobs.insertMany([]); // nothing to do
+    });
+
+    it('refuses a duplicate id, stored or within the list, as a conflict and stores none', async () => {
+      const stored = makeJob();
+      await ctx.store.jobs.insert(stored);
+      const fresh = makeJob();
+      await rejection(ctx.store.jobs.insertMany([fresh, stored]), ErrorCode.Conflict);
+      await rejection(ctx.store.jobs.get(fresh.ID), ErrorCode.NotFound);
+      const twice = makeJob();
+      await rejection(ctx.store.jobs.insertMany([twice, fresh, twice]), ErrorCode.Conflict);
+      await rejection(ctx.store.jobs.get(twice.ID), ErrorCode.NotFound);
+      await rejection(ctx.store.jobs.get(fresh.ID), ErrorCode.NotFound);
+    });
+
+    it('allows jobs that share a name, as insert does', async () => {
+      const name = unique('same-name-');
+      const list = [makeJob({ Name: name }), makeJob({ Name: name })];
+      await ctx.store.jobs.insertMany(list);
+      for (const job of list) expect((await ctx.store.jobs.get(job.ID)).Name).toBe(name);
+    });
+  });
+
   describe('finding jobs', () => {
     it('finds a job by full id, short id and unique prefix', async () => {
       const job = makeJob();
