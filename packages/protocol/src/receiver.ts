@@ -4,6 +4,7 @@ import type { StreamEnvelope } from './envelope.js';
 import { errorMessage, type Logger, safeLog, silentLogger } from './logger.js';
 import { isStreamType } from './messages/catalog.js';
 import type { SeqTracker } from './ports.js';
+import { logDecision, RunQueues, type StreamRunHandler } from './receiver-run.js';
 import { ack, encodeReply, errorReply, nack, type Reply, type ReplyErrorCode } from './replies.js';
 import { parseSubject } from './subjects.js';
 
@@ -17,7 +18,13 @@ import { parseSubject } from './subjects.js';
  *     … with `resync`           the sender no longer has the messages in between: apply, Ack
  *   undecodable or wrong node   Error reply and a log line, apply nothing (bad input 22, 23)
  *   the handler throws          Error `apply_failed`; the sender retries with backoff
+ *
+ * With `handleRun` and a tracker with `applyRun`, the messages queued for a peer are decided
+ * together and each contiguous run is applied in one transaction (receiver-run.ts), with the same
+ * replies.
  */
+
+export type { StreamRunHandler } from './receiver-run.js';
 
 export type StreamHandler<Ctx> = (envelope: StreamEnvelope, ctx: Ctx) => Promise<void>;
 
@@ -25,6 +32,12 @@ export interface ReceiverOptions<Ctx> {
   tracker: SeqTracker<Ctx>;
   /** Applies one message; runs inside `tracker.apply` so its effect commits with the seq. */
   handle: StreamHandler<Ctx>;
+  /**
+   * Applies a run of one peer's messages in one `tracker.applyRun` (group commit). Without it, or
+   * without `applyRun`, each message is applied on its own; `handle` also applies, one at a time,
+   * the messages of a run that could not commit.
+   */
+  handleRun?: StreamRunHandler<Ctx>;
   /** `in` on an agent, `out` on the orchestrator: other message types are refused. */
   channel: 'in' | 'out';
   logger?: Logger;
@@ -35,9 +48,20 @@ export class Receiver<Ctx = void> {
   private readonly logger: Logger;
   /** One promise chain per peer: a resend must not race the delivery it duplicates. */
   private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly runs: RunQueues<Ctx> | undefined;
 
   constructor(private readonly options: ReceiverOptions<Ctx>) {
     this.logger = options.logger ?? silentLogger;
+    const { tracker, handleRun } = options;
+    if (handleRun && tracker.applyRun) {
+      this.runs = new RunQueues({
+        lastApplied: (peer) => tracker.lastApplied(peer),
+        applyRun: tracker.applyRun.bind(tracker),
+        handleRun,
+        decideOne: (envelope) => this.decide(envelope),
+        logger: this.logger,
+      });
+    }
   }
 
   /** Decodes a request that arrived on `subject`, then `receive`s it. Never throws. */
@@ -64,7 +88,10 @@ export class Receiver<Ctx = void> {
     if (!isStreamType(envelope.type)) {
       return this.refuse({ code: 'unknown_type', message: `${envelope.type} is not a stream message` });
     }
-    return this.serialised(envelope.nodeId, () => this.decide(envelope as StreamEnvelope));
+    const stream = envelope as StreamEnvelope;
+    // Both keep a peer's messages in arrival order: a resend must not race the delivery it duplicates.
+    if (this.runs) return this.runs.enqueue(stream);
+    return this.serialised(stream.nodeId, () => this.decide(stream));
   }
 
   private async decide(envelope: StreamEnvelope): Promise<Reply> {
@@ -76,25 +103,12 @@ export class Receiver<Ctx = void> {
       for (let round = 0; round < 2; round++) {
         const last = await tracker.lastApplied(peer);
         if (envelope.seq <= last) {
-          safeLog(this.logger, 'debug', { ...fields, last }, 'duplicate message acknowledged, not applied');
+          logDecision(this.logger, 'duplicate', envelope, last);
           return ack(envelope.seq);
         }
         if (envelope.seq > last + 1n) {
-          if (!envelope.resync) {
-            safeLog(
-              this.logger,
-              'info',
-              { ...fields, last },
-              'gap in the stream: asking the sender to rewind',
-            );
-            return nack(last + 1n);
-          }
-          safeLog(
-            this.logger,
-            'warn',
-            { ...fields, last, skipped: `${last + 1n}..${envelope.seq - 1n}` },
-            'sender resynced past messages it no longer has: skipping ahead',
-          );
+          logDecision(this.logger, envelope.resync ? 'resync' : 'gap', envelope, last);
+          if (!envelope.resync) return nack(last + 1n);
         }
         if (await tracker.apply(peer, envelope.seq, (ctx) => handle(envelope, ctx))) return ack(envelope.seq);
       }

@@ -18,6 +18,8 @@ export function outboxSource(store: Store, nodeId: string): OutboxSource {
 /**
  * `apply` runs the handler and the cursor bump in ONE transaction, cursor first: the row lock makes
  * a concurrent delivery of the same report (another orchestrator) wait, then find it applied.
+ * `applyRun` does the same for a run of reports, guarded on the run's first seq: if any of them
+ * was applied meanwhile, nothing of the run is.
  */
 export function agentSeqTracker(store: Store, clock: Clock): SeqTracker<Repos> {
   return {
@@ -25,6 +27,12 @@ export function agentSeqTracker(store: Store, clock: Clock): SeqTracker<Repos> {
     apply: (peer, seq, fn) =>
       store.transaction(async (tx) => {
         if (!(await tx.agentCursors.advance(peer, seq, clock.now()))) return false;
+        await fn(tx);
+        return true;
+      }),
+    applyRun: (peer, firstSeq, lastSeq, fn) =>
+      store.transaction(async (tx) => {
+        if (!(await tx.agentCursors.advance(peer, lastSeq, clock.now(), firstSeq))) return false;
         await fn(tx);
         return true;
       }),

@@ -15,6 +15,28 @@ export function agentCursorsContract(ctx: StoreContext): void {
       expect(await ctx.store.agentCursors.lastApplied(unique('n-cur-'))).toBe(0n);
     });
 
+    it('moves a run only when the stored seq is below its guard (the run’s first seq)', async () => {
+      const node = unique('n-cur-');
+      const cursors = ctx.store.agentCursors;
+      expect(await cursors.advance(node, 3n, tick(), 1n)).toBe(true);
+      // 3..5 overlaps what is applied (3): refused whole, although 5 is above 3.
+      expect(await cursors.advance(node, 5n, tick(), 3n)).toBe(false);
+      expect(await cursors.lastApplied(node)).toBe(3n);
+      expect(await cursors.advance(node, 6n, tick(), 4n)).toBe(true);
+      expect(await cursors.lastApplied(node)).toBe(6n);
+      await expect(cursors.advance(node, 7n, tick(), 9n)).rejects.toThrow(/guard 9 is above the new seq 7/);
+      expect(await cursors.lastApplied(node)).toBe(6n);
+    });
+
+    it('lets exactly one of a run and a concurrent delivery of one of its reports through', async () => {
+      const node = unique('n-cur-');
+      const deliver = (seq: bigint, below: bigint) =>
+        ctx.store.transaction((tx) => tx.agentCursors.advance(node, seq, tick(), below));
+      const [run, single] = await Promise.all([deliver(3n, 1n), deliver(2n, 2n)]);
+      expect([run, single].filter(Boolean)).toHaveLength(1);
+      expect(await ctx.store.agentCursors.lastApplied(node)).toBe(run ? 3n : 2n);
+    });
+
     it('moves with its transaction: a rollback undoes it', async () => {
       const node = unique('n-cur-');
       await expect(
