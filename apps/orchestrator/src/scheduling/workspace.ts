@@ -22,7 +22,7 @@ type StoredExecution = Execution & { partition: number };
  * revision it was read at, which the lock taken at load time should guarantee anyway.
  */
 export class JobWorkspace {
-  private readonly jobs = new Map<string, { job: Job; read: number }>();
+  private readonly jobs = new Map<string, { job: Job; read: number; historySeq: number }>();
   private readonly executions = new Map<string, { execution: StoredExecution; read: number | 'new' }>();
   private readonly jobExecutions = new Map<string, string[]>();
   private readonly history = new Map<string, NewHistoryEvent[]>();
@@ -35,10 +35,16 @@ export class JobWorkspace {
     if (this.loaded) throw new Error('a workspace loads its jobs once, so it takes their locks in order');
     this.loaded = true;
     const ids = [...new Set(jobIds)].sort();
-    for (const job of await tx.bulk.lockJobs(ids)) this.jobs.set(job.ID, { job, read: job.Revision });
+    for (const { job, historySeq } of await tx.bulk.lockJobs(ids)) {
+      this.jobs.set(job.ID, { job, read: job.Revision, historySeq });
+    }
     const found = [...this.jobs.keys()];
-    for (const e of await tx.bulk.executionsOfJobs(found)) this.track(e, e.Revision);
-    this.pending.push(...(await tx.bulk.pendingEvaluations(found)));
+    const [executions, pending] = await Promise.all([
+      tx.bulk.executionsOfJobs(found),
+      tx.bulk.pendingEvaluations(found),
+    ]);
+    for (const e of executions) this.track(e, e.Revision);
+    this.pending.push(...pending);
   }
 
   has(jobId: string): boolean {
@@ -91,6 +97,7 @@ export class JobWorkspace {
   }
 
   appendHistory(jobId: string, events: readonly NewHistoryEvent[]): void {
+    if (!this.jobs.has(jobId)) throw ShoalError.notFound('job', jobId, 'JobStore');
     const list = this.history.get(jobId);
     if (list) list.push(...events);
     else this.history.set(jobId, [...events]);
@@ -111,7 +118,11 @@ export class JobWorkspace {
     return this.pending.some((p) => p.jobId === jobId && p.trigger === trigger && p.waitUntil === waitUntil);
   }
 
-  /** Writes every change: new executions, changed executions and jobs, history, evaluations. */
+  /**
+   * Writes every change: new executions, changed executions and jobs, history, evaluations. The
+   * statements do not depend on each other, so they go out together (the driver pipelines them in
+   * one write) and the transaction waits once for all of them.
+   */
   async flush(tx: Repos): Promise<void> {
     const inserted: StoredExecution[] = [];
     const saved = [];
@@ -119,21 +130,31 @@ export class JobWorkspace {
       if (read === 'new') inserted.push(execution);
       else if (execution.Revision !== read) saved.push({ execution, expectedRevision: read });
     }
-    await tx.bulk.insertExecutions(inserted);
-    await tx.bulk.saveExecutions(saved);
-    await tx.bulk.saveJobStates(
-      [...this.jobs.values()]
-        .filter(({ job, read }) => job.Revision !== read)
-        .map(({ job, read }) => ({
-          id: job.ID,
-          expectedRevision: read,
-          revision: job.Revision,
-          state: job.State,
-          modifyTime: job.ModifyTime,
-        })),
-    );
-    await tx.history.appendMany([...this.history].map(([jobId, events]) => ({ jobId, events })));
-    await tx.evaluations.insertMany(this.evaluations);
+    // History is numbered here: this work holds every job's lock, so nobody else numbers it now.
+    const history = [];
+    const jobs = [];
+    for (const { job, read, historySeq } of this.jobs.values()) {
+      const events = this.history.get(job.ID) ?? [];
+      for (const [i, event] of events.entries())
+        history.push({ jobId: job.ID, seq: historySeq + i + 1, event });
+      if (job.Revision === read && events.length === 0) continue;
+      const { State: state, Revision: revision, ModifyTime: modifyTime } = job;
+      jobs.push({
+        id: job.ID,
+        expectedRevision: read,
+        revision,
+        state,
+        modifyTime,
+        historySeq: historySeq + events.length,
+      });
+    }
+    await Promise.all([
+      tx.bulk.insertExecutions(inserted),
+      tx.bulk.saveExecutions(saved),
+      tx.bulk.saveJobs(jobs),
+      tx.bulk.insertHistory(history),
+      tx.evaluations.insertMany(this.evaluations),
+    ]);
   }
 
   private track(execution: StoredExecution, read: number | 'new'): void {

@@ -1,16 +1,21 @@
 import { ErrorCode, type Job, ShoalError } from '@shoal/models';
-import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Handle } from './db.js';
 import { executionToRow, rowToExecution } from './executions.js';
+import { historyToRow } from './history.js';
 import { rowToJob } from './jobs.js';
-import { evaluations, executions, jobs } from './schema.js';
-import type { BulkRepo, ExecutionSave, JobStateSave } from './types.js';
+import { evaluations, executions, jobHistory, jobs } from './schema.js';
+import type { BulkRepo, ExecutionSave, JobSave } from './types.js';
 
 /**
  * Set-based reads and writes for work done many jobs at a time (an evaluation batch, a run of
  * agent reports): each call is one statement however many rows it covers, because on this
  * hardware a statement's round trip, not the rows it touches, is what placement throughput pays.
  * Updates compare-and-swap on each row's revision like the single-row ones do.
+ *
+ * Lists travel as one jsonb parameter, so a statement's text does not depend on how many rows it
+ * covers: the driver prepares it once, and the server parses and plans it once.
  */
 export function bulkRepo({ db }: Handle): BulkRepo {
   return {
@@ -20,10 +25,10 @@ export function bulkRepo({ db }: Handle): BulkRepo {
       const rows = await db
         .select()
         .from(jobs)
-        .where(inArray(jobs.id, [...ids]))
+        .where(inList(jobs.id, ids))
         .orderBy(asc(jobs.id))
         .for('no key update');
-      return rows.map((row) => rowToJob(row) as Job);
+      return rows.map((row) => ({ job: rowToJob(row) as Job, historySeq: row.historySeq }));
     },
 
     async executionsOfJobs(jobIds) {
@@ -31,17 +36,14 @@ export function bulkRepo({ db }: Handle): BulkRepo {
       const rows = await db
         .select()
         .from(executions)
-        .where(inArray(executions.jobId, [...jobIds]))
+        .where(inList(executions.jobId, jobIds))
         .orderBy(executions.createTime, executions.id);
       return rows.map((row) => ({ ...rowToExecution(row), partition: row.partition }));
     },
 
     async findExecutions(ids) {
       if (ids.length === 0) return [];
-      const rows = await db
-        .select()
-        .from(executions)
-        .where(inArray(executions.id, [...ids]));
+      const rows = await db.select().from(executions).where(inList(executions.id, ids));
       return rows.map((row) => ({ ...rowToExecution(row), partition: row.partition }));
     },
 
@@ -54,7 +56,7 @@ export function bulkRepo({ db }: Handle): BulkRepo {
           waitUntil: evaluations.waitUntil,
         })
         .from(evaluations)
-        .where(and(inArray(evaluations.jobId, [...jobIds]), eq(evaluations.status, 'pending')));
+        .where(and(inList(evaluations.jobId, jobIds), eq(evaluations.status, 'pending')));
     },
 
     async insertExecutions(list) {
@@ -88,7 +90,12 @@ export function bulkRepo({ db }: Handle): BulkRepo {
       );
     },
 
-    async saveJobStates(list) {
+    async insertHistory(rows) {
+      if (rows.length === 0) return;
+      await db.insert(jobHistory).values(rows.map((r) => historyToRow(r.jobId, r.seq, r.event)));
+    },
+
+    async saveJobs(list) {
       if (list.length === 0) return;
       const values = recordset(list.map(jobValues), JOB_COLUMNS);
       const saved = await db
@@ -98,6 +105,7 @@ export function bulkRepo({ db }: Handle): BulkRepo {
           stateMessage: sql`v.state_message`,
           revision: sql`v.revision`,
           modifyTime: sql`v.modify_time`,
+          historySeq: sql`v.history_seq`,
         })
         .from(values)
         .where(and(eq(jobs.id, sql`v.id`), eq(jobs.revision, sql`v.expected`)))
@@ -116,7 +124,8 @@ const EXECUTION_COLUMNS =
   'compute_message text, run_output jsonb, published_result jsonb, next_execution text, ' +
   'followup_eval_id text, revision int, modify_time bigint';
 
-const JOB_COLUMNS = 'id text, expected int, state text, state_message text, revision int, modify_time bigint';
+const JOB_COLUMNS =
+  'id text, expected int, state text, state_message text, revision int, modify_time bigint, history_seq int';
 
 function executionValues({ execution: e, expectedRevision }: ExecutionSave) {
   return {
@@ -135,7 +144,7 @@ function executionValues({ execution: e, expectedRevision }: ExecutionSave) {
   };
 }
 
-function jobValues(s: JobStateSave) {
+function jobValues(s: JobSave) {
   return {
     id: s.id,
     expected: s.expectedRevision,
@@ -143,7 +152,13 @@ function jobValues(s: JobStateSave) {
     state_message: s.state.Message,
     revision: s.revision,
     modify_time: s.modifyTime,
+    history_seq: s.historySeq,
   };
+}
+
+/** `column IN (ids)` with the ids as one jsonb array parameter. */
+function inList(column: PgColumn, ids: readonly string[]): SQL {
+  return sql`${column} = any(array(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))`;
 }
 
 /**

@@ -127,7 +127,7 @@ function eventsByJob(entries: Parameters<HistoryRepo['appendMany']>[0]): Map<str
   return byJob;
 }
 
-function historyToRow(jobId: string, seq: number, { event, time }: NewHistoryEvent): HistoryRow {
+export function historyToRow(jobId: string, seq: number, { event, time }: NewHistoryEvent): HistoryRow {
   return {
     jobId,
     seq,

@@ -334,18 +334,21 @@ export interface ExecutionSave {
   expectedRevision: number;
 }
 
-export interface JobStateSave {
+/** A job's state and history counter as they are to be stored (the history rows go separately). */
+export interface JobSave {
   id: string;
   expectedRevision: number;
   revision: number;
   state: JobState;
   modifyTime: Nanos;
+  /** The last history seq used: history rows are numbered by whoever holds the job's lock. */
+  historySeq: number;
 }
 
 /** Set-based forms of the scheduling reads and writes: one statement for many jobs. */
 export interface BulkRepo {
   /** The jobs that exist among `ids`, rows locked until the transaction ends, in id order. */
-  lockJobs(ids: readonly string[]): Promise<Job[]>;
+  lockJobs(ids: readonly string[]): Promise<Array<{ job: Job; historySeq: number }>>;
   /** Every execution of these jobs with its partition, oldest first. */
   executionsOfJobs(jobIds: readonly string[]): Promise<Array<Execution & { partition: number }>>;
   /** The executions that exist among `ids`. */
@@ -357,8 +360,10 @@ export interface BulkRepo {
   insertExecutions(list: ReadonlyArray<Execution & { partition?: number }>): Promise<void>;
   /** States, outputs, links, revision and time of each; Conflict (none saved) if any row moved. */
   saveExecutions(list: readonly ExecutionSave[]): Promise<void>;
-  /** Each job's state, revision and time; Conflict (none saved) if any row moved. */
-  saveJobStates(list: readonly JobStateSave[]): Promise<void>;
+  /** Each job's state, revision, time and history seq; Conflict (none saved) if any row moved. */
+  saveJobs(list: readonly JobSave[]): Promise<void>;
+  /** History rows numbered by the caller, which holds their jobs' locks (see JobSave). */
+  insertHistory(rows: ReadonlyArray<{ jobId: string; seq: number; event: NewHistoryEvent }>): Promise<void>;
 }
 
 /** What an evaluation needs of its job. */

@@ -112,9 +112,11 @@ export function startEvaluationWorker(options: EvaluationWorkerOptions): Evaluat
               : { status: 'failed' as const, comment: `no handler for ${evaluation.TriggeredBy}` };
             outcomes.push({ id: evaluation.ID, ...outcome });
           }
-          const hooks = [];
-          for (const batch of batches.values()) hooks.push(await batch.complete(tx, now));
-          await tx.evaluations.finishMany(workerId, outcomes, now);
+          // The batches' last writes and the outcomes are independent: sent together, awaited once.
+          const [, ...hooks] = await Promise.all([
+            tx.evaluations.finishMany(workerId, outcomes, now),
+            ...[...batches.values()].map((batch) => batch.complete(tx, now)),
+          ]);
           return hooks;
         });
         for (const hook of afterCommit) hook?.();

@@ -1,6 +1,6 @@
 import { ComputeStateType as C, DesiredStateType as D, ErrorCode, JobStateType } from '@shoal/models';
 import { describe, expect, it } from 'vitest';
-import { makeEvaluation, makeExecution, makeJob, tick } from './fixtures.js';
+import { jobEvent, makeEvaluation, makeExecution, makeJob, tick } from './fixtures.js';
 import { rejection, type StoreContext } from './harness.js';
 
 const output = {
@@ -32,8 +32,8 @@ export function bulkContract(ctx: StoreContext): void {
       await ctx.store.transaction(async (tx) => {
         const ids = [b.job.ID, 'j-missing', a.job.ID];
         const locked = await tx.bulk.lockJobs(ids);
-        expect(locked.map((j) => j.ID)).toEqual([a.job.ID, b.job.ID].sort());
-        expect(locked.find((j) => j.ID === a.job.ID)).toEqual(a.job);
+        expect(locked.map((l) => l.job.ID)).toEqual([a.job.ID, b.job.ID].sort());
+        expect(locked.find((l) => l.job.ID === a.job.ID)).toEqual({ job: a.job, historySeq: 0 });
         const executions = await tx.bulk.executionsOfJobs([a.job.ID, b.job.ID]);
         expect(executions.map((e) => e.ID).sort()).toEqual(
           [...a.executions, ...b.executions].map((e) => e.ID).sort(),
@@ -60,14 +60,30 @@ export function bulkContract(ctx: StoreContext): void {
         ModifyTime: now,
       };
       await ctx.store.bulk.saveExecutions([{ execution: done, expectedRevision: 1 }]);
-      await ctx.store.bulk.saveJobStates([
+      await ctx.store.history.append(job.ID, [
+        jobEvent(job, JobStateType.Undefined, JobStateType.Pending, 1),
+      ]);
+      await ctx.store.bulk.saveJobs([
         {
           id: job.ID,
           expectedRevision: job.Revision,
           revision: job.Revision + 1,
           state: { StateType: JobStateType.Running, Message: '' },
           modifyTime: now,
+          historySeq: 2,
         },
+      ]);
+      const running = jobEvent(job, JobStateType.Pending, JobStateType.Running, 2);
+      await ctx.store.bulk.insertHistory([{ jobId: job.ID, seq: 2, event: running }]);
+      // The single-row append continues from the seq the bulk write left.
+      await ctx.store.history.append(job.ID, [
+        jobEvent(job, JobStateType.Running, JobStateType.Completed, 3),
+      ]);
+      const page = await ctx.store.history.list(job.ID, { since: 0n, eventType: 'all', limit: 10 });
+      expect(page.items.map((h) => h.JobState?.New)).toEqual([
+        JobStateType.Pending,
+        JobStateType.Running,
+        JobStateType.Completed,
       ]);
       const { partition: _, ...stored } = done;
       expect(await ctx.store.executions.get(first.ID)).toEqual(stored);
