@@ -101,15 +101,14 @@ describeWithServices(['nats'], 'ordered at-least-once delivery over real NATS', 
     h.sender.start();
     h.write(300);
     await waitFor(() => h.applied.length >= 50, { message: '50 applied' });
-    const atRestart = h.applied.length;
     const restarting = server.restart();
-    h.write(100); // written during the outage
+    // Written during the outage: these are mid-stream however fast the first 300 went through.
+    h.write(100);
     await restarting;
     await waitFor(async () => (await h.outbox.lastAcked()) === 400n, {
       timeoutMs: 15_000,
       message: 'all acked',
     });
-    expect(atRestart).toBeLessThan(300);
     expect(h.applied).toEqual(seqs(1, 400));
     expect(h.senderLog.find('request failed').length).toBeGreaterThan(0);
     expect(natsLog.find('disconnected from NATS: reconnecting').length).toBeGreaterThan(0);
