@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type Sqlite from 'better-sqlite3';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { errorMessage, type Logger, safeLog } from '../logger.js';
+import type { Logger } from '../logger.js';
+import { commitGroup, QueuedTransaction } from './group-commit.js';
 import type * as schema from './schema.js';
 
 export type AgentDb = BetterSQLite3Database<typeof schema>;
@@ -18,21 +19,34 @@ export interface Tx {
   onRollback(fn: () => void): void;
 }
 
+/** At most this many transactions share one COMMIT, so a long queue still commits in steps. */
+const MAX_GROUP = 64;
+
 /**
- * Runs transactions one at a time on the single SQLite connection.
+ * Runs the transactions of the single SQLite connection, in the order they were asked for.
  *
  * Why not drizzle's `db.transaction`: better-sqlite3 transactions must be synchronous, but the
  * protocol's SeqTracker hands us an async `fn` to commit together with the inbound seq. So a
- * transaction here is BEGIN IMMEDIATE … COMMIT around an awaited `fn`, and an async lock keeps
- * every other transaction — reads included — out until it ends. Without the lock, a read on the
- * same connection would see the uncommitted rows of an open transaction (say an outbox row the
- * sender would then send, and a rollback would reuse its seq).
+ * transaction here is an awaited `fn` inside BEGIN IMMEDIATE … COMMIT, and every other
+ * transaction — reads included — waits until that `fn` ends. Without that, a read on the same
+ * connection would see the uncommitted rows of an open transaction (say an outbox row the sender
+ * would then send, and a rollback would reuse its seq).
+ *
+ * Group commit: with synchronous FULL every COMMIT is an fsync, on the event loop, and under load
+ * those fsyncs were most of the agent's time. So the transactions that queued up while a group
+ * ran form the next group: one BEGIN … COMMIT, one fsync, each `fn` in its own SAVEPOINT so one
+ * that throws rolls back alone. A later member does see the writes of earlier ones before they
+ * are durable, but nobody hears of any of it (promise, afterCommit hook) before the COMMIT, and
+ * if the COMMIT fails the whole group fails: memory never gets ahead of the disk. There is no
+ * timer: a lone transaction commits at once.
  */
 export class TransactionRunner {
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue: QueuedTransaction[] = [];
+  /** The loop that commits groups until the queue is empty; undefined while idle. */
+  private draining: Promise<void> | undefined;
   private closed = false;
   /** The transaction whose `fn` is running in this async context, to catch nesting. */
-  private readonly current = new AsyncLocalStorage<{ open: boolean }>();
+  private readonly current = new AsyncLocalStorage<QueuedTransaction>();
 
   constructor(
     private readonly sqlite: Sqlite.Database,
@@ -41,65 +55,36 @@ export class TransactionRunner {
   ) {}
 
   transaction<T>(fn: (tx: Tx) => T | Promise<T>): Promise<T> {
-    // Waiting for the lock from inside the transaction that holds it would hang forever.
+    // Waiting for the queue from inside the transaction that holds it would hang forever.
     if (this.current.getStore()?.open) {
       return Promise.reject(
         new Error('nested transaction: use the Tx you were given instead of opening another'),
       );
     }
-    const run = this.tail.then(() => this.runOne(fn));
-    this.tail = run.catch(() => undefined);
-    return run;
+    if (this.closed) return Promise.reject(new Error('the agent store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push(new QueuedTransaction(this.db, fn, resolve as (value: unknown) => void, reject));
+      // Begun in a microtask: fn never runs inside the caller's synchronous code, and what the
+      // caller asks for in the same tick joins the same group.
+      this.draining ??= Promise.resolve().then(() => this.drain());
+    });
   }
 
   /** Waits for the transactions already queued, then refuses new ones. */
   async close(): Promise<void> {
-    const last = this.tail;
     this.closed = true;
-    await last;
+    await this.draining;
   }
 
-  private async runOne<T>(fn: (tx: Tx) => T | Promise<T>): Promise<T> {
-    if (this.closed) throw new Error('the agent store is closed');
-    const commitHooks: Array<() => void> = [];
-    const rollbackHooks: Array<() => void> = [];
-    const state = { open: true };
-    const tx: Tx = {
-      db: this.db,
-      afterCommit: (hook) => {
-        if (!state.open) throw new Error('afterCommit called on a finished transaction');
-        commitHooks.push(hook);
-      },
-      onRollback: (hook) => {
-        if (!state.open) throw new Error('onRollback called on a finished transaction');
-        rollbackHooks.push(hook);
-      },
-    };
-    this.sqlite.exec('BEGIN IMMEDIATE');
-    let result: T;
+  private async drain(): Promise<void> {
     try {
-      result = await this.current.run(state, () => fn(tx));
-      this.sqlite.exec('COMMIT');
-    } catch (error) {
-      state.open = false;
-      // COMMIT can fail too (disk full); SQLite may already have rolled back by itself.
-      if (this.sqlite.inTransaction) this.sqlite.exec('ROLLBACK');
-      this.runHooks(rollbackHooks.reverse(), 'rollback');
-      throw error;
-    }
-    state.open = false;
-    this.runHooks(commitHooks, 'commit');
-    return result;
-  }
-
-  /** Hooks run after the outcome is final; one that throws must not hide the others. */
-  private runHooks(hooks: Array<() => void>, phase: string): void {
-    for (const hook of hooks) {
-      try {
-        hook();
-      } catch (error) {
-        safeLog(this.logger, 'error', { phase, err: errorMessage(error) }, 'transaction hook failed');
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0, MAX_GROUP);
+        const unstarted = await commitGroup(this.sqlite, group, this.current, this.logger);
+        this.queue.unshift(...unstarted);
       }
+    } finally {
+      this.draining = undefined;
     }
   }
 }
