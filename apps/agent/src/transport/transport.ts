@@ -49,12 +49,8 @@ export interface AgentTransport {
 export function startTransport(o: TransportOptions): AgentTransport {
   const { nc, store, node, logger } = o;
   const nodeId = node.nodeId;
-  const sender = new Sender({
-    nc,
-    subject: outSubject(nodeId),
-    source: outboxSource(store.outbox, nodeId),
-    logger,
-  });
+  const source = outboxSource(store.outbox, nodeId);
+  const sender = new Sender({ nc, subject: outSubject(nodeId), source, logger });
   const unhook = store.outbox.onAppend(() => sender.notify());
   let everAccepted = false;
 
@@ -122,6 +118,9 @@ export function startTransport(o: TransportOptions): AgentTransport {
         safeLog(logger, 'warn', { err: errorMessage(error) }, 'closing NATS failed');
       });
       await senderStopped;
+      await source.flushAcks().catch((error: unknown) => {
+        safeLog(logger, 'warn', { err: errorMessage(error) }, 'could not persist the last acknowledgement');
+      });
     },
   };
 }
