@@ -1,5 +1,5 @@
 export { backoffDelay, retryDueAt } from './backoff.js';
-export { addCapacity, allocationOf, taskRequest, ZERO_CAPACITY } from './capacity.js';
+export { addCapacity, allocationOf, subtractCapacity, taskRequest, ZERO_CAPACITY } from './capacity.js';
 export type { Outcome } from './executions.js';
 export { isLive, isPlaced, isRunningOrAccepted, outcomeOf } from './executions.js';
 export type { JobRequirements, NodeRejection, RejectionCode } from './filter.js';

@@ -1,6 +1,13 @@
-import { ComputeStateType as C, DesiredStateType as D } from '@shoal/models';
+import { ComputeStateType as C, type Capacity, DesiredStateType as D } from '@shoal/models';
 import { describe, expect, it } from 'vitest';
-import type { Plan, ScheduledExecution } from '../scheduler/index.js';
+import {
+  addCapacity,
+  allocationOf,
+  isLive,
+  type Plan,
+  type ScheduledExecution,
+  ZERO_CAPACITY,
+} from '../scheduler/index.js';
 import { capacity, GB, makeExecution, makeNode } from '../scheduler/testing/fixtures.js';
 import type { OutgoingMessage, Repos } from '../store/index.js';
 import { SchedulingBatch } from './batch.js';
@@ -22,9 +29,15 @@ function fakeTx(holding: ScheduledExecution[]) {
       },
     },
     scheduling: {
-      holdingResources: async () => {
+      // What the store's sum gives: allocationOf per node over the live executions.
+      usageByNode: async () => {
         loads.holding++;
-        return holding;
+        const usage = new Map<string, Capacity>();
+        for (const e of holding.filter(isLive)) {
+          const add = allocationOf(e.AllocatedResources.Tasks);
+          usage.set(e.NodeID, addCapacity(usage.get(e.NodeID) ?? ZERO_CAPACITY, add));
+        }
+        return usage;
       },
     },
     outbox: {
@@ -53,7 +66,8 @@ describe('SchedulingBatch', () => {
       'j-a',
       makeExecution({ id: 'e-1', node: 'n1', desired: D.Running, compute: C.BidAccepted }),
     );
-    const { tx, loads } = fakeTx([running, of('j-b', makeExecution({ id: 'e-2', node: 'n2' }))]);
+    const waiting = of('j-b', makeExecution({ id: 'e-2', node: 'n2' }));
+    const { tx, loads } = fakeTx([running, waiting]);
     const batch = new SchedulingBatch();
     expect(await usageOf(batch, tx)).toEqual({ n1: 1, n2: 1 });
 
@@ -84,8 +98,19 @@ describe('SchedulingBatch', () => {
     );
     expect(await usageOf(batch, tx)).toEqual({ n1: 0, n2: 5 });
 
-    // Job b's execution ended under a report before its snapshot: the locked read wins.
-    batch.observe('j-b', []);
+    // Job b's plan cancels its execution: only its own share moves.
+    batch.observe('j-b', [waiting]);
+    expect(await usageOf(batch, tx)).toEqual({ n1: 0, n2: 5 });
+    const cancel = { StateType: D.Stopped, Message: 'stop' };
+    batch.applied(
+      'j-b',
+      [waiting],
+      plan({
+        executionUpdates: [
+          { executionId: 'e-2', expectedRevision: 1, desiredState: cancel, comment: 'stop' },
+        ],
+      }),
+    );
     expect(await usageOf(batch, tx)).toEqual({ n1: 0, n2: 4 });
     expect(loads).toEqual({ nodes: 1, holding: 1 });
   });

@@ -6,6 +6,7 @@ import {
   type NodeCandidate,
   type Plan,
   type ScheduledExecution,
+  subtractCapacity,
   ZERO_CAPACITY,
 } from '../scheduler/index.js';
 import type { OutgoingMessage, Repos } from '../store/index.js';
@@ -16,46 +17,62 @@ type Usage = Map<string, Capacity>;
 type Holding = Pick<ScheduledExecution, 'NodeID' | 'ComputeState' | 'DesiredState' | 'AllocatedResources'>;
 
 /**
- * What the evaluations of one worker batch share inside their transaction: the nodes and their
- * usage (loaded once, not once per evaluation) and the messages for agents (written once per node
- * at the end, in node order, so concurrent batches take the outbox rows in one order and cannot
- * deadlock on them).
+ * What the evaluations of one worker batch share inside their transaction: the jobs (its
+ * workspace), the nodes and their usage (loaded once, not once per evaluation) and the messages for
+ * agents (written once at the end, every node's in one go).
  *
- * Usage stays exact across the batch: it is kept per job, and each evaluation replaces its job's
- * share twice, with what the locked snapshot shows before the plan and what the plan leaves after.
+ * Usage stays exact across the batch: the store sums what every live execution holds per node
+ * (read after the batch's jobs were locked, so their share in it is what the workspace read), and
+ * each evaluation swaps its own job's share for what its plan leaves. The cost per evaluation is
+ * the batch's jobs, not every live job.
  */
 export class SchedulingBatch {
   /** The batch's jobs and executions, read once and written once. */
   readonly workspace = new JobWorkspace();
   private nodes: NodeCandidate[] | undefined;
-  private readonly byJob = new Map<string, Usage>();
+  private stored: Usage = new Map();
+  /** Per job seen: its share as stored, and its share now. */
+  private readonly shares = new Map<string, { stored: Usage; now: Usage }>();
   private readonly outgoing = new Map<string, OutgoingMessage[]>();
 
   /** The nodes, with usage that includes every plan applied so far in this batch. */
   async candidates(tx: Repos): Promise<NodeCandidate[]> {
     if (this.nodes === undefined) {
       const records = await tx.nodeStatus.list();
-      for (const e of await tx.scheduling.holdingResources()) {
-        this.byJob.set(e.JobID, addTo(this.byJob.get(e.JobID) ?? new Map(), e));
-      }
+      this.stored = await tx.scheduling.usageByNode();
       this.nodes = records.map((r) => ({ ...r.state, usage: { ...ZERO_CAPACITY }, healthy: r.healthy }));
     }
-    const totals: Usage = new Map();
-    for (const usage of this.byJob.values()) {
-      for (const [node, capacity] of usage)
-        totals.set(node, addCapacity(totals.get(node) ?? ZERO_CAPACITY, capacity));
+    const totals: Usage = new Map(this.stored);
+    const add = (usage: Usage, sign: 1 | -1) => {
+      for (const [node, c] of usage) {
+        const signed = sign === 1 ? c : subtractCapacity(ZERO_CAPACITY, c);
+        totals.set(node, addCapacity(totals.get(node) ?? ZERO_CAPACITY, signed));
+      }
+    };
+    for (const { stored, now } of this.shares.values()) {
+      add(stored, -1);
+      add(now, 1);
     }
     return this.nodes.map((n) => ({ ...n, usage: totals.get(n.Info.NodeID) ?? { ...ZERO_CAPACITY } }));
   }
 
-  /** The job's live executions as its locked snapshot shows them (a report may have moved them). */
+  /**
+   * The job's executions as its snapshot shows them. The first time, that is as stored (no plan of
+   * this batch touched the job yet), which is its share in the stored sum.
+   */
   observe(jobId: string, executions: readonly ScheduledExecution[]): void {
-    this.byJob.set(jobId, usageOf(executions));
+    const usage = usageOf(executions);
+    const share = this.shares.get(jobId);
+    if (share) share.now = usage;
+    else this.shares.set(jobId, { stored: usage, now: usage });
   }
 
   /** The job's live executions once the plan is applied. */
   applied(jobId: string, executions: readonly ScheduledExecution[], plan: Plan): void {
-    this.byJob.set(jobId, usageOf(executionsAfter(executions, plan)));
+    const usage = usageOf(executionsAfter(executions, plan));
+    const share = this.shares.get(jobId);
+    if (share) share.now = usage;
+    else this.shares.set(jobId, { stored: usageOf(executions), now: usage });
   }
 
   send(nodeId: string, message: OutgoingMessage): void {

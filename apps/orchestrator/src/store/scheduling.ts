@@ -40,18 +40,30 @@ export function schedulingRepo({ db }: Handle): SchedulingRepo {
       return rows.map((row) => ({ ...rowToExecution(row), partition: row.partition }));
     },
 
-    async holdingResources() {
-      // The scheduler's isLive, in SQL: not terminal and not asked to stop, or holding a reservation.
+    async usageByNode() {
+      // allocationOf summed per node over the scheduler's isLive executions, in SQL: a batch reads
+      // one row per node instead of every live execution of every job.
+      const task = sql`t.value`;
+      const amount = (key: string) =>
+        sql`coalesce(sum(case when jsonb_typeof(${task} -> ${key}) = 'number' then (${task} ->> ${key})::float8 else 0 end), 0)`;
       const rows = await db
-        .select()
+        .select({
+          nodeId: executions.nodeId,
+          cpu: amount('CPU').mapWith(Number),
+          memory: amount('Memory').mapWith(Number),
+          disk: amount('Disk').mapWith(Number),
+          gpu: amount('GPU').mapWith(Number),
+        })
         .from(executions)
+        .innerJoin(sql`jsonb_each(${executions.allocatedResources} -> 'Tasks') as t`, sql`true`)
         .where(
           or(
             inArray(executions.computeState, HOLDING),
             and(notInArray(executions.computeState, TERMINAL), sql`${executions.desiredState} <> 2`),
           ),
-        );
-      return rows.map((row) => ({ ...rowToExecution(row), partition: row.partition }));
+        )
+        .groupBy(executions.nodeId);
+      return new Map(rows.map((r) => [r.nodeId, { CPU: r.cpu, Memory: r.memory, Disk: r.disk, GPU: r.gpu }]));
     },
 
     async updateDesired(

@@ -304,8 +304,11 @@ export interface SchedulingRepo {
   lockJob(id: string): Promise<Job>;
   /** Every execution of the job with its partition, oldest first, terminal ones included. */
   executionsOfJob(jobId: string): Promise<Array<Execution & { partition: number }>>;
-  /** Executions of every job that hold resources on their node (the schedulers' `isLive`). */
-  holdingResources(): Promise<Array<Execution & { partition: number }>>;
+  /**
+   * What the executions that hold resources (the schedulers' `isLive`) hold on each node: their
+   * `allocationOf` summed. Nodes without any are absent.
+   */
+  usageByNode(): Promise<Map<string, Capacity>>;
   /** Compare-and-swap on the revision: the scheduler's desired state. Conflict if it moved. */
   updateDesired(
     id: string,

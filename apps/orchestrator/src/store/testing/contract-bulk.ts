@@ -1,6 +1,6 @@
 import { ComputeStateType as C, DesiredStateType as D, ErrorCode, JobStateType } from '@shoal/models';
 import { describe, expect, it } from 'vitest';
-import { jobEvent, makeEvaluation, makeExecution, makeJob, tick } from './fixtures.js';
+import { jobEvent, makeEvaluation, makeExecution, makeJob, tick, unique } from './fixtures.js';
 import { rejection, type StoreContext } from './harness.js';
 
 const output = {
@@ -44,6 +44,29 @@ export function bulkContract(ctx: StoreContext): void {
         const evaluations = await tx.bulk.pendingEvaluations([a.job.ID, b.job.ID]);
         expect(evaluations).toEqual([{ jobId: b.job.ID, trigger: pending.TriggeredBy, waitUntil: 99n }]);
       });
+    });
+
+    it('sums what live executions hold per node, as the schedulers count it', async () => {
+      const job = makeJob();
+      await ctx.store.jobs.insert(job);
+      const [n1, n2] = [unique('n-use-'), unique('n-use-')];
+      const at = (NodeID: string, Tasks: Record<string, unknown>, compute: C, desired: D) =>
+        makeExecution(job, {
+          NodeID,
+          AllocatedResources: { Tasks },
+          ComputeState: { StateType: compute, Message: '' },
+          DesiredState: { StateType: desired, Message: '' },
+        });
+      await ctx.store.bulk.insertExecutions([
+        at(n1, { a: { CPU: 0.5, Memory: 100 }, b: { CPU: 0.25, GPU: 1, Disk: 'x' } }, C.New, D.Running),
+        at(n1, { main: { CPU: 1, Memory: 2 ** 40 } }, C.BidAccepted, D.Stopped), // still holds it
+        at(n1, { main: { CPU: 8 } }, C.Completed, D.Stopped),
+        at(n1, { main: { CPU: 8 } }, C.AskForBid, D.Stopped), // asked to stop before accepting
+        at(n2, { main: { CPU: 2, Disk: 10 } }, C.AskForBidAccepted, D.Pending),
+      ]);
+      const usage = await ctx.store.scheduling.usageByNode();
+      expect(usage.get(n1)).toEqual({ CPU: 1.75, Memory: 100 + 2 ** 40, Disk: 0, GPU: 1 });
+      expect(usage.get(n2)).toEqual({ CPU: 2, Memory: 0, Disk: 10, GPU: 0 });
     });
 
     it('saves many executions and jobs compare-and-swap, all or none', async () => {
