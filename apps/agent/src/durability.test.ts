@@ -3,6 +3,7 @@ import { waitFor } from '@shoal/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AdoptOutcome, AGENT_RESTARTED, type RunSpec } from './executor/executor.js';
 import { NoopExecutor } from './executor/noop.js';
+import type { Tx } from './store/index.js';
 import { type Harness, makeAsk, openHarness, settle } from './testing/fixtures.js';
 
 /** Restarts over the same data directory: the store is closed and reopened, as after a crash. */
@@ -116,5 +117,23 @@ describe('commands applied with their inbound seq', () => {
     await waitFor(async () => (await state(h, ask.ExecutionID))?.localState === C.Completed);
     expect(await h.store.inbound.lastApplied('n-self')).toBe(1n);
     expect(h.executor.runs).toBe(1);
+  });
+
+  it('a run of commands commits with its last seq; a run overlapping what was applied is refused', async () => {
+    const h = await start();
+    const asks = [
+      makeAsk({ Stdout: 'a' }, { WaitForApproval: false }),
+      makeAsk({ Stdout: 'b' }, { WaitForApproval: false }),
+    ];
+    const both = async (tx: Tx) => {
+      for (const ask of asks) await h.manager.onAskForBid(ask, tx);
+    };
+    expect(await h.store.inbound.applyRun('n-self', 1n, 2n, both)).toBe(true);
+    expect(await h.store.inbound.lastApplied('n-self')).toBe(2n);
+    expect(await h.store.inbound.applyRun('n-self', 2n, 3n, both)).toBe(false);
+    for (const ask of asks) {
+      await waitFor(async () => (await state(h, ask.ExecutionID))?.localState === C.Completed);
+    }
+    expect(h.executor.runs).toBe(2);
   });
 });

@@ -26,8 +26,23 @@ export class InboundSeqTracker {
    * writes through the Tx it gets; opening another transaction from inside it would wait forever.
    */
   apply(peer: string, seq: bigint, fn: (tx: Tx) => void | Promise<void>): Promise<boolean> {
+    return this.applyRun(peer, seq, seq, fn);
+  }
+
+  /**
+   * `apply` for a run of consecutive seqs (the Receiver's group apply): if nothing from `firstSeq`
+   * on was applied, run `fn` (which applies them all) and store `lastSeq`, in one transaction and so
+   * one commit.
+   */
+  applyRun(
+    peer: string,
+    firstSeq: bigint,
+    lastSeq: bigint,
+    fn: (tx: Tx) => void | Promise<void>,
+  ): Promise<boolean> {
+    const seq = lastSeq;
     return this.runner.transaction(async (tx) => {
-      if (read(tx, peer) >= seq) return false;
+      if (read(tx, peer) >= firstSeq) return false;
       await fn(tx);
       const now = this.clock.now();
       tx.db

@@ -15,29 +15,30 @@ export function inboundReceiver(deps: {
   logger: Logger;
 }): Receiver<Tx> {
   const { manager } = deps;
+  const handle = async (envelope: StreamEnvelope, tx: Tx): Promise<void> => {
+    switch (envelope.type) {
+      case 'AskForBid':
+        return manager.onAskForBid(envelope.payload, tx);
+      case 'BidAccepted':
+        return manager.onBidAccepted(envelope.payload, tx);
+      case 'BidRejected':
+        return manager.onBidRejected(envelope.payload, tx);
+      case 'CancelExecution':
+        return manager.onCancel(envelope.payload, tx);
+      default:
+        // The decoder refuses `.out` types on `.in` already; this only keeps the switch total.
+        safeLog(deps.logger, 'warn', { type: envelope.type, seq: envelope.seq }, 'unexpected message on .in');
+    }
+  };
   return new Receiver<Tx>({
     tracker: deps.tracker,
     channel: 'in',
     logger: deps.logger,
-    handle: async (envelope: StreamEnvelope, tx: Tx) => {
-      switch (envelope.type) {
-        case 'AskForBid':
-          return manager.onAskForBid(envelope.payload, tx);
-        case 'BidAccepted':
-          return manager.onBidAccepted(envelope.payload, tx);
-        case 'BidRejected':
-          return manager.onBidRejected(envelope.payload, tx);
-        case 'CancelExecution':
-          return manager.onCancel(envelope.payload, tx);
-        default:
-          // The decoder refuses `.out` types on `.in` already; this only keeps the switch total.
-          safeLog(
-            deps.logger,
-            'warn',
-            { type: envelope.type, seq: envelope.seq },
-            'unexpected message on .in',
-          );
-      }
+    handle,
+    // Commands that queued up (a scheduling batch asks a node for several bids at once) are applied
+    // in one transaction: one commit, so one fsync, for the lot.
+    handleRun: async (envelopes, tx) => {
+      for (const envelope of envelopes) await handle(envelope, tx);
     },
   });
 }
