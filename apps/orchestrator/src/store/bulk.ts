@@ -5,6 +5,7 @@ import type { Handle } from './db.js';
 import { executionToRow, rowToExecution } from './executions.js';
 import { historyToRow } from './history.js';
 import { rowToJob } from './jobs.js';
+import { insertRows, recordset } from './recordset.js';
 import { evaluations, executions, jobHistory, jobs } from './schema.js';
 import type { BulkRepo, ExecutionSave, JobSave } from './types.js';
 
@@ -60,7 +61,7 @@ export function bulkRepo({ db }: Handle): BulkRepo {
     },
 
     async insertExecutions(list) {
-      if (list.length > 0) await db.insert(executions).values(list.map(executionToRow));
+      await insertRows(db, executions, list.map(executionToRow));
     },
 
     async saveExecutions(list) {
@@ -91,8 +92,11 @@ export function bulkRepo({ db }: Handle): BulkRepo {
     },
 
     async insertHistory(rows) {
-      if (rows.length === 0) return;
-      await db.insert(jobHistory).values(rows.map((r) => historyToRow(r.jobId, r.seq, r.event)));
+      await insertRows(
+        db,
+        jobHistory,
+        rows.map((r) => historyToRow(r.jobId, r.seq, r.event)),
+      );
     },
 
     async saveJobs(list) {
@@ -159,17 +163,6 @@ function jobValues(s: JobSave) {
 /** `column IN (ids)` with the ids as one jsonb array parameter. */
 function inList(column: PgColumn, ids: readonly string[]): SQL {
   return sql`${column} = any(array(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))`;
-}
-
-/**
- * The rows as one jsonb parameter read back as a table `v`: one bind however many rows, and no
- * per-row placeholders to build. Int64 values travel as strings, which the bigint column parses.
- */
-function recordset(rows: object[], columns: string): SQL {
-  const json = JSON.stringify(rows, (_key, value: unknown) =>
-    typeof value === 'bigint' ? value.toString() : value,
-  );
-  return sql`jsonb_to_recordset(${json}::jsonb) as v(${sql.raw(columns)})`;
 }
 
 function assertAllSaved(what: string, ids: readonly string[], saved: ReadonlyArray<{ id: string }>): void {

@@ -1,6 +1,7 @@
 import { ErrorCode, type Evaluation, ShoalError } from '@shoal/models';
 import { and, asc, desc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import type { Handle } from './db.js';
+import { insertRows } from './recordset.js';
 import { evaluations } from './schema.js';
 import type { EvaluationRepo } from './types.js';
 
@@ -27,7 +28,7 @@ export function evaluationRepo({ db }: Handle): EvaluationRepo {
     },
 
     async insertMany(list) {
-      if (list.length > 0) await db.insert(evaluations).values(list.map(evaluationToRow));
+      await insertRows(db, evaluations, list.map(evaluationToRow));
     },
 
     async get(id) {

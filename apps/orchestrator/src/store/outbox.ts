@@ -10,6 +10,7 @@ import {
 } from '@shoal/protocol';
 import { and, asc, eq, gt, lt, lte, sql } from 'drizzle-orm';
 import { atomically, type Handle } from './db.js';
+import { insertRows } from './recordset.js';
 import { outbox, outboxHeads } from './schema.js';
 import type { OutboxRepo, OutgoingMessage } from './types.js';
 
@@ -74,7 +75,9 @@ export function outboxRepo(handle: Handle): OutboxRepo {
           next.set(p.nodeId, seq + 1n);
           return envelopeOf(p, seq);
         });
-        await tx.insert(outbox).values(
+        await insertRows(
+          tx,
+          outbox,
           envelopes.map((envelope) => ({
             nodeId: envelope.nodeId,
             seq: envelope.seq,
