@@ -4,6 +4,10 @@
  * placements/s and submit→Completed latency (server timestamps: job ModifyTime − CreateTime).
  * Target: ≥ 2,000 placements/s on this 2-core machine.
  *
+ * BENCH_JOBS (default 2000), BENCH_AGENTS (10) and BENCH_CONCURRENCY (32 submissions in flight)
+ * set the load. A high concurrency (e.g. 512) submits faster than the cluster drains, so it
+ * measures the cluster's throughput with a backlog; 32 measures it at moderate latency.
+ *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:placement
  */
 import { Agent, request } from 'node:http';
