@@ -11,9 +11,10 @@ import {
   type RunOutput,
   RunOutputSchema,
 } from '@shoal/models';
-import { eq, inArray, sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import type { ResourceRequest } from '../capacity.js';
-import type { Tx } from './database.js';
+import type { AgentDb, Tx } from './database.js';
+import { CHANGEABLE, type Changeable, ExecutionStatements } from './execution-statements.js';
 import { type ExecutionRow, executions } from './schema.js';
 
 /** An execution as the agent knows it, decoded. */
@@ -46,30 +47,33 @@ export interface ExecutionChange {
   reserved?: ResourceRequest | null;
 }
 
-/** Synchronous statements inside the caller's transaction; the caller holds the store's lock. */
+/**
+ * Synchronous statements inside the caller's transaction; the caller holds the store's lock. The
+ * statements are prepared on the store's connection, which is the one every Tx of it runs on.
+ */
 export class ExecutionRepo {
-  constructor(private readonly clock: Clock) {}
+  private readonly statements: ExecutionStatements;
 
-  get(tx: Tx, id: string): ExecutionRecord | undefined {
-    const row = tx.db.select().from(executions).where(eq(executions.id, id)).get();
+  constructor(
+    db: AgentDb,
+    private readonly clock: Clock,
+  ) {
+    this.statements = new ExecutionStatements(db);
+  }
+
+  get(_tx: Tx, id: string): ExecutionRecord | undefined {
+    const row = this.statements.get.get({ id });
     return row ? decode(row) : undefined;
   }
 
-  insert(tx: Tx, execution: NewExecution): ExecutionRecord {
+  insert(_tx: Tx, execution: NewExecution): ExecutionRecord {
     const now = this.clock.now();
-    const row = tx.db
-      .insert(executions)
-      .values({
-        ...execution,
-        job: encodeJson(execution.job),
-        reserved: execution.reserved ? encodeJson(execution.reserved) : null,
-        runOutput: null,
-        revision: 1,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning()
-      .get();
+    const row = this.statements.insert.get({
+      ...execution,
+      job: encodeJson(execution.job),
+      reserved: execution.reserved ? encodeJson(execution.reserved) : null,
+      createdAt: now,
+    });
     return decode(row);
   }
 
@@ -77,31 +81,27 @@ export class ExecutionRepo {
    * Applies a change and bumps the revision. An illegal compute transition is a bug in the caller
    * (the manager checks first), so it throws and the whole transaction rolls back.
    */
-  update(tx: Tx, current: ExecutionRecord, change: ExecutionChange): ExecutionRecord {
+  update(_tx: Tx, current: ExecutionRecord, change: ExecutionChange): ExecutionRecord {
     const to = change.localState;
     if (to !== undefined && !canTransitionCompute(current.localState, to)) {
       throw new Error(
         `illegal local transition of ${current.id}: ${computeStateName(current.localState)} → ${computeStateName(to)}`,
       );
     }
-    const row = tx.db
-      .update(executions)
-      .set({
-        ...(to === undefined ? {} : { localState: to }),
-        ...(change.desiredState === undefined ? {} : { desiredState: change.desiredState }),
-        ...(change.message === undefined ? {} : { message: change.message }),
-        ...(change.runOutput === undefined
-          ? {}
-          : { runOutput: change.runOutput ? encodeJson(change.runOutput) : null }),
-        ...(change.reserved === undefined
-          ? {}
-          : { reserved: change.reserved ? encodeJson(change.reserved) : null }),
-        revision: current.revision + 1,
-        updatedAt: this.clock.now(),
-      })
-      .where(eq(executions.id, current.id))
-      .returning()
-      .get();
+    const values: Record<Changeable, unknown> = {
+      localState: to,
+      desiredState: change.desiredState,
+      message: change.message,
+      runOutput: change.runOutput === undefined ? undefined : encodeOrNull(change.runOutput),
+      reserved: change.reserved === undefined ? undefined : encodeOrNull(change.reserved),
+    };
+    const columns = CHANGEABLE.filter((column) => values[column] !== undefined);
+    const row = this.statements.update(columns).get({
+      ...values,
+      id: current.id,
+      revision: current.revision + 1,
+      updatedAt: this.clock.now(),
+    });
     if (!row) throw new Error(`execution ${current.id} vanished inside its transaction`);
     return decode(row);
   }
@@ -124,6 +124,10 @@ export class ExecutionRepo {
       .all();
     return new Map(rows.map((r) => [r.state as ComputeStateType, Number(r.count)]));
   }
+}
+
+function encodeOrNull(value: object | null): string | null {
+  return value ? encodeJson(value) : null;
 }
 
 function decode(row: ExecutionRow): ExecutionRecord {

@@ -27,7 +27,9 @@ export interface OpenAgentStoreOptions {
    * FULL (the default) fsyncs the WAL on every commit. NORMAL survives a process crash but may
    * lose the last commits on power loss, and the agent tells the orchestrator about a commit (an
    * ack, a report) right after making it: a commit that vanished would desynchronise the two sides.
-   * The agent commits a few times per execution, so the fsync costs little.
+   * The fsync is paid per commit, not per change: transactions that queue up share one commit
+   * (group commit in the runner), commands that arrive together are applied in one, and
+   * acknowledgements are written lazily.
    */
   synchronous?: 'FULL' | 'NORMAL';
 }
@@ -73,9 +75,9 @@ export function openAgentStore(options: OpenAgentStoreOptions): AgentStore {
   return {
     path,
     movedAside,
-    executions: new ExecutionRepo(clock),
-    outbox: new Outbox(runner, clock, options.newId),
-    inbound: new InboundSeqTracker(runner, clock),
+    executions: new ExecutionRepo(db, clock),
+    outbox: new Outbox(runner, db, clock, options.newId),
+    inbound: new InboundSeqTracker(runner, db, clock),
     transaction: (fn) => runner.transaction(fn),
     async close() {
       await runner.close();

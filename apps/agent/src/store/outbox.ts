@@ -1,7 +1,8 @@
 import { type Clock, decodeJson, encodeJson } from '@shoal/models';
-import { asc, eq, gt, lte } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { isReportType, REPORT_SCHEMAS, type Report } from '../messages.js';
-import type { TransactionRunner, Tx } from './database.js';
+import type { AgentDb, TransactionRunner, Tx } from './database.js';
+import { OutboxStatements } from './outbox-statements.js';
 import { outbox, outboxState } from './schema.js';
 
 /** One report as the sender sees it; an adapter turns it into a protocol envelope as is. */
@@ -21,12 +22,17 @@ export type OutboxMessage = Report & {
  */
 export class Outbox {
   private readonly listeners = new Set<() => void>();
+  private readonly statements: OutboxStatements;
 
+  /** `db` is the connection `runner` runs on: the statements are prepared on it. */
   constructor(
     private readonly runner: TransactionRunner,
+    db: AgentDb,
     private readonly clock: Clock,
     private readonly newId: () => string,
-  ) {}
+  ) {
+    this.statements = new OutboxStatements(db);
+  }
 
   /**
    * Appends inside `tx` and returns the seq. The payload is validated here, at write time: a report
@@ -34,57 +40,50 @@ export class Outbox {
    */
   append(tx: Tx, report: Report): bigint {
     const payload = REPORT_SCHEMAS[report.type].parse(report.payload);
-    const state = readState(tx);
+    const state = this.statements.readState();
     const seq = state.lastSeq + 1n;
-    tx.db.update(outboxState).set({ lastSeq: seq }).where(eq(outboxState.id, 1)).run();
-    tx.db
-      .insert(outbox)
-      .values({
-        seq,
-        messageId: this.newId(),
-        type: report.type,
-        executionId: report.payload.ExecutionID,
-        payload: encodeJson(payload),
-        createdAt: this.clock.now(),
-      })
-      .run();
+    this.statements.setLastSeq.run({ lastSeq: seq });
+    this.statements.insert.run({
+      seq,
+      messageId: this.newId(),
+      type: report.type,
+      executionId: report.payload.ExecutionID,
+      payload: encodeJson(payload),
+      createdAt: this.clock.now(),
+    });
     tx.afterCommit(() => this.emit());
     return seq;
   }
 
   /** Up to `limit` messages with seq > afterSeq, ascending. Acknowledged ones are pruned already. */
   pending(afterSeq: bigint, limit: number): Promise<OutboxMessage[]> {
-    return this.runner.transaction((tx) =>
-      tx.db
-        .select()
-        .from(outbox)
-        .where(gt(outbox.seq, afterSeq))
-        .orderBy(asc(outbox.seq))
-        .limit(Math.max(0, Math.trunc(limit)))
-        .all()
-        .map(toMessage),
-    );
+    return this.runner.transaction(() => {
+      const count = Math.max(0, Math.trunc(limit));
+      // A NaN limit used to leave the LIMIT out (drizzle drops one that is not ≥ 0): -1 is SQLite's "none".
+      const rows = this.statements.pending.all({ afterSeq, limit: Number.isNaN(count) ? -1 : count });
+      return rows.map(toMessage);
+    });
   }
 
   /** Everything ≤ seq was delivered: persist it (monotonic; a lower value changes nothing) and prune. */
   acked(seq: bigint): Promise<void> {
-    return this.runner.transaction((tx) => {
-      const state = readState(tx);
+    return this.runner.transaction(() => {
+      const state = this.statements.readState();
       // Never beyond what was written: an ack from a confused peer must not hide future messages.
       const upTo = seq > state.lastSeq ? state.lastSeq : seq;
       if (upTo <= state.lastAcked) return;
-      tx.db.update(outboxState).set({ lastAcked: upTo }).where(eq(outboxState.id, 1)).run();
-      tx.db.delete(outbox).where(lte(outbox.seq, upTo)).run();
+      this.statements.setLastAcked.run({ lastAcked: upTo });
+      this.statements.prune.run({ upTo });
     });
   }
 
   lastAcked(): Promise<bigint> {
-    return this.runner.transaction((tx) => readState(tx).lastAcked);
+    return this.runner.transaction(() => this.statements.readState().lastAcked);
   }
 
   /** The highest seq ever written (0 when none). */
   lastSeq(): Promise<bigint> {
-    return this.runner.transaction((tx) => readState(tx).lastSeq);
+    return this.runner.transaction(() => this.statements.readState().lastSeq);
   }
 
   /**
@@ -94,7 +93,7 @@ export class Outbox {
    */
   raiseSeqFloor(peerLastReceived: bigint): Promise<void> {
     return this.runner.transaction((tx) => {
-      const state = readState(tx);
+      const state = this.statements.readState();
       if (peerLastReceived <= state.lastSeq) return;
       const unsent = tx.db.select().from(outbox).orderBy(asc(outbox.seq)).all();
       tx.db.delete(outbox).run();
@@ -124,13 +123,6 @@ export class Outbox {
   private emit(): void {
     for (const listener of this.listeners) listener();
   }
-}
-
-function readState(tx: Tx): { lastSeq: bigint; lastAcked: bigint } {
-  const row = tx.db.select().from(outboxState).where(eq(outboxState.id, 1)).get();
-  if (row) return row;
-  tx.db.insert(outboxState).values({ id: 1, lastSeq: 0n, lastAcked: 0n }).run();
-  return { lastSeq: 0n, lastAcked: 0n };
 }
 
 function toMessage(row: typeof outbox.$inferSelect): OutboxMessage {

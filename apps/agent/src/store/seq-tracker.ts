@@ -1,6 +1,7 @@
 import type { Clock } from '@shoal/models';
-import { eq } from 'drizzle-orm';
-import type { TransactionRunner, Tx } from './database.js';
+import { eq, sql } from 'drizzle-orm';
+import type { AgentDb, TransactionRunner, Tx } from './database.js';
+import { setTo } from './prepared.js';
 import { inboundSeq } from './schema.js';
 
 /**
@@ -9,14 +10,20 @@ import { inboundSeq } from './schema.js';
  * orchestrator's stream to it carry it.
  */
 export class InboundSeqTracker {
+  private readonly statements: ReturnType<typeof prepare>;
+
+  /** `db` is the connection `runner` runs on: the statements are prepared on it. */
   constructor(
     private readonly runner: TransactionRunner,
+    db: AgentDb,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.statements = prepare(db);
+  }
 
   /** 0 when nothing was applied yet. */
   lastApplied(peer: string): Promise<bigint> {
-    return this.runner.transaction((tx) => read(tx, peer));
+    return this.runner.transaction(() => this.read(peer));
   }
 
   /**
@@ -42,19 +49,34 @@ export class InboundSeqTracker {
   ): Promise<boolean> {
     const seq = lastSeq;
     return this.runner.transaction(async (tx) => {
-      if (read(tx, peer) >= firstSeq) return false;
+      if (this.read(peer) >= firstSeq) return false;
       await fn(tx);
-      const now = this.clock.now();
-      tx.db
-        .insert(inboundSeq)
-        .values({ peer, lastApplied: seq, updatedAt: now })
-        .onConflictDoUpdate({ target: inboundSeq.peer, set: { lastApplied: seq, updatedAt: now } })
-        .run();
+      this.statements.upsert.run({ peer, lastApplied: seq, updatedAt: this.clock.now() });
       return true;
     });
   }
+
+  private read(peer: string): bigint {
+    return this.statements.read.get({ peer })?.lastApplied ?? 0n;
+  }
 }
 
-function read(tx: Tx, peer: string): bigint {
-  return tx.db.select().from(inboundSeq).where(eq(inboundSeq.peer, peer)).get()?.lastApplied ?? 0n;
+/** Prepared on the store's connection (see prepared.ts). */
+function prepare(db: AgentDb) {
+  const p = sql.placeholder;
+  return {
+    read: db
+      .select()
+      .from(inboundSeq)
+      .where(eq(inboundSeq.peer, p('peer')))
+      .prepare(),
+    upsert: db
+      .insert(inboundSeq)
+      .values({ peer: p('peer'), lastApplied: p('lastApplied'), updatedAt: p('updatedAt') })
+      .onConflictDoUpdate({
+        target: inboundSeq.peer,
+        set: { lastApplied: setTo('lastApplied'), updatedAt: setTo('updatedAt') },
+      })
+      .prepare(),
+  };
 }
