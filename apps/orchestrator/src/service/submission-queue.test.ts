@@ -33,11 +33,11 @@ function watched(base: Store) {
   let gate: Promise<void> = Promise.resolve();
   const spy = (tx: Repos): Repos => ({
     ...tx,
-    jobs: {
-      ...tx.jobs,
-      insertMany: (list) => {
+    bulk: {
+      ...tx.bulk,
+      insertNewJobs: (list) => {
         batches.push(list.length);
-        return tx.jobs.insertMany(list);
+        return tx.bulk.insertNewJobs(list);
       },
     },
   });

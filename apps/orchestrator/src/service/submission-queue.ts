@@ -85,8 +85,7 @@ export class SubmissionQueue {
 
   private write(submissions: readonly Submission[]): Promise<void> {
     return this.store.transaction(async (tx) => {
-      await tx.jobs.insertMany(submissions.map((s) => s.job));
-      await tx.history.appendMany(submissions.map((s) => ({ jobId: s.job.ID, events: [s.event] })));
+      await tx.bulk.insertNewJobs(submissions.map((s) => ({ job: s.job, events: [s.event] })));
       await tx.evaluations.insertMany(submissions.map((s) => s.evaluation));
     });
   }

@@ -1,10 +1,10 @@
 import { ErrorCode, type Job, ShoalError } from '@shoal/models';
 import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import type { Handle } from './db.js';
+import { atomically, type Handle } from './db.js';
 import { executionToRow, rowToExecution } from './executions.js';
 import { historyToRow } from './history.js';
-import { rowToJob } from './jobs.js';
+import { jobToRow, rowToJob } from './jobs.js';
 import { insertRows, recordset } from './recordset.js';
 import { evaluations, executions, jobHistory, jobs } from './schema.js';
 import type { BulkRepo, ExecutionSave, JobSave } from './types.js';
@@ -18,7 +18,8 @@ import type { BulkRepo, ExecutionSave, JobSave } from './types.js';
  * Lists travel as one jsonb parameter, so a statement's text does not depend on how many rows it
  * covers: the driver prepares it once, and the server parses and plans it once.
  */
-export function bulkRepo({ db }: Handle): BulkRepo {
+export function bulkRepo(handle: Handle): BulkRepo {
+  const { db } = handle;
   return {
     async lockJobs(ids) {
       if (ids.length === 0) return [];
@@ -89,6 +90,18 @@ export function bulkRepo({ db }: Handle): BulkRepo {
         list.map((s) => s.execution.ID),
         saved,
       );
+    },
+
+    async insertNewJobs(entries) {
+      // New jobs: nobody else can be numbering their history, so it starts at 1 right here.
+      const history = entries.flatMap(({ job, events }) =>
+        events.map((event, i) => historyToRow(job.ID, i + 1, event)),
+      );
+      const rows = entries.map(({ job, events }) => ({ ...jobToRow(job), historySeq: events.length }));
+      await atomically(handle, async (tx) => {
+        await insertRows(tx, jobs, rows);
+        await insertRows(tx, jobHistory, history);
+      });
     },
 
     async insertHistory(rows) {

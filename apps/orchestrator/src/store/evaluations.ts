@@ -1,7 +1,7 @@
 import { ErrorCode, type Evaluation, ShoalError } from '@shoal/models';
 import { and, asc, desc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import type { Handle } from './db.js';
-import { insertRows } from './recordset.js';
+import { insertRows, recordset, rowsOf } from './recordset.js';
 import { evaluations } from './schema.js';
 import type { EvaluationRepo } from './types.js';
 
@@ -17,10 +17,6 @@ function byPriorityThenAge(a: Evaluation, b: Evaluation): number {
 }
 
 /** postgres.js returns the rows themselves, PGlite a result with `rows`. */
-function rowsOf<T>(result: unknown): T[] {
-  return Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []);
-}
-
 export function evaluationRepo({ db }: Handle): EvaluationRepo {
   const repo: EvaluationRepo = {
     async insert(evaluation) {
@@ -75,16 +71,16 @@ export function evaluationRepo({ db }: Handle): EvaluationRepo {
 
     async finishMany(worker, outcomes, now) {
       if (outcomes.length === 0) return;
-      const values = sql.join(
-        outcomes.map((o) => sql`(${o.id}::text, ${o.status}::text, ${o.comment}::text)`),
-        sql`, `,
+      const values = recordset(
+        outcomes.map((o) => ({ id: o.id, status: o.status, comment: o.comment })),
+        'id text, status text, comment text',
       );
-      // One statement for the whole batch: the VALUES list carries each evaluation's own outcome.
+      // One statement for the whole batch: the recordset carries each evaluation's own outcome.
       const rows = await db.execute<{ id: string }>(sql`
         update ${evaluations} set
           status = v.status, comment = v.comment, modify_time = ${now},
           lease_owner = '', lease_until = 0, revision = ${evaluations.revision} + 1
-        from (values ${values}) as v(id, status, comment)
+        from ${values}
         where ${evaluations.id} = v.id and ${evaluations.leaseOwner} = ${worker}
         returning ${evaluations.id}`);
       const done = new Set(rowsOf<{ id: string }>(rows).map((r) => r.id));

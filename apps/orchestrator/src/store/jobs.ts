@@ -1,6 +1,6 @@
 import { ErrorCode, formatSelector, type Job, type JobStateType, ShoalError } from '@shoal/models';
 import { and, eq, like, or, sql } from 'drizzle-orm';
-import { atomically, type Db, type Handle } from './db.js';
+import type { Db, Handle } from './db.js';
 import { afterToken, checkLimit, type Keyset, keysetAfter, keysetOrder, toPage } from './keyset.js';
 import { findByIdOrPrefix } from './lookup.js';
 import { fingerprint } from './page-token.js';
@@ -10,9 +10,6 @@ import type { JobRepo, ListJobsQuery } from './types.js';
 
 const COMPONENT = 'JobStore';
 type JobRow = typeof jobs.$inferSelect;
-/** Well under the 65,535 bind parameters a statement may carry (a job row has 16 columns). */
-const ROWS_PER_INSERT = 1000;
-
 function jobsKeyset(query: ListJobsQuery): Keyset<JobRow> {
   const byId = query.orderBy === 'id';
   return {
@@ -75,19 +72,6 @@ export function jobRepo(handle: Handle): JobRepo {
       await db.insert(jobs).values(jobToRow(job));
     },
 
-    async insertMany(list) {
-      if (list.length === 0) return;
-      const rows = list.map(jobToRow);
-      // A duplicate id anywhere (stored already, or twice in `list`) fails the statement: a Conflict.
-      const insertAll = async (tx: Db) => {
-        for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-          await tx.insert(jobs).values(rows.slice(i, i + ROWS_PER_INSERT));
-        }
-      };
-      // Only a list split over several statements needs a transaction to stay all-or-none.
-      await (rows.length > ROWS_PER_INSERT ? atomically(handle, insertAll) : insertAll(db));
-    },
-
     async get(idOrPrefix) {
       const row = await findByIdOrPrefix(
         {
@@ -131,7 +115,7 @@ export function jobRepo(handle: Handle): JobRepo {
   };
 }
 
-function jobToRow(job: Job): typeof jobs.$inferInsert {
+export function jobToRow(job: Job): typeof jobs.$inferInsert {
   return {
     id: job.ID,
     name: job.Name,

@@ -10,7 +10,7 @@ import {
 } from '@shoal/protocol';
 import { and, asc, eq, gt, lt, lte, sql } from 'drizzle-orm';
 import { atomically, type Handle } from './db.js';
-import { insertRows } from './recordset.js';
+import { insertRows, recordset, rowsOf } from './recordset.js';
 import { outbox, outboxHeads } from './schema.js';
 import type { OutboxRepo, OutgoingMessage } from './types.js';
 
@@ -56,14 +56,20 @@ export function outboxRepo(handle: Handle): OutboxRepo {
       const counts = nodes.map((nodeId) => ({ nodeId, lastSeq: BigInt(byNode.get(nodeId)?.length ?? 0) }));
       return atomically(handle, async (tx) => {
         // One upsert for every node, rows in node order: concurrent writers lock heads in one order.
-        const heads = await tx
-          .insert(outboxHeads)
-          .values(counts)
-          .onConflictDoUpdate({
-            target: outboxHeads.nodeId,
-            set: { lastSeq: sql`${outboxHeads.lastSeq} + excluded.last_seq` },
-          })
-          .returning({ nodeId: outboxHeads.nodeId, seq: outboxHeads.lastSeq });
+        const upserted = await tx.execute(sql`
+          insert into ${outboxHeads} (node_id, last_seq)
+          select node_id, last_seq from ${recordset(
+            counts.map((c) => ({ node_id: c.nodeId, last_seq: c.lastSeq })),
+            'node_id text, last_seq bigint',
+          )}
+          order by node_id
+          on conflict (node_id) do update set last_seq = ${outboxHeads.lastSeq} + excluded.last_seq
+          returning node_id, last_seq`);
+        // Raw rows: int8 comes back as a string from postgres.js and may be a bigint from PGlite.
+        const heads = rowsOf<{ node_id: string; last_seq: string | bigint }>(upserted).map((r) => ({
+          nodeId: r.node_id,
+          seq: BigInt(r.last_seq),
+        }));
         const next = new Map<string, bigint>();
         for (const { nodeId, lastSeq } of counts) {
           const head = heads.find((h) => h.nodeId === nodeId);

@@ -15,6 +15,11 @@ export function recordset(rows: readonly object[], columns: string): SQL {
   return sql`jsonb_to_recordset(${json}::jsonb) as v(${sql.raw(columns)})`;
 }
 
+/** The rows of a raw `db.execute`: postgres.js answers an array, PGlite an object with `rows`. */
+export function rowsOf<T>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []);
+}
+
 /**
  * A multi-row insert through `recordset`, for the hot batch writes: the columns are those the rows
  * set (the keys of the first one, which every row of a mapper shares); the others take their

@@ -83,8 +83,6 @@ export interface NewHistoryEvent {
 export interface JobRepo {
   /** Throws Conflict when a job with that id exists. */
   insert(job: Job): Promise<void>;
-  /** insert() for several jobs in one statement: all or none (Conflict on any duplicate id). */
-  insertMany(jobs: readonly Job[]): Promise<void>;
   /** By full id or unique prefix. */
   get(idOrPrefix: string): Promise<Job>;
   list(query: ListJobsQuery): Promise<Page<Job>>;
@@ -365,6 +363,11 @@ export interface BulkRepo {
   saveExecutions(list: readonly ExecutionSave[]): Promise<void>;
   /** Each job's state, revision, time and history seq; Conflict (none saved) if any row moved. */
   saveJobs(list: readonly JobSave[]): Promise<void>;
+  /**
+   * Jobs that do not exist yet, each with its first history events (numbered from 1). A duplicate
+   * id (stored, or twice in the list) is a Conflict and nothing is written.
+   */
+  insertNewJobs(entries: ReadonlyArray<{ job: Job; events: NewHistoryEvent[] }>): Promise<void>;
   /** History rows numbered by the caller, which holds their jobs' locks (see JobSave). */
   insertHistory(rows: ReadonlyArray<{ jobId: string; seq: number; event: NewHistoryEvent }>): Promise<void>;
 }

@@ -136,7 +136,7 @@ export function historyContract(ctx: StoreContext): void {
 
       it('appends to several jobs at once, merging repeated jobs in entry order', async () => {
         const [a, b, c] = [makeJob(), makeJob(), makeJob()] as [Job, Job, Job];
-        await ctx.store.jobs.insertMany([a, b, c]);
+        for (const job of [a, b, c]) await ctx.store.jobs.insert(job);
         await ctx.store.history.append(a.ID, [named(a, 'a0')]);
         await ctx.store.history.appendMany([
           { jobId: a.ID, events: [named(a, 'a1')] },
@@ -171,7 +171,7 @@ export function historyContract(ctx: StoreContext): void {
 
       it('lets concurrent batches over the same jobs, in any order, all commit', async () => {
         const jobs = [makeJob(), makeJob(), makeJob()];
-        await ctx.store.jobs.insertMany(jobs);
+        for (const job of jobs) await ctx.store.jobs.insert(job);
         await Promise.all(
           Array.from({ length: 8 }, (_, round) => {
             const order = round % 2 === 0 ? jobs : [...jobs].reverse();

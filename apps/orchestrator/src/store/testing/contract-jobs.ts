@@ -1,4 +1,4 @@
-import { ErrorCode, shortId } from '@shoal/models';
+import { ErrorCode, type Job, JobStateType, shortId } from '@shoal/models';
 import { describe, expect, it } from 'vitest';
 import { ids, jobEvent, makeEvaluation, makeJob, SEED_TIME, tick, unique } from './fixtures.js';
 import { rejection, type StoreContext } from './harness.js';
@@ -45,21 +45,34 @@ export function jobsContract(ctx: StoreContext): void {
   });
 
   describe('creating jobs in bulk', () => {
-    it('stores each job as insert does', async () => {
+    const created = (job: Job) => ({
+      job,
+      events: [jobEvent(job, JobStateType.Undefined, JobStateType.Pending, 1)],
+    });
+    const insertNew = (list: Job[]) => ctx.store.bulk.insertNewJobs(list.map(created));
+
+    it('stores each job as insert does, with its first history event numbered 1', async () => {
       const list = [makeJob({ Labels: { tier: 'web' } }), makeJob({ CreateTime: SEED_TIME }), makeJob()];
-      await ctx.store.jobs.insertMany(list);
+      await insertNew(list);
       for (const job of list) expect(await ctx.store.jobs.get(job.ID)).toEqual(job);
-      await ctx.store.jobs.insertMany([]); // nothing to do
+      const [first] = list as [Job];
+      // The next writer continues the numbering.
+      await ctx.store.history.append(first.ID, [
+        jobEvent(first, JobStateType.Pending, JobStateType.Running, 2),
+      ]);
+      const history = await ctx.store.history.list(first.ID, { since: 0n, eventType: 'all', limit: 10 });
+      expect(history.items.map((h) => h.JobState?.New)).toEqual([JobStateType.Pending, JobStateType.Running]);
+      await insertNew([]); // nothing to do
     });
 
     it('refuses a duplicate id, stored or within the list, as a conflict and stores none', async () => {
       const stored = makeJob();
       await ctx.store.jobs.insert(stored);
       const fresh = makeJob();
-      await rejection(ctx.store.jobs.insertMany([fresh, stored]), ErrorCode.Conflict);
+      await rejection(insertNew([fresh, stored]), ErrorCode.Conflict);
       await rejection(ctx.store.jobs.get(fresh.ID), ErrorCode.NotFound);
       const twice = makeJob();
-      await rejection(ctx.store.jobs.insertMany([twice, fresh, twice]), ErrorCode.Conflict);
+      await rejection(insertNew([twice, fresh, twice]), ErrorCode.Conflict);
       await rejection(ctx.store.jobs.get(twice.ID), ErrorCode.NotFound);
       await rejection(ctx.store.jobs.get(fresh.ID), ErrorCode.NotFound);
     });
@@ -67,7 +80,7 @@ export function jobsContract(ctx: StoreContext): void {
     it('allows jobs that share a name, as insert does', async () => {
       const name = unique('same-name-');
       const list = [makeJob({ Name: name }), makeJob({ Name: name })];
-      await ctx.store.jobs.insertMany(list);
+      await insertNew(list);
       for (const job of list) expect((await ctx.store.jobs.get(job.ID)).Name).toBe(name);
     });
   });
