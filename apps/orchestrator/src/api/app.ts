@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { JobService } from '../service/job-service.js';
 import { NodeService } from '../service/node-service.js';
 import { accessLog } from './access-log.js';
-import { apiAuth } from './auth.js';
+import { apiAuth, authEnabled } from './auth.js';
 import type { AppDeps, AppEnv } from './deps.js';
 import { DEFAULT_MAX_BODY_BYTES } from './deps.js';
 import { errorHandler, normaliseThrows, notFoundHandler } from './errors.js';
@@ -52,7 +52,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     responseDescription: 'The OpenAPI 3.1 description of this API.',
     errors: [],
     handle: (c) => {
-      document ??= buildOpenApiDocument(routes, config.version);
+      document ??= buildOpenApiDocument(routes, config.version, { auth: authEnabled(config.auth) });
       return sendJson(c, OpenApiDocumentSchema, document);
     },
   });

@@ -92,6 +92,29 @@ describe('with tokens configured', () => {
     expect((await call(secured.app, 'GET', '/api/v1/nowhere', bearer(READ))).status).toBe(404);
   });
 
+  it('declares the bearer scheme in the OpenAPI document, with 401 everywhere but liveness and 403 on writes', async () => {
+    type Doc = {
+      security?: unknown;
+      components: { securitySchemes?: Record<string, unknown> };
+      paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>;
+    };
+    const doc = (await call(secured.app, 'GET', '/api/v1/openapi.json', bearer(READ))).body as Doc;
+    expect(doc.components.securitySchemes?.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.security).toEqual([{ bearerAuth: [] }]);
+    const jobs = doc.paths[JOBS] ?? {};
+    expect(Object.keys(jobs.put?.responses ?? {})).toEqual(expect.arrayContaining(['401', '403']));
+    expect(Object.keys(jobs.get?.responses ?? {})).toContain('401');
+    expect(Object.keys(jobs.get?.responses ?? {})).not.toContain('403');
+    const alive = doc.paths['/api/v1/agent/alive']?.get;
+    expect(alive?.security).toEqual([]);
+    expect(Object.keys(alive?.responses ?? {})).not.toContain('401');
+
+    const plain = (await call(open.app, 'GET', '/api/v1/openapi.json')).body as Doc;
+    expect(plain.components.securitySchemes).toBeUndefined();
+    expect(plain.security).toBeUndefined();
+    expect(Object.keys(plain.paths[JOBS]?.put?.responses ?? {})).not.toContain('401');
+  });
+
   it('never writes a token into the logs', async () => {
     await call(secured.app, 'GET', JOBS, bearer(FULL));
     await call(secured.app, 'GET', JOBS, bearer(`${READ}wrong`));

@@ -1,5 +1,6 @@
 import type { BuildVersionInfo } from '@shoal/models';
 import { z } from 'zod';
+import { OPEN_PATHS } from '../auth.js';
 import { ID_QUERY_PATTERN } from '../path-params.js';
 import { REQUEST_ID_HEADER } from '../request-id.js';
 import type { RouteSpec } from '../route.js';
@@ -15,6 +16,8 @@ type Json = Record<string, unknown>;
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'The request is invalid; Details.Problems names each field or parameter.',
+  401: 'No valid bearer token was sent (the WWW-Authenticate header says why).',
+  403: 'The read-only token was sent to a route that writes.',
   404: 'No such job, node or route.',
   409: 'The id prefix is ambiguous (candidates in Details), or the job is already finished.',
   413: 'The request body is over the size limit.',
@@ -41,7 +44,14 @@ function queryParameters(query: z.ZodObject): Json[] {
   });
 }
 
-function operation(route: RouteSpec): Json {
+/** What the server's API tokens mean for one route: which errors it adds, and whether it is open. */
+function access(route: RouteSpec, auth: boolean): { errors: number[]; open: boolean } {
+  if (!auth) return { errors: [], open: false };
+  if (OPEN_PATHS.has(`${API_PREFIX}${route.path}`)) return { errors: [], open: true };
+  return { errors: route.method === 'get' ? [401] : [401, 403], open: false };
+}
+
+function operation(route: RouteSpec, auth: boolean): Json {
   const pathParams = Object.entries(route.pathParams ?? {}).map(([name, description]) => ({
     name,
     in: 'path',
@@ -49,9 +59,12 @@ function operation(route: RouteSpec): Json {
     description,
     schema: { type: 'string', pattern: ID_QUERY_PATTERN },
   }));
-  const errors = [...new Set([...route.errors, 500])].sort();
+  const guarded = access(route, auth);
+  const errors = [...new Set([...route.errors, ...guarded.errors, 500])].sort();
   return {
     operationId: route.operationId,
+    // Liveness answers without a token, so health checks need none.
+    ...(guarded.open ? { security: [] } : {}),
     summary: route.summary,
     ...(route.description === undefined ? {} : { description: route.description }),
     tags: [route.tag],
@@ -89,11 +102,20 @@ function operation(route: RouteSpec): Json {
   };
 }
 
-export function buildOpenApiDocument(routes: readonly RouteSpec[], version: BuildVersionInfo): Json {
+/**
+ * `auth`: the server runs with API tokens (`--api-token`, `--api-read-token`); the document then
+ * declares the bearer scheme, requires it everywhere but liveness, and lists 401 (and 403 on the
+ * routes that write, which the read-only token may not use).
+ */
+export function buildOpenApiDocument(
+  routes: readonly RouteSpec[],
+  version: BuildVersionInfo,
+  { auth = false }: { auth?: boolean } = {},
+): Json {
   const paths: Record<string, Json> = {};
   for (const route of routes) {
     const path = `${API_PREFIX}${route.path}`.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-    paths[path] = { ...paths[path], [route.method]: operation(route) };
+    paths[path] = { ...paths[path], [route.method]: operation(route, auth) };
   }
   return {
     openapi: '3.1.0',
@@ -104,8 +126,20 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], version: Buil
         'Bacalhau’s v1 jobs API as Shoal serves it. Times are int64 Unix nanoseconds written as exact JSON integers.',
     },
     tags: [{ name: 'Jobs' }, { name: 'Nodes' }, { name: 'Agent' }],
+    ...(auth ? { security: [{ bearerAuth: [] }] } : {}),
     paths,
     components: {
+      ...(auth
+        ? {
+            securitySchemes: {
+              bearerAuth: {
+                type: 'http',
+                scheme: 'bearer',
+                description: 'The full token may use every route; the read-only token only GET.',
+              },
+            },
+          }
+        : {}),
       schemas: componentSchemas(),
       parameters: {
         RequestID: {
