@@ -95,6 +95,24 @@ describe('agent config', () => {
     ]);
   });
 
+  it('keeps finished executions 24h by default, takes a duration, and 0 or off for forever', () => {
+    expect(AgentConfigSchema.parse(NATS).retention).toBe(24 * 3_600_000);
+    expect(AgentConfigSchema.parse({ ...NATS, retention: '168h' }).retention).toBe(168 * 3_600_000);
+    expect(AgentConfigSchema.parse({ ...NATS, retention: '1m30s' }).retention).toBe(90_000);
+    for (const off of ['0', 'off', '0s', 0]) {
+      expect(AgentConfigSchema.parse({ ...NATS, retention: off }).retention).toBe(0);
+    }
+    expect(problems({ retention: 'soon' })).toEqual([
+      'retention: invalid duration "soon": use a number and a unit (ns, us, ms, s, m, h), e.g. 500ms or 1m30s, or 0 / off to keep everything',
+    ]);
+    expect(problems({ retention: '10s' })).toEqual([
+      'retention: must be at least 1m (or 0 / off to keep everything)',
+    ]);
+    expect(problems({ retention: -5 })).toEqual([
+      'retention: must be at least 1m (or 0 / off to keep everything)',
+    ]);
+  });
+
   it('takes NATS TLS files, a client certificate only with its key', () => {
     expect(problems({ natsTlsCa: '/ca.pem' })).toEqual([]);
     expect(problems({ natsTlsCert: '/client.pem' })).toEqual([

@@ -1,6 +1,12 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { isValidNodeId, labelKeyProblem, labelValueProblem } from '@shoal/models';
+import {
+  DurationParseError,
+  isValidNodeId,
+  labelKeyProblem,
+  labelValueProblem,
+  parseDurationMs,
+} from '@shoal/models';
 import { z } from 'zod';
 import { DOCKER_CONFIG_FIELDS } from './executor/docker/config.js';
 import { CapacityConfigError, resolveCapacity } from './host-capacity.js';
@@ -94,6 +100,31 @@ function capacityOverride(dimension: 'cpu' | 'memory' | 'disk' | 'gpu') {
   });
 }
 
+/** Shorter is a slip, not a policy: results would be gone before anyone could fetch them. */
+export const MIN_RETENTION_MS = 60_000;
+export const DEFAULT_RETENTION_MS = 24 * 3_600_000;
+
+/**
+ * A Go duration (`24h`, `168h`) or `0` / `off` (keep forever) → milliseconds, 0 meaning off. A
+ * number is milliseconds, as for the other durations given programmatically.
+ */
+const retention = z.union([z.string(), z.number()]).transform((value, ctx): number => {
+  const text = typeof value === 'string' ? value.trim() : undefined;
+  if (text === 'off' || text === '0') return 0;
+  let ms: number;
+  try {
+    ms = text === undefined ? (value as number) : parseDurationMs(text);
+  } catch (error) {
+    if (!(error instanceof DurationParseError)) throw error;
+    return problem(ctx, `${error.message}, or 0 / off to keep everything`);
+  }
+  if (ms === 0) return 0;
+  if (!Number.isFinite(ms) || ms < MIN_RETENTION_MS) {
+    return problem(ctx, 'must be at least 1m (or 0 / off to keep everything)');
+  }
+  return Math.round(ms);
+});
+
 export const AgentConfigSchema = z
   .strictObject({
     /** The NATS server the orchestrator listens on. */
@@ -137,6 +168,8 @@ export const AgentConfigSchema = z
     resultsPublicUrl: z
       .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://10.0.0.5:6001' })
       .optional(),
+    /** How long a finished execution's files and record are kept (ms; 0: forever). See retention.ts. */
+    retention: retention.default(DEFAULT_RETENTION_MS),
     /** Docker engine and output capture: networking, output caps, stop grace, pids, sweeps. */
     ...DOCKER_CONFIG_FIELDS,
   })

@@ -21,6 +21,7 @@ import { startLogServer } from './logs/server.js';
 import { LocalPublisher } from './publisher/local.js';
 import { noopPublisher, type Publisher } from './publisher/publisher.js';
 import { type ResultsServer, startResultsServer } from './publisher/results-server.js';
+import { RetentionJanitor } from './retention.js';
 import { loadNodeId, openAgentStore } from './store/index.js';
 import { connectWhenReachable, redact } from './transport/connect.js';
 import { agentVersion } from './transport/node-info.js';
@@ -29,7 +30,7 @@ import { startTransport } from './transport/transport.js';
 /**
  * The one place where the agent's parts are built and connected:
  *
- *   node id → store → capacity → manager → recover() → NATS → transport
+ *   node id → store → capacity → manager → recover() → NATS → transport → log server, janitor
  *
  * Recovery runs before anything is received, so a command never meets a half-rebuilt state; it
  * may write reports (an interrupted run, failed) that wait in the outbox until the orchestrator
@@ -162,8 +163,21 @@ export async function startAgent(
       newId: ids.requestId,
       logger,
     });
+    const janitor = new RetentionJanitor({
+      store,
+      stateDir: dataDir,
+      retentionMs: config.retention,
+      clock,
+      logger,
+    });
+    janitor.start();
     const running = manager;
-    const started = { nats: redact(config.natsUrl), engines: config.engines, results: results?.url };
+    const started = {
+      nats: redact(config.natsUrl),
+      engines: config.engines,
+      results: results?.url,
+      retentionMs: config.retention,
+    };
     safeLog(logger, 'info', started, 'agent started');
 
     let stopped: Promise<void> | undefined;
@@ -181,6 +195,7 @@ export async function startAgent(
         stopped ??= (async () => {
           safeLog(logger, 'info', {}, 'agent stopping');
           await transport.quiesce();
+          await janitor.stop();
           // Before the store closes: streams read it, and readers hear why their stream ended.
           await logs.stop('agent shutting down');
           await running.shutdown();

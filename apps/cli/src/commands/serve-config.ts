@@ -42,6 +42,7 @@ export interface ServeOptions {
   resultsHost?: string;
   resultsPort?: number;
   resultsPublicUrl?: string;
+  retention?: string;
   apiToken?: string;
   apiReadToken?: string;
 }
@@ -108,6 +109,7 @@ export function agentInput(opts: ServeOptions, natsUrl: string | undefined): Age
       resultsHost: opts.resultsHost,
       resultsPort: opts.resultsPort,
       resultsPublicUrl: opts.resultsPublicUrl,
+      retention: opts.retention,
     }),
     ...natsFlags(opts),
   };

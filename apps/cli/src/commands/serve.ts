@@ -80,6 +80,10 @@ export function addServeCommand(program: Command, io: CliIO, setExit: (code: Exi
       parsePort,
     )
     .option('--results-public-url <url>', 'compute: the URL clients fetch results from, if not host:port')
+    .option(
+      '--retention <duration>',
+      "compute: how long a finished execution's output, results and record are kept (default 24h; 0 or off: forever)",
+    )
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
     .action(async (opts: ServeOptions, command: Command) => {
       if (!opts.orchestrator && !opts.compute) {
