@@ -88,7 +88,11 @@ describeWithServices(['postgres'], 'Postgres driver', () => {
     // Hold the job's row so that the store's update waits on the server, then end its session.
     const held = admin.begin(async (tx) => {
       await tx`select 1 from jobs where id = ${job.ID} for update`;
-      const blocked = store.jobs.updateState(job.ID, 1, { StateType: 'Running', Message: '' }, 1n);
+      // Its outcome is taken at once: it may fail before this transaction gets to await it.
+      const blocked = store.jobs.updateState(job.ID, 1, { StateType: 'Running', Message: '' }, 1n).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
       const waiting = await waitFor(
         async () =>
           (
@@ -99,10 +103,7 @@ describeWithServices(['postgres'], 'Postgres driver', () => {
         { timeoutMs: 5_000, message: 'the update never waited for the lock' },
       );
       await tx`select pg_terminate_backend(${waiting.pid})`;
-      return blocked.then(
-        () => undefined,
-        (error: unknown) => error,
-      );
+      return blocked;
     });
     expect(await held).toMatchObject({
       code: ErrorCode.Unavailable,
