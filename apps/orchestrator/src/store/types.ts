@@ -1,7 +1,6 @@
 import type {
   Capacity,
   ComputeStateType,
-  DesiredStateType,
   Evaluation,
   EvaluationStatus,
   EvaluationTrigger,
@@ -296,31 +295,16 @@ export interface AgentCursorRepo {
   advance(nodeId: string, seq: bigint, now: Nanos, below?: bigint): Promise<boolean>;
 }
 
-/** What the schedulers need beyond the API: a locked job, whole execution sets, desired state. */
+/**
+ * What the schedulers read beyond the API and the workspace's bulk reads: node usage, and the jobs
+ * waiting for room or nodes.
+ */
 export interface SchedulingRepo {
-  /** The job, its row locked until the transaction ends (SELECT … FOR UPDATE). */
-  lockJob(id: string): Promise<Job>;
-  /** Every execution of the job with its partition, oldest first, terminal ones included. */
-  executionsOfJob(jobId: string): Promise<Array<Execution & { partition: number }>>;
   /**
    * What the executions that hold resources (the schedulers' `isLive`) hold on each node: their
    * `allocationOf` summed. Nodes without any are absent.
    */
   usageByNode(): Promise<Map<string, Capacity>>;
-  /** Compare-and-swap on the revision: the scheduler's desired state. Conflict if it moved. */
-  updateDesired(
-    id: string,
-    expectedRevision: number,
-    state: { StateType: DesiredStateType; Message: string },
-    now: Nanos,
-  ): Promise<Execution>;
-  /**
-   * Whether the job has an evaluation that is due and not finished. Called with the job row locked,
-   * such an evaluation has not read the job yet, so it will see whatever this transaction commits.
-   */
-  hasDueEvaluation(jobId: string, now: Nanos): Promise<boolean>;
-  /** Whether an identical follow-up is already waiting (plans propose it again until it is due). */
-  hasPendingEvaluation(jobId: string, trigger: EvaluationTrigger, waitUntil: Nanos): Promise<boolean>;
   /**
    * Jobs waiting for room or for nodes: Queued ones, and with `daemons` every non-terminal daemon
    * job (it wants an execution on each new node). Jobs that already have a due node-update
