@@ -8,17 +8,11 @@ import {
 import { makeEnvelope, type OutMessageType, type Payload, type StreamEnvelope } from '@shoal/protocol';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { runOutput } from '../store/testing/fixtures.js';
 import { applyReports } from './report-run.js';
 import { placeExecution, takeEvaluations, useMemoryStore } from './testing/harness.js';
 
-const output = {
-  stdout: 'ok\n',
-  stdouttruncated: false,
-  stderr: '',
-  stderrtruncated: false,
-  exitCode: 0,
-  runnerError: '',
-};
+const output = runOutput('ok\n');
 
 describe('a run of reports in one workspace', () => {
   const db = useMemoryStore();
@@ -50,7 +44,7 @@ describe('a run of reports in one workspace', () => {
       // A second result for the same run: already Completed, refused.
       report('n-a', 'RunResult', {
         ExecutionID: execution.ID,
-        RunOutput: { ...output, stdout: 'again\n' },
+        RunOutput: runOutput('again\n'),
         PublishedResult: { Type: '', Params: null },
       }),
     ];

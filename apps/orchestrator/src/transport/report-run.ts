@@ -46,6 +46,7 @@ export async function applyReports(
   const reports = envelopes.filter(isReport);
   if (reports.length === 0) return;
   const known = await tx.bulk.findExecutions([...new Set(reports.map((r) => r.payload.ExecutionID))]);
+  const knownIds = new Set(known.map((e) => e.ID));
   const work = new JobWorkspace();
   await work.load(
     tx,
@@ -56,7 +57,7 @@ export async function applyReports(
   for (const report of reports) {
     const executionId = report.payload.ExecutionID;
     const fields = { nodeId: report.nodeId, seq: report.seq, type: report.type, executionId };
-    const execution = known.some((e) => e.ID === executionId) ? work.execution(executionId) : undefined;
+    const execution = knownIds.has(executionId) ? work.execution(executionId) : undefined;
     if (!execution) {
       logger.warn(fields, 'report for an unknown execution: ignored');
       continue;

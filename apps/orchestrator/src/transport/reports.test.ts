@@ -2,6 +2,7 @@ import { ComputeStateType as C, DesiredStateType as D, EvaluationTrigger } from 
 import { decodeReply, encodeMessage, outSubject, type StreamEnvelope } from '@shoal/protocol';
 import { describeWithServices, useNatsServer, waitFor } from '@shoal/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runOutput } from '../store/testing/fixtures.js';
 import { FakeAgent } from './testing/fake-agent.js';
 import {
   placeExecution,
@@ -11,14 +12,7 @@ import {
   useMemoryStore,
 } from './testing/harness.js';
 
-const output = {
-  stdout: 'hello\n',
-  stdouttruncated: false,
-  stderr: '',
-  stderrtruncated: false,
-  exitCode: 0,
-  runnerError: '',
-};
+const output = runOutput('hello\n');
 
 describeWithServices(['nats'], 'agent reports applied to executions', () => {
   const nats = useNatsServer();

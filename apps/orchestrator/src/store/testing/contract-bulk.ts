@@ -1,16 +1,9 @@
 import { ComputeStateType as C, DesiredStateType as D, ErrorCode, JobStateType } from '@shoal/models';
 import { describe, expect, it } from 'vitest';
-import { jobEvent, makeEvaluation, makeExecution, makeJob, tick, unique } from './fixtures.js';
+import { jobEvent, makeEvaluation, makeExecution, makeJob, runOutput, tick, unique } from './fixtures.js';
 import { rejection, type StoreContext } from './harness.js';
 
-const output = {
-  stdout: 'ok\n',
-  stdouttruncated: false,
-  stderr: '',
-  stderrtruncated: false,
-  exitCode: 0,
-  runnerError: '',
-};
+const output = runOutput('ok\n');
 
 export function bulkContract(ctx: StoreContext): void {
   async function jobWithExecutions(n: number) {

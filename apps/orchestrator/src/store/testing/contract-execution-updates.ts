@@ -1,16 +1,9 @@
 import { ComputeStateType as C, ErrorCode } from '@shoal/models';
 import { describe, expect, it } from 'vitest';
-import { makeExecution, makeJob, tick } from './fixtures.js';
+import { makeExecution, makeJob, runOutput, tick } from './fixtures.js';
 import { rejection, type StoreContext } from './harness.js';
 
-const output = {
-  stdout: 'hi\n',
-  stdouttruncated: false,
-  stderr: '',
-  stderrtruncated: false,
-  exitCode: 0,
-  runnerError: '',
-};
+const output = runOutput('hi\n');
 
 export function executionUpdatesContract(ctx: StoreContext): void {
   describe('execution compute updates', () => {

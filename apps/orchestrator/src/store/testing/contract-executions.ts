@@ -1,7 +1,7 @@
 import { ComputeStateType as C, ErrorCode, type Execution, shortId } from '@shoal/models';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ListExecutionsQuery } from '../types.js';
-import { makeExecution, makeJob, tick } from './fixtures.js';
+import { makeExecution, makeJob, runOutput, tick } from './fixtures.js';
 import { rejection, type StoreContext, walk } from './harness.js';
 
 type Order = ListExecutionsQuery['orderBy'];
@@ -81,14 +81,7 @@ export function executionsContract(ctx: StoreContext): void {
     it('lists the published results of completed executions', async () => {
       const other = makeJob();
       await ctx.store.jobs.insert(other);
-      const output = {
-        stdout: 'hi\n',
-        stdouttruncated: false,
-        stderr: '',
-        stderrtruncated: false,
-        exitCode: 0,
-        runnerError: '',
-      };
+      const output = runOutput('hi\n');
       const published = (key: string) => ({
         Type: 'local',
         Params: { URL: `file:///results/${key}`, Size: 12 },

@@ -11,6 +11,7 @@ import {
   type Job,
   type JobStateType,
   type NodeState,
+  type RunOutput,
 } from '@shoal/models';
 import type { NewHistoryEvent } from '../types.js';
 
@@ -62,6 +63,19 @@ export function makeJob(overrides: Partial<Job> = {}): Job {
     Revision: 1,
     CreateTime: time,
     ModifyTime: time,
+    ...overrides,
+  };
+}
+
+/** A run's output as an agent reports it: exit 0, `stdout` as given, nothing truncated. */
+export function runOutput(stdout = 'ok\n', overrides: Partial<RunOutput> = {}): RunOutput {
+  return {
+    stdout,
+    stdouttruncated: false,
+    stderr: '',
+    stderrtruncated: false,
+    exitCode: 0,
+    runnerError: '',
     ...overrides,
   };
 }
