@@ -8,11 +8,12 @@
  */
 import { createTestDatabase, makeTempDir, waitFor } from '@shoal/testkit';
 import autocannon from 'autocannon';
+import { positiveIntEnv } from './env.js';
 import { startOrchestratorProcess } from './orchestrator-process.js';
 
-const JOBS = Number(process.env.BENCH_JOBS ?? 10_000);
-const GET_RATE = Number(process.env.BENCH_GET_RATE ?? 2_000);
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const JOBS = positiveIntEnv('BENCH_JOBS', 10_000);
+const GET_RATE = positiveIntEnv('BENCH_GET_RATE', 2_000);
+const DURATION_S = positiveIntEnv('BENCH_DURATION_S', 10);
 
 const jobBody = (i: number) =>
   JSON.stringify({
@@ -76,15 +77,16 @@ async function main(): Promise<void> {
         setupRequest: (req: autocannon.Request) => ({ ...req, path: `/api/v1/orchestrator/jobs/${pick()}` }),
       },
     ];
+    const pacedConnections = 32;
     const paced = await autocannon({
       url,
-      connections: 32,
+      connections: pacedConnections,
       duration: DURATION_S,
       overallRate: GET_RATE,
       requests: getRequests,
     });
     report(
-      `GET /api/v1/orchestrator/jobs/:id at ${GET_RATE} req/s, ${process.env.BENCH_CONNECTIONS ?? 8} connections (of ${JOBS} jobs)`,
+      `GET /api/v1/orchestrator/jobs/:id at ${GET_RATE} req/s, ${pacedConnections} connections (of ${JOBS} jobs)`,
       paced,
     );
     const flat = await autocannon({ url, connections: 32, duration: DURATION_S, requests: getRequests });

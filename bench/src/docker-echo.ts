@@ -19,9 +19,10 @@ import {
   testImageName,
   waitFor,
 } from '@shoal/testkit';
+import { positiveIntEnv } from './env.js';
 import { startOrchestratorProcess } from './orchestrator-process.js';
 
-const PAIRS = Math.max(20, Number(process.env.BENCH_PAIRS ?? 20));
+const PAIRS = Math.max(20, positiveIntEnv('BENCH_PAIRS', 20));
 const WARMUP = 2;
 const POLL_MS = 10;
 const run = promisify(execFile);

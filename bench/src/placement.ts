@@ -14,11 +14,12 @@ import { Agent, request } from 'node:http';
 import { type RunningAgent, startAgent } from '@shoal/agent';
 import { decodeJson } from '@shoal/models';
 import { createTestDatabase, makeTempDir, startNatsServer, waitFor } from '@shoal/testkit';
+import { positiveIntEnv } from './env.js';
 import { startOrchestratorProcess } from './orchestrator-process.js';
 
-const JOBS = Number(process.env.BENCH_JOBS ?? 2_000);
-const AGENTS = Number(process.env.BENCH_AGENTS ?? 10);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const JOBS = positiveIntEnv('BENCH_JOBS', 2_000);
+const AGENTS = positiveIntEnv('BENCH_AGENTS', 10);
+const CONCURRENCY = positiveIntEnv('BENCH_CONCURRENCY', 32);
 
 interface JobRow {
   ID: string;
