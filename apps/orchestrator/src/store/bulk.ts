@@ -5,9 +5,9 @@ import { atomically, type Handle } from './db.js';
 import { executionToRow, rowToExecution } from './executions.js';
 import { historyToRow } from './history.js';
 import { jobToRow, rowToJob } from './jobs.js';
-import { insertRows, recordset } from './recordset.js';
+import { insertRows, updateRows } from './recordset.js';
 import { evaluations, executions, jobHistory, jobs } from './schema.js';
-import type { BulkRepo, ExecutionSave, JobSave } from './types.js';
+import type { BulkRepo } from './types.js';
 
 /**
  * Set-based reads and writes for work done many jobs at a time (an evaluation batch, a run of
@@ -66,25 +66,26 @@ export function bulkRepo(handle: Handle): BulkRepo {
     },
 
     async saveExecutions(list) {
-      if (list.length === 0) return;
-      const values = recordset(list.map(executionValues), EXECUTION_COLUMNS);
-      const saved = await db
-        .update(executions)
-        .set({
-          desiredState: sql`v.desired_state`,
-          desiredMessage: sql`v.desired_message`,
-          computeState: sql`v.compute_state`,
-          computeMessage: sql`v.compute_message`,
-          runOutput: sql`v.run_output`,
-          publishedResult: sql`v.published_result`,
-          nextExecution: sql`v.next_execution`,
-          followupEvalId: sql`v.followup_eval_id`,
-          revision: sql`v.revision`,
-          modifyTime: sql`v.modify_time`,
-        })
-        .from(values)
-        .where(and(eq(executions.id, sql`v.id`), eq(executions.revision, sql`v.expected`)))
-        .returning({ id: executions.id });
+      const saved = await updateRows(
+        db,
+        executions,
+        list.map(({ execution: e, expectedRevision }) => ({
+          id: e.ID,
+          expectedRevision,
+          set: {
+            desiredState: e.DesiredState.StateType,
+            desiredMessage: e.DesiredState.Message,
+            computeState: e.ComputeState.StateType,
+            computeMessage: e.ComputeState.Message,
+            runOutput: e.RunOutput,
+            publishedResult: e.PublishedResult,
+            nextExecution: e.NextExecution,
+            followupEvalId: e.FollowupEvalID,
+            revision: e.Revision,
+            modifyTime: e.ModifyTime,
+          },
+        })),
+      );
       assertAllSaved(
         'execution',
         list.map((s) => s.execution.ID),
@@ -113,20 +114,21 @@ export function bulkRepo(handle: Handle): BulkRepo {
     },
 
     async saveJobs(list) {
-      if (list.length === 0) return;
-      const values = recordset(list.map(jobValues), JOB_COLUMNS);
-      const saved = await db
-        .update(jobs)
-        .set({
-          state: sql`v.state`,
-          stateMessage: sql`v.state_message`,
-          revision: sql`v.revision`,
-          modifyTime: sql`v.modify_time`,
-          historySeq: sql`v.history_seq`,
-        })
-        .from(values)
-        .where(and(eq(jobs.id, sql`v.id`), eq(jobs.revision, sql`v.expected`)))
-        .returning({ id: jobs.id });
+      const saved = await updateRows(
+        db,
+        jobs,
+        list.map((j) => ({
+          id: j.id,
+          expectedRevision: j.expectedRevision,
+          set: {
+            state: j.state.StateType,
+            stateMessage: j.state.Message,
+            revision: j.revision,
+            modifyTime: j.modifyTime,
+            historySeq: j.historySeq,
+          },
+        })),
+      );
       assertAllSaved(
         'job',
         list.map((s) => s.id),
@@ -136,51 +138,14 @@ export function bulkRepo(handle: Handle): BulkRepo {
   };
 }
 
-const EXECUTION_COLUMNS =
-  'id text, expected int, desired_state int, desired_message text, compute_state int, ' +
-  'compute_message text, run_output jsonb, published_result jsonb, next_execution text, ' +
-  'followup_eval_id text, revision int, modify_time bigint';
-
-const JOB_COLUMNS =
-  'id text, expected int, state text, state_message text, revision int, modify_time bigint, history_seq int';
-
-function executionValues({ execution: e, expectedRevision }: ExecutionSave) {
-  return {
-    id: e.ID,
-    expected: expectedRevision,
-    desired_state: e.DesiredState.StateType,
-    desired_message: e.DesiredState.Message,
-    compute_state: e.ComputeState.StateType,
-    compute_message: e.ComputeState.Message,
-    run_output: e.RunOutput,
-    published_result: e.PublishedResult,
-    next_execution: e.NextExecution,
-    followup_eval_id: e.FollowupEvalID,
-    revision: e.Revision,
-    modify_time: e.ModifyTime,
-  };
-}
-
-function jobValues(s: JobSave) {
-  return {
-    id: s.id,
-    expected: s.expectedRevision,
-    state: s.state.StateType,
-    state_message: s.state.Message,
-    revision: s.revision,
-    modify_time: s.modifyTime,
-    history_seq: s.historySeq,
-  };
-}
-
 /** `column IN (ids)` with the ids as one jsonb array parameter. */
 function inList(column: PgColumn, ids: readonly string[]): SQL {
   return sql`${column} = any(array(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))`;
 }
 
-function assertAllSaved(what: string, ids: readonly string[], saved: ReadonlyArray<{ id: string }>): void {
+function assertAllSaved(what: string, ids: readonly string[], saved: readonly string[]): void {
   if (saved.length === ids.length) return;
-  const done = new Set(saved.map((r) => r.id));
+  const done = new Set(saved);
   const missed = ids.filter((id) => !done.has(id));
   throw new ShoalError(
     ErrorCode.Conflict,

@@ -47,3 +47,45 @@ export async function insertRows<T extends PgTable>(
     sql`insert into ${table} (${list}) select ${list} from ${recordset(values, types.join(', '))}`,
   );
 }
+
+/** One row of `updateRows`: its id, the revision it must still have, and what to set. */
+export interface RowUpdate<T extends PgTable> {
+  id: string;
+  expectedRevision: number;
+  set: Partial<T['$inferInsert']>;
+}
+
+/**
+ * Compare-and-swap on many rows in one statement, through `recordset`: each row is updated only
+ * if its `revision` is still the expected one. The columns set are those of the first row's `set`
+ * (every row of a caller sets the same ones). Returns the ids of the rows updated; the caller
+ * decides what a missing one means.
+ */
+export async function updateRows<T extends PgTable>(
+  db: Db,
+  table: T,
+  rows: ReadonlyArray<RowUpdate<T>>,
+): Promise<string[]> {
+  const [first] = rows;
+  if (first === undefined) return [];
+  const columns = getTableColumns(table);
+  const keys = Object.keys(first.set).filter((key) => columns[key] !== undefined);
+  const nameOf = (key: string) => columns[key]?.name ?? key;
+  const types = [
+    '"id" text',
+    '"expected" integer',
+    ...keys.map((k) => `"${nameOf(k)}" ${columns[k]?.getSQLType()}`),
+  ];
+  const values = rows.map((row) => {
+    const out: Record<string, unknown> = { id: row.id, expected: row.expectedRevision };
+    for (const key of keys) out[nameOf(key)] = (row.set as Record<string, unknown>)[key] ?? null;
+    return out;
+  });
+  const assignments = sql.raw(keys.map((key) => `"${nameOf(key)}" = v."${nameOf(key)}"`).join(', '));
+  const result = await db.execute(
+    sql`update ${table} set ${assignments} from ${recordset(values, types.join(', '))}
+        where ${table}."id" = v."id" and ${table}."revision" = v."expected"
+        returning ${table}."id"`,
+  );
+  return rowsOf<{ id: string }>(result).map((row) => row.id);
+}
