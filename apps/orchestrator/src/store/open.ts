@@ -11,6 +11,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import type { Db } from './db.js';
 import { toStoreError, unavailable } from './errors.js';
+import { preparedClient } from './prepared-client.js';
 import { makeRepos } from './repos.js';
 import type { OpenStoreOptions, Store } from './types.js';
 
@@ -48,7 +49,11 @@ async function openPostgres(url: string, migrate: boolean): Promise<Store> {
   const common = {
     onnotice: () => {},
     connect_timeout: 10,
-    connection: { application_name: 'shoal-orchestrator' },
+    // random_page_cost: the hot rows are in memory, not on a spinning disk. At the default (4) the
+    // planner joins a batch's rows (jsonb_to_recordset, estimated at 100) to `executions` and `jobs`
+    // by scanning the whole table once it has a few thousand rows, dead versions included where
+    // autovacuum is off; at 1.1 it looks each one up by primary key.
+    connection: { application_name: 'shoal-orchestrator', random_page_cost: '1.1' },
   };
   if (migrate) {
     // Migrating runs on a connection of its own that holds a session advisory lock, so orchestrators
@@ -64,7 +69,9 @@ async function openPostgres(url: string, migrate: boolean): Promise<Store> {
     }
   }
   const client = postgres(url, { ...common, max: 10, idle_timeout: 30, max_lifetime: 30 * 60 });
-  return buildStore('postgres', drizzlePostgres({ client }), () => client.end({ timeout: 5 }));
+  return buildStore('postgres', drizzlePostgres({ client: preparedClient(client) }), () =>
+    client.end({ timeout: 5 }),
+  );
 }
 
 async function openPglite(location: string, migrate: boolean): Promise<Store> {
