@@ -6,6 +6,8 @@ const shoal = fileURLToPath(new URL('../../shoal', import.meta.url));
 
 export interface OrchestratorProcess {
   url: string;
+  /** The node process serving it (`shoal` execs node), for CPU accounting. */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -28,5 +30,5 @@ export async function startOrchestratorProcess(options: {
     timeoutMs: 60_000,
     message: 'orchestrator did not come up',
   });
-  return { url, stop: () => stopProcess(child) };
+  return { url, pid: child.pid, stop: () => stopProcess(child) };
 }

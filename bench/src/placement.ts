@@ -11,9 +11,11 @@
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:placement
  */
 import { Agent, request } from 'node:http';
+import { availableParallelism } from 'node:os';
 import { type RunningAgent, startAgent } from '@shoal/agent';
 import { decodeJson } from '@shoal/models';
 import { createTestDatabase, makeTempDir, startNatsServer, waitFor } from '@shoal/testkit';
+import { type CpuAccount, pidsMatching, startCpuAccount } from './cpu.js';
 import { positiveIntEnv } from './env.js';
 import { startOrchestratorProcess } from './orchestrator-process.js';
 
@@ -74,6 +76,21 @@ function put(url: URL, agent: Agent, body: string): Promise<{ status: number; te
   });
 }
 
+/** CPU per placement by part, and the ceiling it sets on this machine's cores. */
+function printCpu(parts: ReturnType<CpuAccount['finish']>, placements: number): void {
+  const known = parts.filter((p): p is { name: string; seconds: number } => p.seconds !== undefined);
+  if (known.length === 0 || placements === 0) {
+    console.log('CPU per placement: not measurable here (no /proc)');
+    return;
+  }
+  const perJob = (s: number) => `${((1000 * s) / placements).toFixed(2)} ms`;
+  const total = known.reduce((sum, p) => sum + p.seconds, 0);
+  const cores = availableParallelism();
+  console.log(
+    `CPU per placement: ${known.map((p) => `${p.name} ${perJob(p.seconds)}`).join(', ')}; total ${perJob(total)} → at most ${((cores * placements) / total).toFixed(0)} placements/s on ${cores} cores`,
+  );
+}
+
 async function main(): Promise<void> {
   const db = await createTestDatabase({ prefix: 'shoal_bench_place' });
   const nats = await startNatsServer();
@@ -117,6 +134,14 @@ async function main(): Promise<void> {
       },
     });
     const http = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    const database = new URL(db.url).pathname.slice(1);
+    const cpu = startCpuAccount([
+      { name: 'orchestrator', find: () => (orchestrator.pid === undefined ? [] : [orchestrator.pid]) },
+      { name: 'agents + client', find: () => [process.pid] },
+      // A backend's process title names its database: "postgres: user db 127.0.0.1(port) idle".
+      { name: 'Postgres backends', find: () => pidsMatching('postgres: ', ` ${database} `) },
+      { name: 'nats-server', find: () => pidsMatching('nats-server', `-p ${nats.port}`) },
+    ]);
     const jobsUrl = new URL(`${api}/api/v1/orchestrator/jobs`);
     const started = performance.now();
     let next = 0;
@@ -156,6 +181,7 @@ async function main(): Promise<void> {
     console.log(
       `submit → Completed: p50 ${percentile(latencies, 0.5).toFixed(0)} ms, p90 ${percentile(latencies, 0.9).toFixed(0)} ms, p99 ${percentile(latencies, 0.99).toFixed(0)} ms, max ${(latencies.at(-1) ?? 0).toFixed(0)} ms`,
     );
+    printCpu(cpu.finish(), completed.length);
     console.log(`target (>= 2000 placements/s): ${completed.length / spanS >= 2000 ? 'met' : 'NOT met'}`);
   } finally {
     for (const agent of agents) await agent.stop();
