@@ -126,4 +126,49 @@ describeWithServices(['postgres'], 'Postgres driver', () => {
       await empty.drop();
     }
   });
+
+  it('makes two batches that lock the same jobs in opposite orders wait for each other, not deadlock', async () => {
+    const store = await openStore({ url: database.url });
+    const [a, b] = [makeJob(), makeJob()].sort((x, y) => x.ID.localeCompare(y.ID));
+    if (!a || !b) throw new Error('two jobs expected');
+    await store.jobs.insert(a);
+    await store.jobs.insert(b);
+    let holdsA!: () => void;
+    const firstHoldsA = new Promise<void>((resolve) => {
+      holdsA = resolve;
+    });
+    let goOn!: () => void;
+    const firstMayGoOn = new Promise<void>((resolve) => {
+      goOn = resolve;
+    });
+    try {
+      // The first batch holds a, and will want b once the second one is waiting.
+      const first = store.transaction(async (tx) => {
+        await tx.bulk.lockJobs([a.ID]);
+        holdsA();
+        await firstMayGoOn;
+        return (await tx.bulk.lockJobs([b.ID])).map((l) => l.job.ID);
+      });
+      await firstHoldsA;
+      // Asked for b first: locking in that order would hold b while waiting for a, and the first
+      // batch's request for b would then close the cycle (SQLSTATE 40P01 after deadlock_timeout).
+      const second = store.transaction(async (tx) =>
+        (await tx.bulk.lockJobs([b.ID, a.ID])).map((l) => l.job.ID),
+      );
+      await waitFor(
+        async () =>
+          (
+            await admin`select 1 from pg_stat_activity
+                        where datname = current_database() and wait_event_type = 'Lock'`
+          ).length === 1,
+        { timeoutMs: 5_000, message: 'the second batch never waited for the first' },
+      );
+      goOn();
+      expect(await first).toEqual([b.ID]);
+      expect(await second).toEqual([a.ID, b.ID]);
+    } finally {
+      goOn();
+      await store.close();
+    }
+  });
 });
