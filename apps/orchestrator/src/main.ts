@@ -152,6 +152,7 @@ export async function startOrchestrator(
     { url, store: store.driver, nodeId, nats: maskUrl(natsLink.url), auth },
     'orchestrator listening',
   );
+  for (const warning of store.warnings) logger.warn({ store: store.driver }, warning);
 
   let stopped: Promise<void> | undefined;
   return {

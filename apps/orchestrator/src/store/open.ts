@@ -12,6 +12,7 @@ import postgres from 'postgres';
 import type { Db } from './db.js';
 import { toStoreError, unavailable } from './errors.js';
 import { preparedClient } from './prepared-client.js';
+import { rowsOf } from './recordset.js';
 import { makeRepos } from './repos.js';
 import type { OpenStoreOptions, Store } from './types.js';
 
@@ -53,7 +54,14 @@ async function openPostgres(url: string, migrate: boolean): Promise<Store> {
     // planner joins a batch's rows (jsonb_to_recordset, estimated at 100) to `executions` and `jobs`
     // by scanning the whole table once it has a few thousand rows, dead versions included where
     // autovacuum is off; at 1.1 it looks each one up by primary key.
-    connection: { application_name: 'shoal-orchestrator', random_page_cost: '1.1' },
+    // plan_cache_mode: statements are prepared once per connection (prepared-client.ts), and a
+    // generic plan chosen while the tables were small (a scan) would stay for the connection's life
+    // as they grow; a custom plan per run keeps following the tables, for a little planning.
+    connection: {
+      application_name: 'shoal-orchestrator',
+      random_page_cost: '1.1',
+      plan_cache_mode: 'force_custom_plan',
+    },
   };
   if (migrate) {
     // Migrating runs on a connection of its own that holds a session advisory lock, so orchestrators
@@ -69,9 +77,28 @@ async function openPostgres(url: string, migrate: boolean): Promise<Store> {
     }
   }
   const client = postgres(url, { ...common, max: 10, idle_timeout: 30, max_lifetime: 30 * 60 });
-  return buildStore('postgres', drizzlePostgres({ client: preparedClient(client) }), () =>
-    client.end({ timeout: 5 }),
-  );
+  const db = drizzlePostgres({ client: preparedClient(client) });
+  return buildStore('postgres', db, () => client.end({ timeout: 5 }), await serverWarnings(db));
+}
+
+/**
+ * Server settings Shoal works badly with. Without autovacuum nothing removes dead row versions:
+ * evaluations and executions are updated several times each, so the indexes the scheduler reads
+ * on every batch keep growing, and scheduling slows down as history accumulates.
+ */
+async function serverWarnings(db: Db): Promise<string[]> {
+  try {
+    const [row] = rowsOf<{ autovacuum: string }>(
+      await db.execute(sql`select current_setting('autovacuum') as autovacuum`),
+    );
+    if (row?.autovacuum !== 'off') return [];
+    return [
+      'autovacuum is off on this Postgres server: dead row versions pile up and scheduling slows down as jobs accumulate; turn it on (autovacuum = on) or VACUUM the Shoal database regularly',
+    ];
+  } catch {
+    // A server that cannot say is not worth failing the start for.
+    return [];
+  }
 }
 
 async function openPglite(location: string, migrate: boolean): Promise<Store> {
@@ -103,10 +130,16 @@ async function openPglite(location: string, migrate: boolean): Promise<Store> {
   }
 }
 
-function buildStore(driver: Store['driver'], db: Db, end: () => Promise<void>): Store {
+function buildStore(
+  driver: Store['driver'],
+  db: Db,
+  end: () => Promise<void>,
+  warnings: readonly string[] = [],
+): Store {
   let closing: Promise<void> | undefined;
   return {
     driver,
+    warnings,
     ...makeRepos({ db, inTransaction: false }),
     async transaction(fn) {
       try {

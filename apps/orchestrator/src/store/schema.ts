@@ -1,3 +1,4 @@
+import { ComputeStateType, isTerminalComputeState } from '@shoal/models';
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 
@@ -9,6 +10,17 @@ import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text } fro
  */
 
 const nanos = (name: string) => bigint(name, { mode: 'bigint' });
+
+/**
+ * `compute_state not in (…terminal states…)`: an execution that may still hold resources. Spelled
+ * with constants, and the same in the partial index and in the queries that must use it, so the
+ * planner can match them even in a generic plan.
+ */
+export const UNFINISHED_EXECUTION = sql.raw(
+  `compute_state not in (${Object.values(ComputeStateType)
+    .filter((s) => isTerminalComputeState(s))
+    .join(', ')})`,
+);
 
 export const jobs = pgTable(
   'jobs',
@@ -74,6 +86,9 @@ export const executions = pgTable(
     index('executions_job_modify_idx').on(t.jobId, t.modifyTime, t.id),
     index('executions_job_create_idx').on(t.jobId, t.createTime, t.id),
     index('executions_node_idx').on(t.nodeId, t.computeState),
+    // The scheduler sums what unfinished executions hold on every batch: this keeps that read to
+    // the executions in flight instead of every execution ever run.
+    index('executions_unfinished_idx').on(t.nodeId).where(UNFINISHED_EXECUTION),
     index('executions_id_prefix_idx').using('btree', sql`${t.id} text_pattern_ops`),
   ],
 );

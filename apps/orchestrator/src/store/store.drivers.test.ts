@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode } from '@shoal/models';
 import {
@@ -64,8 +65,28 @@ describeWithServices(['postgres'], 'Postgres driver', () => {
     const job = makeJob();
     await stores[0]?.jobs.insert(job);
     for (const store of stores) expect((await store.jobs.get(job.ID)).CreateTime).toBe(job.CreateTime);
-    expect(await admin`select count(*)::int as n from drizzle.__drizzle_migrations`).toEqual([{ n: 1 }]);
+    // Each migration recorded once, not once per orchestrator.
+    const journal = JSON.parse(
+      await readFile(new URL('../../drizzle/meta/_journal.json', import.meta.url), 'utf8'),
+    ) as { entries: unknown[] };
+    expect(await admin`select count(*)::int as n from drizzle.__drizzle_migrations`).toEqual([
+      { n: journal.entries.length },
+    ]);
     await Promise.all(stores.map((store) => store.close()));
+  });
+
+  it('warns when the server runs without autovacuum, and only then', async () => {
+    const store = await openStore({ url: database.url });
+    try {
+      const [{ autovacuum }] = (await admin`select current_setting('autovacuum') as autovacuum`) as [
+        { autovacuum: string },
+      ];
+      const expected =
+        autovacuum === 'off' ? [expect.stringMatching(/^autovacuum is off on this Postgres server: /)] : [];
+      expect(store.warnings).toEqual(expected);
+    } finally {
+      await store.close();
+    }
   });
 
   it('reports a server that cannot be reached as Unavailable', async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Db } from './db.js';
 import { listJobsQuery } from './jobs.js';
 import { openStore } from './open.js';
+import { usageByNodeQuery } from './scheduling.js';
 import { makeJob, SEED_TIME } from './testing/fixtures.js';
 import type { ListJobsQuery, Store } from './types.js';
 
@@ -69,8 +70,8 @@ describeWithServices(['postgres'], 'store at 100,000 jobs', () => {
   });
 
   /** Rows the plan touched (returned by scans or removed by their filters). */
-  async function rowsRead(q: ListJobsQuery): Promise<{ read: number; types: string[] }> {
-    const { sql: text, params } = listJobsQuery(db, q).statement.toSQL();
+  async function rowsRead(q: ListJobsQuery | { toSQL(): { sql: string; params: unknown[] } }) {
+    const { sql: text, params } = ('toSQL' in q ? q : listJobsQuery(db, q).statement).toSQL();
     const [row] = await admin.unsafe(
       `explain (analyze, format json) ${text}`,
       params as postgres.ParameterOrJSON<never>[],
@@ -134,5 +135,27 @@ describeWithServices(['postgres'], 'store at 100,000 jobs', () => {
     expect(newest?.CreateTime).toBe(SEED_TIME + BigInt(JOBS - 1) * 1000n);
     // Speed is bench/'s business; here the plan shape (rows read, no Seq Scan) is what is asserted.
     expect((await store.jobs.get(shortId(newest?.ID ?? ''))).ID).toBe(newest?.ID);
+  }, 60_000);
+
+  it('sums node usage over the executions in flight only, however many have finished', async () => {
+    // Every job ran once and finished on n-old; three executions are in flight on n-live.
+    const alloc = JSON.stringify({ Tasks: { main: { CPU: 0.5, Memory: 64, Disk: 0, GPU: 0 } } });
+    await admin`
+      insert into executions (id, job_id, namespace, eval_id, name, node_id, partition, desired_state,
+                              desired_message, compute_state, compute_message, allocated_resources,
+                              published_result, previous_execution, next_execution, followup_eval_id,
+                              revision, create_time, modify_time)
+      select 'e-' || gen_random_uuid(), id, namespace, 'v-1', '',
+             case when n <= 3 then 'n-live' else 'n-old' end, 0,
+             case when n <= 3 then 1 else 2 end, '', case when n <= 3 then 5 else 7 end, '',
+             ${alloc}::jsonb, '{"Type": "", "Params": null}'::jsonb, '', '', '', 1, create_time, create_time
+      from (select id, namespace, create_time, row_number() over (order by id) as n from jobs) j`;
+    await admin`analyze executions`;
+    const usage = await store.scheduling.usageByNode();
+    expect([...usage.keys()]).toEqual(['n-live']);
+    expect(usage.get('n-live')).toEqual({ CPU: 1.5, Memory: 192, Disk: 0, GPU: 0 });
+    const { read, types } = await rowsRead(usageByNodeQuery(db));
+    expect(types).not.toContain('Seq Scan');
+    expect(read).toBeLessThan(100);
   }, 60_000);
 });

@@ -379,6 +379,8 @@ export interface Repos {
 
 export interface Store extends Repos {
   readonly driver: 'postgres' | 'pglite';
+  /** What the operator should know about the database, found when it was opened (e.g. autovacuum off). */
+  readonly warnings: readonly string[];
   /**
    * Runs `fn` in one transaction; everything it does through `tx` commits or rolls back together.
    * Inside `fn`, use `tx` only: PGlite has one connection, so a call on the store itself waits for

@@ -1,0 +1,1 @@
+CREATE INDEX "executions_unfinished_idx" ON "executions" USING btree ("node_id") WHERE compute_state not in (4, 6, 7, 8, 9);
