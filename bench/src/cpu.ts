@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 /**
  * Where a benchmark's CPU went, per part of the system, read from /proc (Linux only; elsewhere
@@ -84,4 +85,34 @@ export function startCpuAccount(parts: readonly CpuPart[]): CpuAccount {
         return { name, seconds };
       }),
   };
+}
+
+/** The parts of a benchmark's system: the orchestrator process, this process, Postgres, NATS. */
+export function systemParts(
+  orchestratorPid: number | undefined,
+  database: string,
+  natsPort: number,
+): CpuPart[] {
+  return [
+    { name: 'orchestrator', find: () => (orchestratorPid === undefined ? [] : [orchestratorPid]) },
+    { name: 'agents + client', find: () => [process.pid] },
+    // A backend's process title names its database: "postgres: user db 127.0.0.1(port) idle".
+    { name: 'Postgres backends', find: () => pidsMatching('postgres: ', ` ${database} `) },
+    { name: 'nats-server', find: () => pidsMatching('nats-server', `-p ${natsPort}`) },
+  ];
+}
+
+/** CPU per unit of work by part, and the ceiling that sets on this machine's cores. */
+export function printCpu(parts: ReturnType<CpuAccount['finish']>, units: number, unit = 'placement'): void {
+  const known = parts.filter((p): p is { name: string; seconds: number } => p.seconds !== undefined);
+  if (known.length === 0 || units === 0) {
+    console.log(`CPU per ${unit}: not measurable here (no /proc)`);
+    return;
+  }
+  const perUnit = (s: number) => `${((1000 * s) / units).toFixed(2)} ms`;
+  const total = known.reduce((sum, p) => sum + p.seconds, 0);
+  const cores = availableParallelism();
+  console.log(
+    `CPU per ${unit}: ${known.map((p) => `${p.name} ${perUnit(p.seconds)}`).join(', ')}; total ${perUnit(total)} → at most ${((cores * units) / total).toFixed(0)} ${unit}s/s on ${cores} cores`,
+  );
 }

@@ -16,15 +16,21 @@ export async function startOrchestratorProcess(options: {
   dbUrl: string;
   dataDir: string;
   natsUrl?: string;
+  /** More `shoal serve` flags, e.g. `--manual-approval`. */
+  args?: readonly string[];
 }): Promise<OrchestratorProcess> {
   const port = await getFreePort();
   const url = `http://127.0.0.1:${port}`;
   const nats = options.natsUrl === undefined ? [] : ['--nats-url', options.natsUrl];
   const args = ['serve', '--orchestrator', '--api-port', String(port), '--db', options.dbUrl];
   const child = killOnExit(
-    spawn(shoal, [...args, ...nats, '--data-dir', options.dataDir, '--log-level', 'warn'], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    }),
+    spawn(
+      shoal,
+      [...args, ...nats, ...(options.args ?? []), '--data-dir', options.dataDir, '--log-level', 'warn'],
+      {
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    ),
   );
   await waitFor(async () => (await fetch(`${url}/api/v1/agent/alive`).catch(() => undefined))?.ok, {
     timeoutMs: 60_000,

@@ -13,86 +13,16 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:placement
  */
-import { Agent, request } from 'node:http';
-import { availableParallelism } from 'node:os';
 import { type RunningAgent, startAgent } from '@shoal/agent';
-import { decodeJson } from '@shoal/models';
 import { createTestDatabase, makeTempDir, startNatsServer, waitFor } from '@shoal/testkit';
-import { type CpuAccount, pidsMatching, startCpuAccount } from './cpu.js';
+import { printCpu, startCpuAccount, systemParts } from './cpu.js';
 import { positiveIntEnv } from './env.js';
+import { listAll, percentile, submitAll } from './jobs-client.js';
 import { startOrchestratorProcess } from './orchestrator-process.js';
 
 const JOBS = positiveIntEnv('BENCH_JOBS', 2_000);
 const AGENTS = positiveIntEnv('BENCH_AGENTS', 10);
 const CONCURRENCY = positiveIntEnv('BENCH_CONCURRENCY', 32);
-
-interface JobRow {
-  ID: string;
-  State: { StateType: string };
-  CreateTime: bigint;
-  ModifyTime: bigint;
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
-
-async function listAll(api: string): Promise<JobRow[]> {
-  const out: JobRow[] = [];
-  let token = '';
-  do {
-    const res = await fetch(
-      `${api}/api/v1/orchestrator/jobs?limit=1000&labels=bench%3Dplacement${token ? `&next_token=${token}` : ''}`,
-    );
-    const page = decodeJson(await res.text()) as { Jobs: JobRow[]; NextToken: string };
-    out.push(...page.Jobs);
-    token = page.NextToken;
-  } while (token);
-  return out;
-}
-
-/**
- * One PUT over a kept-alive connection. node:http rather than fetch: the client shares this
- * process (and the machine's two cores) with the ten agents, and fetch costs several times more
- * CPU per request, which the system under test would pay for.
- */
-function put(url: URL, agent: Agent, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'PUT',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** CPU per placement by part, and the ceiling it sets on this machine's cores. */
-function printCpu(parts: ReturnType<CpuAccount['finish']>, placements: number): void {
-  const known = parts.filter((p): p is { name: string; seconds: number } => p.seconds !== undefined);
-  if (known.length === 0 || placements === 0) {
-    console.log('CPU per placement: not measurable here (no /proc)');
-    return;
-  }
-  const perJob = (s: number) => `${((1000 * s) / placements).toFixed(2)} ms`;
-  const total = known.reduce((sum, p) => sum + p.seconds, 0);
-  const cores = availableParallelism();
-  console.log(
-    `CPU per placement: ${known.map((p) => `${p.name} ${perJob(p.seconds)}`).join(', ')}; total ${perJob(total)} → at most ${((cores * placements) / total).toFixed(0)} placements/s on ${cores} cores`,
-  );
-}
 
 async function main(): Promise<void> {
   const db = await createTestDatabase({ prefix: 'shoal_bench_place' });
@@ -129,39 +59,19 @@ async function main(): Promise<void> {
       { timeoutMs: 60_000, message: 'agents did not connect' },
     );
 
-    const body = JSON.stringify({
-      Job: {
-        Type: 'batch',
-        Labels: { bench: 'placement' },
-        Tasks: [{ Name: 'main', Engine: { Type: 'noop', Params: { Stdout: 'ok' } } }],
-      },
-    });
-    const http = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    const job = {
+      Type: 'batch',
+      Labels: { bench: 'placement' },
+      Tasks: [{ Name: 'main', Engine: { Type: 'noop', Params: { Stdout: 'ok' } } }],
+    };
     const database = new URL(db.url).pathname.slice(1);
-    const cpu = startCpuAccount([
-      { name: 'orchestrator', find: () => (orchestrator.pid === undefined ? [] : [orchestrator.pid]) },
-      { name: 'agents + client', find: () => [process.pid] },
-      // A backend's process title names its database: "postgres: user db 127.0.0.1(port) idle".
-      { name: 'Postgres backends', find: () => pidsMatching('postgres: ', ` ${database} `) },
-      { name: 'nats-server', find: () => pidsMatching('nats-server', `-p ${nats.port}`) },
-    ]);
-    const jobsUrl = new URL(`${api}/api/v1/orchestrator/jobs`);
+    const cpu = startCpuAccount(systemParts(orchestrator.pid, database, nats.port));
     const started = performance.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < JOBS) {
-          next++;
-          const res = await put(jobsUrl, http, body);
-          if (res.status !== 200) throw new Error(`submit: ${res.status} ${res.text}`);
-        }
-      }),
-    );
+    await submitAll(api, job, JOBS, CONCURRENCY);
     const submitted = performance.now();
-    http.destroy();
     const jobs = await waitFor(
       async () => {
-        const all = await listAll(api);
+        const all = await listAll(api, 'placement');
         return all.length === JOBS && all.every((j) => ['Completed', 'Failed'].includes(j.State.StateType))
           ? all
           : undefined;

@@ -1,0 +1,128 @@
+/**
+ * Benchmark: the scheduler's placement rate, Nomad-style (a placement is the decision to run a
+ * job's execution on a node). N noop batch jobs wait Queued while the 10 agents are connected but
+ * not yet approved (`--manual-approval`); approving the nodes releases them all at once, and the
+ * orchestrator places them as fast as it can while the agents bid on, run and report the earlier
+ * ones. Placements/s is N over the span of the executions' creation times; the run to completion
+ * is reported too. Compare bench:placement, which paces submissions and counts completions.
+ *
+ * BENCH_JOBS (default 5000) and BENCH_AGENTS (10).
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:placement-burst
+ */
+import { type RunningAgent, startAgent } from '@shoal/agent';
+import { decodeJson } from '@shoal/models';
+import { createTestDatabase, makeTempDir, startNatsServer, waitFor } from '@shoal/testkit';
+import { printCpu, startCpuAccount, systemParts } from './cpu.js';
+import { positiveIntEnv } from './env.js';
+import { inParallel, listAll, percentile, send, submitAll } from './jobs-client.js';
+import { startOrchestratorProcess } from './orchestrator-process.js';
+
+const JOBS = positiveIntEnv('BENCH_JOBS', 5_000);
+const AGENTS = positiveIntEnv('BENCH_AGENTS', 10);
+
+interface NodeRow {
+  Info: { NodeID: string };
+  Connection: string;
+}
+
+async function main(): Promise<void> {
+  const db = await createTestDatabase({ prefix: 'shoal_bench_burst' });
+  const nats = await startNatsServer();
+  const dir = await makeTempDir('shoal-bench-burst-');
+  const orchestrator = await startOrchestratorProcess({
+    dbUrl: db.url,
+    dataDir: `${dir.path}/o`,
+    natsUrl: nats.url,
+    args: ['--manual-approval'],
+  });
+  const api = orchestrator.url;
+  const agents: RunningAgent[] = [];
+  try {
+    for (let i = 0; i < AGENTS; i++) {
+      const options = { natsUrl: nats.url, name: `burst-${i}`, dataDir: `${dir.path}/a${i}` };
+      agents.push(
+        await startAgent({ ...options, cpu: '1000', memory: '1000Gi', disk: '1000Gi', logLevel: 'warn' }),
+      );
+    }
+    const nodes = await waitFor(
+      async () => {
+        const res = await fetch(`${api}/api/v1/orchestrator/nodes?limit=1000`);
+        const connected = ((await res.json()) as { Nodes: NodeRow[] }).Nodes.filter(
+          (n) => n.Connection === 'CONNECTED',
+        );
+        return connected.length === AGENTS ? connected : undefined;
+      },
+      { timeoutMs: 60_000, message: 'agents did not connect' },
+    );
+    const job = {
+      Type: 'batch',
+      Labels: { bench: 'burst' },
+      Tasks: [
+        {
+          Name: 'main',
+          Engine: { Type: 'noop', Params: { Stdout: 'ok' } },
+          Timeouts: { QueueTimeout: 3600 },
+        },
+      ],
+    };
+    await submitAll(api, job, JOBS, 64);
+    await waitFor(async () => (await listAll(api, 'burst')).every((j) => j.State.StateType === 'Queued'), {
+      timeoutMs: 300_000,
+      intervalMs: 500,
+      message: 'the jobs were not all Queued',
+    });
+
+    const database = new URL(db.url).pathname.slice(1);
+    const cpu = startCpuAccount(systemParts(orchestrator.pid, database, nats.port));
+    const approve = JSON.stringify({ Action: 'approve', Message: 'burst' });
+    await inParallel(nodes.length, nodes.length, async (i, agent) => {
+      const url = new URL(`${api}/api/v1/orchestrator/nodes/${nodes[i]?.Info.NodeID}`);
+      const res = await send('PUT', url, agent, approve);
+      if (res.status !== 200) throw new Error(`approve: ${res.status} ${res.text}`);
+    });
+    const jobs = await waitFor(
+      async () => {
+        const all = await listAll(api, 'burst');
+        return all.every((j) => ['Completed', 'Failed'].includes(j.State.StateType)) ? all : undefined;
+      },
+      { timeoutMs: 600_000, intervalMs: 500, message: 'jobs did not finish' },
+    );
+    const parts = cpu.finish();
+
+    // When each job's first execution was created: the moment it was placed.
+    const placedAt: bigint[] = [];
+    await inParallel(jobs.length, 32, async (i, agent) => {
+      const url = new URL(`${api}/api/v1/orchestrator/jobs/${jobs[i]?.ID}/executions`);
+      const page = decodeJson((await send('GET', url, agent)).text) as {
+        Executions: Array<{ CreateTime: bigint }>;
+      };
+      const first = page.Executions.map((e) => e.CreateTime).sort((a, b) => (a < b ? -1 : 1))[0];
+      if (first !== undefined) placedAt.push(first);
+    });
+    placedAt.sort((a, b) => (a < b ? -1 : 1));
+    const start = placedAt[0] ?? 0n;
+    const placeSpan = Number((placedAt.at(-1) ?? 0n) - start) / 1e9;
+    const completed = jobs.filter((j) => j.State.StateType === 'Completed');
+    // biome-ignore lint/complexity/useMathMinMax: the times are bigint, which Math.max cannot take.
+    const done = jobs.reduce((m, j) => (j.ModifyTime > m ? j.ModifyTime : m), 0n);
+    const doneSpan = Number(done - start) / 1e9;
+    const waits = completed.map((j) => Number(j.ModifyTime - start) / 1e6).sort((a, b) => a - b);
+    console.log(
+      `${JOBS} queued noop jobs released onto ${AGENTS} agents: placed ${placedAt.length} in ${placeSpan.toFixed(1)} s = ${(placedAt.length / placeSpan).toFixed(0)} placements/s`,
+    );
+    console.log(
+      `completed ${completed.length}, failed ${jobs.length - completed.length}; first placement → last completion ${doneSpan.toFixed(1)} s = ${(completed.length / doneSpan).toFixed(0)} completions/s; completed after p50 ${percentile(waits, 0.5).toFixed(0)} ms, p99 ${percentile(waits, 0.99).toFixed(0)} ms`,
+    );
+    printCpu(parts, completed.length, 'completed job');
+    console.log(`target (>= 2000 placements/s): ${placedAt.length / placeSpan >= 2000 ? 'met' : 'NOT met'}`);
+  } finally {
+    for (const agent of agents) await agent.stop();
+    await orchestrator.stop();
+    await nats.stop();
+    await db.drop();
+    await dir.cleanup();
+  }
+}
+
+await main();
