@@ -10,51 +10,24 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:placement-burst
  */
-import { type RunningAgent, startAgent } from '@shoal/agent';
 import { decodeJson } from '@shoal/models';
-import { createTestDatabase, makeTempDir, startNatsServer, waitFor } from '@shoal/testkit';
-import { printCpu, startCpuAccount, systemParts } from './cpu.js';
+import { waitFor } from '@shoal/testkit';
+import { startBenchCluster } from './bench-cluster.js';
+import { printCpu, startCpuAccount } from './cpu.js';
 import { positiveIntEnv } from './env.js';
 import { inParallel, listAll, percentile, send, submitAll } from './jobs-client.js';
-import { startOrchestratorProcess } from './orchestrator-process.js';
 
 const JOBS = positiveIntEnv('BENCH_JOBS', 5_000);
 const AGENTS = positiveIntEnv('BENCH_AGENTS', 10);
 
-interface NodeRow {
-  Info: { NodeID: string };
-  Connection: string;
-}
-
 async function main(): Promise<void> {
-  const db = await createTestDatabase({ prefix: 'shoal_bench_burst' });
-  const nats = await startNatsServer();
-  const dir = await makeTempDir('shoal-bench-burst-');
-  const orchestrator = await startOrchestratorProcess({
-    dbUrl: db.url,
-    dataDir: `${dir.path}/o`,
-    natsUrl: nats.url,
-    args: ['--manual-approval'],
+  const cluster = await startBenchCluster({
+    name: 'burst',
+    agents: AGENTS,
+    orchestratorArgs: ['--manual-approval'],
   });
-  const api = orchestrator.url;
-  const agents: RunningAgent[] = [];
+  const { api, nodes } = cluster;
   try {
-    for (let i = 0; i < AGENTS; i++) {
-      const options = { natsUrl: nats.url, name: `burst-${i}`, dataDir: `${dir.path}/a${i}` };
-      agents.push(
-        await startAgent({ ...options, cpu: '1000', memory: '1000Gi', disk: '1000Gi', logLevel: 'warn' }),
-      );
-    }
-    const nodes = await waitFor(
-      async () => {
-        const res = await fetch(`${api}/api/v1/orchestrator/nodes?limit=1000`);
-        const connected = ((await res.json()) as { Nodes: NodeRow[] }).Nodes.filter(
-          (n) => n.Connection === 'CONNECTED',
-        );
-        return connected.length === AGENTS ? connected : undefined;
-      },
-      { timeoutMs: 60_000, message: 'agents did not connect' },
-    );
     const job = {
       Type: 'batch',
       Labels: { bench: 'burst' },
@@ -73,8 +46,7 @@ async function main(): Promise<void> {
       message: 'the jobs were not all Queued',
     });
 
-    const database = new URL(db.url).pathname.slice(1);
-    const cpu = startCpuAccount(systemParts(orchestrator.pid, database, nats.port));
+    const cpu = startCpuAccount(cluster.cpuParts());
     const approve = JSON.stringify({ Action: 'approve', Message: 'burst' });
     await inParallel(nodes.length, nodes.length, async (i, agent) => {
       const url = new URL(`${api}/api/v1/orchestrator/nodes/${nodes[i]?.Info.NodeID}`);
@@ -117,11 +89,7 @@ async function main(): Promise<void> {
     printCpu(parts, completed.length, 'completed job');
     console.log(`target (>= 2000 placements/s): ${placedAt.length / placeSpan >= 2000 ? 'met' : 'NOT met'}`);
   } finally {
-    for (const agent of agents) await agent.stop();
-    await orchestrator.stop();
-    await nats.stop();
-    await db.drop();
-    await dir.cleanup();
+    await cluster.stop();
   }
 }
 

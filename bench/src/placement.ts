@@ -13,59 +13,26 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:placement
  */
-import { type RunningAgent, startAgent } from '@shoal/agent';
-import { createTestDatabase, makeTempDir, startNatsServer, waitFor } from '@shoal/testkit';
-import { printCpu, startCpuAccount, systemParts } from './cpu.js';
+import { waitFor } from '@shoal/testkit';
+import { startBenchCluster } from './bench-cluster.js';
+import { printCpu, startCpuAccount } from './cpu.js';
 import { positiveIntEnv } from './env.js';
 import { listAll, percentile, submitAll } from './jobs-client.js';
-import { startOrchestratorProcess } from './orchestrator-process.js';
 
 const JOBS = positiveIntEnv('BENCH_JOBS', 2_000);
 const AGENTS = positiveIntEnv('BENCH_AGENTS', 10);
 const CONCURRENCY = positiveIntEnv('BENCH_CONCURRENCY', 32);
 
 async function main(): Promise<void> {
-  const db = await createTestDatabase({ prefix: 'shoal_bench_place' });
-  const nats = await startNatsServer();
-  const dir = await makeTempDir('shoal-bench-place-');
-  const orchestrator = await startOrchestratorProcess({
-    dbUrl: db.url,
-    dataDir: `${dir.path}/o`,
-    natsUrl: nats.url,
-  });
-  const api = orchestrator.url;
-  const agents: RunningAgent[] = [];
+  const cluster = await startBenchCluster({ name: 'place', agents: AGENTS });
+  const { api } = cluster;
   try {
-    for (let i = 0; i < AGENTS; i++) {
-      agents.push(
-        await startAgent({
-          natsUrl: nats.url,
-          name: `bench-${i}`,
-          dataDir: `${dir.path}/a${i}`,
-          cpu: '1000',
-          memory: '1000Gi',
-          disk: '1000Gi',
-          logLevel: 'warn',
-        }),
-      );
-    }
-    await waitFor(
-      async () => {
-        const nodes = (await (await fetch(`${api}/api/v1/orchestrator/nodes?limit=1000`)).json()) as {
-          Nodes: Array<{ Connection: string }>;
-        };
-        return nodes.Nodes.filter((n) => n.Connection === 'CONNECTED').length === AGENTS;
-      },
-      { timeoutMs: 60_000, message: 'agents did not connect' },
-    );
-
     const job = {
       Type: 'batch',
       Labels: { bench: 'placement' },
       Tasks: [{ Name: 'main', Engine: { Type: 'noop', Params: { Stdout: 'ok' } } }],
     };
-    const database = new URL(db.url).pathname.slice(1);
-    const cpu = startCpuAccount(systemParts(orchestrator.pid, database, nats.port));
+    const cpu = startCpuAccount(cluster.cpuParts());
     const started = performance.now();
     await submitAll(api, job, JOBS, CONCURRENCY);
     const submitted = performance.now();
@@ -97,11 +64,7 @@ async function main(): Promise<void> {
     printCpu(cpu.finish(), completed.length);
     console.log(`target (>= 2000 placements/s): ${completed.length / spanS >= 2000 ? 'met' : 'NOT met'}`);
   } finally {
-    for (const agent of agents) await agent.stop();
-    await orchestrator.stop();
-    await nats.stop();
-    await db.drop();
-    await dir.cleanup();
+    await cluster.stop();
   }
 }
 
