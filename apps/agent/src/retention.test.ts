@@ -9,7 +9,7 @@ import { archivePath } from './publisher/local.js';
 import { RetentionJanitor, type RetentionOptions } from './retention.js';
 import { type AgentStore, openAgentStore } from './store/index.js';
 import { recordingLogger } from './testing/agents.js';
-import { makeJob, testUuid } from './testing/fixtures.js';
+import { makeJob, runningExecution, testUuid } from './testing/fixtures.js';
 import { manualTimers } from './testing/manual-timers.js';
 
 const HOUR = 3_600_000;
@@ -63,19 +63,8 @@ async function addExecution(
   state: 'running' | 'completed',
   { acked = true, id = `e-${testUuid()}` } = {},
 ): Promise<string> {
-  const job = makeJob();
   await store.transaction((tx) => {
-    const running = store.executions.insert(tx, {
-      id,
-      jobId: job.ID,
-      partition: 0,
-      job,
-      waitForApproval: false,
-      localState: C.BidAccepted,
-      desiredState: D.Running,
-      message: '',
-      reserved: null,
-    });
+    const running = store.executions.insert(tx, runningExecution(id));
     store.outbox.append(tx, { type: 'BidResult', payload: { ExecutionID: id, Accepted: true, Reason: '' } });
     if (state === 'running') return;
     store.executions.update(tx, running, { localState: C.Completed, runOutput: RUN_OUTPUT });

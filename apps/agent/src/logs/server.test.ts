@@ -1,11 +1,5 @@
 import { appendFile, mkdir } from 'node:fs/promises';
-import {
-  ComputeStateType as C,
-  DesiredStateType as D,
-  encodeJson,
-  manualClock,
-  type RunOutput,
-} from '@shoal/models';
+import { ComputeStateType as C, encodeJson, manualClock, type RunOutput } from '@shoal/models';
 import {
   connectNats,
   decodeMessage,
@@ -23,7 +17,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { executionDir, outputPath } from '../execution-files.js';
 import { type AgentStore, openAgentStore } from '../store/index.js';
 import { recordingLogger } from '../testing/agents.js';
-import { makeJob, testUuid } from '../testing/fixtures.js';
+import { runningExecution, testUuid } from '../testing/fixtures.js';
 import { type LogServer, startLogServer } from './server.js';
 
 type Nats = Awaited<ReturnType<typeof connectNats>>;
@@ -78,19 +72,8 @@ describeWithServices(['nats'], 'the agent’s log server over real NATS', () => 
   /** An execution in the agent's store: running, or completed with `output`. */
   async function execution(output?: RunOutput): Promise<string> {
     const id = `e-${testUuid()}`;
-    const job = makeJob();
     await store.transaction((tx) => {
-      const record = store.executions.insert(tx, {
-        id,
-        jobId: job.ID,
-        partition: 0,
-        job,
-        waitForApproval: false,
-        localState: C.BidAccepted,
-        desiredState: D.Running,
-        message: '',
-        reserved: null,
-      });
+      const record = store.executions.insert(tx, runningExecution(id));
       if (output) store.executions.update(tx, record, { localState: C.Completed, runOutput: output });
     });
     return id;

@@ -1,4 +1,11 @@
-import { type Job, manualClock, nanosFromMillis, type Task } from '@shoal/models';
+import {
+  ComputeStateType as C,
+  DesiredStateType as D,
+  type Job,
+  manualClock,
+  nanosFromMillis,
+  type Task,
+} from '@shoal/models';
 import { makeTempDir, type TempDir } from '@shoal/testkit';
 import { CapacityTracker, type ResourceRequest } from '../capacity.js';
 import { ExecutionManager, type ExecutionManagerOptions } from '../execution-manager.js';
@@ -6,6 +13,7 @@ import type { Executor, ExecutorResult, RunSpec } from '../executor/executor.js'
 import { NoopExecutor } from '../executor/noop.js';
 import { silentLogger } from '../logger.js';
 import type { AskForBid } from '../messages.js';
+import type { NewExecution } from '../store/executions.js';
 import { type AgentStore, openAgentStore } from '../store/index.js';
 import { manualTimers } from './manual-timers.js';
 
@@ -52,6 +60,21 @@ export function makeJob(task: Partial<Task> = {}): Job {
     // Beyond 2^53 on purpose: the job must round-trip through the store digit for digit.
     CreateTime: 1695883778909107178n,
     ModifyTime: 1695883779369191994n,
+  };
+}
+
+/** A new execution of `job` as the store records one it has accepted and is running. */
+export function runningExecution(id: string, job: Job = makeJob()): NewExecution {
+  return {
+    id,
+    jobId: job.ID,
+    partition: 0,
+    job,
+    waitForApproval: false,
+    localState: C.BidAccepted,
+    desiredState: D.Running,
+    message: '',
+    reserved: null,
   };
 }
 
