@@ -11,3 +11,4 @@ export * from './submission/index.js';
 export * from './time.js';
 export * from './transitions.js';
 export * from './version.js';
+export * from './capacity.js';

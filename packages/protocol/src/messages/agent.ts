@@ -8,22 +8,51 @@ import { IdSchema } from './fields.js';
  * (bad input 24) and applies it at most once.
  */
 
-/** The agent's answer to AskForBid; Reason says why not (`insufficient memory`). */
+/**
+ * The agent's answer to AskForBid; Reason says why not (`not enough CPU: …`). OutOfCapacity marks a
+ * refusal for lack of free room only: waiting may help, so the orchestrator queues the job again
+ * without counting an attempt, instead of trying the node's refusal as a failure.
+ */
 export const BidResultSchema = z.object({
   ExecutionID: IdSchema,
   Accepted: z.boolean(),
   Reason: z.string(),
+  OutOfCapacity: z.boolean().optional(),
 });
 
-/** The execution completed (whatever its exit code: Bacalhau semantics). */
+/**
+ * The task ran to its end. RunOutput.exitCode is its answer: 0 completes the execution, anything
+ * else fails it (and the job), as a Kubernetes Job or a Nomad batch task would; it is not retried.
+ */
 export const RunResultSchema = z.object({
   ExecutionID: IdSchema,
   RunOutput: RunOutputSchema,
   PublishedResult: SpecConfigSchema,
 });
 
-/** The execution failed (OOM, timeout, Docker error, missing image); Error is the reason. */
-export const ComputeErrorSchema = z.object({ ExecutionID: IdSchema, Error: z.string() });
+/**
+ * The execution failed without a result of its own: Docker error, missing image, lost container,
+ * publisher failure, or its ExecutionTimeout. Error is the reason. RunOutput is what the task
+ * printed before it was stopped, when it ran at all. Final marks a failure that another node would
+ * repeat (the task timed out): the job fails; otherwise the orchestrator retries elsewhere.
+ */
+export const ComputeErrorSchema = z.object({
+  ExecutionID: IdSchema,
+  Error: z.string(),
+  RunOutput: RunOutputSchema.optional(),
+  Final: z.boolean().optional(),
+});
+
+/**
+ * The answer to CancelExecution (or to BidRejected after a run had started): the run has stopped
+ * and its resources are free on the node. Until it arrives the orchestrator keeps counting them.
+ * RunOutput is what the task printed before the stop, when it ran.
+ */
+export const ExecutionCancelledSchema = z.object({
+  ExecutionID: IdSchema,
+  Message: z.string(),
+  RunOutput: RunOutputSchema.optional(),
+});
 
 /** Finer progress (pulling image, running, publishing) for State.Message and history. */
 export const ExecutionProgressSchema = z.object({ ExecutionID: IdSchema, Message: z.string() });

@@ -1,5 +1,11 @@
 import type { z } from 'zod';
-import { BidResultSchema, ComputeErrorSchema, ExecutionProgressSchema, RunResultSchema } from './agent.js';
+import {
+  BidResultSchema,
+  ComputeErrorSchema,
+  ExecutionCancelledSchema,
+  ExecutionProgressSchema,
+  RunResultSchema,
+} from './agent.js';
 import {
   ControlAckSchema,
   HandshakeReplySchema,
@@ -39,6 +45,7 @@ export const MESSAGE_SCHEMAS = {
   BidResult: BidResultSchema,
   RunResult: RunResultSchema,
   ComputeError: ComputeErrorSchema,
+  ExecutionCancelled: ExecutionCancelledSchema,
   ExecutionProgress: ExecutionProgressSchema,
   // agent → orchestrator requests (.ctrl) …
   Handshake: HandshakeSchema,
@@ -77,6 +84,7 @@ export const MESSAGE_CHANNEL = {
   BidResult: 'out',
   RunResult: 'out',
   ComputeError: 'out',
+  ExecutionCancelled: 'out',
   ExecutionProgress: 'out',
   Handshake: 'ctrl',
   Heartbeat: 'ctrl',

@@ -25,6 +25,12 @@ export const HandshakeReplySchema = z.object({
   /** Last seq the orchestrator applied from this agent's `.out` stream (0: none). */
   LastSeqReceived: SeqSchema,
   Membership: NodeMembershipSchema,
+  /**
+   * How far the orchestrator lets CPU, memory and disk use exceed the node's advertised capacity
+   * (1.5: half as much again; GPUs never). The agent bids by the same rule, so a bid the
+   * orchestrator planned is not refused for room it believes is there. Absent: 1.
+   */
+  Overcommit: z.number().min(1).max(100).optional(),
 });
 
 export const HeartbeatSchema = z.object({

@@ -92,6 +92,7 @@ export const SAMPLE_PAYLOADS: { [T in MessageType]: Payload<T> } = {
     PublishedResult: { Type: 'local', Params: { Path: '/results/e-0a1b' } },
   },
   ComputeError: { ExecutionID: EXEC, Error: 'OOMKilled: memory limit 512 MiB' },
+  ExecutionCancelled: { ExecutionID: EXEC, Message: 'job stopped: stopped by user' },
   ExecutionProgress: { ExecutionID: EXEC, Message: 'pulling image' },
   Handshake: { NodeInfo: nodeInfo(), ProtocolVersion: 1, LastSeqReceived: 0n },
   Heartbeat: {
