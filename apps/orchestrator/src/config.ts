@@ -61,6 +61,10 @@ export const OrchestratorConfigSchema = z
     nodeDisconnectTimeout: duration.default(60_000),
     /** After start, nodes are not judged for this long; default: the disconnect timeout (case 5). */
     nodeGracePeriod: duration.optional(),
+    /** Executions a job's partition may use on infrastructure failures before the job fails. */
+    maxAttempts: z.int().min(1).max(100).default(3),
+    /** How long a job that sets no QueueTimeout waits for room (Go duration or ms); 0: it fails at once. */
+    defaultQueueTimeout: duration.default(3_600_000),
     /** New nodes join as PENDING until an operator approves them, instead of APPROVED. */
     manualApproval: z.boolean().default(false),
     /** API bearer token with full access; with either token set, the API requires one (case 18). */
@@ -122,6 +126,10 @@ export function publicConfig(config: OrchestratorConfig): Record<string, unknown
       Token: config.natsToken === undefined ? '' : MASK,
       User: config.natsUser ?? '',
       Password: config.natsPassword === undefined ? '' : MASK,
+    },
+    Scheduler: {
+      MaxAttempts: config.maxAttempts,
+      DefaultQueueTimeoutMs: config.defaultQueueTimeout,
     },
     Nodes: {
       DisconnectTimeoutMs: config.nodeDisconnectTimeout,

@@ -9,6 +9,7 @@ import {
   type IdGenerator,
   isValidNodeId,
   type NodeInfo,
+  nanosFromMillis,
   systemClock,
 } from '@shoal/models';
 import { type Logger, pino } from 'pino';
@@ -22,9 +23,10 @@ import {
   publicConfig,
   storeUrl,
 } from './config.js';
+import { schedulingHandler } from './lifecycle/handler.js';
 import { LogRelay } from './logs/relay.js';
 import { withUpgradeRejections } from './logs/upgrade.js';
-import { schedulingHandler } from './scheduling/handler.js';
+import { resolveSettings } from './planner/index.js';
 import { openStore, type Store } from './store/index.js';
 import type { OutboxNotifier } from './transport/dispatcher.js';
 import { type NatsLink, openNats } from './transport/nats-link.js';
@@ -72,6 +74,11 @@ export async function startOrchestrator(
   const store = signallingStore(await openStore({ url: storeUrl(config) }), () => {
     for (const wake of wakeWorkers) wake();
   });
+  const startedAt = clock.now();
+  const scheduler = resolveSettings({
+    maxAttempts: config.maxAttempts,
+    defaultQueueTimeoutSeconds: Math.floor(config.defaultQueueTimeout / 1000),
+  });
   let nats: NatsLink | undefined;
   let natsSide: NatsSide;
   try {
@@ -86,6 +93,7 @@ export async function startOrchestrator(
         disconnectTimeoutMs: config.nodeDisconnectTimeout,
         gracePeriodMs: config.nodeGracePeriod ?? config.nodeDisconnectTimeout,
         autoApprove: !config.manualApproval,
+        overcommit: scheduler.overcommit,
       },
     });
   } catch (error) {
@@ -127,6 +135,9 @@ export async function startOrchestrator(
   }
   const handler = schedulingHandler({
     ids,
+    settings: scheduler,
+    // A disconnected node keeps its executions for the disconnect timeout before they count as lost.
+    nodeLoss: { startedAt, graceNanos: nanosFromMillis(config.nodeDisconnectTimeout) },
     onCommitted: (nodeIds) => natsSide.dispatcher.onCommitted(nodeIds),
   });
   const workers = Array.from({ length: config.evaluationWorkers }, (_, i) =>

@@ -12,3 +12,4 @@ export * from './time.js';
 export * from './transitions.js';
 export * from './version.js';
 export * from './capacity.js';
+export * from './outcomes.js';

@@ -1,6 +1,6 @@
 import { NodeConnection, NodeMembership, shortId } from '@shoal/models';
 import type { Payload } from '@shoal/protocol';
-import { evaluateJobsOnNode, evaluateWaitingJobs } from './connection-events.js';
+import { evaluateJobsOnNode, evaluateWaitingJobs } from '../lifecycle/node-events.js';
 import type { NodeManagerDeps } from './deps.js';
 import { handshakeProblem } from './node-info.js';
 import { heartbeatIntervalMs } from './settings.js';
@@ -22,6 +22,7 @@ export async function handshake(
   const { store, clock, ids, logger, settings, streams } = deps;
   const base = {
     HeartbeatIntervalMs: heartbeatIntervalMs(settings),
+    ...(settings.overcommit === undefined ? {} : { Overcommit: settings.overcommit }),
     LastSeqReceived: await store.agentCursors.lastApplied(nodeId),
   };
   const problem = handshakeProblem(request);

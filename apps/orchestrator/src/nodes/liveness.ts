@@ -1,5 +1,5 @@
 import { formatDurationMs, nanosFromMillis, shortId } from '@shoal/models';
-import { evaluateJobsOnNode } from './connection-events.js';
+import { evaluateJobsOnNode } from '../lifecycle/node-events.js';
 import type { NodeManagerDeps } from './deps.js';
 import { livenessCheckMs } from './settings.js';
 

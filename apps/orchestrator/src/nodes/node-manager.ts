@@ -9,7 +9,7 @@ import {
   serveControl,
   UNKNOWN_NODE_REASON,
 } from '@shoal/protocol';
-import { evaluateJobsOnNode } from './connection-events.js';
+import { evaluateJobsOnNode, evaluateWaitingJobs } from '../lifecycle/node-events.js';
 import type { NodeManagerDeps } from './deps.js';
 import { handshake } from './handshake.js';
 import { type Liveness, startLiveness } from './liveness.js';
@@ -95,8 +95,9 @@ async function heartbeat(
   return record ? { Ok: true, LastSeqReceived } : { Ok: false, LastSeqReceived, Reason: UNKNOWN_NODE_REASON };
 }
 
+/** New labels or resources: jobs waiting for a node like this one get another look. */
 async function updateInfo(
-  { store, clock, logger }: NodeManagerDeps,
+  { store, clock, ids, logger }: NodeManagerDeps,
   nodeId: string,
   { NodeInfo }: Payload<'UpdateNodeInfo'>,
 ): Promise<Payload<'UpdateNodeInfoReply'>> {
@@ -105,11 +106,20 @@ async function updateInfo(
     logger.warn({ nodeId, reason: problem }, 'node info update refused');
     return { Ok: false, Reason: problem };
   }
-  const record = await store.nodeStatus.updateInfo(nodeId, NodeInfo, clock.now());
+  const now = clock.now();
+  const record = await store.transaction(async (tx) => {
+    const updated = await tx.nodeStatus.updateInfo(nodeId, NodeInfo, now);
+    const comment = `node ${shortId(nodeId)} updated its info`;
+    if (updated) await evaluateWaitingJobs(tx, ids, comment, now, { daemons: true });
+    return updated;
+  });
   return record ? { Ok: true } : { Ok: false, Reason: UNKNOWN_NODE_REASON };
 }
 
-/** A graceful stop (case 27): DISCONNECTED at once, without waiting for the timeout. */
+/**
+ * A graceful stop: DISCONNECTED at once, without waiting for the timeout. Its executions are kept
+ * for the loss grace (an agent restarting re-adopts them); the evaluations look again then.
+ */
 async function shutdown(
   { store, clock, ids, logger, streams }: NodeManagerDeps,
   nodeId: string,

@@ -8,6 +8,8 @@ export interface NodeSettings {
   autoApprove: boolean;
   /** How often liveness is checked; default a quarter of the timeout, at most 5 s. */
   checkEveryMs?: number;
+  /** The planner's overcommit, told to each agent at handshake so it bids by the same rule. */
+  overcommit?: number;
 }
 
 /** Bacalhau's 15 s, but always four heartbeats per timeout, so one lost heartbeat is never fatal. */

@@ -2,7 +2,7 @@ import { ErrorCode, type Job, ShoalError } from '@shoal/models';
 import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { atomically, type Handle } from './db.js';
-import { executionToRow, rowToExecution } from './executions.js';
+import { executionToRow, rowToStoredExecution } from './executions.js';
 import { historyToRow } from './history.js';
 import { jobToRow, rowToJob } from './jobs.js';
 import { insertRows, updateRows } from './recordset.js';
@@ -40,13 +40,13 @@ export function bulkRepo(handle: Handle): BulkRepo {
         .from(executions)
         .where(inList(executions.jobId, jobIds))
         .orderBy(executions.createTime, executions.id);
-      return rows.map((row) => ({ ...rowToExecution(row), partition: row.partition }));
+      return rows.map(rowToStoredExecution);
     },
 
     async findExecutions(ids) {
       if (ids.length === 0) return [];
       const rows = await db.select().from(executions).where(inList(executions.id, ids));
-      return rows.map((row) => ({ ...rowToExecution(row), partition: row.partition }));
+      return rows.map(rowToStoredExecution);
     },
 
     async pendingEvaluations(jobIds) {
@@ -73,6 +73,7 @@ export function bulkRepo(handle: Handle): BulkRepo {
           id: e.ID,
           expectedRevision,
           set: {
+            outcome: e.outcome ?? '',
             desiredState: e.DesiredState.StateType,
             desiredMessage: e.DesiredState.Message,
             computeState: e.ComputeState.StateType,

@@ -3,6 +3,7 @@ import {
   DesiredStateType,
   ErrorCode,
   type Execution,
+  isExecutionOutcome,
   ShoalError,
   type SpecConfig,
 } from '@shoal/models';
@@ -13,7 +14,7 @@ import { afterToken, checkLimit, type Keyset, keysetAfter, keysetOrder, toPage }
 import { findByIdOrPrefix } from './lookup.js';
 import { fingerprint, type KeyKind, type KeyValue } from './page-token.js';
 import { executions } from './schema.js';
-import type { ExecutionRepo, ListExecutionsQuery } from './types.js';
+import type { ExecutionRepo, ListExecutionsQuery, StoredExecution } from './types.js';
 
 const COMPONENT = 'ExecutionStore';
 type ExecutionRow = typeof executions.$inferSelect;
@@ -150,8 +151,11 @@ export function executionRepo({ db }: Handle): ExecutionRepo {
   };
 }
 
-export function executionToRow(e: Execution & { partition?: number }): typeof executions.$inferInsert {
+export function executionToRow(
+  e: Execution & Partial<Pick<StoredExecution, 'partition' | 'outcome'>>,
+): typeof executions.$inferInsert {
   return {
+    outcome: e.outcome ?? '',
     id: e.ID,
     jobId: e.JobID,
     namespace: e.Namespace,
@@ -172,6 +176,14 @@ export function executionToRow(e: Execution & { partition?: number }): typeof ex
     revision: e.Revision,
     createTime: e.CreateTime,
     modifyTime: e.ModifyTime,
+  };
+}
+
+export function rowToStoredExecution(row: ExecutionRow): StoredExecution {
+  return {
+    ...rowToExecution(row),
+    partition: row.partition,
+    outcome: isExecutionOutcome(row.outcome) ? row.outcome : '',
   };
 }
 

@@ -1,5 +1,5 @@
 import { ComputeStateType as C, EvaluationTrigger, JobStateType, type JobType } from '@shoal/models';
-import { and, eq, inArray, notExists, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, notExists, notInArray, or, sql } from 'drizzle-orm';
 import type { Handle } from './db.js';
 import { evaluations, executions, jobs, UNFINISHED_EXECUTION } from './schema.js';
 import type { SchedulingRepo } from './types.js';
@@ -15,7 +15,7 @@ export function schedulingRepo({ db }: Handle): SchedulingRepo {
       return new Map(rows.map((r) => [r.nodeId, { CPU: r.cpu, Memory: r.memory, Disk: r.disk, GPU: r.gpu }]));
     },
 
-    async waitingJobs({ daemons }) {
+    async waitingJobs({ daemons, limit }) {
       const due = db
         .select({ id: evaluations.id })
         .from(evaluations)
@@ -33,11 +33,18 @@ export function schedulingRepo({ db }: Handle): SchedulingRepo {
             and(eq(jobs.type, 'daemon'), notInArray(jobs.state, TERMINAL_JOB_STATES)),
           )
         : eq(jobs.state, JobStateType.Queued);
-      const rows = await db
-        .select({ ID: jobs.id, Namespace: jobs.namespace, Type: jobs.type, Priority: jobs.priority })
+      const query = db
+        .select({
+          ID: jobs.id,
+          Namespace: jobs.namespace,
+          Type: jobs.type,
+          Priority: jobs.priority,
+          CreateTime: jobs.createTime,
+        })
         .from(jobs)
         .where(and(waiting, notExists(due)))
-        .orderBy(jobs.id);
+        .orderBy(desc(jobs.priority), asc(jobs.createTime), asc(jobs.id));
+      const rows = limit === undefined ? await query : await query.limit(limit);
       return rows.map((row) => ({ ...row, Type: row.Type as JobType }));
     },
   };

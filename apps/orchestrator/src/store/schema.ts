@@ -50,6 +50,10 @@ export const jobs = pgTable(
     index('jobs_id_prefix_idx').using('btree', sql`${t.id} text_pattern_ops`),
     index('jobs_labels_idx').using('gin', t.labels),
     index('jobs_state_idx').on(t.state),
+    // The queue, in the order it is served (waitingJobs): its head is read without sorting it.
+    index('jobs_queue_idx')
+      .on(t.priority.desc().nullsFirst(), t.createTime, t.id)
+      .where(sql`${t.state} = 'Queued'`),
   ],
 );
 
@@ -66,6 +70,11 @@ export const executions = pgTable(
     nodeId: text('node_id').notNull(),
     /** Which partition (0..Count-1) of a batch/service job this execution runs. */
     partition: integer('partition').notNull().default(0),
+    /**
+     * Why the execution ended (ExecutionOutcome), written with its terminal state by the lifecycle
+     * writer; '' while it runs. The planner reads it; the v1 API does not show it.
+     */
+    outcome: text('outcome').notNull().default(''),
     desiredState: integer('desired_state').notNull(),
     desiredMessage: text('desired_message').notNull(),
     computeState: integer('compute_state').notNull(),

@@ -5,6 +5,7 @@ import type {
   EvaluationStatus,
   EvaluationTrigger,
   Execution,
+  ExecutionOutcome,
   Job,
   JobHistory,
   JobState,
@@ -310,12 +311,22 @@ export interface SchedulingRepo {
    * job (it wants an execution on each new node). Jobs that already have a due node-update
    * evaluation pending are left out, so repeated calls add nothing.
    */
-  waitingJobs(options: { daemons: boolean }): Promise<JobRef[]>;
+  /**
+   * Jobs waiting for room or nodes (Queued; with `daemons`, every live daemon) with no node-update
+   * evaluation due yet, first come first served: priority, then submit time. `limit`: the head only.
+   */
+  waitingJobs(options: { daemons: boolean; limit?: number }): Promise<Array<JobRef & { CreateTime: Nanos }>>;
 }
 
 /** An execution as it is to be stored, and the revision the stored row must still have. */
+/**
+ * An execution as the store keeps it: the API's shape, its partition, and why it ended ('' while
+ * it runs, and on rows written before the outcome was kept).
+ */
+export type StoredExecution = Execution & { partition: number; outcome: ExecutionOutcome | '' };
+
 export interface ExecutionSave {
-  execution: Execution;
+  execution: Execution & { outcome?: ExecutionOutcome | '' };
   expectedRevision: number;
 }
 
@@ -335,14 +346,16 @@ export interface BulkRepo {
   /** The jobs that exist among `ids`, rows locked until the transaction ends, in id order. */
   lockJobs(ids: readonly string[]): Promise<Array<{ job: Job; historySeq: number }>>;
   /** Every execution of these jobs with its partition, oldest first. */
-  executionsOfJobs(jobIds: readonly string[]): Promise<Array<Execution & { partition: number }>>;
+  executionsOfJobs(jobIds: readonly string[]): Promise<StoredExecution[]>;
   /** The executions that exist among `ids`. */
-  findExecutions(ids: readonly string[]): Promise<Array<Execution & { partition: number }>>;
+  findExecutions(ids: readonly string[]): Promise<StoredExecution[]>;
   /** The jobs' evaluations not finished yet (claimed ones included). */
   pendingEvaluations(
     jobIds: readonly string[],
   ): Promise<Array<{ jobId: string; trigger: string; waitUntil: Nanos }>>;
-  insertExecutions(list: ReadonlyArray<Execution & { partition?: number }>): Promise<void>;
+  insertExecutions(
+    list: ReadonlyArray<Execution & Partial<Pick<StoredExecution, 'partition' | 'outcome'>>>,
+  ): Promise<void>;
   /** States, outputs, links, revision and time of each; Conflict (none saved) if any row moved. */
   saveExecutions(list: readonly ExecutionSave[]): Promise<void>;
   /** Each job's state, revision, time and history seq; Conflict (none saved) if any row moved. */

@@ -5,11 +5,11 @@ import {
   type StreamRunHandler,
   serveReceiver,
 } from '@shoal/protocol';
+import { applyReports, type ReportDeps } from '../lifecycle/apply-reports.js';
 import type { Repos, Store } from '../store/index.js';
-import { applyReports, type ReportDeps } from './report-run.js';
 import { agentSeqTracker } from './store-ports.js';
 
-export type { ReportDeps } from './report-run.js';
+export type { ReportDeps } from '../lifecycle/apply-reports.js';
 
 /**
  * Agents' reports (`shoal.compute.*.out`) applied to the store. The protocol's Receiver orders and

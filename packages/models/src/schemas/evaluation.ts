@@ -28,6 +28,12 @@ export function newEvaluation(input: {
   comment: string;
   now: bigint;
   waitUntil?: bigint;
+  /**
+   * Where it stands in the queue (its CreateTime; evaluations are claimed by priority, then this).
+   * One that re-examines a waiting job takes the job's submit time, so waiting jobs are served
+   * first come, first served. Default: now.
+   */
+  queuedSince?: bigint;
 }): Evaluation {
   return {
     ID: input.id,
@@ -39,7 +45,7 @@ export function newEvaluation(input: {
     Status: EvaluationStatus.Pending,
     Comment: input.comment,
     WaitUntil: input.waitUntil ?? 0n,
-    CreateTime: input.now,
+    CreateTime: input.queuedSince ?? input.now,
     ModifyTime: input.now,
   };
 }

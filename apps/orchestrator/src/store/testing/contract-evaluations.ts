@@ -104,11 +104,29 @@ export function evaluationsContract(ctx: StoreContext): void {
         (await ctx.store.scheduling.waitingJobs({ daemons })).filter((j) => mine.has(j.ID)).map((j) => j.ID);
 
       expect(await waiting(false)).toEqual([queued.ID]);
-      expect(await waiting(true)).toEqual([queued.ID, daemon.ID].sort());
+      expect((await waiting(true)).sort()).toEqual([queued.ID, daemon.ID].sort());
       await ctx.store.evaluations.insertMany([
         makeEvaluation(queued, { TriggeredBy: EvaluationTrigger.NodeUpdate, WaitUntil: 0n }),
       ]);
       expect(await waiting(true)).toEqual([daemon.ID]);
+    });
+
+    it('serves the queue first come, first served: priority, then submit time; limit takes the head', async () => {
+      const at = (seconds: bigint) => 1_800_000_000_000_000_000n + seconds * 1_000_000_000n;
+      const queued = (createdAt: bigint, Priority = 0) =>
+        makeJob({ Priority, CreateTime: at(createdAt), State: { StateType: 'Queued', Message: 'no room' } });
+      // Submitted in this order; ids are random, so id order says nothing about it.
+      const [first, second, third, urgent] = [queued(1n), queued(2n), queued(3n), queued(4n, 1000)];
+      const jobs = [third, first, urgent, second];
+      for (const j of jobs) await ctx.store.jobs.insert(j);
+      const mine = new Set(jobs.map((j) => j.ID));
+      const order = async (limit?: number) =>
+        (await ctx.store.scheduling.waitingJobs({ daemons: false, ...(limit ? { limit } : {}) }))
+          .filter((j) => mine.has(j.ID))
+          .map((j) => j.ID);
+      expect(await order()).toEqual([urgent.ID, first.ID, second.ID, third.ID]);
+      const head = await ctx.store.scheduling.waitingJobs({ daemons: false, limit: 1 });
+      expect(head.map((j) => [j.ID, j.CreateTime])).toEqual([[urgent.ID, at(4n)]]);
     });
 
     it('skips a leased evaluation until its lease expires, then the new holder finishes it', async () => {

@@ -1,0 +1,2 @@
+ALTER TABLE "executions" ADD COLUMN "outcome" text DEFAULT '' NOT NULL;--> statement-breakpoint
+CREATE INDEX "jobs_queue_idx" ON "jobs" USING btree ("priority" DESC NULLS FIRST,"create_time","id") WHERE "jobs"."state" = 'Queued';
