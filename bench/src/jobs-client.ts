@@ -1,13 +1,23 @@
 import { Agent, request } from 'node:http';
 import { decodeJson } from '@shoal/models';
+import { waitFor } from '@shoal/testkit';
 
-/** What the placement benchmarks read of a job. */
+/** What the benchmarks read of a job. */
 export interface JobRow {
   ID: string;
-  State: { StateType: string };
+  State: { StateType: string; Message: string };
   CreateTime: bigint;
   ModifyTime: bigint;
 }
+
+/** What the benchmarks read of an execution; StateType is the compute state's wire number. */
+export interface ExecutionRow {
+  CreateTime: bigint;
+  ComputeState: { StateType: number; Message: string };
+}
+
+/** Job states that never change again. */
+export const TERMINAL_JOB_STATES: readonly string[] = ['Completed', 'Failed', 'Stopped'];
 
 export const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
@@ -23,6 +33,51 @@ export async function listAll(api: string, bench: string): Promise<JobRow[]> {
     out.push(...page.Jobs);
     token = page.NextToken;
   } while (token);
+  return out;
+}
+
+/**
+ * Polls until `count` jobs labelled `bench=<bench>` exist and every one is terminal; `onPoll` sees
+ * each listing (progress lines). Throws WaitTimeoutError after `timeoutMs`.
+ */
+export function waitAllTerminal(
+  api: string,
+  bench: string,
+  count: number,
+  options: { timeoutMs: number; onPoll?: (jobs: JobRow[]) => void },
+): Promise<JobRow[]> {
+  return waitFor(
+    async () => {
+      const all = await listAll(api, bench);
+      options.onPoll?.(all);
+      return all.length === count && all.every((j) => TERMINAL_JOB_STATES.includes(j.State.StateType))
+        ? all
+        : undefined;
+    },
+    { timeoutMs: options.timeoutMs, intervalMs: 500, message: `${count} ${bench} jobs to finish` },
+  );
+}
+
+/** Each job's executions, oldest first, fetched `concurrency` at a time. */
+export async function executionsOf(
+  api: string,
+  jobIds: readonly string[],
+  concurrency = 32,
+): Promise<Map<string, ExecutionRow[]>> {
+  const out = new Map<string, ExecutionRow[]>();
+  await inParallel(jobIds.length, concurrency, async (i, agent) => {
+    const id = jobIds[i] as string;
+    const res = await send(
+      'GET',
+      new URL(`${api}/api/v1/orchestrator/jobs/${id}/executions?limit=1000`),
+      agent,
+    );
+    const page = decodeJson(res.text) as { Executions: ExecutionRow[] };
+    out.set(
+      id,
+      page.Executions.sort((a, b) => (a.CreateTime < b.CreateTime ? -1 : 1)),
+    );
+  });
   return out;
 }
 

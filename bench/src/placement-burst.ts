@@ -10,12 +10,19 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:placement-burst
  */
-import { decodeJson } from '@shoal/models';
 import { waitFor } from '@shoal/testkit';
 import { startBenchCluster } from './bench-cluster.js';
 import { printCpu, startCpuAccount } from './cpu.js';
 import { positiveIntEnv } from './env.js';
-import { inParallel, listAll, percentile, send, submitAll } from './jobs-client.js';
+import {
+  executionsOf,
+  inParallel,
+  listAll,
+  percentile,
+  send,
+  submitAll,
+  waitAllTerminal,
+} from './jobs-client.js';
 
 const JOBS = positiveIntEnv('BENCH_JOBS', 5_000);
 const AGENTS = positiveIntEnv('BENCH_AGENTS', 10);
@@ -53,25 +60,15 @@ async function main(): Promise<void> {
       const res = await send('PUT', url, agent, approve);
       if (res.status !== 200) throw new Error(`approve: ${res.status} ${res.text}`);
     });
-    const jobs = await waitFor(
-      async () => {
-        const all = await listAll(api, 'burst');
-        return all.every((j) => ['Completed', 'Failed'].includes(j.State.StateType)) ? all : undefined;
-      },
-      { timeoutMs: 600_000, intervalMs: 500, message: 'jobs did not finish' },
-    );
+    const jobs = await waitAllTerminal(api, 'burst', JOBS, { timeoutMs: 600_000 });
     const parts = cpu.finish();
 
     // When each job's first execution was created: the moment it was placed.
-    const placedAt: bigint[] = [];
-    await inParallel(jobs.length, 32, async (i, agent) => {
-      const url = new URL(`${api}/api/v1/orchestrator/jobs/${jobs[i]?.ID}/executions`);
-      const page = decodeJson((await send('GET', url, agent)).text) as {
-        Executions: Array<{ CreateTime: bigint }>;
-      };
-      const first = page.Executions.map((e) => e.CreateTime).sort((a, b) => (a < b ? -1 : 1))[0];
-      if (first !== undefined) placedAt.push(first);
-    });
+    const executions = await executionsOf(
+      api,
+      jobs.map((j) => j.ID),
+    );
+    const placedAt = [...executions.values()].flatMap((e) => (e[0] ? [e[0].CreateTime] : []));
     placedAt.sort((a, b) => (a < b ? -1 : 1));
     const start = placedAt[0] ?? 0n;
     const placeSpan = Number((placedAt.at(-1) ?? 0n) - start) / 1e9;

@@ -13,11 +13,10 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:placement
  */
-import { waitFor } from '@shoal/testkit';
 import { startBenchCluster } from './bench-cluster.js';
 import { printCpu, startCpuAccount } from './cpu.js';
 import { positiveIntEnv } from './env.js';
-import { listAll, percentile, submitAll } from './jobs-client.js';
+import { percentile, submitAll, waitAllTerminal } from './jobs-client.js';
 
 const JOBS = positiveIntEnv('BENCH_JOBS', 2_000);
 const AGENTS = positiveIntEnv('BENCH_AGENTS', 10);
@@ -36,15 +35,7 @@ async function main(): Promise<void> {
     const started = performance.now();
     await submitAll(api, job, JOBS, CONCURRENCY);
     const submitted = performance.now();
-    const jobs = await waitFor(
-      async () => {
-        const all = await listAll(api, 'placement');
-        return all.length === JOBS && all.every((j) => ['Completed', 'Failed'].includes(j.State.StateType))
-          ? all
-          : undefined;
-      },
-      { timeoutMs: 600_000, intervalMs: 500, message: 'jobs did not finish' },
-    );
+    const jobs = await waitAllTerminal(api, 'placement', JOBS, { timeoutMs: 600_000 });
     const completed = jobs.filter((j) => j.State.StateType === 'Completed');
     const latencies = completed.map((j) => Number(j.ModifyTime - j.CreateTime) / 1e6).sort((a, b) => a - b);
     // biome-ignore lint/complexity/useMathMinMax: the times are bigint, which Math.min cannot take.
