@@ -5,7 +5,7 @@ import { startOrchestratorProcess } from './orchestrator-process.js';
 
 /** A node as the benchmarks read it from the nodes API. */
 export interface NodeRow {
-  Info: { NodeID: string };
+  Info: { NodeID: string; ComputeNodeInfo?: { MaxCapacity: { CPU: number; Memory: number } } };
   Connection: string;
 }
 
@@ -21,14 +21,20 @@ export interface BenchCluster {
 
 /**
  * What the placement benchmarks run on: a fresh database, a nats-server, one orchestrator process
- * and `agents` agents in this process (each with its own NATS connection and SQLite store, room
- * for anything), ready once every agent is connected.
+ * and `agents` agents in this process (each with its own NATS connection and SQLite store), ready
+ * once every agent is connected.
+ *
+ * `capacity: 'roomy'` (the default) gives each agent 1,000 CPUs so capacity never limits a
+ * placement benchmark; `'host'` leaves the agent's own default (a share of this machine), where
+ * jobs wait for one another as they would on a real cluster.
  */
 export async function startBenchCluster(options: {
   name: string;
   agents: number;
+  capacity?: 'roomy' | 'host';
   orchestratorArgs?: readonly string[];
 }): Promise<BenchCluster> {
+  const room = options.capacity === 'host' ? {} : { cpu: '1000', memory: '1000Gi', disk: '1000Gi' };
   const db = await createTestDatabase({ prefix: `shoal_bench_${options.name}` });
   const nats = await startNatsServer();
   const dir = await makeTempDir(`shoal-bench-${options.name}-`);
@@ -51,9 +57,7 @@ export async function startBenchCluster(options: {
     const api = orchestrator.url;
     for (let i = 0; i < options.agents; i++) {
       const where = { natsUrl: nats.url, name: `${options.name}-${i}`, dataDir: `${dir.path}/a${i}` };
-      agents.push(
-        await startAgent({ ...where, cpu: '1000', memory: '1000Gi', disk: '1000Gi', logLevel: 'warn' }),
-      );
+      agents.push(await startAgent({ ...where, ...room, logLevel: 'warn' }));
     }
     const nodes = await waitFor(
       async () => {

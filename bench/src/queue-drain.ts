@@ -1,0 +1,100 @@
+/**
+ * Benchmark: draining a queue. N noop batch jobs (each with a QueueTimeout, so a job that finds no
+ * room waits Queued instead of failing) go to 10 agents at their DEFAULT capacity: unlike
+ * bench:placement, capacity is what limits the cluster, and most jobs wait in the queue until
+ * earlier ones finish. Prints how many completed and failed (with the failures' messages), the
+ * time to drain and the drain rate, and each job's wait to be placed.
+ *
+ * A noop task finishes at once unless given a `Delay`, and then it holds its CPU reservation for
+ * that long. BENCH_TASK_MS (default 500) is that delay: long enough that the agents' few slots
+ * are full while thousands of jobs are submitted (the queue really fills), short enough that the
+ * run drains in about a minute. The jobs keep the API's default resources (500m CPU), so an agent
+ * that offers 1.6 cores (0.8 of a 2-core host) runs 3 at a time.
+ *
+ * It never throws on failed jobs or a missed deadline: showing them is the point.
+ *
+ * BENCH_JOBS (default 2000), BENCH_AGENTS (10), BENCH_CONCURRENCY (32 submissions in flight),
+ * BENCH_TASK_MS (500), BENCH_DEADLINE_S (600: how long to wait for every job to end).
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:queue-drain
+ */
+import { DEFAULT_CPU, parseCpu } from '@shoal/models';
+import { WaitTimeoutError } from '@shoal/testkit';
+import { startBenchCluster } from './bench-cluster.js';
+import { positiveIntEnv } from './env.js';
+import { type JobRow, listAll, submitAll, waitAllTerminal } from './jobs-client.js';
+import { countStates, printDrainReport } from './queue-drain-report.js';
+
+const JOBS = positiveIntEnv('BENCH_JOBS', 2_000);
+const AGENTS = positiveIntEnv('BENCH_AGENTS', 10);
+const CONCURRENCY = positiveIntEnv('BENCH_CONCURRENCY', 32);
+const TASK_MS = positiveIntEnv('BENCH_TASK_MS', 500);
+const DEADLINE_S = positiveIntEnv('BENCH_DEADLINE_S', 600);
+const LABEL = 'queue-drain';
+const PROGRESS_EVERY_MS = 10_000;
+
+async function main(): Promise<void> {
+  const cluster = await startBenchCluster({ name: 'drain', agents: AGENTS, capacity: 'host' });
+  const { api, nodes } = cluster;
+  try {
+    const cpus = nodes.map((n) => n.Info.ComputeNodeInfo?.MaxCapacity.CPU ?? 0);
+    // Tasks each agent itself accepts at once: the orchestrator may book more (its overcommit).
+    const slots = cpus.reduce((sum, cpu) => sum + Math.floor((cpu * 1000) / parseCpu(DEFAULT_CPU)), 0);
+    console.log(
+      `${JOBS} noop jobs (Delay ${TASK_MS} ms, QueueTimeout 3600 s, default resources) on ${AGENTS} agents at their default capacity (${[...new Set(cpus)].join('/')} CPU each: ${slots} tasks at a time in all)`,
+    );
+    const job = {
+      Type: 'batch',
+      Labels: { bench: LABEL },
+      Tasks: [
+        {
+          Name: 'main',
+          Engine: { Type: 'noop', Params: { Stdout: 'ok', Delay: `${TASK_MS}ms` } },
+          Timeouts: { QueueTimeout: 3600 },
+        },
+      ],
+    };
+    const started = performance.now();
+    await submitAll(api, job, JOBS, CONCURRENCY);
+    const submittedS = (performance.now() - started) / 1000;
+    console.log(`submitted in ${submittedS.toFixed(1)} s (${(JOBS / submittedS).toFixed(0)} jobs/s)`);
+
+    // A line every 10 s shows the queue filling and draining; the peak is kept for the summary.
+    let peakQueued = 0;
+    let nextProgress = PROGRESS_EVERY_MS;
+    const onPoll = (jobs: JobRow[]) => {
+      const counts = countStates(jobs);
+      peakQueued = Math.max(peakQueued, counts.get('Queued') ?? 0);
+      const at = performance.now() - started;
+      if (at < nextProgress) return;
+      nextProgress = (Math.floor(at / PROGRESS_EVERY_MS) + 1) * PROGRESS_EVERY_MS;
+      const shown = [...counts].map(([state, n]) => `${state} ${n}`).join(', ');
+      console.log(`  ${(at / 1000).toFixed(0)} s: ${shown}`);
+    };
+    let jobs: JobRow[];
+    let finished = true;
+    try {
+      jobs = await waitAllTerminal(api, LABEL, JOBS, { timeoutMs: DEADLINE_S * 1000, onPoll });
+    } catch (error) {
+      if (!(error instanceof WaitTimeoutError)) throw error;
+      finished = false;
+      jobs = await listAll(api, LABEL);
+    }
+    const wallS = (performance.now() - started) / 1000;
+    const boundPerS = (slots * 1000) / TASK_MS;
+    await printDrainReport({
+      api,
+      jobs,
+      expected: JOBS,
+      finished,
+      deadlineS: DEADLINE_S,
+      wallS,
+      peakQueued,
+      boundPerS,
+    });
+  } finally {
+    await cluster.stop();
+  }
+}
+
+await main();
