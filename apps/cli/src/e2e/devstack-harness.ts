@@ -81,3 +81,13 @@ export async function api<T>(url: string, path: string, init: RequestInit = {}):
   if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${text}`);
   return JSON.parse(text) as T;
 }
+
+/** Submits `job` (the API's Job object) and returns its id. */
+export async function submitJob(url: string, job: object): Promise<string> {
+  const { JobID } = await api<{ JobID: string }>(url, '/orchestrator/jobs', {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ Job: job }),
+  });
+  return JobID;
+}
