@@ -21,6 +21,22 @@ describe('orchestrator config', () => {
   });
 });
 
+describe('orchestrator scheduling settings', () => {
+  it('queues jobs for an hour by default and allows 3 attempts; 0 turns the default queue off', () => {
+    const config = OrchestratorConfigSchema.parse({});
+    expect([config.defaultQueueTimeout, config.maxAttempts]).toEqual([3_600_000, 3]);
+    expect(OrchestratorConfigSchema.parse({ defaultQueueTimeout: '0' }).defaultQueueTimeout).toBe(0);
+    expect(OrchestratorConfigSchema.parse({ defaultQueueTimeout: '15m' }).defaultQueueTimeout).toBe(900_000);
+  });
+
+  it('names the field of a bad queue timeout or attempt limit', () => {
+    for (const input of [{ defaultQueueTimeout: '-5s' }, { maxAttempts: 0 }]) {
+      const result = OrchestratorConfigSchema.safeParse(input);
+      expect(result.error?.issues[0]?.path).toEqual(Object.keys(input));
+    }
+  });
+});
+
 describe('orchestrator NATS and node settings', () => {
   it('supervises nats-server on 4222 by default and judges nodes after 60 s', () => {
     const config = OrchestratorConfigSchema.parse({});

@@ -4,21 +4,21 @@ import { parseDurationMs } from '@shoal/models';
 import { z } from 'zod';
 
 /** A Go-style duration (`60s`, `1m30s`) or a number of milliseconds; milliseconds once parsed. */
-const duration = z.union([z.string(), z.number()]).transform((value, ctx): number => {
-  if (typeof value === 'number') {
-    if (Number.isFinite(value) && value > 0) return value;
-    ctx.addIssue({ code: 'custom', message: 'must be a positive duration' });
+function durationSchema(allowZero: boolean) {
+  const problem = allowZero ? 'must be a duration, or 0 to turn it off' : 'must be a positive duration';
+  const fits = (ms: number) => Number.isFinite(ms) && (ms > 0 || (allowZero && ms === 0));
+  return z.union([z.string(), z.number()]).transform((value, ctx): number => {
+    try {
+      const ms = typeof value === 'number' ? value : value.trim() === '0' ? 0 : parseDurationMs(value);
+      if (fits(ms)) return ms;
+      ctx.addIssue({ code: 'custom', message: problem });
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
     return z.NEVER;
-  }
-  try {
-    const ms = parseDurationMs(value);
-    if (ms > 0) return ms;
-    ctx.addIssue({ code: 'custom', message: 'must be a positive duration' });
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-  }
-  return z.NEVER;
-});
+  });
+}
+const duration = durationSchema(false);
 
 /** RFC 6750's token characters: a token outside them could never be sent in a Bearer header. */
 const apiToken = z.string().regex(/^[A-Za-z0-9\-._~+/]+=*$/, {
@@ -64,7 +64,7 @@ export const OrchestratorConfigSchema = z
     /** Executions a job's partition may use on infrastructure failures before the job fails. */
     maxAttempts: z.int().min(1).max(100).default(3),
     /** How long a job that sets no QueueTimeout waits for room (Go duration or ms); 0: it fails at once. */
-    defaultQueueTimeout: duration.default(3_600_000),
+    defaultQueueTimeout: durationSchema(true).default(3_600_000),
     /** New nodes join as PENDING until an operator approves them, instead of APPROVED. */
     manualApproval: z.boolean().default(false),
     /** API bearer token with full access; with either token set, the API requires one (case 18). */
