@@ -117,15 +117,21 @@ describeWithServices(['nats'], 'agent over NATS', () => {
     ]);
   });
 
-  it('stops a run cancelled during its Delay and reports nothing more', async () => {
+  it('stops a run cancelled during its Delay, answers ExecutionCancelled, and reports nothing more', async () => {
     const agent = await start();
     const ask = makeAsk({ Delay: '1s', Stdout: 'too late' }, { WaitForApproval: false });
     fake.send(agent.nodeId, 'AskForBid', ask);
     await waitFor(() => fake.heartbeats.at(-1)?.payload.RunningExecutions === 1);
     fake.send(agent.nodeId, 'CancelExecution', { ExecutionID: ask.ExecutionID, Reason: 'job stopped' });
+    await waitFor(() => reportTypes(ask.ExecutionID).length === 2);
+    expect(fake.reportsOf(ask.ExecutionID)[1]).toEqual({
+      type: 'ExecutionCancelled',
+      payload: { ExecutionID: ask.ExecutionID, Message: 'job stopped' },
+    });
     await waitFor(() => fake.heartbeats.at(-1)?.payload.RunningExecutions === 0);
+    // Past the Delay: the stopped run's own result never comes.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(reportTypes(ask.ExecutionID)).toEqual(['BidResult']);
+    expect(reportTypes(ask.ExecutionID)).toEqual(['BidResult', 'ExecutionCancelled']);
     // Its capacity is free again.
     expect(fake.heartbeats.at(-1)?.payload.AvailableCapacity.CPU).toBe(2);
   });

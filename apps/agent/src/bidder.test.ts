@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type BidderContext, decideBid } from './bidder.js';
-import type { ResourceRequest } from './capacity.js';
+import { NO_RESOURCES, type ResourceRequest } from './capacity.js';
 import { makeJob, makeTask } from './testing/fixtures.js';
 
 const total: ResourceRequest = { cpuMillis: 4000, memoryBytes: 8_000_000_000, diskBytes: 100e9, gpu: 0 };
@@ -11,8 +11,9 @@ function node(overrides: Partial<BidderContext> = {}): BidderContext {
     publishers: ['noop', 'local'],
     storageSources: [],
     health: { healthy: true },
-    available: total,
     total,
+    allocated: NO_RESOURCES,
+    overcommit: 1,
     ...overrides,
   };
 }
@@ -115,19 +116,40 @@ describe('decideBid', () => {
     });
   });
 
-  it('refuses when memory does not fit what is available', () => {
-    const available = { ...total, memoryBytes: 200_000_000 };
-    expect(decideBid(makeJob(), node({ available }))).toEqual({
+  it('refuses when memory does not fit what is left, saying waiting may help', () => {
+    const allocated = { ...NO_RESOURCES, memoryBytes: total.memoryBytes - 200_000_000 };
+    expect(decideBid(makeJob(), node({ allocated }))).toEqual({
       accept: false,
       reason: 'not enough memory: needs 512 MB, 200 MB available',
+      outOfCapacity: true,
     });
   });
 
-  it('says when a request exceeds the whole node, CPU first', () => {
+  it('names every resource a request exceeds the whole node in, and that waiting will not help', () => {
     const job = makeJob({ Resources: { CPU: '8', Memory: '64Gb', Disk: '', GPU: '' } });
     expect(decideBid(job, node())).toEqual({
       accept: false,
-      reason: 'not enough CPU: needs 8 cores, 4 cores available (this node has 4 cores in total)',
+      reason:
+        'not enough CPU: needs 8 cores, 4 cores available (this node has 4 cores in total); ' +
+        'not enough memory: needs 64 GB, 8 GB available (this node has 8 GB in total)',
+      outOfCapacity: false,
+    });
+  });
+
+  it('books up to the overcommit factor the orchestrator gave, and says so when beyond it', () => {
+    const halfFull = { ...NO_RESOURCES, cpuMillis: 5_500 };
+    const half = makeJob({ Resources: { CPU: '500m', Memory: '1Gb', Disk: '', GPU: '' } });
+    expect(decideBid(half, node({ allocated: halfFull, overcommit: 1.5 })).accept).toBe(true);
+    expect(decideBid(half, node({ allocated: halfFull }))).toMatchObject({
+      accept: false,
+      outOfCapacity: true,
+    });
+    const big = makeJob({ Resources: { CPU: '7', Memory: '1Gb', Disk: '', GPU: '' } });
+    expect(decideBid(big, node({ overcommit: 1.5 }))).toEqual({
+      accept: false,
+      reason:
+        'not enough CPU: needs 7 cores, 6 cores available (this node has 4 cores in total, 6 cores with overcommit 1.5)',
+      outOfCapacity: false,
     });
   });
 
@@ -137,6 +159,7 @@ describe('decideBid', () => {
     ).toEqual({
       accept: false,
       reason: 'not enough GPU: needs 1 GPU, 0 GPUs available (this node has 0 GPUs in total)',
+      outOfCapacity: false,
     });
     const disk = makeJob({ Resources: { CPU: '1', Memory: '1Gb', Disk: '200Gb', GPU: '' } });
     expect(decideBid(disk, node())).toMatchObject({

@@ -1,11 +1,12 @@
 import { type Job, ResourceParseError } from '@shoal/models';
-import { type ResourceRequest, requestFromResources, shortfall } from './capacity.js';
+import { misfit, type ResourceRequest, requestFromResources } from './capacity.js';
 import type { ExecutorCapabilities } from './executor/executor.js';
 
 /**
  * Whether this node bids on a job: a pure function of the job and what the node has, so every
  * rule is a one-line unit test. Reasons are sentences an operator reads in the job's history
- * (`bid rejected: not enough memory: needs 512 MB, 200 MB available`).
+ * (`bid rejected: not enough memory: needs 512 MB, 200 MB available`). Capacity is judged
+ * by the models' capacityShortfalls, the orchestrator's own rule.
  */
 
 export interface BidderContext {
@@ -15,11 +16,16 @@ export interface BidderContext {
   storageSources: readonly string[];
   /** The node as a whole (disk full stops bidding, case 24). */
   health: { healthy: boolean; reason?: string | undefined };
-  available: ResourceRequest;
+  /** What the node advertises, what its reservations hold, and the orchestrator's overcommit factor. */
   total: ResourceRequest;
+  allocated: ResourceRequest;
+  overcommit: number;
 }
 
-export type BidDecision = { accept: true; request: ResourceRequest } | { accept: false; reason: string };
+/** outOfCapacity: refused only for want of free room (BidResult.OutOfCapacity). */
+export type BidDecision =
+  | { accept: true; request: ResourceRequest }
+  | { accept: false; reason: string; outOfCapacity?: boolean };
 
 const reject = (reason: string): BidDecision => ({ accept: false, reason });
 
@@ -73,7 +79,7 @@ export function decideBid(job: Job, node: BidderContext): BidDecision {
     if (error instanceof ResourceParseError) return reject(`invalid resources: ${error.message}`);
     throw error;
   }
-  const missing = shortfall(request, node.available, node.total);
-  if (missing !== undefined) return reject(missing);
+  const missing = misfit(request, node.allocated, node.total, node.overcommit);
+  if (missing !== undefined) return { accept: false, ...missing };
   return { accept: true, request };
 }

@@ -61,10 +61,11 @@ describe('CapacityTracker', () => {
     expect(tracker.available()).toEqual({ cpuMillis: 0, memoryBytes: 0, diskBytes: 0, gpu: 0 });
     expect(tracker.tryReserve('e-3', task)).toEqual({
       ok: false,
-      reason: 'not enough CPU: needs 1 core, 0 cores available',
+      reason: 'not enough CPU: needs 1 core, 0 cores available; not enough memory: needs 1 GB, 0 B available',
+      outOfCapacity: true,
     });
-    expect(tracker.release('e-1')).toBe(true);
-    expect(tracker.release('e-1')).toBe(false);
+    expect(tracker.release('e-1')).toEqual(task);
+    expect(tracker.release('e-1')).toBeUndefined();
     expect(tracker.tryReserve('e-3', task)).toEqual({ ok: true });
     expect(tracker.allocated()).toEqual({ cpuMillis: 2000, memoryBytes: 2e9, diskBytes: 0, gpu: 0 });
   });

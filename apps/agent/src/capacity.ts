@@ -1,18 +1,21 @@
 import {
+  bookableUnits,
+  CAPACITY_RESOURCES,
   type Capacity,
-  DEFAULT_CPU,
-  DEFAULT_MEMORY,
+  capacityShortfalls,
+  capacityUnits,
   formatBytes,
-  parseBytes,
-  parseCpu,
-  parseGpu,
+  type ResourceField,
   type ResourcesConfig,
+  taskCapacity,
 } from '@shoal/models';
 import { checkCapacity } from './host-capacity.js';
 
 /**
- * What the agent can give to executions, and what it has given. CPU is counted in millicores so
- * that sums of `500m` requests stay exact integers; the heartbeat's Capacity uses cores.
+ * What the agent can give to executions, and what it has given. The agent keeps whole units
+ * (millicores, bytes, devices: exact sums, and the form the store keeps reservations in); whether
+ * a task fits is decided by the models' capacityShortfalls, the very rule the orchestrator plans
+ * with, so a bid it planned is never refused for room it believes is there.
  */
 export interface ResourceRequest {
   cpuMillis: number;
@@ -23,77 +26,130 @@ export interface ResourceRequest {
 
 export const NO_RESOURCES: ResourceRequest = { cpuMillis: 0, memoryBytes: 0, diskBytes: 0, gpu: 0 };
 
-/** A task's Resources strings → numbers. Blank CPU/memory get the models' defaults, as the API does. */
+const KEYS: Record<ResourceField, keyof ResourceRequest> = {
+  CPU: 'cpuMillis',
+  Memory: 'memoryBytes',
+  Disk: 'diskBytes',
+  GPU: 'gpu',
+};
+
+/** A task's Resources strings → units, as the models' taskCapacity reads them (blank CPU/memory: defaults). */
 export function requestFromResources(resources: Partial<ResourcesConfig> | undefined): ResourceRequest {
-  const given = (value: string | undefined) =>
-    value === undefined || value.trim() === '' ? undefined : value;
-  const disk = given(resources?.Disk);
-  const gpu = given(resources?.GPU);
-  return {
-    cpuMillis: parseCpu(given(resources?.CPU) ?? DEFAULT_CPU),
-    memoryBytes: parseBytes(given(resources?.Memory) ?? DEFAULT_MEMORY, 'Memory'),
-    diskBytes: disk === undefined ? 0 : parseBytes(disk, 'Disk'),
-    gpu: gpu === undefined ? 0 : parseGpu(gpu),
-  };
+  return fromCapacity(taskCapacity(resources));
 }
 
 export function toCapacity(r: ResourceRequest): Capacity {
   return { CPU: r.cpuMillis / 1000, Memory: r.memoryBytes, Disk: r.diskBytes, GPU: r.gpu };
 }
 
-const cores = (millis: number) => `${millis / 1000} ${millis === 1000 ? 'core' : 'cores'}`;
-const DIMENSIONS: ReadonlyArray<[keyof ResourceRequest, string, (n: number) => string]> = [
-  ['cpuMillis', 'CPU', cores],
-  ['memoryBytes', 'memory', formatBytes],
-  ['diskBytes', 'disk', formatBytes],
-  ['gpu', 'GPU', (n) => `${n} ${n === 1 ? 'GPU' : 'GPUs'}`],
-];
-
-/** Why `request` does not fit (`not enough memory: needs 512 MB, 200 MB available`), or undefined. */
-export function shortfall(
-  request: ResourceRequest,
-  available: ResourceRequest,
-  total: ResourceRequest,
-): string | undefined {
-  for (const [key, name, show] of DIMENSIONS) {
-    if (request[key] <= available[key]) continue;
-    // Saying "in total" tells the orchestrator that waiting will not help on this node.
-    const never = request[key] > total[key] ? ` (this node has ${show(total[key])} in total)` : '';
-    return `not enough ${name}: needs ${show(request[key])}, ${show(available[key])} available${never}`;
-  }
-  return undefined;
+export function fromCapacity(c: Capacity): ResourceRequest {
+  const units = { ...NO_RESOURCES };
+  for (const resource of CAPACITY_RESOURCES) units[KEYS[resource]] = capacityUnits(c, resource);
+  return units;
 }
 
-export type Reservation = { ok: true } | { ok: false; reason: string };
+/** The overcommit factor as the orchestrator gives it; anything unusable counts as none (1). */
+export function usableOvercommit(factor: number | undefined): number {
+  return factor !== undefined && Number.isFinite(factor) && factor >= 1 ? factor : 1;
+}
 
-/** In-memory accounting; the store's `reserved` column lets a restarted agent rebuild it. */
+/** How much is left to book: `total` × overcommit − `used`, never below 0. */
+export function freeUnits(
+  total: ResourceRequest,
+  used: ResourceRequest,
+  overcommit: number,
+): ResourceRequest {
+  const max = toCapacity(total);
+  const free = { ...NO_RESOURCES };
+  for (const resource of CAPACITY_RESOURCES) {
+    const key = KEYS[resource];
+    free[key] = Math.max(0, bookableUnits(max, resource, overcommit) - used[key]);
+  }
+  return free;
+}
+
+/** Why a request does not fit, and whether waiting for running work to end could make it fit. */
+export interface Misfit {
+  reason: string;
+  /** True when every shortfall is only for lack of free room, not beyond what the node can book. */
+  outOfCapacity: boolean;
+}
+
+const cores = (millis: number) => `${millis / 1000} ${millis === 1000 ? 'core' : 'cores'}`;
+const SHOW: Record<ResourceField, [string, (units: number) => string]> = {
+  CPU: ['CPU', cores],
+  Memory: ['memory', formatBytes],
+  Disk: ['disk', formatBytes],
+  GPU: ['GPU', (n) => `${n} ${n === 1 ? 'GPU' : 'GPUs'}`],
+};
+
+/**
+ * capacityShortfalls, in sentences an operator reads in the job's history:
+ * `not enough memory: needs 512 MB, 200 MB available`, and for a request beyond what the node can
+ * ever book, how much that is (overcommit included).
+ */
+export function misfit(
+  request: ResourceRequest,
+  used: ResourceRequest,
+  total: ResourceRequest,
+  overcommit: number,
+): Misfit | undefined {
+  const max = toCapacity(total);
+  const short = capacityShortfalls(toCapacity(request), toCapacity(used), max, overcommit);
+  if (short.length === 0) return undefined;
+  const reasons = short.map(({ resource, needs, free, never }) => {
+    const [name, show] = SHOW[resource];
+    const line = `not enough ${name}: needs ${show(needs)}, ${show(free)} available`;
+    if (!never) return line;
+    const has = capacityUnits(max, resource);
+    const bookable = bookableUnits(max, resource, overcommit);
+    const beyond = bookable === has ? '' : `, ${show(bookable)} with overcommit ${overcommit}`;
+    return `${line} (this node has ${show(has)} in total${beyond})`;
+  });
+  return { reason: reasons.join('; '), outOfCapacity: short.every((s) => !s.never) };
+}
+
+export type Reservation = { ok: true } | ({ ok: false } & Misfit);
+
+/**
+ * In-memory accounting; the store's `reserved` column lets a restarted agent rebuild it. `total`
+ * is what the node advertises; the overcommit factor comes from the orchestrator's handshake reply.
+ */
 export class CapacityTracker {
   private readonly reservations = new Map<string, ResourceRequest>();
+  private factor = 1;
 
   constructor(readonly total: ResourceRequest) {
     checkCapacity(total);
   }
 
+  get overcommit(): number {
+    return this.factor;
+  }
+
+  /** Learnt at each handshake; absent or unusable means 1 (book no more than advertised). */
+  setOvercommit(factor: number | undefined): void {
+    this.factor = usableOvercommit(factor);
+  }
+
   allocated(): ResourceRequest {
     const sum = { ...NO_RESOURCES };
     for (const r of this.reservations.values()) {
-      for (const [key] of DIMENSIONS) sum[key] += r[key];
+      for (const key of Object.values(KEYS)) sum[key] += r[key];
     }
     return sum;
   }
 
+  /** What may still be booked (heartbeats say so): total × overcommit − reserved. */
   available(): ResourceRequest {
-    const used = this.allocated();
-    const free = { ...NO_RESOURCES };
-    for (const [key] of DIMENSIONS) free[key] = Math.max(0, this.total[key] - used[key]);
-    return free;
+    return freeUnits(this.total, this.allocated(), this.factor);
   }
 
   /** Reserves for `executionId` if it fits; reserving twice for one id is a no-op. */
   tryReserve(executionId: string, request: ResourceRequest): Reservation {
     if (this.reservations.has(executionId)) return { ok: true };
-    const reason = shortfall(request, this.available(), this.total);
-    if (reason !== undefined) return { ok: false, reason };
+    const problem = misfit(request, this.allocated(), this.total, this.factor);
+    if (problem !== undefined) return { ok: false, ...problem };
     this.reservations.set(executionId, { ...request });
     return { ok: true };
   }
@@ -103,9 +159,11 @@ export class CapacityTracker {
     this.reservations.set(executionId, { ...request });
   }
 
-  /** Returns whether something was held. Releasing twice is harmless. */
-  release(executionId: string): boolean {
-    return this.reservations.delete(executionId);
+  /** Returns what was held, if anything. Releasing twice is harmless. */
+  release(executionId: string): ResourceRequest | undefined {
+    const held = this.reservations.get(executionId);
+    this.reservations.delete(executionId);
+    return held;
   }
 
   isReserved(executionId: string): boolean {

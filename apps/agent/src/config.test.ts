@@ -46,7 +46,8 @@ describe('agent config', () => {
       allowNetworkedJobs: false,
       maxInlineOutput: 64 * 1024,
       maxOutputFile: 100 * 1024 * 1024,
-      dockerStopTimeout: 10_000,
+      timeoutGrace: 2_000,
+      prepareTimeout: 600_000,
       dockerPidsLimit: 1024,
     });
     const config = AgentConfigSchema.parse({
@@ -54,21 +55,29 @@ describe('agent config', () => {
       allowNetworkedJobs: true,
       maxInlineOutput: '1KiB',
       maxOutputFile: '10MB',
-      dockerStopTimeout: '2s',
+      timeoutGrace: '5s',
+      prepareTimeout: '30m',
     });
     expect(config).toMatchObject({
       allowNetworkedJobs: true,
       maxInlineOutput: 1024,
       maxOutputFile: 10_000_000,
-      dockerStopTimeout: 2_000,
+      timeoutGrace: 5_000,
+      prepareTimeout: 1_800_000,
     });
-    expect(problems({ maxInlineOutput: 'lots', dockerStopTimeout: '2 parsecs', dockerPidsLimit: 1 })).toEqual(
-      [
-        'maxInlineOutput: invalid size "lots": expected a number, e.g. 512mb or 1.5gib',
-        expect.stringMatching(/^dockerStopTimeout: invalid duration "2 parsecs"/),
-        'dockerPidsLimit: Too small: expected number to be >=16',
-      ],
-    );
+    expect(
+      problems({
+        maxInlineOutput: 'lots',
+        timeoutGrace: '2 parsecs',
+        prepareTimeout: '10ms',
+        dockerPidsLimit: 1,
+      }),
+    ).toEqual([
+      'maxInlineOutput: invalid size "lots": expected a number, e.g. 512mb or 1.5gib',
+      expect.stringMatching(/^timeoutGrace: invalid duration "2 parsecs"/),
+      'prepareTimeout: must be from 1000 ms to 86400 s',
+      'dockerPidsLimit: Too small: expected number to be >=16',
+    ]);
   });
 
   it('checks capacity overrides with the core rules', () => {

@@ -170,7 +170,7 @@ export const AgentConfigSchema = z
       .optional(),
     /** How long a finished execution's files and record are kept (ms; 0: forever). See retention.ts. */
     retention: retention.default(DEFAULT_RETENTION_MS),
-    /** Docker engine and output capture: networking, output caps, stop grace, pids, sweeps. */
+    /** Docker engine, output capture and run phases: networking, output caps, timeout grace, pids… */
     ...DOCKER_CONFIG_FIELDS,
   })
   .superRefine((c, ctx) => {

@@ -4,22 +4,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type AdoptOutcome, AGENT_RESTARTED, type RunSpec } from './executor/executor.js';
 import { NoopExecutor } from './executor/noop.js';
 import type { Tx } from './store/index.js';
-import { type Harness, makeAsk, openHarness, settle } from './testing/fixtures.js';
+import { type Harness, makeAsk, restartableHarnesses, settle } from './testing/fixtures.js';
 
 /** Restarts over the same data directory: the store is closed and reopened, as after a crash. */
 
-const open: Harness[] = [];
-afterEach(async () => {
-  const harnesses = open.splice(0);
-  for (const h of harnesses) await h.stop();
-  for (const dir of new Set(harnesses.map((h) => h.dir))) await dir.cleanup();
-});
-
-async function start(previous?: Harness, options: Parameters<typeof openHarness>[0] = {}): Promise<Harness> {
-  const h = await openHarness({ ...options, ...(previous ? { dir: previous.dir } : {}) });
-  open.push(h);
-  return h;
-}
+const harnesses = restartableHarnesses();
+const start = harnesses.start;
+afterEach(() => harnesses.cleanup());
 
 const state = (h: Harness, id: string) => h.store.transaction((tx) => h.store.executions.get(tx, id));
 

@@ -16,7 +16,7 @@ const summary = async () => (await reports()).map((m) => [m.type, m.payload]);
 const state = (id: string) => h.store.transaction((tx) => h.store.executions.get(tx, id));
 
 describe('bidding and running', () => {
-  it('ask → bid → accept → run → RunResult with the RunOutput exactly as given', async () => {
+  it('ask → bid → accept → run → RunResult with the RunOutput exactly as given; exit 3 is Failed', async () => {
     h = await openHarness();
     const ask = makeAsk({ Stdout: 'hello\n', Stderr: 'oops', ExitCode: 3 });
     await h.manager.onAskForBid(ask);
@@ -28,7 +28,7 @@ describe('bidding and running', () => {
     expect(await h.manager.counts()).toMatchObject({ running: 0, enqueued: 1 });
 
     await h.manager.onBidAccepted({ ExecutionID: ask.ExecutionID });
-    await waitFor(async () => (await state(ask.ExecutionID))?.localState === C.Completed);
+    await waitFor(async () => (await state(ask.ExecutionID))?.localState === C.Failed);
     const ExecutionID = ask.ExecutionID;
     expect(await summary()).toEqual([
       ['BidResult', { ExecutionID, Accepted: true, Reason: '' }],
@@ -48,7 +48,12 @@ describe('bidding and running', () => {
         },
       ],
     ]);
-    expect(await state(ExecutionID)).toMatchObject({ localState: C.Completed, runOutput: { exitCode: 3 } });
+    // The task ran to its end and its answer is no: the RunResult carries it, the state says so.
+    expect(await state(ExecutionID)).toMatchObject({
+      localState: C.Failed,
+      message: 'the task exited with code 3',
+      runOutput: { exitCode: 3 },
+    });
     expect(h.capacity.available().cpuMillis).toBe(4000); // released after completion
     expect(await h.manager.counts()).toMatchObject({ running: 0, enqueued: 0 });
   });
@@ -69,7 +74,11 @@ describe('bidding and running', () => {
     await waitFor(async () => (await state(ask.ExecutionID))?.localState === C.Failed);
     expect((await summary())[1]).toEqual([
       'ComputeError',
-      { ExecutionID: ask.ExecutionID, Error: 'disk on fire' },
+      {
+        ExecutionID: ask.ExecutionID,
+        Error: 'disk on fire',
+        RunOutput: expect.objectContaining({ runnerError: 'disk on fire' }),
+      },
     ]);
     expect(h.capacity.available().cpuMillis).toBe(4000);
   });
@@ -116,7 +125,7 @@ describe('bidding and running', () => {
 });
 
 describe('cancellation and rejection', () => {
-  it('cancel during the Delay: no RunResult, capacity released, late result dropped', async () => {
+  it('cancel during the Delay: ExecutionCancelled once stopped, capacity released, nothing late', async () => {
     h = await openHarness();
     const ask = makeAsk({ Delay: '1h', Stdout: 'never' }, { WaitForApproval: false });
     await h.manager.onAskForBid(ask);
@@ -131,18 +140,21 @@ describe('cancellation and rejection', () => {
       desiredState: D.Stopped,
       message: 'job stopped by user',
     });
-    expect((await reports()).map((m) => m.type)).toEqual(['BidResult']);
-    // Terminal states absorb everything (case 12).
+    expect((await summary()).slice(1)).toEqual([
+      ['ExecutionCancelled', { ExecutionID: ask.ExecutionID, Message: 'job stopped by user' }],
+    ]);
+    // Terminal states absorb everything (case 12), and the answer is not repeated.
     await h.manager.onBidAccepted({ ExecutionID: ask.ExecutionID });
     await h.manager.onCancel({ ExecutionID: ask.ExecutionID, Reason: 'again' });
     expect(await state(ask.ExecutionID)).toMatchObject({
       localState: C.Cancelled,
       message: 'job stopped by user',
     });
+    expect((await reports()).map((m) => m.type)).toEqual(['BidResult', 'ExecutionCancelled']);
     expect(h.executor.runs).toBe(1);
   });
 
-  it('cancel while awaiting approval releases at once; unknown ids are ignored', async () => {
+  it('cancel while awaiting approval releases and answers at once; unknown ids are answered too', async () => {
     h = await openHarness();
     const ask = makeAsk();
     await h.manager.onAskForBid(ask);
@@ -152,11 +164,18 @@ describe('cancellation and rejection', () => {
       message: 'cancelled by the orchestrator',
     });
     expect(h.capacity.available().cpuMillis).toBe(4000);
+    // The orchestrator counts an execution it believes is here until it hears back: answer anyway.
     await h.manager.onCancel({ ExecutionID: 'e-unknown', Reason: 'x' });
-    expect((await reports()).map((m) => m.type)).toEqual(['BidResult']);
+    await h.manager.onBidRejected({ ExecutionID: 'e-unknown-2', Reason: 'x' });
+    expect((await summary()).slice(1)).toEqual([
+      ['ExecutionCancelled', { ExecutionID: ask.ExecutionID, Message: 'cancelled by the orchestrator' }],
+      ['ExecutionCancelled', { ExecutionID: 'e-unknown', Message: 'unknown execution' }],
+      ['ExecutionCancelled', { ExecutionID: 'e-unknown-2', Message: 'unknown execution' }],
+    ]);
+    expect(h.executor.runs).toBe(0);
   });
 
-  it('BidRejected releases and forgets; a late BidAccepted does not run it', async () => {
+  it('BidRejected releases, answers and forgets; a late BidAccepted does not run it', async () => {
     h = await openHarness();
     const ask = makeAsk();
     await h.manager.onAskForBid(ask);
@@ -166,6 +185,10 @@ describe('cancellation and rejection', () => {
       message: 'bid rejected: another node won',
     });
     expect(h.capacity.available().cpuMillis).toBe(4000);
+    expect((await summary())[1]).toEqual([
+      'ExecutionCancelled',
+      { ExecutionID: ask.ExecutionID, Message: 'bid rejected: another node won' },
+    ]);
     await h.manager.onBidAccepted({ ExecutionID: ask.ExecutionID });
     await settle();
     expect(h.executor.runs).toBe(0);
@@ -178,7 +201,12 @@ describe('cancellation and rejection', () => {
     await h.manager.onBidRejected({ ExecutionID: ask.ExecutionID, Reason: 'reassigned' });
     await waitFor(() => h.manager.activeRuns === 0);
     expect(await state(ask.ExecutionID)).toMatchObject({ localState: C.Cancelled });
-    expect((await reports()).map((m) => m.type)).toEqual(['BidResult']);
+    expect((await summary()).slice(1)).toEqual([
+      [
+        'ExecutionCancelled',
+        { ExecutionID: ask.ExecutionID, Message: 'bid rejected after the run started: reassigned' },
+      ],
+    ]);
   });
 });
 

@@ -3,7 +3,6 @@ import {
   type Clock,
   type ComputeNodeInfo,
   DesiredStateType as D,
-  isTerminalComputeState,
   type Job,
 } from '@shoal/models';
 import { type BidDecision, decideBid } from './bidder.js';
@@ -22,7 +21,8 @@ import { type ExecutionCounts, NodeStatus } from './node-status.js';
 import { noopPublisher, type Publisher } from './publisher/publisher.js';
 import { type RecoverySummary, recoverExecutions } from './recovery.js';
 import { RunTracker } from './runs.js';
-import type { AgentStore, ExecutionRecord, Tx } from './store/index.js';
+import { applyStop, type StopDeps } from './stop-requests.js';
+import type { AgentStore, Tx } from './store/index.js';
 import { systemTimers, type Timers } from './timers.js';
 
 export interface ExecutionManagerOptions {
@@ -57,6 +57,7 @@ export class ExecutionManager {
   private readonly runs: RunTracker;
   private readonly store: AgentStore;
   private readonly node: NodeStatus;
+  private readonly stopDeps: StopDeps;
 
   constructor(private readonly o: ExecutionManagerOptions) {
     this.store = o.store;
@@ -73,6 +74,7 @@ export class ExecutionManager {
       logger: o.logger,
       progressIntervalMs: o.progressIntervalMs ?? 1000,
     });
+    this.stopDeps = { store: o.store, capacity: o.capacity, runs: this.runs, logger: o.logger };
   }
 
   onAskForBid(message: unknown, tx?: Tx): Promise<void> {
@@ -97,9 +99,15 @@ export class ExecutionManager {
         message: reason,
         reserved: bid.accept ? bid.request : null,
       });
+      const outOfCapacity = !bid.accept && bid.outOfCapacity === true;
       this.store.outbox.append(tx, {
         type: 'BidResult',
-        payload: { ExecutionID: id, Accepted: accepted, Reason: reason },
+        payload: {
+          ExecutionID: id,
+          Accepted: accepted,
+          Reason: reason,
+          ...(outOfCapacity ? { OutOfCapacity: true } : {}),
+        },
       });
       this.log('info', id, accepted ? 'bid accepted' : `bid rejected: ${reason}`);
       if (runNow) tx.afterCommit(() => this.runs.start(record));
@@ -133,43 +141,29 @@ export class ExecutionManager {
     });
   }
 
+  /** A bid taken back: answered with ExecutionCancelled once nothing of it runs (stop-requests.ts). */
   onBidRejected(message: unknown, tx?: Tx): Promise<void> {
     const parsed = BidRejectedSchema.safeParse(message);
     return this.within(tx, (tx) => {
       if (!parsed.success)
         return this.log('warn', salvageExecutionId(message), 'invalid BidRejected ignored');
-      const { ExecutionID: id, Reason } = parsed.data;
-      const current = this.live(tx, id, 'BidRejected');
-      if (current === undefined) return;
-      // A bid the orchestrator gave to another node after we started (case 13): stop the run.
-      const started = current.localState === C.BidAccepted;
-      const note = started ? `bid rejected after the run started: ${Reason}` : `bid rejected: ${Reason}`;
-      this.store.executions.update(tx, current, {
-        localState: started ? C.Cancelled : C.BidRejected,
-        desiredState: D.Stopped,
-        message: note,
-      });
-      tx.afterCommit(() => this.stop(id, note));
+      applyStop(tx, this.stopDeps, 'BidRejected', parsed.data.ExecutionID, parsed.data.Reason);
     });
   }
 
-  /** The orchestrator already decided, so nothing is reported: the state is recorded and the run stopped. */
+  /** Answered with ExecutionCancelled once the run has stopped and its resources are free. */
   onCancel(message: unknown, tx?: Tx): Promise<void> {
     const parsed = CancelExecutionSchema.safeParse(message);
     return this.within(tx, (tx) => {
       if (!parsed.success)
         return this.log('warn', salvageExecutionId(message), 'invalid CancelExecution ignored');
-      const { ExecutionID: id, Reason } = parsed.data;
-      const current = this.live(tx, id, 'CancelExecution');
-      if (current === undefined) return;
-      const note = Reason === '' ? 'cancelled by the orchestrator' : Reason;
-      this.store.executions.update(tx, current, {
-        localState: C.Cancelled,
-        desiredState: D.Stopped,
-        message: note,
-      });
-      tx.afterCommit(() => this.stop(id, note));
+      applyStop(tx, this.stopDeps, 'CancelExecution', parsed.data.ExecutionID, parsed.data.Reason);
     });
+  }
+
+  /** The orchestrator's overcommit factor, from each accepted handshake (absent: 1). */
+  setOvercommit(factor: number | undefined): void {
+    this.o.capacity.setOvercommit(factor);
   }
 
   /** Call once at start, before the transport delivers commands. */
@@ -202,25 +196,10 @@ export class ExecutionManager {
     const decision = decideBid(job, this.node.bidderContext());
     if (!decision.accept) return decision;
     const reserved = this.o.capacity.tryReserve(id, decision.request);
-    if (!reserved.ok) return { accept: false, reason: reserved.reason };
+    if (!reserved.ok)
+      return { accept: false, reason: reserved.reason, outOfCapacity: reserved.outOfCapacity };
     tx.onRollback(() => this.o.capacity.release(id));
     return decision;
-  }
-
-  /** The execution if it is known and not finished; terminal states never change (case 12). */
-  private live(tx: Tx, id: string, what: string): ExecutionRecord | undefined {
-    const current = this.store.executions.get(tx, id);
-    if (current === undefined) this.log('debug', id, `${what} for an unknown execution ignored`);
-    else if (isTerminalComputeState(current.localState))
-      this.log('debug', id, `${what} for a finished execution ignored`);
-    else return current;
-    return undefined;
-  }
-
-  /** After a stop commits: abort a run (it frees its capacity when it ends) or free it now. */
-  private stop(id: string, reason: string): void {
-    this.runs.discard(id);
-    if (!this.runs.abort(id, reason)) this.o.capacity.release(id);
   }
 
   /** An invalid command that names an execution still gets an answer, so nobody waits forever. */

@@ -32,19 +32,39 @@ export type CancelExecution = z.output<typeof CancelExecutionSchema>;
 
 // ---- agent → orchestrator (the reports the outbox holds) ----
 
-export const BidResultSchema = z.object({ ExecutionID: IdSchema, Accepted: z.boolean(), Reason: z.string() });
+/** OutOfCapacity: refused only for lack of free room, so the orchestrator may simply ask again later. */
+export const BidResultSchema = z.object({
+  ExecutionID: IdSchema,
+  Accepted: z.boolean(),
+  Reason: z.string(),
+  OutOfCapacity: z.boolean().optional(),
+});
+/** The task ran to its end; a non-zero RunOutput.exitCode fails the execution. */
 export const RunResultSchema = z.object({
   ExecutionID: IdSchema,
   RunOutput: RunOutputSchema,
   PublishedResult: SpecConfigSchema,
 });
-export const ComputeErrorSchema = z.object({ ExecutionID: IdSchema, Error: z.string() });
+/** RunOutput: what the task printed before it was stopped. Final: another node would fail alike. */
+export const ComputeErrorSchema = z.object({
+  ExecutionID: IdSchema,
+  Error: z.string(),
+  RunOutput: RunOutputSchema.optional(),
+  Final: z.boolean().optional(),
+});
+/** The answer to a cancel (or a rejected bid): the run has stopped and its resources are free. */
+export const ExecutionCancelledSchema = z.object({
+  ExecutionID: IdSchema,
+  Message: z.string(),
+  RunOutput: RunOutputSchema.optional(),
+});
 export const ExecutionProgressSchema = z.object({ ExecutionID: IdSchema, Message: z.string() });
 
 export const REPORT_SCHEMAS = {
   BidResult: BidResultSchema,
   RunResult: RunResultSchema,
   ComputeError: ComputeErrorSchema,
+  ExecutionCancelled: ExecutionCancelledSchema,
   ExecutionProgress: ExecutionProgressSchema,
 } as const;
 

@@ -23,6 +23,7 @@ export interface ExecutionCounts {
   running: number;
   /** Bid accepted by this node, waiting for the orchestrator's approval. */
   enqueued: number;
+  /** What may still be booked: advertised capacity × the orchestrator's overcommit, minus reservations. */
   available: ResourceRequest;
 }
 
@@ -44,8 +45,9 @@ export class NodeStatus {
       publishers: this.publishers,
       storageSources: this.storageSources,
       health: this.o.health?.() ?? { healthy: true },
-      available: this.o.capacity.available(),
       total: this.o.capacity.total,
+      allocated: this.o.capacity.allocated(),
+      overcommit: this.o.capacity.overcommit,
     };
   }
 

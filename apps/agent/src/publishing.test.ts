@@ -34,8 +34,10 @@ describe('publishing results', () => {
     h = await openHarness({ dir, publishers: [noopPublisher, local] });
     const ask = askWithPublisher('local');
     await h.manager.onAskForBid(ask);
-    await waitFor(async () => (await state(ask.ExecutionID))?.localState === C.Completed);
-    const [, result] = (await reports())[1] ?? [];
+    // Exit code 2: the execution fails, and its results are published all the same.
+    await waitFor(async () => (await state(ask.ExecutionID))?.localState === C.Failed);
+    const [type, result] = (await reports())[1] ?? [];
+    expect(type).toBe('RunResult');
     expect(result).toMatchObject({
       RunOutput: { stdout: 'hello\n', exitCode: 2 },
       PublishedResult: {
@@ -61,7 +63,11 @@ describe('publishing results', () => {
     await waitFor(async () => (await state(ask.ExecutionID))?.localState === C.Failed);
     expect((await reports())[1]).toEqual([
       'ComputeError',
-      { ExecutionID: ask.ExecutionID, Error: 'publishing results failed: disk full' },
+      {
+        ExecutionID: ask.ExecutionID,
+        Error: 'publishing results failed: disk full',
+        RunOutput: expect.objectContaining({ stdout: 'hello\n', exitCode: 2 }),
+      },
     ]);
   });
 

@@ -7,13 +7,15 @@ import {
 } from './capacity.js';
 import { type AdoptOutcome, AGENT_RESTARTED, type Executor } from './executor/executor.js';
 import { errorMessage, type Logger, safeLog } from './logger.js';
+import { NOTHING_PUBLISHED } from './publisher/publisher.js';
+import { isStopRequested, recordOutcome } from './run-results.js';
 import type { RunTracker } from './runs.js';
 import type { AgentStore, ExecutionRecord } from './store/index.js';
 
 export interface RecoverySummary {
   /** Runs an engine re-attached to (docker; never noop). */
   adopted: number;
-  /** Runs reported failed because nothing could re-attach to them. */
+  /** Runs nothing could re-attach to: reported failed (or cancelled, if they were being stopped). */
   failed: number;
   /** Executions still waiting for the orchestrator's approval, with their capacity held again. */
   awaitingApproval: number;
@@ -52,15 +54,17 @@ export async function recoverExecutions(deps: RecoveryDeps): Promise<RecoverySum
     if (outcome.adopted) {
       capacity.hold(record.id, request);
       runs.track(record, controller, outcome.result);
+      // Asked to stop before the restart: stop it now; its end brings the answer owed.
+      if (isStopRequested(record)) runs.abort(record.id, record.message);
       summary.adopted++;
       continue;
     }
+    // Nothing runs any more. A run that was being stopped gets its ExecutionCancelled (recordOutcome
+    // sees the stop request); any other is failed, not final: another node may run it.
     const error = outcome.reason === '' ? AGENT_RESTARTED : `${AGENT_RESTARTED} (${outcome.reason})`;
     const reported = await store.transaction((tx) => {
-      const current = store.executions.get(tx, record.id);
-      if (current?.localState !== C.BidAccepted) return false;
-      store.executions.update(tx, current, { localState: C.Failed, message: error });
-      store.outbox.append(tx, { type: 'ComputeError', payload: { ExecutionID: record.id, Error: error } });
+      if (store.executions.get(tx, record.id)?.localState !== C.BidAccepted) return false;
+      recordOutcome(tx, deps, record.id, { kind: 'failed', error }, NOTHING_PUBLISHED);
       return true;
     });
     if (reported) {

@@ -1,9 +1,10 @@
-import { ComputeStateType as C, type Clock, isTerminalComputeState, type SpecConfig } from '@shoal/models';
+import { ComputeStateType as C, type Clock, type SpecConfig } from '@shoal/models';
 import type { CapacityTracker } from './capacity.js';
 import type { Executor, ExecutorResult, RunSpec } from './executor/executor.js';
 import { errorMessage, type Logger, safeLog } from './logger.js';
 import { ProgressThrottle } from './progress.js';
 import { NOTHING_PUBLISHED, type Publisher, publisherFor } from './publisher/publisher.js';
+import { isStopRequested, recordOutcome } from './run-results.js';
 import type { AgentStore, ExecutionRecord } from './store/index.js';
 import type { Timers } from './timers.js';
 
@@ -19,8 +20,8 @@ export interface RunTrackerOptions {
 }
 
 /**
- * The runs in flight in this process: starts them, aborts them, and turns their results into the
- * final local state plus a RunResult or ComputeError, in one transaction. The database says which
+ * The runs in flight in this process: starts them, stops them, and turns their results into the
+ * final local state plus its report, in one transaction (run-results.ts). The database says which
  * executions should run; this map only holds the AbortControllers of the ones that do.
  */
 export class RunTracker {
@@ -98,17 +99,31 @@ export class RunTracker {
       .finally(() => {
         this.runs.delete(executionId);
         this.progress.forget(executionId);
-        // Only now are the resources really free: a container being killed still uses them.
+        // Recording the result released them already; this is for a result that could not be
+        // recorded. Never earlier: a container being killed still uses them.
         if (!this.stopping) this.o.capacity.release(executionId);
       });
     this.runs.set(executionId, { controller, done });
   }
 
-  /** Asks a run to stop. Its late result finds a terminal state and is dropped. */
+  /** Asks a run in flight to stop; how its end is recorded depends on the stored state. */
   abort(executionId: string, reason: string): boolean {
     const run = this.runs.get(executionId);
     run?.controller.abort(new Error(reason));
     return run !== undefined;
+  }
+
+  /**
+   * After a stop request committed (isStopRequested): the run is stopped, and its end recorded
+   * as cancelled once the engine returns, i.e. once the container is gone. Without a run in this
+   * process there is nothing to wait for, and the answer is recorded now.
+   */
+  stop(executionId: string, reason: string): void {
+    this.discard(executionId);
+    if (this.abort(executionId, reason)) return;
+    this.finish(executionId, { kind: 'cancelled' }, NOTHING_PUBLISHED).catch((error: unknown) => {
+      safeLog(this.o.logger, 'error', { executionId, err: errorMessage(error) }, 'could not record a stop');
+    });
   }
 
   /** Agent shutdown: abort everything and wait, recording nothing; the next start recovers. */
@@ -164,43 +179,7 @@ export class RunTracker {
 
   private finish(executionId: string, result: ExecutorResult, published: SpecConfig): Promise<void> {
     if (this.stopping) return Promise.resolve();
-    return this.o.store.transaction((tx) => {
-      const { executions, outbox } = this.o.store;
-      const current = executions.get(tx, executionId);
-      if (current === undefined || isTerminalComputeState(current.localState)) {
-        safeLog(this.o.logger, 'debug', { executionId, kind: result.kind }, 'late run result dropped');
-        return;
-      }
-      const outcome: Exclude<ExecutorResult, { kind: 'cancelled' }> =
-        result.kind === 'cancelled'
-          ? { kind: 'failed', error: 'the engine stopped the run unasked' }
-          : result;
-      if (outcome.kind === 'completed') {
-        executions.update(tx, current, {
-          localState: C.Completed,
-          runOutput: outcome.runOutput,
-          message: '',
-        });
-        outbox.append(tx, {
-          type: 'RunResult',
-          payload: {
-            ExecutionID: executionId,
-            RunOutput: outcome.runOutput,
-            PublishedResult: published,
-          },
-        });
-        return;
-      }
-      executions.update(tx, current, {
-        localState: C.Failed,
-        message: outcome.error,
-        runOutput: outcome.runOutput ?? null,
-      });
-      outbox.append(tx, {
-        type: 'ComputeError',
-        payload: { ExecutionID: executionId, Error: outcome.error },
-      });
-    });
+    return this.o.store.transaction((tx) => recordOutcome(tx, this.o, executionId, result, published));
   }
 
   /** Progress is best effort: a failed write is logged, never retried, never blocks the run. */
@@ -208,7 +187,7 @@ export class RunTracker {
     try {
       await this.o.store.transaction((tx) => {
         const current = this.o.store.executions.get(tx, executionId);
-        if (current?.localState !== C.BidAccepted) return;
+        if (current?.localState !== C.BidAccepted || isStopRequested(current)) return;
         this.o.store.outbox.append(tx, {
           type: 'ExecutionProgress',
           payload: { ExecutionID: executionId, Message: message },

@@ -22,14 +22,26 @@ export interface RunSpec {
 export type PrepareSpec = Omit<RunSpec, 'signal' | 'onProgress'>;
 
 /**
- * How a run ended. A non-zero exit code is `completed` with `exitCode` set (Bacalhau semantics);
- * `failed` is for runs that did not produce a result (OOM, timeout, engine error, bad params);
- * `cancelled` only ever answers an aborted signal.
+ * How a run ended. `completed`: the task ran to its end, whatever its exit code (the manager fails
+ * the execution on a non-zero one, still reporting the output); `failed` is for runs that did not
+ * produce a result (OOM, timeout, engine error, bad params), `final` when another node would fail
+ * alike (the task timed out); `cancelled` only ever answers an aborted signal. `runOutput` is what
+ * the task printed, when it ran at all: a stopped task's output is reported too.
  */
 export type ExecutorResult =
   | { kind: 'completed'; runOutput: RunOutput }
-  | { kind: 'failed'; error: string; runOutput?: RunOutput }
-  | { kind: 'cancelled' };
+  | { kind: 'failed'; error: string; runOutput?: RunOutput; final?: boolean }
+  | { kind: 'cancelled'; runOutput?: RunOutput };
+
+/** The effective execution timeout in seconds, as the orchestrator computes it; 0 = none. */
+export function executionTimeoutSeconds(task: Task): number {
+  return task.Timeouts?.ExecutionTimeout || task.Timeouts?.TotalTimeout || 0;
+}
+
+/** The one wording of a timeout, whatever the engine. */
+export function timedOutError(seconds: number): string {
+  return `execution timed out after ${seconds}s`;
+}
 
 export interface ExecutorCapabilities {
   /** The engine name a Task's `Engine.Type` must match (`noop`, `docker`). */

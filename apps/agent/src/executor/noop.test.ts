@@ -87,6 +87,23 @@ describe('NoopExecutor', () => {
     expect(timers.pending()).toBe(0);
   });
 
+  it('times out, for good, when the Delay outlasts the task timeout; a shorter Delay completes', async () => {
+    const timers = manualTimers();
+    const slow = { ...spec({ Delay: '1h', Stdout: 'never' }) };
+    slow.task = { ...slow.task, Timeouts: { ExecutionTimeout: 2 } };
+    const running = new NoopExecutor({ timers }).run(slow);
+    await Promise.resolve();
+    timers.advance(2_000);
+    expect(await running).toEqual({ kind: 'failed', error: 'execution timed out after 2s', final: true });
+
+    const quick = { ...spec({ Delay: '1s', Stdout: 'in time' }) };
+    quick.task = { ...quick.task, Timeouts: { ExecutionTimeout: 2 } };
+    const done = new NoopExecutor({ timers }).run(quick);
+    await Promise.resolve();
+    timers.advance(1_000);
+    expect(await done).toMatchObject({ kind: 'completed', runOutput: { stdout: 'in time' } });
+  });
+
   it('really waits with real timers', async () => {
     const started = Date.now();
     expect(await new NoopExecutor().run(spec({ Delay: '30ms' }))).toMatchObject({ kind: 'completed' });

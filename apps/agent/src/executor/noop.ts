@@ -1,14 +1,21 @@
 import { EngineType, NoopParamsSchema, parseDurationMs } from '@shoal/models';
 import { describeIssues } from '../messages.js';
 import { sleep, systemTimers, type Timers } from '../timers.js';
-import type { Executor, ExecutorCapabilities, ExecutorResult, RunSpec } from './executor.js';
+import {
+  type Executor,
+  type ExecutorCapabilities,
+  type ExecutorResult,
+  executionTimeoutSeconds,
+  type RunSpec,
+  timedOutError,
+} from './executor.js';
 import { DEFAULT_MAX_INLINE_OUTPUT_BYTES, makeRunOutput } from './output.js';
 
 /**
  * The noop engine: pretends to run for `Delay`, then finishes with the scripted result (Stdout,
  * Stderr, ExitCode), or fails with `Error`. Tests and benchmarks drive the whole system with it,
- * so it honours cancellation and output capping exactly like a real engine. It keeps nothing
- * outside the process, so it cannot adopt a run after a restart.
+ * so it honours cancellation, the task's timeout and output capping like a real engine. It keeps
+ * nothing outside the process, so it cannot adopt a run after a restart.
  */
 
 export interface NoopExecutorOptions {
@@ -43,8 +50,16 @@ export class NoopExecutor implements Executor {
     }
     const params = parsed.data;
     const delayMs = params.Delay === undefined ? 0 : parseDurationMs(params.Delay);
-    if (delayMs > 0 && (await sleep(this.timers, delayMs, spec.signal)) === 'aborted') {
+    // A Delay longer than the task's timeout ends as a real task would: timed out, for good. There
+    // is no process to signal, so no grace, and nothing was printed yet (the output comes at the end).
+    const timeoutSeconds = executionTimeoutSeconds(spec.task);
+    const timesOut = timeoutSeconds > 0 && delayMs > timeoutSeconds * 1000;
+    const waitMs = timesOut ? timeoutSeconds * 1000 : delayMs;
+    if (waitMs > 0 && (await sleep(this.timers, waitMs, spec.signal)) === 'aborted') {
       return { kind: 'cancelled' };
+    }
+    if (timesOut && !spec.signal.aborted) {
+      return { kind: 'failed', error: timedOutError(timeoutSeconds), final: true };
     }
     if (spec.signal.aborted) return { kind: 'cancelled' };
     const runOutput = makeRunOutput(

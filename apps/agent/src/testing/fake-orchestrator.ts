@@ -68,8 +68,15 @@ export interface FakeOrchestrator {
   readonly notices: Seen<Payload<'ShutdownNotice'>>[];
   /** Reports applied, each once, in the order applied. */
   readonly reports: StreamEnvelope[];
-  /** Set `refuse` to answer handshakes with Accepted false and that reason. */
-  readonly settings: { refuse: string | undefined; heartbeatIntervalMs: number };
+  /**
+   * Set `refuse` to answer handshakes with Accepted false and that reason; `overcommit` is the
+   * factor accepted handshakes carry (undefined: none, as an older orchestrator).
+   */
+  readonly settings: {
+    refuse: string | undefined;
+    heartbeatIntervalMs: number;
+    overcommit: number | undefined;
+  };
   /** Queues a command on the node's `.in` stream; it goes once the node has handshaken. */
   send<T extends InMessageType>(nodeId: string, type: T, payload: Payload<T>): void;
   /** As after an orchestrator restart: heartbeats get "unknown node" until the next handshake. */
@@ -80,7 +87,7 @@ export interface FakeOrchestrator {
 
 export async function startFakeOrchestrator(
   url: string,
-  options: { heartbeatIntervalMs?: number } = {},
+  options: { heartbeatIntervalMs?: number; overcommit?: number } = {},
 ): Promise<FakeOrchestrator> {
   const nc = await connectNats({ servers: url, name: 'fake-orchestrator', reconnectTimeWaitMs: 100 });
   const handshakes: Seen<Payload<'Handshake'>>[] = [];
@@ -94,6 +101,7 @@ export async function startFakeOrchestrator(
   const settings = {
     refuse: undefined as string | undefined,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 200,
+    overcommit: options.overcommit,
   };
 
   const stream = (nodeId: string) => {
@@ -129,7 +137,13 @@ export async function startFakeOrchestrator(
         const { sender } = stream(nodeId);
         sender.start();
         sender.resume(request.payload.LastSeqReceived + 1n);
-        return reply('HandshakeReply', nodeId, { ...base, Accepted: true, Membership: 'APPROVED' });
+        const overcommit = settings.overcommit === undefined ? {} : { Overcommit: settings.overcommit };
+        return reply('HandshakeReply', nodeId, {
+          ...base,
+          ...overcommit,
+          Accepted: true,
+          Membership: 'APPROVED',
+        });
       }
       case 'Heartbeat':
         heartbeats.push({ nodeId, payload: request.payload, at });

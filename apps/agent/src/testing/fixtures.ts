@@ -150,6 +150,26 @@ export async function openHarness(
   };
 }
 
+/**
+ * Harnesses a test opens, each possibly over the directory of a previous one (a restart after a
+ * crash: the previous one stopped, its store closed). `cleanup` in afterEach stops them all.
+ */
+export function restartableHarnesses() {
+  const open: Harness[] = [];
+  return {
+    async start(previous?: Harness, options: Parameters<typeof openHarness>[0] = {}): Promise<Harness> {
+      const h = await openHarness({ ...options, ...(previous ? { dir: previous.dir } : {}) });
+      open.push(h);
+      return h;
+    },
+    async cleanup(): Promise<void> {
+      const harnesses = open.splice(0);
+      for (const h of harnesses) await h.stop();
+      for (const dir of new Set(harnesses.map((h) => h.dir))) await dir.cleanup();
+    },
+  };
+}
+
 /** Lets queued promise callbacks and transactions run (runs finish on a later turn). */
 export async function settle(rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));

@@ -102,7 +102,11 @@ export class ControlSession {
     this.lastBeatAt = performance.now();
     this.failures = 0;
     this.lastRefusal = undefined;
-    const fields = { membership: reply.Membership, heartbeatIntervalMs: reply.HeartbeatIntervalMs };
+    const fields = {
+      membership: reply.Membership,
+      heartbeatIntervalMs: reply.HeartbeatIntervalMs,
+      overcommit: reply.Overcommit ?? 1,
+    };
     safeLog(
       this.o.logger,
       'info',

@@ -67,6 +67,8 @@ export function startTransport(o: TransportOptions): AgentTransport {
     }),
     heartbeat: async () => heartbeatPayload(node, await store.inbound.lastApplied(nodeId)),
     onAccepted: async (reply) => {
+      // Bids from now on follow the orchestrator's rule, with its factor (absent: 1).
+      node.manager.setOvercommit(reply.Overcommit);
       // If our store was lost (case 3) the orchestrator has applied seqs this outbox would reuse,
       // and would ack new reports as duplicates without applying them. That is also why the sender
       // starts only now: nothing may leave before the floor is known.

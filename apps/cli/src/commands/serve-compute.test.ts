@@ -37,10 +37,8 @@ describe('shoal serve --compute flags', () => {
     ],
     [['--compute', ...NATS, '--max-inline-output', 'lots'], /--max-inline-output: invalid size "lots"/],
     [['--compute', ...NATS, '--max-output-file', '10'], /--max-output-file: must be a size from 1024/],
-    [
-      ['--compute', ...NATS, '--docker-stop-timeout', 'soon'],
-      /--docker-stop-timeout: invalid duration "soon"/,
-    ],
+    [['--compute', ...NATS, '--timeout-grace', 'soon'], /--timeout-grace: invalid duration "soon"/],
+    [['--compute', ...NATS, '--prepare-timeout', '1ms'], /--prepare-timeout: must be from 1000 ms/],
     [['--compute', ...NATS, '--cpu', 'lots'], /--cpu: CPU capacity: invalid CPU "lots"/],
     [['--compute', ...NATS, '--memory', '0'], /--memory: /],
     [['--compute', ...NATS, '--gpu', '2000'], /--gpu: .*GPU must be a whole number from 0 to 1024/],

@@ -37,7 +37,8 @@ export interface ServeOptions {
   allowNetworkedJobs?: boolean;
   maxInlineOutput?: string;
   maxOutputFile?: string;
-  dockerStopTimeout?: string;
+  timeoutGrace?: string;
+  prepareTimeout?: string;
   publishers?: string;
   resultsHost?: string;
   resultsPort?: number;
@@ -104,7 +105,8 @@ export function agentInput(opts: ServeOptions, natsUrl: string | undefined): Age
       allowNetworkedJobs: opts.allowNetworkedJobs,
       maxInlineOutput: opts.maxInlineOutput,
       maxOutputFile: opts.maxOutputFile,
-      dockerStopTimeout: opts.dockerStopTimeout,
+      timeoutGrace: opts.timeoutGrace,
+      prepareTimeout: opts.prepareTimeout,
       publishers: opts.publishers,
       resultsHost: opts.resultsHost,
       resultsPort: opts.resultsPort,

@@ -71,7 +71,14 @@ export function addServeCommand(program: Command, io: CliIO, setExit: (code: Exi
     .option('--allow-networked-jobs', 'compute: run docker tasks that ask for Host or Full networking')
     .option('--max-inline-output <size>', 'compute: stdout/stderr bytes kept in a result (default 64KiB)')
     .option('--max-output-file <size>', 'compute: cap of each kept stdout/stderr file (default 100MiB)')
-    .option('--docker-stop-timeout <duration>', 'compute: SIGTERM → SIGKILL grace at a timeout (default 10s)')
+    .option(
+      '--timeout-grace <duration>',
+      'compute: SIGTERM → SIGKILL grace when a task times out (default 2s)',
+    )
+    .option(
+      '--prepare-timeout <duration>',
+      'compute: limit of a run’s preparation (image pull), not counted in its timeout (default 10m)',
+    )
     .option('--publishers <list>', 'compute: where results go (noop, local; default both)')
     .option('--results-host <address>', 'compute: address of the local results server (default 127.0.0.1)')
     .option(

@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { DOCKER_DEFAULTS } from './options.js';
 
 /**
- * The agent settings of the docker engine (and of output capture, which every engine shares),
- * spread into AgentConfigSchema. Sizes take `64KiB`, `100MB` or a number of bytes; durations a Go
- * duration (`10s`) or a number of milliseconds. Defaults live in options.ts, once.
+ * The agent settings of the docker engine (and of output capture and a run's phases, which any
+ * engine that has them shares), spread into AgentConfigSchema. Sizes take `64KiB`, `100MB` or a
+ * number of bytes; durations a Go duration (`10s`) or a number of milliseconds. Defaults live in
+ * options.ts, once.
  */
 
 const size = (min: number, max: number) =>
@@ -48,14 +49,14 @@ export const DOCKER_CONFIG_FIELDS = {
   maxInlineOutput: size(0, 16 * 1024 * 1024).default(DOCKER_DEFAULTS.maxInlineOutputBytes),
   /** Cap of each stdout/stderr file the agent keeps per execution. */
   maxOutputFile: size(1024, 1024 ** 4).default(DOCKER_DEFAULTS.maxOutputFileBytes),
-  /** SIGTERM → SIGKILL grace when an execution times out (as `docker stop -t`). */
-  dockerStopTimeout: duration(0, 3_600_000).default(DOCKER_DEFAULTS.stopTimeoutMs),
+  /** SIGTERM → SIGKILL grace when a task reaches its execution timeout (as `docker stop -t`). */
+  timeoutGrace: duration(0, 3_600_000).default(DOCKER_DEFAULTS.timeoutGraceMs),
+  /** Bound of a run's preparation (image pull), which the execution timeout does not count. */
+  prepareTimeout: duration(1_000, 86_400_000).default(DOCKER_DEFAULTS.prepareTimeoutMs),
   /** PidsLimit of every container. */
   dockerPidsLimit: z.int().min(16).max(4_194_304).default(DOCKER_DEFAULTS.pidsLimit),
   /** Bound of each ordinary Docker call. */
   dockerCallTimeout: duration(100, 600_000).default(DOCKER_DEFAULTS.callTimeoutMs),
-  /** Bound of an image pull. */
-  dockerPullTimeout: duration(1_000, 86_400_000).default(DOCKER_DEFAULTS.pullTimeoutMs),
   /** Period of the orphan-container sweep. */
   dockerSweepInterval: duration(1_000, 86_400_000).default(DOCKER_DEFAULTS.sweepIntervalMs),
 };
@@ -65,20 +66,20 @@ export function dockerOptionsFromConfig(config: {
   allowNetworkedJobs: boolean;
   maxInlineOutput: number;
   maxOutputFile: number;
-  dockerStopTimeout: number;
+  timeoutGrace: number;
+  prepareTimeout: number;
   dockerPidsLimit: number;
   dockerCallTimeout: number;
-  dockerPullTimeout: number;
   dockerSweepInterval: number;
 }) {
   return {
     allowNetworkedJobs: config.allowNetworkedJobs,
     maxInlineOutputBytes: config.maxInlineOutput,
     maxOutputFileBytes: config.maxOutputFile,
-    stopTimeoutMs: config.dockerStopTimeout,
+    timeoutGraceMs: config.timeoutGrace,
+    prepareTimeoutMs: config.prepareTimeout,
     pidsLimit: config.dockerPidsLimit,
     callTimeoutMs: config.dockerCallTimeout,
-    pullTimeoutMs: config.dockerPullTimeout,
     sweepIntervalMs: config.dockerSweepInterval,
   };
 }

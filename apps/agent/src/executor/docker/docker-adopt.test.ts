@@ -118,7 +118,7 @@ describeWithServices(['docker'], 'docker executor: adoption and the orphan sweep
       expect(await executor.sweep(() => false)).toBe(0);
       expect(await h.containers(running.executionId)).toHaveLength(1);
       running.controller.abort();
-      expect(await run).toEqual({ kind: 'cancelled' });
+      expect(await run).toMatchObject({ kind: 'cancelled', runOutput: { exitCode: 137 } });
     } finally {
       foreign.controller.abort();
       await foreignRun;

@@ -12,7 +12,7 @@ const FILE_CAP = 1024 * 1024;
 describeWithServices(['docker'], 'docker executor: limits', () => {
   let h: DockerHarness;
   beforeAll(async () => {
-    h = await dockerHarness({ maxOutputFileBytes: FILE_CAP, pidsLimit: 64, stopTimeoutMs: 1_000 });
+    h = await dockerHarness({ maxOutputFileBytes: FILE_CAP, pidsLimit: 64, timeoutGraceMs: 1_000 });
   });
   afterAll(() => h.cleanup());
 
@@ -67,7 +67,8 @@ describeWithServices(['docker'], 'docker executor: limits', () => {
     expect(result).toMatchObject({
       kind: 'failed',
       error: 'execution timed out after 2s',
-      runOutput: { stdout: 'started\n', runnerError: 'execution timed out after 2s' },
+      final: true,
+      runOutput: { stdout: 'started\n', exitCode: 137, runnerError: 'execution timed out after 2s' },
     });
     // 2 s of run + 1 s of grace (sh as PID 1 ignores SIGTERM), plus Docker's own time.
     expect(took).toBeGreaterThanOrEqual(2_900);
@@ -78,14 +79,14 @@ describeWithServices(['docker'], 'docker executor: limits', () => {
   it('stops at SIGTERM when the task honours it, without waiting for the grace', async () => {
     // A long grace, so that waiting it out (11 s and more) cannot pass for a slow Docker: on a
     // loaded 2-core machine creating, starting and removing a container alone can take a second.
-    const patient = await dockerHarness({ pidsLimit: 64, stopTimeoutMs: 10_000 });
+    const patient = await dockerHarness({ pidsLimit: 64, timeoutGraceMs: 10_000 });
     try {
       const spec = dockerSpec(sh("trap 'echo bye; exit 143' TERM; sleep 600 & wait"), {
         Timeouts: { TotalTimeout: 1 },
       });
       const started = Date.now();
       const result = await patient.executor.run(spec);
-      expect(result).toMatchObject({ kind: 'failed', error: 'execution timed out after 1s' });
+      expect(result).toMatchObject({ kind: 'failed', error: 'execution timed out after 1s', final: true });
       expect(result.kind === 'failed' && result.runOutput).toMatchObject({ stdout: 'bye\n', exitCode: 143 });
       expect(Date.now() - started).toBeLessThan(6_000);
     } finally {

@@ -35,7 +35,7 @@ describeWithServices(['docker'], 'docker executor: running a task', () => {
     expect(spec.progress).toEqual([]);
   });
 
-  it('keeps stdout and stderr apart, and a non-zero exit is a completed run', async () => {
+  it('keeps stdout and stderr apart, and a non-zero exit is a run that ran to its end', async () => {
     const spec = dockerSpec(sh('echo out; echo err >&2; echo out2; exit 3'));
     const result = await h.executor.run(spec);
     expect(result).toMatchObject({
@@ -111,8 +111,8 @@ describeWithServices(['docker'], 'docker executor: running a task', () => {
     expect(await readFile(join(results, 'logs', 'sub', 'b'), 'utf8')).toBe('x\n');
   });
 
-  it('creates a locked-down container, and a cancel kills and removes it at once', async () => {
-    const spec = dockerSpec({ Parameters: ['sleep', '600'] }, {}, { ...SMALL, cpuMillis: 250 });
+  it('creates a locked-down container, and a cancel kills and removes it at once, output kept', async () => {
+    const spec = dockerSpec(sh('echo up; exec sleep 600'), {}, { ...SMALL, cpuMillis: 250 });
     const run = h.executor.run(spec);
     const [listed] = await waitFor(() => h.containers(spec.executionId).then((c) => c.length > 0 && c));
     const info = await h.docker.getContainer(listed?.Id ?? '').inspect();
@@ -136,9 +136,14 @@ describeWithServices(['docker'], 'docker executor: running a task', () => {
     });
     expect(info.Mounts).toEqual([]);
 
+    await waitFor(async () => (await h.file(spec.executionId, 'stdout')) === 'up\n');
     const started = Date.now();
     spec.controller.abort(new Error('cancelled by the orchestrator'));
-    expect(await run).toEqual({ kind: 'cancelled' });
+    // SIGKILL at once (no grace for a cancel), and what it printed until then comes back.
+    expect(await run).toEqual({
+      kind: 'cancelled',
+      runOutput: expect.objectContaining({ stdout: 'up\n', exitCode: 137, runnerError: '' }),
+    });
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(await h.containers(spec.executionId)).toEqual([]);
   });

@@ -52,11 +52,15 @@ export async function ended(
   return { kind: 'completed', runOutput };
 }
 
-/** SIGTERM, then SIGKILL once the grace is over, as `docker stop` does, and the exit awaited. */
-export async function stopGracefully(
-  s: Supervised,
+/**
+ * SIGTERM, then SIGKILL once `graceMs` is over, as `docker stop` does, and the exit awaited (at
+ * most one call's time after the SIGKILL). No grace: SIGKILL at once.
+ */
+export async function stopContainer(
+  s: Pick<Supervised, 'container'>,
   exit: ExitWatch,
-  o: ResolvedDockerOptions,
+  o: Pick<ResolvedDockerOptions, 'callTimeoutMs'>,
+  graceMs: number,
 ): Promise<ExitStatus | undefined> {
   let status: ExitStatus | undefined;
   const exited = exit.exited.then(
@@ -70,16 +74,46 @@ export async function stopGracefully(
     ignoringGone(
       bounded('kill', o.callTimeoutMs, (abortSignal) => s.container.kill({ signal, abortSignal })),
     ).catch(() => undefined);
-  await kill('SIGTERM');
-  const graceful = await Promise.race([exited, sleep(systemTimers, o.stopTimeoutMs).then(() => false)]);
-  if (!graceful) {
-    await kill('SIGKILL');
-    await Promise.race([exited, sleep(systemTimers, o.callTimeoutMs)]);
+  // Ends the waits below once the container has exited, so no timer outlives the stop.
+  const over = new AbortController();
+  try {
+    let graceful = false;
+    if (graceMs > 0) {
+      await kill('SIGTERM');
+      graceful = await Promise.race([exited, sleep(systemTimers, graceMs, over.signal).then(() => false)]);
+    }
+    if (!graceful) {
+      await kill('SIGKILL');
+      await Promise.race([exited, sleep(systemTimers, o.callTimeoutMs, over.signal)]);
+    }
+    return status;
+  } finally {
+    over.abort();
   }
-  return status;
 }
 
-/** Removes the container now (cancel, timeout); if Docker cannot, the orphan sweep will. */
+/**
+ * Stops a running container (a cancel: SIGKILL at once; a timeout: after the grace), keeps what
+ * it printed up to then, and removes it: once this resolves the run holds nothing on the node.
+ */
+export async function stopAndCollect(
+  s: Supervised,
+  exit: ExitWatch,
+  capture: LogCapture,
+  o: ResolvedDockerOptions,
+  logger: Logger,
+  graceMs: number,
+  runnerError: string,
+): Promise<RunOutput> {
+  const status = await stopContainer(s, exit, o, graceMs);
+  // The output flows until the container dies: read it to its end before the container goes.
+  await capture.finish(o.callTimeoutMs);
+  const runOutput = await collect(s.files, o, status?.StatusCode ?? 137, runnerError);
+  await removeNow(s.container, o, logger, s.executionId);
+  return runOutput;
+}
+
+/** Removes the container once a cancel or a timeout stopped it; if Docker cannot, the sweep will. */
 export async function removeNow(
   container: Docker.Container,
   o: Pick<ResolvedDockerOptions, 'callTimeoutMs'>,

@@ -1,14 +1,14 @@
-import type { Task } from '@shoal/models';
 import { EngineType } from '@shoal/models';
 import { executionDir, isSafeExecutionId } from '../../execution-files.js';
 import { errorMessage, safeLog } from '../../logger.js';
-import type {
-  AdoptOutcome,
-  Executor,
-  ExecutorCapabilities,
-  ExecutorResult,
-  PrepareSpec,
-  RunSpec,
+import {
+  type AdoptOutcome,
+  type Executor,
+  type ExecutorCapabilities,
+  type ExecutorResult,
+  executionTimeoutSeconds,
+  type PrepareSpec,
+  type RunSpec,
 } from '../executor.js';
 import { findContainer } from './adopt.js';
 import { offeredNetworks, planContainer } from './container-spec.js';
@@ -20,11 +20,6 @@ import { type DockerExecutorOptions, type ResolvedDockerOptions, resolveDockerOp
 import { PreparedContainers } from './prepared.js';
 import { supervise } from './supervise.js';
 import { sweepOrphans } from './sweeper.js';
-
-/** The effective execution timeout in seconds, as the orchestrator computes it; 0 = none. */
-export function executionTimeoutSeconds(task: Task): number {
-  return task.Timeouts?.ExecutionTimeout || task.Timeouts?.TotalTimeout || 0;
-}
 
 /**
  * The docker engine. Each execution is one container, named and labelled after it, with safe
@@ -88,7 +83,8 @@ export class DockerExecutor implements Executor {
     this.inFlight.add(spec.executionId);
     const release = new AbortController();
     try {
-      const watchSignal = AbortSignal.any([release.signal, spec.signal, this.closing.signal]);
+      // Not ended by a cancel: a cancelled container is killed, and its output and exit read to the end.
+      const watchSignal = AbortSignal.any([release.signal, this.closing.signal]);
       const launched = await launch(spec, planned.plan, dir, this.o, this.o.logger, watchSignal, prepared);
       if (!launched.ok) return launched.result;
       return await this.watch(spec, launched.launched);
@@ -124,7 +120,7 @@ export class DockerExecutor implements Executor {
       try {
         const files = await openFiles(executionDir(this.o.stateDir, spec.executionId), this.o, false);
         try {
-          const signal = AbortSignal.any([release.signal, spec.signal, this.closing.signal]);
+          const signal = AbortSignal.any([release.signal, this.closing.signal]);
           const call = { callTimeoutMs: this.o.callTimeoutMs, signal };
           const exit = await watchExit(container, 'not-running', call);
           return await this.watch(spec, { container, files, exit, startedAtMs }, false);

@@ -4,15 +4,16 @@ import { bounded, daemonMessage, statusCodeOf } from './calls.js';
 
 /**
  * Image preparation: a local image is used as it is; anything else is pulled, with the progress
- * in the execution's state message and the whole pull bounded in time (a registry that trickles
- * bytes must not hold a reservation forever). It happens before the execution timeout starts.
+ * in the execution's state message. It happens before the execution timeout starts; the caller
+ * bounds it with the run's preparation limit through `signal` (a registry that trickles bytes must
+ * not hold a reservation forever), and tells that deadline apart from a cancel.
  */
 
 export type ImageOutcome = { ok: true } | { ok: false; error: string } | { ok: false; aborted: true };
 
 export interface ImageOptions {
   callTimeoutMs: number;
-  pullTimeoutMs: number;
+  /** A cancel, or the end of the preparation time: the pull stops either way. */
   signal: AbortSignal;
   onProgress(message: string): void;
 }
@@ -39,7 +40,7 @@ export async function ensureImage(docker: Docker, image: string, o: ImageOptions
     if (o.signal.aborted) return { ok: false, aborted: true };
     return {
       ok: false,
-      error: `image ${image} is not available on this node and could not be pulled: ${reason(error)}`,
+      error: `image ${image} is not available on this node and could not be pulled: ${daemonMessage(error)}`,
     };
   }
 }
@@ -60,13 +61,6 @@ export function inspectImage(docker: Docker, image: string, abortSignal: AbortSi
   });
 }
 
-function reason(error: unknown): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return 'the pull took too long';
-  }
-  return daemonMessage(error);
-}
-
 interface PullEvent {
   status?: string;
   id?: string;
@@ -76,13 +70,15 @@ interface PullEvent {
 }
 
 async function pull(docker: Docker, image: string, o: ImageOptions): Promise<void> {
-  const abortSignal = AbortSignal.any([AbortSignal.timeout(o.pullTimeoutMs), o.signal]);
+  const abortSignal = o.signal;
   const stream = (await docker.pull(image, { abortSignal })) as NodeJS.ReadableStream;
   await new Promise<void>((resolve, reject) => {
     const onAbort = () => {
       (stream as unknown as { destroy?: (e: Error) => void }).destroy?.(abortSignal.reason as Error);
       reject(abortSignal.reason);
     };
+    // The deadline may have passed while the pull was being opened.
+    if (abortSignal.aborted) return onAbort();
     abortSignal.addEventListener('abort', onAbort, { once: true });
     docker.modem.followProgress(
       stream,

@@ -72,14 +72,20 @@ export async function launch(
     return fail(`cannot prepare the execution directory ${dir}: ${errorMessage(error)}`);
   }
 
+  // Preparation has its own limit: the execution timeout starts with the container, so a slow pull
+  // neither eats the task's time nor holds the node's resources forever.
+  const deadline = AbortSignal.timeout(o.prepareTimeoutMs);
   const image = await ensureImage(o.docker, plan.image, {
     ...o,
-    signal: spec.signal,
+    signal: AbortSignal.any([spec.signal, deadline]),
     onProgress: spec.onProgress,
   });
   if (!image.ok || spec.signal.aborted) {
     await closeFiles(files);
-    return image.ok || 'aborted' in image ? cancelled : fail(image.error);
+    if (image.ok || spec.signal.aborted) return cancelled;
+    // Aborted without a cancel: the deadline. Another node may pull faster, so it is not final.
+    if ('aborted' in image) return fail(preparationTooLong(o.prepareTimeoutMs, plan.image));
+    return fail(image.error);
   }
 
   let container: Docker.Container | undefined;
@@ -127,4 +133,8 @@ export async function create(
     );
     return attempt();
   }
+}
+
+export function preparationTooLong(limitMs: number, image: string): string {
+  return `preparing the run took longer than ${Math.round(limitMs / 1000)}s (pulling image ${image})`;
 }

@@ -19,12 +19,15 @@ export interface DockerExecutorOptions {
   maxOutputFileBytes?: number;
   /** PidsLimit of every container (fork bombs, bad input 27). Default 1024. */
   pidsLimit?: number;
-  /** SIGTERM → SIGKILL grace at a timeout, as `docker stop -t`. Default 10 s. */
-  stopTimeoutMs?: number;
+  /** SIGTERM → SIGKILL grace when a task reaches its timeout, as `docker stop -t`. Default 2 s. */
+  timeoutGraceMs?: number;
   /** Bound of every ordinary Docker call (inspect, create, start, kill, remove, list). Default 15 s. */
   callTimeoutMs?: number;
-  /** Bound of an image pull, progress included. Default 10 min. */
-  pullTimeoutMs?: number;
+  /**
+   * Bound of a run's preparation (image pull included), before its container starts and its
+   * execution timeout begins. Default 10 min.
+   */
+  prepareTimeoutMs?: number;
   /** Health probe (ping) period; the ping itself is bounded by callTimeoutMs. Default 10 s. */
   healthIntervalMs?: number;
   /** Period of the orphan sweep once recover() ran. Default 60 s. */
@@ -40,9 +43,9 @@ export const DOCKER_DEFAULTS = {
   maxInlineOutputBytes: DEFAULT_MAX_INLINE_OUTPUT_BYTES,
   maxOutputFileBytes: 100 * 1024 * 1024,
   pidsLimit: 1024,
-  stopTimeoutMs: 10_000,
+  timeoutGraceMs: 2_000,
   callTimeoutMs: 15_000,
-  pullTimeoutMs: 600_000,
+  prepareTimeoutMs: 600_000,
   healthIntervalMs: 10_000,
   sweepIntervalMs: 60_000,
   daemonLostTimeoutMs: 60_000,

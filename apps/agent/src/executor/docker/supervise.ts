@@ -1,9 +1,9 @@
 import type Docker from 'dockerode';
 import { errorMessage, type Logger, safeLog } from '../../logger.js';
 import { sleep, systemTimers } from '../../timers.js';
-import type { ExecutorResult } from '../executor.js';
+import { type ExecutorResult, timedOutError } from '../executor.js';
 import { LogCapture } from './capture.js';
-import { collect, ended, removeNow, stopGracefully } from './endings.js';
+import { collect, ended, removeNow, stopAndCollect } from './endings.js';
 import { type ExitStatus, type ExitWatch, watchExit } from './exit-watch.js';
 import type { OutputFiles, OutputStream } from './log-stream.js';
 import type { ResolvedDockerOptions } from './options.js';
@@ -12,8 +12,9 @@ import { reattach } from './reattach.js';
 /**
  * Watches one started container to its end and turns that end into an ExecutorResult: an exit
  * (OOM-killed → failed, any code → completed), the execution timeout (SIGTERM, SIGKILL after the
- * grace, failed), a cancel (killed and removed, cancelled), or the daemon going away (waited for,
- * then failed: a broken wait is never an exit code). Used alike for new and adopted runs.
+ * grace, failed for good, with the output so far), a cancel (killed, output kept, removed,
+ * cancelled), or the daemon going away (waited for, then failed: a broken wait is never an exit
+ * code). Used alike for new and adopted runs.
  */
 
 export interface Supervised {
@@ -55,8 +56,9 @@ export async function supervise(
       const event = await nextEvent(exit, s, capture, deadline, stopWaiting.signal);
       if (event.kind === 'closing') return { kind: 'failed', error: 'the docker executor was closed' };
       if (event.kind === 'cancel') {
-        await removeNow(s.container, o, logger, s.executionId);
-        return { kind: 'cancelled' };
+        // No grace: the orchestrator decided, and it counts the resources until the run is gone.
+        const runOutput = await stopAndCollect(s, exit, capture, o, logger, 0, '');
+        return { kind: 'cancelled', runOutput };
       }
       if (event.kind === 'broken') {
         // Disk full (case 24): no point running on with nowhere to keep the output.
@@ -66,12 +68,10 @@ export async function supervise(
         return { kind: 'failed', error, runOutput };
       }
       if (event.kind === 'timeout') {
-        const error = `execution timed out after ${s.timeoutSeconds}s`;
-        const status = await stopGracefully(s, exit, o);
-        await capture.finish(o.callTimeoutMs);
-        const runOutput = await collect(s.files, o, status?.StatusCode ?? 137, error);
-        await removeNow(s.container, o, logger, s.executionId);
-        return { kind: 'failed', error, runOutput };
+        const error = timedOutError(s.timeoutSeconds);
+        const runOutput = await stopAndCollect(s, exit, capture, o, logger, o.timeoutGraceMs, error);
+        // Final: the task would time out on any node alike.
+        return { kind: 'failed', error, runOutput, final: true };
       }
       if (event.kind === 'lost') {
         safeLog(

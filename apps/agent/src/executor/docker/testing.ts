@@ -48,7 +48,7 @@ export async function dockerHarness(options: Partial<DockerExecutorOptions> = {}
       nodeId,
       stateDir: dir.path,
       logger: silentLogger,
-      stopTimeoutMs: 1_000,
+      timeoutGraceMs: 1_000,
       ...options,
       ...extra,
     });
