@@ -26,6 +26,8 @@ export interface ServeOptions {
   natsPort?: number;
   nodeDisconnectTimeout?: string;
   manualApproval?: boolean;
+  defaultQueueTimeout?: string;
+  maxAttempts?: number;
   name?: string;
   labels?: string;
   engines: string;
@@ -76,6 +78,8 @@ export function orchestratorInput(opts: ServeOptions): OrchestratorConfigInput {
       natsPort: opts.natsPort,
       nodeDisconnectTimeout: opts.nodeDisconnectTimeout,
       manualApproval: opts.manualApproval,
+      defaultQueueTimeout: opts.defaultQueueTimeout,
+      maxAttempts: opts.maxAttempts,
       // An empty variable (SHOAL_API_TOKEN=) means no token, not an invalid one.
       apiToken: opts.apiToken || undefined,
       apiReadToken: opts.apiReadToken || undefined,

@@ -12,6 +12,11 @@ import {
   URL_FROM_ORCHESTRATOR,
 } from './serve-config.js';
 
+export function parsePositiveInt(value: string): number {
+  if (!/^[1-9]\d{0,5}$/.test(value)) throw new InvalidArgumentError('must be a whole number from 1');
+  return Number(value);
+}
+
 export function parsePort(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535)
@@ -48,6 +53,15 @@ export function addServeCommand(program: Command, io: CliIO, setExit: (code: Exi
       'orchestrator: a node silent this long is DISCONNECTED (default 60s)',
     )
     .option('--manual-approval', 'orchestrator: new nodes wait for `shoal node approve`')
+    .option(
+      '--default-queue-timeout <duration>',
+      'orchestrator: how long a job that sets no QueueTimeout waits for room (default 1h; 0: fail at once)',
+    )
+    .option(
+      '--max-attempts <n>',
+      'orchestrator: executions a job may use on infrastructure failures before it fails (default 3)',
+      parsePositiveInt,
+    )
     .addOption(apiTokenOption())
     .addOption(apiReadTokenOption())
     .option('--nats-token <token>', 'NATS token')

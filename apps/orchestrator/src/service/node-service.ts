@@ -9,7 +9,7 @@ import type {
 } from '@shoal/models';
 import { NodeAction, NodeMembership, shortId } from '@shoal/models';
 import type { Logger } from 'pino';
-import { evaluateWaitingJobs } from '../nodes/connection-events.js';
+import { evaluateWaitingJobs } from '../lifecycle/node-events.js';
 import type { ListNodesQuery, Store } from '../store/types.js';
 
 export interface NodeServiceDeps {
