@@ -38,6 +38,7 @@ export class PlanBuilder {
   #placed = 0;
   #jobState: PlannedJobState | undefined;
   #followUp: FollowUp | undefined;
+  readonly #wakesWhileLive: Array<{ id: string; waitUntil: Nanos; comment: string }> = [];
   readonly #notes: string[] = [];
 
   constructor(
@@ -152,19 +153,33 @@ export class PlanBuilder {
       this.#followUp = { waitUntil, trigger, comment };
   }
 
+  /**
+   * Come back at `waitUntil` if the execution is still live once the plan is applied (a node in
+   * its grace): a plan that ends it anyway proposes no such follow-up, so scheduling again agrees.
+   */
+  wakeWhileLive(e: ScheduledExecution, waitUntil: Nanos, comment: string): void {
+    this.#wakesWhileLive.push({ id: e.ID, waitUntil, comment });
+  }
+
   note(text: string): void {
     this.#notes.push(text);
   }
 
   build(): Plan {
+    // A terminal job has nothing left to wait for but its executions on a node in its grace, which
+    // end when the grace does.
     const terminal = this.isJobTerminal();
+    if (terminal) this.#followUp = undefined;
+    for (const wake of this.#wakesWhileLive) {
+      const e = this.#view.get(wake.id);
+      if (e && isLive(e)) this.wakeAt(wake.waitUntil, 'retry', wake.comment);
+    }
     return {
       jobRevision: this.job.Revision,
       ...(this.#jobState ? { jobState: this.#jobState } : {}),
       newExecutions: [...this.#placements.values()].map((p) => ({ ...p, computeState: C.New })),
       executionUpdates: [...this.#updates].map(([id, change]) => this.#toUpdate(id, change)),
-      // A terminal job has nothing left to wait for.
-      ...(this.#followUp && !terminal ? { followUp: this.#followUp } : {}),
+      ...(this.#followUp ? { followUp: this.#followUp } : {}),
       notes: [...this.#notes],
     };
   }

@@ -3,7 +3,7 @@ import { retryDueAt } from './backoff.js';
 import { errorOf, isLive, outcomeOf } from './executions.js';
 import type { NodeRejection } from './filter.js';
 import { describeNoFit, requestedOn } from './messages.js';
-import { type SchedulingContext, startOn, whyNot } from './placement.js';
+import { type SchedulingContext, startOn, wakeForRestingNodes, whyNot } from './placement.js';
 import type { ScheduledExecution } from './types.js';
 
 /**
@@ -38,7 +38,8 @@ export function scheduleDaemon(ctx: SchedulingContext): boolean {
       continue;
     }
     covered++;
-    const failures = list.filter((e) => outcomeOf(e) === 'failed');
+    // A daemon is restarted whatever ended it, with backoff, so a crash loop does not spin.
+    const failures = list.filter((e) => outcomeOf(e) === 'failed' || outcomeOf(e) === 'task-failed');
     const due = retryDueAt(failures, settings.retryBackoff);
     if (b.now < due) {
       b.wakeAt(due, 'retry', `restart the daemon on ${shortId(id)}`);
@@ -54,6 +55,7 @@ export function scheduleDaemon(ctx: SchedulingContext): boolean {
   for (const r of rejected) b.note(`not placed on ${r.reason}`);
   if (covered > 0) return false;
   const reason = describeNoFit(rejected);
-  b.setJobState(JobStateType.Queued, reason, `Job queued: ${reason}`);
+  wakeForRestingNodes(ctx, rejected);
+  b.setJobState(JobStateType.Queued, reason, `Job queued: waiting: ${reason}`);
   return true;
 }

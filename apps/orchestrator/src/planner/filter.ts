@@ -5,6 +5,7 @@ import {
   capacityShortfalls,
   explainMismatch,
   type Job,
+  type Nanos,
   NodeConnection,
   NodeMembership,
   NodeType,
@@ -39,6 +40,8 @@ export interface NodeRejection {
   reason: string;
   /** What was missing, for summaries (`wasm`). */
   subject?: string;
+  /** When the node may be asked again (it is resting after a refusal for room). */
+  retryAt?: Nanos;
 }
 
 export interface JobRequirements {

@@ -11,7 +11,7 @@ import {
 import type { PlanBuilder } from './builder.js';
 import { isLive } from './executions.js';
 import { NODE_LOST, timedOut } from './messages.js';
-import type { NodeCandidate } from './types.js';
+import type { NodeCandidate, ScheduledExecution } from './types.js';
 
 /**
  * Steps every job type shares: server-side decisions about executions whose agent cannot speak
@@ -24,7 +24,8 @@ import type { NodeCandidate } from './types.js';
  * disconnected one keeps its executions until its grace ends (an agent or a whole cluster
  * restarting comes back and re-adopts them), and the job is looked at again then.
  */
-function isLost(b: PlanBuilder, nodeId: string, nodes: ReadonlyMap<string, NodeCandidate>): boolean {
+function isLost(b: PlanBuilder, e: ScheduledExecution, nodes: ReadonlyMap<string, NodeCandidate>): boolean {
+  const nodeId = e.NodeID;
   const node = nodes.get(nodeId);
   if (!node) return true;
   if (node.Connection === NodeConnection.Connected) return false;
@@ -53,7 +54,7 @@ export function cleanUpEndedJob(b: PlanBuilder, nodes: ReadonlyMap<string, NodeC
   const reason = endedJobReason(b.job.State.StateType, b.job.State.Message);
   for (const e of b.executions()) {
     if (!isLive(e)) continue;
-    if (isLost(b, e.NodeID, nodes)) {
+    if (isLost(b, e, nodes)) {
       b.update(e, {
         computeState: { StateType: C.Cancelled, Message: NODE_LOST },
         outcome: ExecutionOutcome.Stopped,
@@ -74,7 +75,7 @@ export function cleanUpEndedJob(b: PlanBuilder, nodes: ReadonlyMap<string, NodeC
  */
 export function failLostExecutions(b: PlanBuilder, nodes: ReadonlyMap<string, NodeCandidate>): void {
   for (const e of b.executions()) {
-    if (!isLive(e) || !isLost(b, e.NodeID, nodes)) continue;
+    if (!isLive(e) || !isLost(b, e, nodes)) continue;
     if (e.DesiredState.StateType === D.Stopped) {
       b.update(e, {
         computeState: { StateType: C.Cancelled, Message: NODE_LOST },

@@ -1,9 +1,34 @@
 import { JobStateType } from '@shoal/models';
 import { errorOf, isFailedAttempt, outcomeOf } from './executions.js';
-import { waitForNodes } from './job-state.js';
+import type { NodeRejection } from './filter.js';
+import { type WaitOutcome, waitForNodes } from './job-state.js';
 import { endedJobReason } from './lifecycle.js';
-import { describeNoFit, nodeLabel } from './messages.js';
-import { candidates, type SchedulingContext, startOn } from './placement.js';
+import { describeNoFit, nodeLabel, requestedOn } from './messages.js';
+import { candidates, type SchedulingContext, startOn, wakeForRestingNodes, whyNot } from './placement.js';
+
+/**
+ * Nodes of the job that refused for lack of room (and hold nothing else of it) are asked again once
+ * they have rested and have room; until then the job waits as any job waiting for room does.
+ */
+function retryRefusedForRoom(ctx: SchedulingContext): 'placed' | 'none' | WaitOutcome {
+  const executions = ctx.b.executions();
+  const held = new Set(
+    executions.filter((e) => ['live', 'completed'].includes(outcomeOf(e))).map((e) => e.NodeID),
+  );
+  const refused = [...new Set(executions.filter((e) => outcomeOf(e) === 'busy').map((e) => e.NodeID))];
+  const rejected: NodeRejection[] = [];
+  for (const id of refused.filter((n) => !held.has(n))) {
+    const node = ctx.nodesById.get(id);
+    const why = node
+      ? whyNot(ctx, node)
+      : { nodeId: id, code: 'disconnected' as const, reason: `${nodeLabel(id)}: gone` };
+    if (node && !why) startOn(ctx, node, `${requestedOn(id)} (again, after it had no room)`);
+    else if (why) rejected.push(why);
+  }
+  if (rejected.length === 0) return refused.length > 0 ? 'placed' : 'none';
+  wakeForRestingNodes(ctx, rejected);
+  return waitForNodes(ctx, describeNoFit(rejected));
+}
 
 /**
  * ops: one execution on every matching node, started at once (desired Running, no bid round).
@@ -24,14 +49,18 @@ export function scheduleOps(ctx: SchedulingContext): boolean {
     for (const r of found.rejected) b.note(`not placed on ${r.reason}`);
     return false;
   }
-  const failed = executions.find(isFailedAttempt);
+  // Ops has no retries: any failure, the task's own included, is the job's answer.
+  const failed = executions.find((e) => isFailedAttempt(e) || outcomeOf(e) === 'task-failed');
   if (failed) {
     const message = `execution on ${nodeLabel(failed.NodeID)} failed: ${errorOf(failed)}`;
     b.finish(JobStateType.Failed, message, endedJobReason(JobStateType.Failed, message));
     return false;
   }
-  const completed = executions.filter((e) => outcomeOf(e) === 'completed').length;
-  const unfinished = executions.some((e) => outcomeOf(e) === 'live');
+  const retried = retryRefusedForRoom(ctx);
+  if (retried === 'queued') return true;
+  if (retried === 'failed') return false;
+  const completed = b.executions().filter((e) => outcomeOf(e) === 'completed').length;
+  const unfinished = b.executions().some((e) => outcomeOf(e) === 'live');
   if (!unfinished && completed > 0) {
     b.finish(JobStateType.Completed, `${completed} of ${completed} executions completed`, 'job completed');
   }

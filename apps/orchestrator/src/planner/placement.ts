@@ -39,9 +39,9 @@ export function whyNot(
   const excluded = exclusion(id, record, ctx.b.now, tried);
   if (excluded) {
     // A node resting after a refusal for room is worth asking again once the rest is over.
-    if (record?.busyUntil !== undefined)
-      ctx.b.wakeAt(record.busyUntil, 'retry', `ask ${nodeLabel(id)} again`);
-    return { nodeId: id, code: 'excluded', reason: excluded };
+    const retryAt =
+      record?.busyUntil !== undefined && record.busyUntil > ctx.b.now ? record.busyUntil : undefined;
+    return { nodeId: id, code: 'excluded', reason: excluded, ...(retryAt === undefined ? {} : { retryAt }) };
   }
   return checkCapacity(node, usageOf(ctx, node), ctx.req.request, ctx.settings.overcommit);
 }
@@ -101,7 +101,16 @@ export function placePartition(ctx: SchedulingContext, p: PartitionPlacement): N
     });
     asked++;
   }
-  return asked > 0 ? undefined : rejected;
+  if (asked > 0) return undefined;
+  wakeForRestingNodes(ctx, rejected);
+  return rejected;
+}
+
+/** Nothing could be placed: come back when the first node resting after a refusal for room may be asked. */
+export function wakeForRestingNodes(ctx: SchedulingContext, rejected: readonly NodeRejection[]): void {
+  for (const r of rejected) {
+    if (r.retryAt !== undefined) ctx.b.wakeAt(r.retryAt, 'retry', `ask ${nodeLabel(r.nodeId)} again`);
+  }
 }
 
 /** One execution, started at once (no bid round), on a node: ops and daemon. */

@@ -1,10 +1,11 @@
-import { isTerminalJobState, type JobType } from '@shoal/models';
+import { isTerminalJobState } from '@shoal/models';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isEmptyPlan, schedule } from './schedule.js';
 import { agentReports } from './testing/agent.js';
 import { applyPlan } from './testing/apply-plan.js';
-import { GB, makeJob, makeNode, type NodeSpec, SEC } from './testing/fixtures.js';
+import { type Action, action, type World, world } from './testing/arbitraries.js';
+import { makeJob, makeNode, SEC } from './testing/fixtures.js';
 import { checkPlacements, checkState } from './testing/invariants.js';
 import { checkOutcomes } from './testing/outcome-invariants.js';
 import { Scenario } from './testing/scenario.js';
@@ -13,89 +14,9 @@ import { Scenario } from './testing/scenario.js';
  * Random lives of random jobs on random clusters: agents accept, refuse (some for lack of room),
  * run, finish and fail (the task, or the node), nodes come, go (some with a grace period), get
  * deleted or turn unhealthy, time jumps (often straight to the requested follow-up), users stop jobs.
- * After every plan the invariants in testing/invariants.ts must hold, and scheduling again must
- * change nothing.
+ * After every plan the invariants in testing/invariants.ts and testing/outcome-invariants.ts must
+ * hold, and scheduling again must change nothing.
  */
-
-// Mostly healthy clusters that can run the job, so runs get far enough to retry and complete;
-// enough misfits (wrong engine or zone, unapproved, disconnected, full) to exercise the filters.
-const nodeSpec = (i: number): fc.Arbitrary<NodeSpec> =>
-  fc.record({
-    id: fc.constant(`n-${i}`),
-    cpu: fc.constantFrom(1, 2, 4),
-    memory: fc.constantFrom(1 * GB, 2 * GB, 4 * GB),
-    labels: fc.constantFrom({ zone: 'a' }, { zone: 'a' }, { zone: 'b' }),
-    engines: fc.constantFrom(['docker'], ['docker', 'noop'], ['docker'], ['noop']),
-    membership: fc.constantFrom<'APPROVED' | 'PENDING'>(
-      'APPROVED',
-      'APPROVED',
-      'APPROVED',
-      'APPROVED',
-      'PENDING',
-    ),
-    connection: fc.constantFrom<'CONNECTED' | 'DISCONNECTED'>(
-      'CONNECTED',
-      'CONNECTED',
-      'CONNECTED',
-      'DISCONNECTED',
-    ),
-    usage: fc.record({ CPU: fc.constantFrom(0, 0, 0.5, 1), Memory: fc.constantFrom(0, 0, 0.5 * GB) }),
-  });
-
-const world = fc.record({
-  type: fc.constantFrom<JobType>('batch', 'batch', 'service', 'ops', 'daemon'),
-  count: fc.integer({ min: 1, max: 3 }),
-  cpu: fc.constantFrom('250m', '500m', '1'),
-  memory: fc.constantFrom('256Mb', '512Mb', '1Gb'),
-  zoned: fc.constantFrom(false, false, false, true),
-  queueTimeout: fc.constantFrom(0, 60, 60),
-  executionTimeout: fc.constantFrom(0, 0, 20),
-  nodes: fc
-    .integer({ min: 1, max: 5 })
-    .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => nodeSpec(i)))),
-  /** At most one unhealthy node (-1 and 5..9: none). */
-  unhealthy: fc.integer({ min: -1, max: 9 }),
-  settings: fc.record({
-    maxAttempts: fc.integer({ min: 1, max: 4 }),
-    bidsPerPartition: fc.constantFrom(1, 1, 2),
-    baseSeconds: fc.integer({ min: 1, max: 10 }),
-    busySeconds: fc.integer({ min: 1, max: 10 }),
-    prepareSeconds: fc.constantFrom(0, 10),
-    defaultQueueSeconds: fc.constantFrom(0, 30, 3600),
-  }),
-});
-
-const action = fc.oneof(
-  {
-    weight: 16,
-    arbitrary: fc.record({ kind: fc.constant('agent' as const), pick: fc.nat(), choice: fc.nat() }),
-  },
-  {
-    weight: 3,
-    arbitrary: fc.record({ kind: fc.constant('advance' as const), seconds: fc.integer({ min: 0, max: 30 }) }),
-  },
-  { weight: 3, arbitrary: fc.constant({ kind: 'follow-up' as const }) },
-  {
-    weight: 2,
-    arbitrary: fc.record({
-      kind: fc.constant('disconnect' as const),
-      node: fc.nat(),
-      /** Seconds of grace before its executions are lost; -1: none (lost at once). */
-      grace: fc.constantFrom(-1, -1, 10, 45),
-    }),
-  },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('reconnect' as const), node: fc.nat() }) },
-  {
-    weight: 1,
-    arbitrary: fc.record({ kind: fc.constant('join' as const), zone: fc.constantFrom('a', 'b') }),
-  },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), node: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('health' as const), node: fc.nat() }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'stop' as const }) },
-);
-
-type World = typeof world extends fc.Arbitrary<infer W> ? W : never;
-type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
 
 function build(w: World): Scenario {
   const job = makeJob({
@@ -139,6 +60,17 @@ function evaluate(sc: Scenario): void {
   expect(again.followUp).toEqual(plan.followUp);
 }
 
+/**
+ * A grace period is only simulated where no step of a plan can end or stop an execution on a node
+ * in grace after the lost-node step asked to be woken at its lostAt (lifecycle.ts `isLost`): a
+ * server-side timeout, or the rejection of an extra bid. Scheduling again then proposes no such
+ * follow-up, and the idempotence check fails on that planner bug. Lift this once it is fixed.
+ */
+function graceIsSimulated(sc: Scenario): boolean {
+  const timed = (sc.job.Tasks[0]?.Timeouts.ExecutionTimeout ?? 0) > 0;
+  return !timed && (sc.snapshot.settings.bidsPerPartition ?? 1) === 1;
+}
+
 function act(sc: Scenario, a: Action): void {
   const nodeId = (n: number) => sc.snapshot.nodes[n % Math.max(1, sc.snapshot.nodes.length)]?.Info.NodeID;
   switch (a.kind) {
@@ -155,9 +87,8 @@ function act(sc: Scenario, a: Action): void {
     }
     case 'disconnect': {
       const id = nodeId(a.node);
-      const timed = (sc.job.Tasks[0]?.Timeouts.ExecutionTimeout ?? 0) > 0;
-      const bids = (sc.snapshot.settings.bidsPerPartition ?? 1) > 1;
-      if (id) sc.disconnect(id, a.grace < 0 || timed || bids ? undefined : sc.now + BigInt(a.grace) * SEC);
+      if (id)
+        sc.disconnect(id, a.grace < 0 || !graceIsSimulated(sc) ? undefined : sc.now + BigInt(a.grace) * SEC);
       break;
     }
     case 'reconnect': {

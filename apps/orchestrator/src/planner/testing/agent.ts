@@ -38,14 +38,27 @@ export function possibleReports(e: ScheduledExecution, approval: boolean): Compu
  * before outcomes were kept). A task that exits non-zero is `task-failed`, an engine that could not
  * run it `failed`; a refusal is `rejected`, or `busy` for lack of room; a cancelled run `failed`
  * (the handler turns any ending we asked for into `stopped`).
+ *
+ * Refusals for lack of room are only simulated for jobs without a bid round (ops, daemon): for
+ * batch and service, a placement that succeeds on another node still proposes the follow-up for
+ * the resting node (placement.ts `whyNot`), which scheduling again does not, so the idempotence
+ * check fails on that planner bug. Add `busy` for them once it is fixed.
  */
-const ENDINGS: Partial<Record<ComputeStateType, ReadonlyArray<O | undefined>>> = {
-  [C.Completed]: [O.Completed, O.Completed, undefined],
-  [C.Failed]: [O.TaskFailed, O.Failed, O.Failed, undefined],
-  [C.AskForBidRejected]: [O.Rejected, undefined],
-  [C.BidRejected]: [O.Failed, undefined],
-  [C.Cancelled]: [O.Failed, undefined],
-};
+function endingsOf(report: ComputeStateType, approval: boolean): ReadonlyArray<O | undefined> {
+  switch (report) {
+    case C.Completed:
+      return [O.Completed, O.Completed, undefined];
+    case C.Failed:
+      return [O.TaskFailed, O.Failed, O.Failed, undefined];
+    case C.AskForBidRejected:
+      return approval ? [O.Rejected, undefined] : [O.Rejected, O.Busy, O.Busy, undefined];
+    case C.BidRejected:
+    case C.Cancelled:
+      return [O.Failed, undefined];
+    default:
+      return [undefined];
+  }
+}
 
 /**
  * One agent report: the `pick`-th execution that a connected node could report on, with the
@@ -66,7 +79,7 @@ export function agentReports(sc: Scenario, pick: number, choice: number, approva
   const options = possibleReports(target, approval);
   const report = options[choice % options.length];
   if (report === undefined) return;
-  const endings = ENDINGS[report] ?? [undefined];
+  const endings = endingsOf(report, approval);
   const outcome = endings[Math.floor(choice / options.length) % endings.length];
   sc.report(target, report, report === C.Failed ? `simulated failure ${choice}` : '', outcome);
 }
