@@ -1,11 +1,12 @@
 import { type RunningAgent, startAgent } from '@shoal/agent';
+import type { Capacity } from '@shoal/models';
 import { createTestDatabase, makeTempDir, startNatsServer, waitFor } from '@shoal/testkit';
 import { type CpuPart, systemParts } from './cpu.js';
 import { startOrchestratorProcess } from './orchestrator-process.js';
 
 /** A node as the benchmarks read it from the nodes API. */
 export interface NodeRow {
-  Info: { NodeID: string; ComputeNodeInfo?: { MaxCapacity: { CPU: number; Memory: number } } };
+  Info: { NodeID: string; ComputeNodeInfo?: { MaxCapacity: Capacity } };
   Connection: string;
 }
 

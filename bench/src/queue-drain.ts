@@ -9,7 +9,7 @@
  * that long. BENCH_TASK_MS (default 500) is that delay: long enough that the agents' few slots
  * are full while thousands of jobs are submitted (the queue really fills), short enough that the
  * run drains in about a minute. The jobs keep the API's default resources (500m CPU), so an agent
- * that offers 1.6 cores (0.8 of a 2-core host) runs 3 at a time.
+ * that offers 1.6 cores (0.8 of a 2-core host) runs 4 at a time (2.4 with the 1.5 overcommit).
  *
  * It never throws on failed jobs or a missed deadline: showing them is the point.
  *
@@ -18,7 +18,7 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:queue-drain
  */
-import { DEFAULT_CPU, parseCpu } from '@shoal/models';
+import { bookableUnits, capacityUnits, DEFAULT_OVERCOMMIT, NO_CAPACITY, taskCapacity } from '@shoal/models';
 import { WaitTimeoutError } from '@shoal/testkit';
 import { startBenchCluster } from './bench-cluster.js';
 import { positiveIntEnv } from './env.js';
@@ -37,11 +37,16 @@ async function main(): Promise<void> {
   const cluster = await startBenchCluster({ name: 'drain', agents: AGENTS, capacity: 'host' });
   const { api, nodes } = cluster;
   try {
-    const cpus = nodes.map((n) => n.Info.ComputeNodeInfo?.MaxCapacity.CPU ?? 0);
-    // Tasks each agent itself accepts at once: the orchestrator may book more (its overcommit).
-    const slots = cpus.reduce((sum, cpu) => sum + Math.floor((cpu * 1000) / parseCpu(DEFAULT_CPU)), 0);
+    const maxes = nodes.map((n) => n.Info.ComputeNodeInfo?.MaxCapacity ?? NO_CAPACITY);
+    // Tasks the cluster runs at once: orchestrator and agents both book CPU up to the overcommit
+    // (the default: the bench passes no flag), each task the API's default CPU.
+    const task = capacityUnits(taskCapacity(undefined), 'CPU');
+    const slots = maxes.reduce(
+      (sum, max) => sum + Math.floor(bookableUnits(max, 'CPU', DEFAULT_OVERCOMMIT) / task),
+      0,
+    );
     console.log(
-      `${JOBS} noop jobs (Delay ${TASK_MS} ms, QueueTimeout 3600 s, default resources) on ${AGENTS} agents at their default capacity (${[...new Set(cpus)].join('/')} CPU each: ${slots} tasks at a time in all)`,
+      `${JOBS} noop jobs (Delay ${TASK_MS} ms, QueueTimeout 3600 s, ${task / 1000} CPU each) on ${AGENTS} agents at their default capacity (${[...new Set(maxes.map((m) => m.CPU))].join('/')} CPU each, overcommit ${DEFAULT_OVERCOMMIT}: ${slots} tasks at a time in all)`,
     );
     const job = {
       Type: 'batch',
