@@ -3,6 +3,7 @@ import { type ApiOptions, action, addApiOption, type CommandContext, makeClient 
 import { positiveInt } from '../arg-parsers.js';
 import { ExitCode } from '../exit-codes.js';
 import { type OutputFormat, outputOption, wideOption } from '../output/format.js';
+import { nextPageCommand } from '../output/next-page.js';
 import { printPage } from '../output/page.js';
 import { executionColumns } from './job-describe.js';
 
@@ -32,7 +33,7 @@ export function addJobExecutionsCommand(job: Command, ctx: CommandContext): void
       .addOption(outputOption())
       .addOption(wideOption()),
   ).action(
-    action(ctx, async (id: string, flags: ExecutionsFlags) => {
+    action(ctx, async (id: string, flags: ExecutionsFlags, command: Command) => {
       const page = await makeClient(ctx, flags).jobs.executions(id, {
         limit: flags.limit,
         orderBy: flags.orderBy,
@@ -42,7 +43,7 @@ export function addJobExecutionsCommand(job: Command, ctx: CommandContext): void
       printPage(ctx.io, flags, page, {
         columns: executionColumns(),
         rows: page.Executions,
-        more: (token) => `More executions: add --next-token ${token}`,
+        more: (token) => `More executions: ${nextPageCommand(command, token)}`,
       });
       return ExitCode.Ok;
     }),

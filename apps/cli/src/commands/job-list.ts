@@ -4,11 +4,16 @@ import { type ApiOptions, action, addApiOption, type CommandContext, makeClient 
 import { collect, positiveInt } from '../arg-parsers.js';
 import { ExitCode } from '../exit-codes.js';
 import { type OutputFormat, outputOption, wideOption } from '../output/format.js';
+import { nextPageCommand } from '../output/next-page.js';
 import { printPage } from '../output/page.js';
 import { type Column, formatMap } from '../output/table.js';
 import { formatTime } from '../output/time.js';
 
-/** `shoal job list`: one page of jobs, filtered by labels and namespace. */
+/**
+ * `shoal job list`: one page of jobs, filtered by labels and namespace, the newest first (as
+ * `docker ps` shows them); `--reverse` shows the oldest first. The API's own order is the
+ * opposite (oldest first unless `reverse`), so the flag is sent inverted.
+ */
 
 interface ListFlags extends ApiOptions {
   labels?: string[];
@@ -46,29 +51,29 @@ export function addJobListCommand(job: Command, ctx: CommandContext): void {
   addApiOption(
     job
       .command('list')
-      .description('list jobs, newest last (--reverse for newest first)')
+      .description('list jobs, newest first (--reverse for oldest first)')
       .option('--labels <selector>', 'label selector, e.g. "env in (prod,dev),!legacy"; repeatable', collect)
       .option('--namespace <ns>', 'namespace to list; * for all (default: default)')
       .option('--limit <n>', 'how many jobs to show', positiveInt, 10)
       .addOption(new Option('--order-by <key>', 'sort key').choices(['id', 'create_time']))
-      .option('--reverse', 'reverse the order')
+      .option('--reverse', 'oldest first')
       .option('--next-token <token>', 'continue from a previous page')
       .addOption(outputOption())
       .addOption(wideOption()),
   ).action(
-    action(ctx, async (flags: ListFlags) => {
+    action(ctx, async (flags: ListFlags, command: Command) => {
       const page = await makeClient(ctx, flags).jobs.list({
         labels: flags.labels,
         namespace: flags.namespace,
         limit: flags.limit,
         orderBy: flags.orderBy,
-        reverse: flags.reverse,
+        reverse: !flags.reverse,
         nextToken: flags.nextToken,
       });
       printPage(ctx.io, flags, page, {
         columns: COLUMNS,
         rows: page.Jobs,
-        more: (token) => `More jobs: shoal job list --next-token ${token}`,
+        more: (token) => `More jobs: ${nextPageCommand(command, token)}`,
       });
       return ExitCode.Ok;
     }),

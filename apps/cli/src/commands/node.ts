@@ -4,6 +4,7 @@ import { type ApiOptions, action, addApiOption, type CommandContext, makeClient 
 import { collect, positiveInt } from '../arg-parsers.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatData, type OutputFormat, outputOption, wideOption } from '../output/format.js';
+import { nextPageCommand } from '../output/next-page.js';
 import { printPage } from '../output/page.js';
 import { type Column, formatMap, renderFields } from '../output/table.js';
 
@@ -125,7 +126,7 @@ export function addNodeCommand(program: Command, ctx: CommandContext): void {
       .addOption(outputOption())
       .addOption(wideOption()),
   ).action(
-    action(ctx, async (flags: ListFlags) => {
+    action(ctx, async (flags: ListFlags, command: Command) => {
       const page = await makeClient(ctx, flags).nodes.list({
         labels: flags.labels,
         approval: flags.filterApproval,
@@ -138,7 +139,7 @@ export function addNodeCommand(program: Command, ctx: CommandContext): void {
       printPage(ctx.io, flags, page, {
         columns: COLUMNS,
         rows: page.Nodes,
-        more: (token) => `More nodes: shoal node list --next-token ${token}`,
+        more: (token) => `More nodes: ${nextPageCommand(command, token)}`,
       });
       return ExitCode.Ok;
     }),
