@@ -19,6 +19,11 @@ interface DescribeFlags extends ApiOptions {
   wide?: boolean;
 }
 
+/**
+ * One row per execution: where it ran, its compute and desired state, the task's exit code (`-`
+ * when there is no run output: the task never ran, or its end was never reported) and why it is
+ * in its state (the state's message, else the runner's error).
+ */
 export function executionColumns(): Column<Execution>[] {
   return [
     { header: 'ID', value: (e) => shortId(e.ID) },
@@ -27,7 +32,7 @@ export function executionColumns(): Column<Execution>[] {
     { header: 'NODE ID', value: (e) => e.NodeID, wide: true },
     { header: 'STATE', value: (e) => computeStateName(e.ComputeState.StateType) },
     { header: 'DESIRED', value: (e) => desiredStateName(e.DesiredState.StateType) },
-    { header: 'EXIT', value: (e) => (e.RunOutput ? String(e.RunOutput.exitCode) : '') },
+    { header: 'EXIT', value: (e) => (e.RunOutput ? String(e.RunOutput.exitCode) : '-') },
     { header: 'REV', value: (e) => String(e.Revision), wide: true },
     { header: 'CREATED', value: (e) => formatTime(e.CreateTime) },
     { header: 'MODIFIED', value: (e) => formatTime(e.ModifyTime) },
