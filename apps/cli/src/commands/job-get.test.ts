@@ -46,7 +46,7 @@ describeWithServices(['nats', 'docker'], 'shoal job get with the local publisher
         '      Params:',
         `        Image: ${testImageName()}`,
         '        Entrypoint: [sh, -c]',
-        '        Parameters: ["mkdir -p /outputs/deep && echo 42 > /outputs/deep/answer && echo done; exit 3"]',
+        '        Parameters: ["mkdir -p /outputs/deep && echo 42 > /outputs/deep/answer && echo done"]',
         `    Publisher: { Type: ${publisher} }`,
         '    ResultPaths: [{ Name: outputs, Path: /outputs }]',
       ].join('\n'),
@@ -86,7 +86,7 @@ describeWithServices(['nats', 'docker'], 'shoal job get with the local publisher
     const root = join(dir.path, `job-${shortId(id)}`);
     expect(await readFile(join(root, 'outputs', 'deep', 'answer'), 'utf8')).toBe('42\n');
     expect(await readFile(join(root, 'stdout'), 'utf8')).toBe('done\n');
-    expect(await readFile(join(root, 'exitCode'), 'utf8')).toBe('3');
+    expect(await readFile(join(root, 'exitCode'), 'utf8')).toBe('0');
     expect(await readFile(join(root, 'stderr'), 'utf8')).toBe('');
   }, 90_000);
 

@@ -25,6 +25,13 @@ const noop = (params: Record<string, unknown>, labels: Record<string, string> = 
   Tasks: [{ Name: 'main', Engine: { Type: 'noop', Params: params } }],
 });
 
+/** No node has zone=nowhere; a 1 s queue timeout fails the job soon after, naming why. */
+const NOWHERE = JSON.stringify({
+  Type: 'batch',
+  Constraints: [{ Key: 'zone', Operator: '=', Values: ['nowhere'] }],
+  Tasks: [{ Name: 'main', Engine: { Type: 'noop', Params: {} }, Timeouts: { QueueTimeout: 1 } }],
+});
+
 describeWithServices(['nats'], 'shoal job run', () => {
   let cluster: TestCluster;
   let dir: TempDir;
@@ -51,7 +58,7 @@ describeWithServices(['nats'], 'shoal job run', () => {
   it('runs a YAML file with --wait: the state on stderr, the job’s stdout on stdout, exit 0', async () => {
     const run = await cluster.cli(['job', 'run', await file('job.yaml', YAML_JOB), '--wait']);
     expect(run.stderr).toMatch(/^Job j-[0-9a-f]{8} (Pending|Queued|Running)\n/);
-    expect(run.stderr).toMatch(/Job j-[0-9a-f]{8} Completed\n$/);
+    expect(run.stderr).toMatch(/Job j-[0-9a-f]{8} Completed \(exit code 0\)\n$/);
     expect(run.stdout).toBe('hello from yaml\n');
     expect(run.code).toBe(0);
   });
@@ -66,27 +73,21 @@ describeWithServices(['nats'], 'shoal job run', () => {
     expect([fromStdin.code, fromStdin.stdout]).toEqual([0, 'hello from stdin\n']);
   });
 
-  it('exits 1 when the job fails, saying why, and when its command exits non-zero', async () => {
-    // No node has zone=nowhere, and with no queue timeout the job fails at once, naming why.
-    const failing = await cluster.cli(['job', 'run', '-', '--wait'], {
-      stdin: JSON.stringify({
-        ...noop({}),
-        Constraints: [{ Key: 'zone', Operator: '=', Values: ['nowhere'] }],
-      }),
-    });
+  it('exits 1 when the job fails without running, and with the task’s code when it exits non-zero', async () => {
+    const failing = await cluster.cli(['job', 'run', '-', '--wait'], { stdin: NOWHERE });
     expect(failing.code).toBe(1);
     expect(failing.stdout).toBe('');
     expect(failing.stderr).toMatch(
-      /Job j-[0-9a-f]{8} Failed: no node satisfies the constraints: .*zone=nowhere/,
+      /Job j-[0-9a-f]{8} Failed: .*no node satisfies the constraints.*zone=nowhere/,
     );
 
     const nonZero = await cluster.cli(['job', 'run', '-', '--wait'], {
       stdin: JSON.stringify(noop({ Stdout: 'partial\n', Stderr: 'oops\n', ExitCode: 3 })),
     });
-    expect(nonZero.code).toBe(1);
+    expect(nonZero.code).toBe(3);
     expect(nonZero.stdout).toBe('partial\n');
     expect(nonZero.stderr).toContain('oops\n');
-    expect(nonZero.stderr).toMatch(/Completed/);
+    expect(nonZero.stderr).toMatch(/Failed \(exit code 3\)/);
   });
 
   it('prints each execution’s output when there are several', async () => {
@@ -110,12 +111,7 @@ describeWithServices(['nats'], 'shoal job run', () => {
     expect(idOnly.stdout).toMatch(/^j-[0-9a-f-]{36}\n$/);
     expect(idOnly.stderr).toBe('');
 
-    const quietWait = await cluster.cli(['job', 'run', '-', '--id-only', '--wait'], {
-      stdin: JSON.stringify({
-        ...noop({}),
-        Constraints: [{ Key: 'zone', Operator: '=', Values: ['nowhere'] }],
-      }),
-    });
+    const quietWait = await cluster.cli(['job', 'run', '-', '--id-only', '--wait'], { stdin: NOWHERE });
     expect(quietWait.stdout).toMatch(/^j-[0-9a-f-]{36}\n$/);
     expect(quietWait.stderr).toBe('');
     expect(quietWait.code).toBe(1);
@@ -251,19 +247,14 @@ describeWithServices(['nats'], 'shoal job logs and --follow', () => {
     });
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('out 1\nout 2\n');
-    expect(run.stderr).toMatch(/^err 1\nJob j-[0-9a-f]{8} Completed\n$/);
+    expect(run.stderr).toMatch(/^err 1\nJob j-[0-9a-f]{8} Completed \(exit code 0\)\n$/);
   });
 
   it('--follow of a job that never runs ends with its state and exit 1', async () => {
-    const run = await cluster.cli(['job', 'run', '-', '--follow'], {
-      stdin: JSON.stringify({
-        ...noop({}),
-        Constraints: [{ Key: 'zone', Operator: '=', Values: ['nowhere'] }],
-      }),
-    });
+    const run = await cluster.cli(['job', 'run', '-', '--follow'], { stdin: NOWHERE });
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/^Job j-[0-9a-f]{8} Failed: no node satisfies the constraints: .*\n$/);
+    expect(run.stderr).toMatch(/^Job j-[0-9a-f]{8} Failed: .*no node satisfies the constraints.*\n$/);
   });
 
   it('job logs prints an execution’s logs, all of them or the tail, by job or execution id', async () => {

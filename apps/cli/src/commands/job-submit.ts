@@ -4,14 +4,17 @@ import { type ApiOptions, type CommandContext, makeClient } from '../api-options
 import { ExitCode } from '../exit-codes.js';
 import { formatData, type OutputFormat, outputOption } from '../output/format.js';
 import { normaliseJob } from './job-file.js';
-import { streamLogs } from './job-logs.js';
-import { allExecutions, exitCodeOf, isTerminal, stateText, waitAndReport, waitForJob } from './job-wait.js';
+import { printJobLogs } from './job-log-streams.js';
+import { jobOutcome, outcomeText } from './job-outcome.js';
+import { isTerminal, waitAndReport, waitForJob } from './job-wait.js';
 
 /**
  * What `job run` and `docker run` do once they have a job. Without --wait, --follow or --id-only
  * they behave like Bacalhau's: print the job id and the commands that follow it, and return at
- * once. --wait shows the state until the job ends and then prints each execution's output;
- * --follow streams the logs instead; --id-only prints only the id (and waits quietly with --wait).
+ * once. --wait shows the state until the job ends (a daemon or service job: until it is up, see
+ * job-ready.ts) and then prints each execution's output; --follow streams the logs of every
+ * execution instead; --id-only prints only the id (and waits quietly with --wait). Both end with
+ * the task's exit code (see job-outcome.ts).
  * --dry-run checks the job with the server's rules and prints it normalised, submitting nothing.
  */
 
@@ -25,7 +28,7 @@ export interface RunFlags extends ApiOptions {
 
 export function addRunFlags(command: Command): Command {
   return command
-    .option('--wait', 'wait for the job to end, showing its state, then print its output')
+    .option('--wait', 'wait for the job to end (daemon, service: to be up), then print its output')
     .option('--follow', 'stream the job’s logs until it ends')
     .option('--id-only', 'print only the job id')
     .option('--dry-run', 'check the job and print it normalised, without submitting it')
@@ -54,15 +57,19 @@ export async function runJob(ctx: CommandContext, input: unknown, flags: RunFlag
     }
   }
   if (flags.follow) {
-    try {
-      await streamLogs(client, ctx.io, id, { follow: true }, { quiet: Boolean(flags.idOnly) || structured });
-    } catch (error) {
-      // A job that ended without running (no node fits) has no logs: its state says why.
-      if (!isTerminal((await client.jobs.get(id)).Job)) throw error;
+    const quiet = Boolean(flags.idOnly) || structured;
+    // Quiet: nothing of the logs is shown, so only the end is waited for.
+    if (!quiet) {
+      try {
+        await printJobLogs(client, io, id, { follow: true });
+      } catch (error) {
+        // A job that ended without running (no node fits) has no logs: its state says why.
+        if (!isTerminal((await client.jobs.get(id)).Job)) throw error;
+      }
     }
-    const job = await waitForJob(client, id);
-    if (!flags.idOnly && !structured) io.err(`${stateText(job)}\n`);
-    const executions = await allExecutions(client, id);
+    const { job, executions } = await waitForJob(client, id);
+    const outcome = jobOutcome(job, executions);
+    if (!quiet) io.err(`${outcomeText(job, outcome)}\n`);
     if (structured && !flags.idOnly)
       io.out(
         formatData(flags.output as 'json' | 'yaml', {
@@ -70,7 +77,7 @@ export async function runJob(ctx: CommandContext, input: unknown, flags: RunFlag
           Executions: { NextToken: '', Executions: executions },
         }),
       );
-    return exitCodeOf(job, executions);
+    return outcome.code;
   }
   if (flags.wait) {
     const quiet = Boolean(flags.idOnly) || structured;

@@ -1,40 +1,44 @@
 import type { ShoalClient } from '@shoal/client';
-import {
-  ComputeStateType,
-  type Execution,
-  type GetJobResponse,
-  type Job,
-  JobStateType,
-  shortId,
-} from '@shoal/models';
+import { type Execution, type GetJobResponse, isTerminalJobState, type Job, shortId } from '@shoal/models';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import { startStatus } from '../output/spinner.js';
+import { finishedRuns, jobOutcome, outcomeText, stateText } from './job-outcome.js';
+import { isUp, upText } from './job-ready.js';
 
 /**
- * Waiting for a job (`--wait`, `--follow`) and what is shown when it ends: the output of each
- * execution, and an exit code. A job is over when it is Completed, Failed or Stopped. Exit 0 only
- * when it Completed and every execution shown exited 0, like `docker run`, so scripts can test it.
+ * Waiting for a job (`--wait`, `--follow`) and what is shown when the wait is over: the final
+ * state with the task's exit code (see job-outcome.ts), then each finished run's output. A job is
+ * over when it is Completed, Failed or Stopped, or, when asked (`--wait`), once a daemon or
+ * service job is up (see job-ready.ts).
  */
 
-const TERMINAL: ReadonlySet<string> = new Set([
-  JobStateType.Completed,
-  JobStateType.Failed,
-  JobStateType.Stopped,
-]);
 export const DEFAULT_POLL_MS = 250;
 
 export function isTerminal(job: Job): boolean {
-  return TERMINAL.has(job.State.StateType);
+  return isTerminalJobState(job.State.StateType);
 }
 
 export interface WaitOptions {
   pollMs?: number;
   /** Called with each new state (and message). */
   onState?: (job: Job) => void;
+  /** Also return once a daemon or service job is up, instead of only when it ends. */
+  untilUp?: boolean;
 }
 
-export async function waitForJob(client: ShoalClient, id: string, options: WaitOptions = {}): Promise<Job> {
+export interface Waited {
+  job: Job;
+  executions: Execution[];
+  /** True when the wait ended because the daemon or service job is up, not because it ended. */
+  up: boolean;
+}
+
+export async function waitForJob(
+  client: ShoalClient,
+  id: string,
+  options: WaitOptions = {},
+): Promise<Waited> {
   let last = '';
   for (;;) {
     const { Job: job } = await client.jobs.get(id);
@@ -43,14 +47,13 @@ export async function waitForJob(client: ShoalClient, id: string, options: WaitO
       last = seen;
       options.onState?.(job);
     }
-    if (isTerminal(job)) return job;
+    if (isTerminal(job)) return { job, executions: await allExecutions(client, job.ID), up: false };
+    if (options.untilUp) {
+      const executions = await allExecutions(client, job.ID);
+      if (isUp(job, executions)) return { job, executions, up: true };
+    }
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? DEFAULT_POLL_MS));
   }
-}
-
-export function stateText(job: Job): string {
-  const message = job.State.Message ? `: ${job.State.Message}` : '';
-  return `Job ${shortId(job.ID)} ${job.State.StateType}${message}`;
 }
 
 /** Every execution of a job, across pages, oldest first. */
@@ -66,35 +69,25 @@ export async function allExecutions(client: ShoalClient, id: string): Promise<Ex
   return executions;
 }
 
-/** The executions whose output is worth showing: those that ran to an end. */
-function finishedRuns(executions: readonly Execution[]): Execution[] {
-  return executions.filter(
-    (e) =>
-      e.RunOutput !== null &&
-      (e.ComputeState.StateType === ComputeStateType.Completed ||
-        e.ComputeState.StateType === ComputeStateType.Failed),
-  );
-}
-
-/** Prints each run's stdout (to stdout) and stderr (to stderr); returns the exit code. */
-export function printRuns(io: CliIO, job: Job, executions: readonly Execution[]): ExitCode {
+/** Prints each finished run's stdout (to stdout) and stderr (to stderr). */
+export function printRuns(io: CliIO, executions: readonly Execution[]): void {
   const runs = finishedRuns(executions);
-  let allZero = true;
   for (const run of runs) {
     const out = run.RunOutput;
-    if (!out) continue;
     if (runs.length > 1)
       io.err(`--- execution ${shortId(run.ID)} on ${shortId(run.NodeID)} (exit code ${out.exitCode}) ---\n`);
     if (out.stdout) io.out(out.stdout);
     if (out.stdouttruncated) io.err(`(stdout of ${shortId(run.ID)} was truncated)\n`);
     if (out.stderr) io.err(out.stderr);
     if (out.runnerError) io.err(`execution ${shortId(run.ID)} failed: ${out.runnerError}\n`);
-    if (out.exitCode !== 0 || out.runnerError) allZero = false;
   }
-  return job.State.StateType === JobStateType.Completed && allZero ? ExitCode.Ok : ExitCode.Failed;
 }
 
-/** `--wait`: a status line while the job runs, then its output. */
+/**
+ * `--wait`: a status line while the job is pending or running, then the final state and the
+ * output of its runs. A daemon or service job that is up is reported as such, with nothing to
+ * print yet, and exit 0.
+ */
 export async function waitAndReport(
   client: ShoalClient,
   io: CliIO,
@@ -102,25 +95,25 @@ export async function waitAndReport(
   options: { quiet: boolean; pollMs?: number },
 ): Promise<{ code: ExitCode; final: GetJobResponse }> {
   const status = options.quiet ? undefined : startStatus(io);
-  let job: Job;
+  let waited: Waited;
   try {
-    job = await waitForJob(client, id, {
+    waited = await waitForJob(client, id, {
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
       onState: (j) => status?.update(stateText(j)),
+      untilUp: true,
     });
   } catch (error) {
     status?.done();
     throw error;
   }
-  status?.done(stateText(job));
-  const executions = await allExecutions(client, id);
-  const code = options.quiet ? exitCodeOf(job, executions) : printRuns(io, job, executions);
-  return { code, final: { Job: job, Executions: { NextToken: '', Executions: executions } } };
-}
-
-export function exitCodeOf(job: Job, executions: readonly Execution[]): ExitCode {
-  const ok =
-    job.State.StateType === JobStateType.Completed &&
-    finishedRuns(executions).every((e) => e.RunOutput?.exitCode === 0 && !e.RunOutput.runnerError);
-  return ok ? ExitCode.Ok : ExitCode.Failed;
+  const { job, executions } = waited;
+  const final = { Job: job, Executions: { NextToken: '', Executions: executions } };
+  if (waited.up) {
+    status?.done(upText(job, executions));
+    return { code: ExitCode.Ok, final };
+  }
+  const outcome = jobOutcome(job, executions);
+  status?.done(outcomeText(job, outcome));
+  if (!options.quiet) printRuns(io, executions);
+  return { code: outcome.code, final };
 }
