@@ -21,10 +21,11 @@ import { type FakeOrchestrator, startFakeOrchestrator } from './testing/fake-orc
 import { makeAsk, makeJob } from './testing/fixtures.js';
 
 /**
- * Case 1 with the docker engine, on the real `./shoal serve --compute` process: SIGKILLed while its
- * container runs, restarted on the same data directory, the agent adopts the container and reports
- * the run completed, with its whole output, once. Docker's event stream proves there was never a
- * second container.
+ * The docker engine on the real `./shoal serve --compute` process: SIGKILLed, or stopped gracefully
+ * (SIGTERM: it lets go of its containers rather than stopping them), while its container runs, then
+ * restarted on the same data directory, the agent adopts the container and reports the run
+ * completed, with its whole output, once. Docker's event stream proves there was never a second
+ * container.
  */
 
 const shoal = fileURLToPath(new URL('../../../shoal', import.meta.url));
@@ -35,7 +36,7 @@ interface Agent {
   stderr: () => string;
 }
 
-describeWithServices(['nats', 'docker'], 'shoal serve --compute --engines docker, SIGKILLed mid-run', () => {
+describeWithServices(['nats', 'docker'], 'shoal serve --compute --engines docker, restarted mid-run', () => {
   const nats = useNatsServer();
   const docker = dockerClient();
   let fake: FakeOrchestrator;
@@ -67,72 +68,76 @@ describeWithServices(['nats', 'docker'], 'shoal serve --compute --engines docker
     return { child, exited, stderr: () => stderr };
   }
 
-  it('adopts the running container after a restart and reports it completed, once', async () => {
-    const creates: string[] = [];
-    const events = (await docker.getEvents({
-      filters: { type: ['container'], event: ['create'], label: [`${LABEL_NODE}=${nodeId}`] },
-    })) as NodeJS.ReadableStream & { destroy(): void };
-    events.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) creates.push(JSON.parse(line).id);
-    });
-
-    try {
-      const first = serve();
-      await waitFor(() => fake.handshakes.length === 1, {
-        timeoutMs: 60_000,
-        message: () => `the first handshake; agent said: ${first.stderr()}`,
-      });
-      const script = 'sleep 5; echo done';
-      const job = makeJob({
-        Engine: {
-          Type: 'docker',
-          Params: { Image: testImageName(), Entrypoint: ['sh', '-c'], Parameters: [script] },
-        },
-      });
-      const ask = makeAsk({}, { Job: job, JobID: job.ID, WaitForApproval: false });
-      const running = async () =>
-        (await docker.listContainers({ filters: { label: [`${LABEL_EXECUTION}=${ask.ExecutionID}`] } }))
-          .length === 1;
-      fake.send(nodeId, 'AskForBid', ask);
-      await waitFor(running, {
-        timeoutMs: 20_000,
-        message: () => `the container; agent said: ${first.stderr()}`,
+  it.each(['SIGKILL', 'SIGTERM'] as const)(
+    'after %s, adopts the running container and reports it completed, once',
+    async (signal) => {
+      const creates: string[] = [];
+      const events = (await docker.getEvents({
+        filters: { type: ['container'], event: ['create'], label: [`${LABEL_NODE}=${nodeId}`] },
+      })) as NodeJS.ReadableStream & { destroy(): void };
+      events.on('data', (chunk: Buffer) => {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) creates.push(JSON.parse(line).id);
       });
 
-      first.child.kill('SIGKILL');
-      await first.exited;
-      expect(await running()).toBe(true);
-
-      const second = serve();
       try {
-        await waitFor(() => fake.reportsOf(ask.ExecutionID).length === 2, {
+        const first = serve();
+        await waitFor(() => fake.handshakes.length === 1, {
           timeoutMs: 60_000,
-          message: () => `the run result; agent said: ${second.stderr()}`,
+          message: () => `the first handshake; agent said: ${first.stderr()}`,
         });
-        // Give a duplicate every chance to show up before asserting there is none.
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
-        const reports = fake.reportsOf(ask.ExecutionID);
-        expect(reports.map((r) => r.type)).toEqual(['BidResult', 'RunResult']);
-        expect(reports[1]?.payload).toMatchObject({
-          RunOutput: { stdout: 'done\n', stdouttruncated: false, stderr: '', exitCode: 0 },
-        });
-        const stdout = outputPath(agentStateDir({ dataDir: dir.path }), ask.ExecutionID, 'stdout');
-        expect(await readFile(stdout, 'utf8')).toBe('done\n');
-        expect(creates).toHaveLength(1);
-        await waitFor(
-          async () =>
-            (await docker.listContainers({ all: true, filters: { label: [`${LABEL_NODE}=${nodeId}`] } }))
-              .length === 0,
-          {
-            message: 'the finished container to be removed',
+        const script = 'sleep 5; echo done';
+        const job = makeJob({
+          Engine: {
+            Type: 'docker',
+            Params: { Image: testImageName(), Entrypoint: ['sh', '-c'], Parameters: [script] },
           },
-        );
+        });
+        const ask = makeAsk({}, { Job: job, JobID: job.ID, WaitForApproval: false });
+        const running = async () =>
+          (await docker.listContainers({ filters: { label: [`${LABEL_EXECUTION}=${ask.ExecutionID}`] } }))
+            .length === 1;
+        fake.send(nodeId, 'AskForBid', ask);
+        await waitFor(running, {
+          timeoutMs: 20_000,
+          message: () => `the container; agent said: ${first.stderr()}`,
+        });
+
+        first.child.kill(signal);
+        expect(await first.exited).toBe(signal === 'SIGTERM' ? 0 : null);
+        expect(await running()).toBe(true);
+
+        const second = serve();
+        try {
+          await waitFor(() => fake.reportsOf(ask.ExecutionID).length === 2, {
+            timeoutMs: 60_000,
+            message: () => `the run result; agent said: ${second.stderr()}`,
+          });
+          // Give a duplicate every chance to show up before asserting there is none.
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          const reports = fake.reportsOf(ask.ExecutionID);
+          expect(reports.map((r) => r.type)).toEqual(['BidResult', 'RunResult']);
+          expect(reports[1]?.payload).toMatchObject({
+            RunOutput: { stdout: 'done\n', stdouttruncated: false, stderr: '', exitCode: 0 },
+          });
+          const stdout = outputPath(agentStateDir({ dataDir: dir.path }), ask.ExecutionID, 'stdout');
+          expect(await readFile(stdout, 'utf8')).toBe('done\n');
+          expect(creates).toHaveLength(1);
+          await waitFor(
+            async () =>
+              (await docker.listContainers({ all: true, filters: { label: [`${LABEL_NODE}=${nodeId}`] } }))
+                .length === 0,
+            {
+              message: 'the finished container to be removed',
+            },
+          );
+        } finally {
+          second.child.kill('SIGTERM');
+          expect(await second.exited).toBe(0);
+        }
       } finally {
-        second.child.kill('SIGTERM');
-        expect(await second.exited).toBe(0);
+        events.destroy();
       }
-    } finally {
-      events.destroy();
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });

@@ -188,7 +188,15 @@ export class ExecutionManager {
 
   /** Aborts runs without recording them: the next start's recover() decides their fate. */
   shutdown(): Promise<void> {
-    return this.runs.shutdown();
+    return this.runs.shutdown('abort');
+  }
+
+  /**
+   * Stops watching runs WITHOUT stopping them (`closeEngines` lets go of the containers), recording
+   * nothing: a restarted agent re-adopts what still runs, and reports what ended meanwhile.
+   */
+  letGo(closeEngines: () => Promise<unknown>): Promise<void> {
+    return this.runs.shutdown('letGo', closeEngines);
   }
 
   /** Decides and, on yes, reserves: one step, so two asks can never both take the last core. */

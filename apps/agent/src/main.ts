@@ -56,8 +56,9 @@ export interface RunningAgent {
   /** Log streams being served to the orchestrator right now. */
   readonly activeLogStreams: number;
   /**
-   * Graceful stop: stop taking commands and heartbeating, abort runs in flight (recorded nothing:
-   * the next start reports them failed), flush reports for up to shutdownTimeoutMs, send the
+   * Graceful stop: stop taking commands and heartbeating, let go of runs in flight without
+   * stopping them (recorded nothing: the next start re-adopts what still runs; an in-process engine's
+   * runs end with the process, and the next start reports them failed), flush reports for up to shutdownTimeoutMs, send the
    * shutdown notice, close NATS and the store. Idempotent.
    */
   stop(): Promise<void>;
@@ -198,8 +199,8 @@ export async function startAgent(
           await janitor.stop();
           // Before the store closes: streams read it, and readers hear why their stream ended.
           await logs.stop('agent shutting down');
-          await running.shutdown();
-          await closeEngines();
+          // Containers keep running: the next start re-adopts them (a restart loses no work).
+          await running.letGo(closeEngines);
           await results?.close();
           await transport.close('agent shutting down', config.shutdownTimeoutMs);
           await store.close();

@@ -126,12 +126,20 @@ export class RunTracker {
     });
   }
 
-  /** Agent shutdown: abort everything and wait, recording nothing; the next start recovers. */
-  async shutdown(): Promise<void> {
+  /**
+   * Agent shutdown, recording nothing: the next start recovers. `abort`: stop every run. `letGo`:
+   * leave them running and let `release` (closing the engines) end the watches, so that a restarted
+   * agent re-adopts the containers and the work survives the restart.
+   */
+  async shutdown(
+    mode: 'abort' | 'letGo' = 'abort',
+    release: () => Promise<unknown> = async () => {},
+  ): Promise<void> {
     this.stopping = true;
     this.progress.close();
     const pending = [...this.runs.values()];
-    for (const run of pending) run.controller.abort(new Error('agent shutting down'));
+    if (mode === 'abort') for (const run of pending) run.controller.abort(new Error('agent shutting down'));
+    await release();
     await Promise.all(pending.map((run) => run.done));
   }
 

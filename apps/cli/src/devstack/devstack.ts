@@ -140,7 +140,9 @@ export class Devstack {
     const { agents, orchestrator } = this.stack;
     if (agents.length > 0 || orchestrator) io.err('devstack: stopping the agents, then the orchestrator…\n');
     await Promise.all(agents.map((a) => a.stop(AGENT_GRACE_MS)));
-    // A stopping agent removes its containers (case 27); one that had to be killed could not.
+    // A stopping agent lets go of its containers so that its next start re-adopts them; stopping a
+    // devstack stops its work too, so they are removed here (a job running now is retried on the
+    // next start, as after any lost run).
     if (this.stack.engines.includes('docker')) {
       for (const agent of agents) {
         const removed = await sweepNodeContainers(this.deps.dockerHost, agent.name, this.startedAt).catch(

@@ -2,9 +2,9 @@ import { request } from 'node:http';
 import { dockerTarget } from './docker-ping.js';
 
 /**
- * The last resort against leftover containers, run after the agents stopped: a graceful agent
- * removes its own (case 27), but one that had to be SIGKILLed could not, and no later start of it
- * will sweep them. Only containers of that node id created since this devstack started are
+ * Removes the containers the agents leave behind, run after they stopped: a graceful agent lets go
+ * of its containers for its next start to re-adopt (and one that had to be SIGKILLed could not stop
+ * them), but a devstack that stops stops its work, and no later start of it may sweep them. Only containers of that node id created since this devstack started are
  * removed: another devstack on this machine may use the same node names. The labels are the
  * agent's (apps/agent/src/executor/docker/labels.ts); the CLI talks to Docker's HTTP API directly.
  */

@@ -136,7 +136,8 @@ describeWithServices(['nats'], 'agent reports applied to executions', () => {
     expect((await history(refused.job.ID)).at(-1)?.comment).toBe('bid rejected: insufficient memory');
     const failed = await db.store.executions.get(ops.execution.ID);
     expect(failed.ComputeState).toEqual({ StateType: C.Failed, Message: 'OOMKilled: limit 512 MiB' });
-    expect(failed.RunOutput?.runnerError).toBe('OOMKilled: limit 512 MiB');
+    // It never ran to an exit: no output, no exit code to show.
+    expect(failed.RunOutput).toBeNull();
     expect(await history(ops.job.ID)).toEqual([
       { state: { Previous: C.New, New: C.AskForBid }, revision: 2, comment: 'ask for bid received by node' },
       { state: { Previous: C.AskForBid, New: C.BidAccepted }, revision: 3, comment: 'bid accepted by node' },
