@@ -25,7 +25,10 @@ export interface RunTrackerOptions {
  * executions should run; this map only holds the AbortControllers of the ones that do.
  */
 export class RunTracker {
-  private readonly runs = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly runs = new Map<
+    string,
+    { controller: AbortController; done: Promise<void>; canLetGo: boolean }
+  >();
   private readonly progress: ProgressThrottle;
   private stopping = false;
 
@@ -103,7 +106,10 @@ export class RunTracker {
         // recorded. Never earlier: a container being killed still uses them.
         if (!this.stopping) this.o.capacity.release(executionId);
       });
-    this.runs.set(executionId, { controller, done });
+    // An engine that can close lets go of its runs (containers outlive the agent); an in-process
+    // one cannot, and its runs are stopped with the agent.
+    const canLetGo = this.o.executors.get(record.job.Tasks[0]?.Engine.Type ?? '')?.close !== undefined;
+    this.runs.set(executionId, { controller, done, canLetGo });
   }
 
   /** Asks a run in flight to stop; how its end is recorded depends on the stored state. */
@@ -138,7 +144,9 @@ export class RunTracker {
     this.stopping = true;
     this.progress.close();
     const pending = [...this.runs.values()];
-    if (mode === 'abort') for (const run of pending) run.controller.abort(new Error('agent shutting down'));
+    for (const run of pending) {
+      if (mode === 'abort' || !run.canLetGo) run.controller.abort(new Error('agent shutting down'));
+    }
     await release();
     await Promise.all(pending.map((run) => run.done));
   }
