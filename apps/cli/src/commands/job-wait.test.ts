@@ -1,5 +1,5 @@
 import { decodeJson, type Execution, type Job } from '@shoal/models';
-import { describeWithServices } from '@shoal/testkit';
+import { describeWithServices, waitFor } from '@shoal/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from './job-test-cluster.js';
 
@@ -35,6 +35,14 @@ describeWithServices(['nats'], 'shoal job run --wait: exit codes and long-runnin
     return decodeJson(await res.text()) as T;
   };
   const jobOf = (stderr: string) => /Job (j-[0-9a-f]{8}) /.exec(stderr)?.[1] ?? 'none';
+  /** Long-running jobs are stopped, and seen stopped, before the next test and the cluster's stop. */
+  const stop = async (id: string) => {
+    expect((await cluster.cli(['job', 'stop', id])).code).toBe(0);
+    await waitFor(async () => (await get<{ Job: Job }>(id)).Job.State.StateType === 'Stopped', {
+      timeoutMs: 30_000,
+      message: `job ${id} to stop`,
+    });
+  };
 
   it('a task that exits 0: `Completed (exit code 0)`, exit 0', async () => {
     const run = await cluster.cli(['job', 'run', '-', '--wait'], { stdin: noop({ Stdout: 'ok\n' }) });
@@ -96,7 +104,7 @@ describeWithServices(['nats'], 'shoal job run --wait: exit codes and long-runnin
       [5, 1],
       [5, 1],
     ]);
-    expect((await cluster.cli(['job', 'stop', id])).code).toBe(0);
+    await stop(id);
   });
 
   it('a service job: --wait returns once Count executions run; --output json has them', async () => {
@@ -107,6 +115,6 @@ describeWithServices(['nats'], 'shoal job run --wait: exit codes and long-runnin
     const final = decodeJson(run.stdout) as { Job: Job; Executions: { Executions: Execution[] } };
     expect(final.Job.State.StateType).toBe('Running');
     expect(final.Executions.Executions.filter((e) => e.ComputeState.StateType === 5)).toHaveLength(2);
-    expect((await cluster.cli(['job', 'stop', final.Job.ID])).code).toBe(0);
+    await stop(final.Job.ID);
   });
 });
