@@ -32,9 +32,23 @@ interface Served {
 async function serve(args: string[]): Promise<Served> {
   const port = await getFreePort();
   const child = killOnExit(
-    spawn(shoal, ['serve', '--orchestrator', '--api-port', String(port), '--log-level', 'warn', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
+    spawn(
+      shoal,
+      [
+        'serve',
+        '--orchestrator',
+        '--api-port',
+        String(port),
+        '--log-level',
+        'warn',
+        '--default-queue-timeout',
+        '0',
+        ...args,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    ),
   );
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {

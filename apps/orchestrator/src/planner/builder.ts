@@ -3,6 +3,7 @@ import {
   type Capacity,
   canTransitionJob,
   DesiredStateType as D,
+  isTerminalComputeState,
   isTerminalJobState,
   type Job,
   JobStateType,
@@ -154,7 +155,7 @@ export class PlanBuilder {
   }
 
   /**
-   * Come back at `waitUntil` if the execution is still live once the plan is applied (a node in
+   * Come back at `waitUntil` if the execution is still unfinished once the plan is applied (a node in
    * its grace): a plan that ends it anyway proposes no such follow-up, so scheduling again agrees.
    */
   wakeWhileLive(e: ScheduledExecution, waitUntil: Nanos, comment: string): void {
@@ -172,7 +173,8 @@ export class PlanBuilder {
     if (terminal) this.#followUp = undefined;
     for (const wake of this.#wakesWhileLive) {
       const e = this.#view.get(wake.id);
-      if (e && isLive(e)) this.wakeAt(wake.waitUntil, 'retry', wake.comment);
+      if (e && !isTerminalComputeState(e.ComputeState.StateType))
+        this.wakeAt(wake.waitUntil, 'retry', wake.comment);
     }
     return {
       jobRevision: this.job.Revision,

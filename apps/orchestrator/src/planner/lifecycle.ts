@@ -2,6 +2,7 @@ import {
   ComputeStateType as C,
   DesiredStateType as D,
   ExecutionOutcome,
+  isTerminalComputeState,
   JobStateType,
   NodeConnection,
   secondsToNanos,
@@ -53,7 +54,9 @@ export function endedJobReason(state: JobStateType, message: string): string {
 export function cleanUpEndedJob(b: PlanBuilder, nodes: ReadonlyMap<string, NodeCandidate>): void {
   const reason = endedJobReason(b.job.State.StateType, b.job.State.Message);
   for (const e of b.executions()) {
-    if (!isLive(e)) continue;
+    if (isTerminalComputeState(e.ComputeState.StateType)) continue;
+    // An ask already withdrawn holds nothing, but on a lost node no answer will ever end it.
+    if (!isLive(e) && !(nodes.get(e.NodeID)?.Connection !== NodeConnection.Connected)) continue;
     if (isLost(b, e, nodes)) {
       b.update(e, {
         computeState: { StateType: C.Cancelled, Message: NODE_LOST },
@@ -75,7 +78,7 @@ export function cleanUpEndedJob(b: PlanBuilder, nodes: ReadonlyMap<string, NodeC
  */
 export function failLostExecutions(b: PlanBuilder, nodes: ReadonlyMap<string, NodeCandidate>): void {
   for (const e of b.executions()) {
-    if (!isLive(e) || !isLost(b, e, nodes)) continue;
+    if (isTerminalComputeState(e.ComputeState.StateType) || !isLost(b, e, nodes)) continue;
     if (e.DesiredState.StateType === D.Stopped) {
       b.update(e, {
         computeState: { StateType: C.Cancelled, Message: NODE_LOST },

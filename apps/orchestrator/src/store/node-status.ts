@@ -1,11 +1,5 @@
-import {
-  ComputeStateType as C,
-  DesiredStateType as D,
-  JobStateType as J,
-  type JobType,
-  NodeConnection,
-} from '@shoal/models';
-import { and, asc, eq, inArray, lt, notInArray, or, sql } from 'drizzle-orm';
+import { ComputeStateType as C, type JobType, NodeConnection } from '@shoal/models';
+import { and, asc, eq, lt, notInArray, sql } from 'drizzle-orm';
 import type { Handle } from './db.js';
 import { rowToNode } from './nodes.js';
 import { executions, jobs, nodes } from './schema.js';
@@ -14,8 +8,6 @@ import type { NodeRecord, NodeStatusRepo } from './types.js';
 type NodeRow = typeof nodes.$inferSelect;
 
 const TERMINAL_COMPUTE = [C.AskForBidRejected, C.BidRejected, C.Completed, C.Failed, C.Cancelled];
-const RESERVING_COMPUTE = [C.AskForBidAccepted, C.BidAccepted];
-const TERMINAL_JOB = [J.Completed, J.Failed, J.Stopped];
 
 /**
  * The node manager's writes to the nodes table: heartbeats, info updates and disconnections. Each
@@ -93,17 +85,8 @@ export function nodeStatusRepo({ db }: Handle): NodeStatusRepo {
         .from(executions)
         .innerJoin(jobs, eq(jobs.id, executions.jobId))
         .where(
-          and(
-            eq(executions.nodeId, nodeId),
-            notInArray(jobs.state, TERMINAL_JOB),
-            or(
-              inArray(executions.computeState, RESERVING_COMPUTE),
-              and(
-                notInArray(executions.computeState, TERMINAL_COMPUTE),
-                sql`${executions.desiredState} <> ${D.Stopped}`,
-              ),
-            ),
-          ),
+          // Every unfinished execution, of ended jobs too: on a lost node each must still end.
+          and(eq(executions.nodeId, nodeId), notInArray(executions.computeState, TERMINAL_COMPUTE)),
         )
         .orderBy(asc(jobs.id));
       return rows.map((row) => ({ ...row, Type: row.Type as JobType }));

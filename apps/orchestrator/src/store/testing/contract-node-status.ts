@@ -72,7 +72,7 @@ export function nodeStatusContract(ctx: StoreContext): void {
       expect(await ctx.store.nodeStatus.listStale(cutoff)).not.toContain(stale.Info.NodeID);
     });
 
-    it('lists the non-terminal jobs that have live executions on a node', async () => {
+    it('lists the jobs with unfinished executions on a node, ended jobs included (each must end)', async () => {
       const node = unique('n-st-');
       const jobs: Job[] = [];
       const place = async (job: Job, compute: C, desired: D, on = node) => {
@@ -102,7 +102,8 @@ export function nodeStatusContract(ctx: StoreContext): void {
       await place(elsewhere, C.BidAccepted, D.Running, unique('n-other-'));
       await place(finished, C.BidAccepted, D.Running);
       const refs = await ctx.store.nodeStatus.jobsWithLiveExecutions(node);
-      const expected = [running, asked, stopping]
+      // `ended` keeps a withdrawn ask, `finished` a run: on a lost node no agent will end them.
+      const expected = [running, asked, stopping, ended, finished]
         .map((j) => ({ ID: j.ID, Namespace: j.Namespace, Type: j.Type, Priority: j.Priority }))
         .sort((a, b) => (a.ID < b.ID ? -1 : 1));
       expect(refs).toEqual(expected);
