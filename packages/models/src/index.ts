@@ -1,3 +1,4 @@
+export * from './capacity.js';
 export * from './codec.js';
 export * from './constraints.js';
 export * from './duration.js';
@@ -5,11 +6,10 @@ export * from './enums.js';
 export * from './errors.js';
 export * from './ids.js';
 export * from './labels/index.js';
+export * from './outcomes.js';
 export * from './resources.js';
 export * from './schemas/index.js';
 export * from './submission/index.js';
 export * from './time.js';
 export * from './transitions.js';
 export * from './version.js';
-export * from './capacity.js';
-export * from './outcomes.js';
