@@ -1,6 +1,5 @@
 import {
   type Clock,
-  ComputeStateType,
   computeStateName,
   DesiredStateType,
   EvaluationTrigger,

@@ -1,12 +1,4 @@
-import {
-  ErrorCode,
-  type Evaluation,
-  type Execution,
-  type Job,
-  type JobState,
-  type Nanos,
-  ShoalError,
-} from '@shoal/models';
+import { ErrorCode, type Evaluation, type Job, type JobState, type Nanos, ShoalError } from '@shoal/models';
 import type { NewHistoryEvent, Repos, StoredExecution as Stored } from '../store/index.js';
 
 type StoredExecution = Stored;

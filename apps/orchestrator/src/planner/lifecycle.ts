@@ -31,9 +31,9 @@ function isLost(b: PlanBuilder, e: ScheduledExecution, nodes: ReadonlyMap<string
   if (!node) return true;
   if (node.Connection === NodeConnection.Connected) return false;
   if (node.lostAt === undefined || b.now >= node.lostAt) return true;
-  b.wakeAt(
+  b.wakeWhileLive(
+    e,
     node.lostAt,
-    'retry',
     `node ${shortId(nodeId)} is disconnected: give up on it if it has not returned`,
   );
   return false;

@@ -50,10 +50,7 @@ export class TerminalLedger {
  * (1) and (2), once the cluster is quiet: on every connected node the orchestrator counts exactly
  * what its agent holds (per execution, and in sum), and an ended job has no execution left going.
  */
-export async function checkQuiescent(
-  cluster: SimCluster,
-  options: { tolerate?: (e: StoredExecution, nodeConnected: boolean) => boolean } = {},
-): Promise<string[]> {
+export async function checkQuiescent(cluster: SimCluster): Promise<string[]> {
   const problems: string[] = [];
   const executions = await cluster.executions();
   const usage = await cluster.store.scheduling.usageByNode();
@@ -95,7 +92,6 @@ export async function checkQuiescent(
     for (const e of executions) {
       if (e.JobID !== job.ID || isTerminalComputeState(e.ComputeState.StateType)) continue;
       const where = connected.has(e.NodeID) ? 'connected' : 'lost';
-      if (options.tolerate?.(e, connected.has(e.NodeID))) continue;
       problems.push(
         `(2) job ${shortId(job.ID)} is ${job.State.StateType} but ${shortId(e.ID)} is ${stateOf(e)} on ${where} ${e.NodeID}`,
       );
