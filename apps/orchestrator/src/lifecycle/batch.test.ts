@@ -16,7 +16,7 @@ const of = (jobId: string, e: ScheduledExecution): ScheduledExecution => ({ ...e
 
 /** Just what the batch reads and writes, counted. */
 function fakeTx(holding: ScheduledExecution[]) {
-  const loads = { nodes: 0, holding: 0 };
+  const loads = { nodes: 0, holding: 0, locks: 0 };
   const sent: Array<[string, OutgoingMessage[]]> = [];
   const tx = {
     nodeStatus: {
@@ -29,6 +29,9 @@ function fakeTx(holding: ScheduledExecution[]) {
       },
     },
     scheduling: {
+      lockPlacement: async () => {
+        loads.locks++;
+      },
       // What the store's sum gives: allocationOf per node over the live executions.
       usageByNode: async () => {
         loads.holding++;
@@ -112,7 +115,8 @@ describe('SchedulingBatch', () => {
       }),
     );
     expect(await usageOf(batch, tx)).toEqual({ n1: 0, n2: 4 });
-    expect(loads).toEqual({ nodes: 1, holding: 1 });
+    // Placement is locked once, before nodes and usage are read.
+    expect(loads).toEqual({ nodes: 1, holding: 1, locks: 1 });
   });
 
   it('hands every node’s messages to the outbox in one call, in the order sent', async () => {

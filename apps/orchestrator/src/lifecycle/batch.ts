@@ -55,6 +55,8 @@ export class SchedulingBatch {
   /** The nodes, with usage that includes every plan applied so far in this batch. */
   async candidates(tx: Repos): Promise<NodeCandidate[]> {
     if (this.nodes === undefined) {
+      // After the batch's job locks (taken at load), so a batch holding it never waits for a job.
+      await tx.scheduling.lockPlacement();
       const records = await tx.nodeStatus.list();
       this.stored = await tx.scheduling.usageByNode();
       const grace = this.grace;

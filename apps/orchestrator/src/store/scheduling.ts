@@ -6,10 +6,16 @@ import type { SchedulingRepo } from './types.js';
 
 const TERMINAL_JOB_STATES = [JobStateType.Completed, JobStateType.Failed, JobStateType.Stopped];
 const HOLDING = [C.AskForBidAccepted, C.BidAccepted];
+/** The advisory lock key of placement ("shoal" in ASCII, as an int8). */
+const PLACEMENT_LOCK = 0x73686f616c;
 
 /** Node usage and waiting jobs, for the schedulers (the rest of a snapshot comes from the workspace). */
 export function schedulingRepo({ db }: Handle): SchedulingRepo {
   return {
+    async lockPlacement() {
+      await db.execute(sql`select pg_advisory_xact_lock(${PLACEMENT_LOCK})`);
+    },
+
     async usageByNode() {
       const rows = await usageByNodeQuery(db);
       return new Map(rows.map((r) => [r.nodeId, { CPU: r.cpu, Memory: r.memory, Disk: r.disk, GPU: r.gpu }]));

@@ -192,4 +192,40 @@ describeWithServices(['postgres'], 'Postgres driver', () => {
       await store.close();
     }
   });
+
+  it('lets one transaction at a time hold the placement lock, until it ends', async () => {
+    const store = await openStore({ url: database.url });
+    const order: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      const first = store.transaction(async (tx) => {
+        await tx.scheduling.lockPlacement();
+        order.push('first locked');
+        await held;
+        order.push('first done');
+      });
+      await waitFor(() => order.length === 1, { timeoutMs: 5_000, message: 'the first lock' });
+      const second = store.transaction(async (tx) => {
+        await tx.scheduling.lockPlacement();
+        order.push('second locked');
+      });
+      await waitFor(
+        async () =>
+          (
+            await admin`select 1 from pg_stat_activity
+                        where datname = current_database() and wait_event = 'advisory'`
+          ).length === 1,
+        { timeoutMs: 5_000, message: 'the second transaction never waited for the lock' },
+      );
+      release();
+      await Promise.all([first, second]);
+      expect(order).toEqual(['first locked', 'first done', 'second locked']);
+    } finally {
+      release();
+      await store.close();
+    }
+  });
 });

@@ -307,10 +307,12 @@ export interface SchedulingRepo {
    */
   usageByNode(): Promise<Map<string, Capacity>>;
   /**
-   * Jobs waiting for room or for nodes: Queued ones, and with `daemons` every non-terminal daemon
-   * job (it wants an execution on each new node). Jobs that already have a due node-update
-   * evaluation pending are left out, so repeated calls add nothing.
+   * Takes the placement lock until the transaction ends. Scheduling batches run in parallel, and
+   * each plans with the node usage it read: two that read the same free room would both fill it,
+   * and the agent would refuse one bid. The lock makes a batch read usage only after the batch
+   * before it committed its placements.
    */
+  lockPlacement(): Promise<void>;
   /**
    * Jobs waiting for room or nodes (Queued; with `daemons`, every live daemon) with no node-update
    * evaluation due yet, first come first served: priority, then submit time. `limit`: the head only.
