@@ -99,13 +99,22 @@ describeWithServices(['postgres', 'nats'], 'a three-node cluster', () => {
     expect((await executions(id)).map((e) => e.NodeID)).toEqual(['node-2']);
   }, 90_000);
 
-  it('fails a job nothing can run, naming each node', async () => {
+  it('queues a job nothing can run, then fails it at its queue timeout, naming each node', async () => {
     const id = await submit(cluster.api, {
       Type: 'batch',
       Constraints: [{ Key: 'zone', Operator: '=', Values: ['z'] }],
-      Tasks: [noop()],
+      Tasks: [{ ...noop(), Timeouts: { QueueTimeout: 2 } }],
     });
     const view = await waitForJobState(cluster.api, id, ['Failed']);
+    const history = await getJson<{ History: Array<{ Comment: string }> }>(
+      `${cluster.api}/api/v1/orchestrator/jobs/${id}/history?event_type=job`,
+    );
+    expect(history.History.some((h) => h.Comment.startsWith('Job queued: waiting: no node satisfies'))).toBe(
+      true,
+    );
+    expect(view.Job.State.Message).toMatch(
+      /^queue timeout: no node satisfies the constraints \(3 nodes checked\)/,
+    );
     for (const node of ['node-1', 'node-2', 'node-3']) expect(view.Job.State.Message).toContain(node);
   }, 90_000);
 
