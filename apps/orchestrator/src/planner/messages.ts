@@ -36,6 +36,10 @@ export function listed(items: readonly string[]): string {
 /** Codes that say the node is not available at all, rather than unfit for this job. */
 const UNAVAILABLE = new Set(['not-compute', 'membership', 'disconnected', 'unhealthy']);
 
+export function isUnavailable(r: NodeRejection): boolean {
+  return UNAVAILABLE.has(r.code);
+}
+
 /** `no node with 2 CPU and 1 GB memory free`: every resource some node was short of. */
 function capacitySummary(rejections: readonly NodeRejection[]): string {
   const short = [...new Set(rejections.flatMap((r) => r.subject?.split(' and ') ?? []))];
@@ -44,7 +48,7 @@ function capacitySummary(rejections: readonly NodeRejection[]): string {
 
 function summary(rejections: readonly NodeRejection[]): string {
   // Unavailable nodes say nothing about the job; judge it by the nodes that could have run it.
-  const fit = rejections.filter((r) => !UNAVAILABLE.has(r.code));
+  const fit = rejections.filter((r) => !isUnavailable(r));
   const [first] = fit;
   // Capacity shortfalls differ from node to node in which resource is short; they agree on the job.
   const differs = (r: NodeRejection) =>

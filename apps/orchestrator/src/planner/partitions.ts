@@ -2,9 +2,10 @@ import { JobStateType } from '@shoal/models';
 import { retryDueAt } from './backoff.js';
 import { settleBids } from './bids.js';
 import { errorOf, isFailedAttempt, isLive, outcomeOf } from './executions.js';
+import type { NodeRejection } from './filter.js';
 import { waitForNodes } from './job-state.js';
 import { endedJobReason } from './lifecycle.js';
-import { describeNoFit, listed, nodeLabel, PARTITION_COMPLETED } from './messages.js';
+import { describeNoFit, isUnavailable, listed, nodeLabel, PARTITION_COMPLETED } from './messages.js';
 import { placePartition, type SchedulingContext } from './placement.js';
 import { triedNodes } from './rank.js';
 import type { ScheduledExecution } from './types.js';
@@ -79,7 +80,14 @@ function schedulePartition(
     ...(attempts.length > 0 ? { detail: `(attempt ${attempts.length + 1} of ${settings.maxAttempts})` } : {}),
   });
   if (!rejected) return { kind: 'placed' };
+  // Every node that could run it already failed it or refused it: waiting for room will not help.
+  if (attempts.length > 0 && noNodeLeftToTry(rejected)) return { kind: 'exhausted', attempts };
   return { kind: 'no-fit', reason: `${ctx.job.Count > 1 ? `${subject}: ` : ''}${describeNoFit(rejected)}` };
+}
+
+function noNodeLeftToTry(rejected: readonly NodeRejection[]): boolean {
+  const able = rejected.filter((r) => !isUnavailable(r));
+  return able.length > 0 && able.every((r) => r.code === 'excluded' && r.retryAt === undefined);
 }
 
 function exhaustedMessage(ctx: SchedulingContext, partition: number, attempts: ScheduledExecution[]): string {

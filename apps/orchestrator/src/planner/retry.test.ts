@@ -88,15 +88,15 @@ describe('retries', () => {
     expect(retry.newExecutions[0]?.comment).toMatch(/\(attempt 2 of 3\)$/);
   });
 
-  it('gives up on a partition with no other node to go to, and says why per node', () => {
-    const settings = { retryBackoff: backoff, defaultQueueTimeoutSeconds: 0 };
+  it('gives up on a partition with no other node to go to (waiting would not help), saying why', () => {
+    const settings = { retryBackoff: backoff };
     const sc = new Scenario({ nodes: cluster(1), settings });
     sc.step();
     runAndFail(sc, 0, 'runtime error 2');
     sc.after(10n * SEC);
     expect(sc.step().jobState).toMatchObject({
       StateType: J.Failed,
-      Message: 'no node fits (1 node checked): node n-1: already tried partition 0 (runtime error 2)',
+      Message: 'execution failed after 1 attempt: node n-1: runtime error 2',
     });
   });
 
