@@ -77,6 +77,14 @@ describe('CapacityTracker', () => {
     expect(tracker.available().cpuMillis).toBe(1000);
   });
 
+  it('shows at most what the node advertises as available, even when it may book past it', () => {
+    const tracker = new CapacityTracker(total);
+    tracker.setOvercommit(1.5);
+    expect(tracker.available().cpuMillis).toBe(total.cpuMillis);
+    tracker.tryReserve('e-1', task);
+    expect(tracker.available().cpuMillis).toBe(total.cpuMillis - task.cpuMillis);
+  });
+
   it('holds recovered work even beyond the total, and never shows negative availability', () => {
     const tracker = new CapacityTracker(total);
     tracker.hold('e-1', { ...task, cpuMillis: 3000 });

@@ -140,9 +140,13 @@ export class CapacityTracker {
     return sum;
   }
 
-  /** What may still be booked (heartbeats say so): total × overcommit − reserved. */
+  /**
+   * What is free of what the node advertises (heartbeats and NodeInfo say so): total − reserved, at
+   * least 0. Overcommit lets bookings go past it, but the node never has more than it advertises,
+   * and the orchestrator refuses a NodeInfo whose available capacity exceeds its maximum.
+   */
   available(): ResourceRequest {
-    return freeUnits(this.total, this.allocated(), this.factor);
+    return freeUnits(this.total, this.allocated(), 1);
   }
 
   /** Reserves for `executionId` if it fits; reserving twice for one id is a no-op. */

@@ -192,7 +192,16 @@ describeWithServices(['nats'], 'shoal devstack', () => {
           (node) =>
             logOf(node).lastIndexOf('handshake accepted') > logOf(node).lastIndexOf('disconnected from NATS'),
         ),
-      { timeoutMs: 60_000, message: 'every agent to be back on NATS' },
+      {
+        timeoutMs: 60_000,
+        // The end of each agent's log says why one is not back (a refused handshake, say).
+        message: () => {
+          const tails = ['node-1', 'node-2', 'node-3'].map(
+            (n) => `${n}:\n${logOf(n).split('\n').slice(-12).join('\n')}`,
+          );
+          return `every agent to be back on NATS\n${tails.join('\n')}`;
+        },
+      },
     );
     devstack.child.kill('SIGINT');
     expect(await devstack.exited).toEqual({ code: 0, signal: null });
