@@ -1,4 +1,4 @@
-import { ErrorCode, type Evaluation, ShoalError } from '@shoal/models';
+import { ErrorCode, type Evaluation, inQueueOrder, ShoalError } from '@shoal/models';
 import { and, asc, desc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import type { Handle } from './db.js';
 import { insertRows, recordset, rowsOf } from './recordset.js';
@@ -9,13 +9,7 @@ const COMPONENT = 'EvaluationStore';
 type EvaluationRow = typeof evaluations.$inferSelect;
 const PENDING = 'pending';
 
-/** The claim order, kept after the UPDATE … RETURNING, which returns rows in no set order. */
-function byPriorityThenAge(a: Evaluation, b: Evaluation): number {
-  if (a.Priority !== b.Priority) return b.Priority - a.Priority;
-  if (a.CreateTime !== b.CreateTime) return a.CreateTime < b.CreateTime ? -1 : 1;
-  return a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0;
-}
-
+// The claim order (inQueueOrder) is restored after the UPDATE … RETURNING, which has none.
 /** postgres.js returns the rows themselves, PGlite a result with `rows`. */
 export function evaluationRepo({ db }: Handle): EvaluationRepo {
   const repo: EvaluationRepo = {
@@ -66,7 +60,7 @@ export function evaluationRepo({ db }: Handle): EvaluationRepo {
         })
         .where(inArray(evaluations.id, next))
         .returning();
-      return rows.map(rowToEvaluation).sort(byPriorityThenAge);
+      return rows.map(rowToEvaluation).sort(inQueueOrder);
     },
 
     async finishMany(worker, outcomes, now) {

@@ -82,6 +82,59 @@ describe('evaluation worker', () => {
     expect(comments.some((c) => c === 'handled with 2 before it')).toBe(true);
   });
 
+  it('serves a batch in queue order (priority, then age) when its handler locked the jobs up front', async () => {
+    const at = (s: bigint) => 1_800_000_000_000_000_000n + s;
+    const specs = [
+      { created: at(3n), priority: 0 },
+      { created: at(1n), priority: 0 },
+      { created: at(4n), priority: 9 },
+      { created: at(2n), priority: 0 },
+    ];
+    const queued: Evaluation[] = [];
+    for (const spec of specs) {
+      const job = makeJob({ Priority: spec.priority });
+      await store.jobs.insert(job);
+      const evaluation = makeEvaluation(job, {
+        TriggeredBy: EvaluationTrigger.NodeUpdate,
+        WaitUntil: 0n,
+        CreateTime: spec.created,
+        Priority: spec.priority,
+      });
+      await store.evaluations.insert(evaluation);
+      queued.push(evaluation);
+    }
+    const order: string[] = [];
+    const handler: EvaluationHandler = {
+      triggers: [EvaluationTrigger.NodeUpdate],
+      batch: () => ({
+        prepare: async () => {},
+        handle: async (_tx, evaluation) => {
+          order.push(evaluation.ID);
+          return { status: 'complete', comment: '' };
+        },
+        complete: async () => undefined,
+      }),
+    };
+    const worker = startEvaluationWorker({
+      store,
+      clock: systemClock(),
+      logger: pino({ level: 'silent' }),
+      handlers: [handler],
+      workerId: 'w-queue',
+      pollMs: 20,
+    });
+    try {
+      await waitFor(async () => (await statuses(queued)).every((s) => s === 'complete'), {
+        timeoutMs: 10_000,
+        message: 'evaluations were not finished',
+      });
+    } finally {
+      await worker.stop();
+    }
+    const [third, first, urgent, second] = queued.map((e) => e.ID);
+    expect(order).toEqual([urgent, first, second, third]);
+  });
+
   it('retries a failed batch one evaluation at a time, so only the bad one is held up', async () => {
     const evaluations = await submit(4);
     const bad = evaluations[2] as Evaluation;

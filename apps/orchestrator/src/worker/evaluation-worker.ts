@@ -3,6 +3,7 @@ import {
   type Evaluation,
   type EvaluationStatus,
   type EvaluationTrigger,
+  inQueueOrder,
   isShoalError,
 } from '@shoal/models';
 import type { Logger } from 'pino';
@@ -103,8 +104,12 @@ export function startEvaluationWorker(options: EvaluationWorkerOptions): Evaluat
               ordered.filter((e) => handlerOf(e) === handler),
             );
           }
+          // Handlers that locked their jobs up front (prepare) work in queue order: priority, then
+          // age, as claimed; so a batch serves its queued jobs first come, first served. Others
+          // lock as they go, so they go in lock order.
+          const upFront = [...batches.values()].every((batch) => batch.prepare !== undefined);
           const outcomes = [];
-          for (const evaluation of ordered) {
+          for (const evaluation of upFront ? [...evaluations].sort(inQueueOrder) : ordered) {
             const handler = handlerOf(evaluation);
             const batch = handler && batches.get(handler);
             const outcome = batch

@@ -49,3 +49,13 @@ export function newEvaluation(input: {
     ModifyTime: input.now,
   };
 }
+
+/**
+ * The queue's order, in which evaluations are claimed and handled: higher priority first, then
+ * older first (CreateTime: a waiting job's re-evaluation takes its submit time), then by id.
+ */
+export function inQueueOrder(a: Evaluation, b: Evaluation): number {
+  if (a.Priority !== b.Priority) return b.Priority - a.Priority;
+  if (a.CreateTime !== b.CreateTime) return a.CreateTime < b.CreateTime ? -1 : 1;
+  return a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0;
+}
