@@ -41,7 +41,11 @@ function isLost(b: PlanBuilder, e: ScheduledExecution, nodes: ReadonlyMap<string
 
 /** The reason live executions of an ended job are stopped with. */
 export function endedJobReason(state: JobStateType, message: string): string {
-  if (state === JobStateType.Stopped) return `job stopped: ${message || 'stopped by user'}`;
+  if (state === JobStateType.Stopped) {
+    // The API's own reason already says so (`job stopped by user`); a user's reason does not.
+    if (message === '') return 'job stopped by user';
+    return message.startsWith('job stopped') ? message : `job stopped: ${message}`;
+  }
   if (state === JobStateType.Completed) return 'job completed';
   return `job failed: ${message}`;
 }
