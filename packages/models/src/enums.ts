@@ -1,5 +1,5 @@
 /**
- * Enumerations with their exact wire values. The contract (jobs-api-v1) encodes job states as
+ * Enumerations with their exact wire values. The v1 jobs API encodes job states as
  * strings but execution states as integers; both encodings are part of the API and never change.
  */
 
@@ -48,7 +48,7 @@ export const JobType = {
 export type JobType = (typeof JobType)[keyof typeof JobType];
 export const JOB_TYPES: readonly JobType[] = Object.values(JobType);
 
-/** History event levels, encoded as strings on the wire (see the seed's history example). */
+/** History event levels, encoded as strings on the wire (see the v1 jobs API's history example). */
 export const HistoryEventType = {
   JobLevel: 'JobLevel',
   ExecutionLevel: 'ExecutionLevel',

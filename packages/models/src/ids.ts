@@ -22,7 +22,7 @@ export interface IdGenerator {
   job(): string;
   execution(): string;
   node(): string;
-  /** Evaluations carry a bare uuid, as in the seed. */
+  /** Evaluations carry a bare uuid, as in the v1 jobs API. */
   evaluation(): string;
   requestId(): string;
 }

@@ -69,7 +69,7 @@ describe('execution compute state transitions', () => {
     expect(COMPUTE_STATES.filter(isTerminalComputeState)).toEqual([4, 6, 7, 8, 9]);
   });
 
-  it('reproduces the seed execution history 1→1, 1→2, 2→3, 3→3, 3→5, 5→7', () => {
+  it('reproduces the v1 jobs API example execution history 1→1, 1→2, 2→3, 3→3, 3→5, 5→7', () => {
     const seed: Array<[0 | 1 | 2 | 3 | 5, 1 | 2 | 3 | 5 | 7]> = [
       [1, 1],
       [1, 2],

@@ -3,7 +3,7 @@ import { ComputeStateType as C, DesiredStateType as D, JobStateType as J } from 
 
 /**
  * Legal state changes. A terminal state never changes. A non-terminal state may "move" to itself:
- * that is an update (new revision, new message) without a state change, as the seed's execution
+ * that is an update (new revision, new message) without a state change, as the v1 jobs API's execution
  * history shows (1→1, 3→3).
  */
 

@@ -25,7 +25,7 @@ describe('backoffDelay', () => {
     }
   });
 
-  it('spreads retries (case 23: a hundred agents do not retry in lockstep)', () => {
+  it('spreads retries (a hundred agents do not retry in lockstep)', () => {
     const delays = new Set(Array.from({ length: 100 }, () => backoffDelay(4)));
     expect(delays.size).toBeGreaterThan(50);
   });

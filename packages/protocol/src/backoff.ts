@@ -2,7 +2,7 @@
  * Exponential backoff with jitter, as a pure function so its spacing can be tested exactly.
  *
  * The jitter is proportional (±20 % by default) rather than "full": a hundred agents retrying
- * after a NATS restart still spread out (case 23), yet each retry waits clearly longer than the
+ * after a NATS restart still spread out, yet each retry waits clearly longer than the
  * previous one, which is what a log reader (and the tests) expect of a backoff.
  */
 

@@ -108,7 +108,7 @@ describe('decode errors (never thrown)', () => {
     expectError(decodeMessage(bytes(raw(overrides))), 'bad_envelope', message);
   });
 
-  it('bad_version, with a readable reason (case 25)', () => {
+  it('bad_version, with a readable reason', () => {
     const result = decodeMessage(bytes(raw({ v: 2 })));
     expectError(result, 'bad_version');
     if (result.ok) return;
@@ -128,7 +128,7 @@ describe('decode errors (never thrown)', () => {
     expectError(onOut, 'unknown_type', /AskForBid is not expected on out \(expected BidResult, RunResult/);
   });
 
-  it('wrong_node: the envelope speaks for another node than the subject (bad input 22)', () => {
+  it('wrong_node: the envelope speaks for another node than the subject', () => {
     const data = encodeMessage(sample('RunResult', 1n, 'n-evil'));
     expectError(decodeMessage(data, { expectedNodeId: NODE }), 'wrong_node', /n-evil does not match node/);
   });
@@ -160,7 +160,7 @@ describe('decode errors (never thrown)', () => {
   });
 });
 
-describe('capacity sanity (bad input 25)', () => {
+describe('capacity sanity', () => {
   const withCapacity = (patch: Record<string, unknown>) => {
     const hb = sample('Heartbeat');
     return bytes({

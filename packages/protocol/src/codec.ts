@@ -14,7 +14,7 @@ import {
 /**
  * Bytes ⇄ envelopes. Decoding is the trust boundary: it never throws, and every way a message can
  * be wrong has its own code, so the receiver can log it, answer with an error reply and carry on
- * (bad input 23). Encoding validates too, so a message that the peer would refuse is caught where
+ * Encoding validates too, so a message that the peer would refuse is caught where
  * it is made instead of blocking a stream later.
  */
 

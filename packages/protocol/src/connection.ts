@@ -6,8 +6,8 @@ import { errorMessage, type Logger, safeLog, silentLogger } from './logger.js';
 
 /**
  * The one way Shoal connects to NATS. nats.js gives up after 10 reconnect attempts by default,
- * which would strand an agent after a long NATS outage (case 8); here reconnects never stop, are
- * jittered so a hundred agents do not stampede a restarted server (case 23), and a short ping
+ * which would strand an agent after a long NATS outage; here reconnects never stop, are
+ * jittered so a hundred agents do not stampede a restarted server, and a short ping
  * interval notices a dead TCP connection in seconds rather than minutes.
  */
 

@@ -80,7 +80,7 @@ describeWithServices(['nats'], 'control request/reply over real NATS', () => {
     expect(beat.ok && beat.envelope.payload).toEqual({ Ok: true, LastSeqReceived: 42n });
   });
 
-  it('version skew in the handshake payload is refused with a readable reason (case 25)', async () => {
+  it('version skew in the handshake payload is refused with a readable reason', async () => {
     const hs = sample('Handshake');
     const reply = await requestControl(agent, ctrlSubject(NODE), {
       ...hs,
@@ -93,7 +93,7 @@ describeWithServices(['nats'], 'control request/reply over real NATS', () => {
     });
   });
 
-  it('an envelope of another version gets an Error reply the agent can read (case 25)', async () => {
+  it('an envelope of another version gets an Error reply the agent can read', async () => {
     const data = new TextEncoder().encode(encodeJson({ ...sample('Handshake'), v: 2 }));
     const msg = await agent.request(ctrlSubject(NODE), data, { timeout: 2_000 });
     const reply = decodeControlReply(msg.data, 'Handshake');
@@ -103,7 +103,7 @@ describeWithServices(['nats'], 'control request/reply over real NATS', () => {
     });
   });
 
-  it('a handshake for another node on this node’s subject is refused as wrong_node (bad input 22)', async () => {
+  it('a handshake for another node on this node’s subject is refused as wrong_node', async () => {
     const envelope = makeEnvelope(
       'Handshake',
       { ...sample('Handshake').payload, NodeInfo: nodeInfo('n-victim') },

@@ -10,7 +10,7 @@ import { ORCHESTRATOR_SUBSCRIPTIONS, parseSubject } from './subjects.js';
 /**
  * Control request/reply (agent → orchestrator on `.ctrl`). A request is answered with the matching
  * reply envelope (Handshake → HandshakeReply, …). One that cannot be decoded is answered with the
- * streams' `{Error: {Code, Message}}`, so the agent can say *why* (case 25: "protocol version 2 is
+ * streams' `{Error: {Code, Message}}`, so the agent can say *why* (e.g. "protocol version 2 is
  * not supported …") instead of failing to parse an answer it does not understand.
  */
 

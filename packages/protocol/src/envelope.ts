@@ -14,9 +14,9 @@ import { IdSchema, NanosWireSchema, NodeIdSchema, SeqSchema } from './messages/f
  * - `seq`: position in the sender's stream to this node (`.in`/`.out`), from 1 and without gaps.
  *   Control messages (`.ctrl` and their replies) are not sequenced and carry 0.
  * - `nodeId`: the agent the stream belongs to, in both directions. It must equal the node in the
- *   subject, which is how an agent is kept from speaking for another (bad input 22).
+ *   subject, which is how an agent is kept from speaking for another.
  * - `time`: the sender's clock in Unix nanoseconds (bigint). Informational only: liveness and
- *   timeouts use the receiver's clock, since agents' clocks may be skewed (case 22).
+ *   timeouts use the receiver's clock, since agents' clocks may be skewed.
  * - `resync`: set by a sender that was asked to rewind to messages it no longer has (they were
  *   acknowledged and pruned). It means "nothing before this seq will ever come": the receiver may
  *   accept it although it skips ahead.
@@ -78,7 +78,7 @@ export function makeEnvelope<T extends MessageType>(
 }
 
 /**
- * What a side says when the other speaks another version (case 25): both numbers and what to do,
+ * What a side says when the other speaks another version: both numbers and what to do,
  * never a garbled decode error.
  */
 export function versionMismatchReason(theirs: unknown): string {

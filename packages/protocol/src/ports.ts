@@ -10,7 +10,7 @@ import type { StreamEnvelope } from './envelope.js';
 /**
  * One sender's outbox for one peer and direction (the orchestrator has one per agent; an agent has
  * one). The writer appends in the same transaction as the state change that caused the message
- * (case 6: a crash after commit loses nothing), and calls `Sender.notify()` after the commit.
+ * (so a crash after commit loses nothing), and calls `Sender.notify()` after the commit.
  *
  * Contract on seq: gap-free from 1 and visible in order. Take it from a per-peer counter updated
  * in the writing transaction (which serialises writers), NOT from a shared Postgres sequence: a
@@ -45,7 +45,7 @@ export interface SeqTracker<Ctx = void> {
    *
    * `fn` must only throw for transient failures (the database is down): the sender will retry.
    * A message that is valid but refused by business rules (an illegal transition, an execution of
-   * another node: bad input 24) must be handled inside `fn` (logged, maybe recorded) and commit
+   * another node) must be handled inside `fn` (logged, maybe recorded) and commit
    * normally, or it would block the stream forever.
    */
   apply(peer: string, seq: bigint, fn: (ctx: Ctx) => Promise<void>): Promise<boolean>;

@@ -46,7 +46,7 @@ describe('Receiver decisions', () => {
     expect(applied).toEqual([1n, 2n]);
   });
 
-  it('acks a duplicate without applying it (case 11, 12)', async () => {
+  it('acks a duplicate without applying it', async () => {
     const { send, applied, logger } = setup();
     await send(report(1n));
     await send(report(2n));
@@ -404,7 +404,7 @@ describe('Receiver group apply (handleRun + applyRun)', () => {
   });
 });
 
-describe('Receiver refusals (bad input 22, 23): an error reply, a log line, no crash', () => {
+describe('Receiver refusals: an error reply, a log line, no crash', () => {
   const raw = (value: unknown) => new TextEncoder().encode(encodeJson(value));
 
   it.each<[string, Uint8Array, string]>([

@@ -12,11 +12,11 @@ import { parseSubject } from './subjects.js';
  * The receiving half of a stream: decides, for each request, whether to apply it and what to
  * answer. Per peer, with `last` the last applied seq:
  *
- *   seq ≤ last                  duplicate (a resend, case 11/12): Ack, apply nothing
+ *   seq ≤ last                  duplicate (a resend): Ack, apply nothing
  *   seq = last + 1              apply, then Ack
  *   seq > last + 1              a gap, or this side lost its state: Nack(last + 1)
  *     … with `resync`           the sender no longer has the messages in between: apply, Ack
- *   undecodable or wrong node   Error reply and a log line, apply nothing (bad input 22, 23)
+ *   undecodable or wrong node   Error reply and a log line, apply nothing
  *   the handler throws          Error `apply_failed`; the sender retries with backoff
  *
  * With `handleRun` and a tracker with `applyRun`, the messages queued for a peer are decided

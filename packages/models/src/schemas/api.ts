@@ -22,14 +22,14 @@ export const PutJobResponseSchema = z.object({
 export type PutJobResponse = z.infer<typeof PutJobResponseSchema>;
 
 export const ListJobHistoryResponseSchema = z.object({
-  // Key order follows the seed's examples.
+  // Key order follows the v1 jobs API's examples (test-data/).
   NextToken: z.string(),
   History: z.array(JobHistorySchema),
 });
 export type ListJobHistoryResponse = z.infer<typeof ListJobHistoryResponseSchema>;
 
 export const ListJobExecutionsResponseSchema = z.object({
-  // Key order follows the seed's examples.
+  // Key order follows the v1 jobs API's examples (test-data/).
   NextToken: z.string(),
   Executions: z.array(ExecutionSchema),
 });
@@ -53,7 +53,7 @@ export const StopJobResponseSchema = z.object({ EvaluationID: z.string() });
 export type StopJobResponse = z.infer<typeof StopJobResponseSchema>;
 
 export const ListJobResultsResponseSchema = z.object({
-  // Key order follows the seed's examples.
+  // Key order follows the v1 jobs API's examples (test-data/).
   NextToken: z.string(),
   Results: z.array(SpecConfigSchema),
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { NanosSchema, SpecConfigSchema } from './common.js';
 import { ComputeStateSchema, DesiredStateSchema } from './states.js';
 
-/** What a run produced. The lower-case keys are the seed's, and they are the wire contract. */
+/** What a run produced. The lower-case keys are the v1 jobs API's, and they are the wire contract. */
 export const RunOutputSchema = z.object({
   stdout: z.string(),
   stdouttruncated: z.boolean(),

@@ -22,12 +22,12 @@ const CASES = [
   ['job-results', ListJobResultsResponseSchema],
 ] as const;
 
-describe('seed documents', () => {
+describe('v1 jobs API example documents', () => {
   for (const [name, schema] of CASES) {
     it(`${name} parses and re-encodes to the same document, key for key`, () => {
       const parsed = schema.parse(fixture(name));
       expect(encodeJson(parsed)).toBe(encodeJson(fixture(name)));
-      // And the same as the seed's own text, digit for digit.
+      // And the same as the example's own text, digit for digit.
       expect(canonical(encodeJson(parsed))).toBe(canonical(fixtureText(name)));
     });
   }

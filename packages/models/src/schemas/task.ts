@@ -5,7 +5,7 @@ import { SpecConfigSchema, StringMapSchema } from './common.js';
 
 /**
  * A task as stored and served. Optional keys stay optional so that documents written by Bacalhau
- * (the seed's examples) re-encode key for key; Shoal's own jobs always carry every key.
+ * (the v1 jobs API's examples) re-encode key for key; Shoal's own jobs always carry every key.
  */
 
 export const ResourcesConfigSchema = z.object({

@@ -3,7 +3,7 @@ import type { FieldProblem } from '../errors.js';
 import type { PrepareJobOptions } from './prepare.js';
 import { prepareJobSubmission } from './prepare.js';
 
-/** Bad inputs 1–15 of reliability-cases.md: each is refused with its field named. */
+/** Malformed or disallowed job submissions: each is refused with the offending field named. */
 
 const opts: PrepareJobOptions = { id: 'j-00000000-0000-4000-8000-000000000000', now: 1n };
 const T = 'Job.Tasks[0]';
@@ -50,14 +50,14 @@ const dataRo = {
 const dataOnly = { ...opts, policy: { allowedHostPaths: [{ path: '/data', readWrite: false }] } };
 
 const CASES: Case[] = [
-  // 1. missing or empty image
+  // missing or empty image
   ['missing image', job({ Image: undefined }), `${P}.Image`, /is required/],
   ['empty image', job({ Image: '' }), `${P}.Image`, /must not be empty/],
-  // 2. malformed image reference
+  // malformed image reference
   ['image with a space', job({ Image: 'ubuntu latest' }), `${P}.Image`, /invalid image reference/],
   ['image with ;', job({ Image: 'ubuntu;rm -rf /' }), `${P}.Image`, /invalid image reference/],
   ['image too long', job({ Image: `a${'b'.repeat(300)}` }), `${P}.Image`, /at most 255/],
-  // 3. image outside the allow-list
+  // image outside the allow-list
   [
     'image not allow-listed',
     job(),
@@ -65,7 +65,7 @@ const CASES: Case[] = [
     /not allowed on this cluster \(allowed: shoal-test\/\*\)/,
     { ...opts, policy: { allowedImages: ['shoal-test/*'] } },
   ],
-  // 4. host path without an allow-list
+  // host path without an allow-list
   [
     'host path, nothing allowed',
     mount('/data'),
@@ -79,7 +79,7 @@ const CASES: Case[] = [
     /not an allowed host path \(allowed: \/data\)/,
     dataOnly,
   ],
-  // 5. traversal
+  // traversal
   [
     'path traversal',
     mount('/data/../etc'),
@@ -94,7 +94,7 @@ const CASES: Case[] = [
     /absolute/,
     dataOnly,
   ],
-  // 6. read-write on a read-only path
+  // read-write on a read-only path
   [
     'read-write on read-only',
     mount('/data/x', true),
@@ -102,7 +102,7 @@ const CASES: Case[] = [
     /allowed read-only/,
     dataOnly,
   ],
-  // 7. always forbidden, whatever the allow-list says
+  // always forbidden, whatever the allow-list says
   ['mount /', mount('/'), `${T}.InputSources[0].Source.Params.SourcePath`, /can never be mounted/, dataRo],
   [
     'mount /proc',
@@ -139,13 +139,13 @@ const CASES: Case[] = [
     /can never be mounted/,
     dataRo,
   ],
-  // 8. docker options smuggled into Params
+  // docker options smuggled into Params
   ['Privileged', job({ Privileged: true }), `${P}.Privileged`, /unknown field/],
   ['CapAdd', job({ CapAdd: ['SYS_ADMIN'] }), `${P}.CapAdd`, /unknown field/],
   ['NetworkMode', job({ NetworkMode: 'host' }), `${P}.NetworkMode`, /unknown field/],
   ['Devices', job({ Devices: ['/dev/sda'] }), `${P}.Devices`, /unknown field/],
   ['PidMode', job({ PidMode: 'host' }), `${P}.PidMode`, /unknown field/],
-  // 9. env names and size
+  // env names and size
   ['empty env name', job({}, { Env: { '': 'x' } }), `${T}.Env[""]`, /must not be empty/],
   [
     'env name with =',
@@ -173,14 +173,14 @@ const CASES: Case[] = [
     /KEY=VALUE/,
   ],
   ['env over 64 KB', job({}, { Env: { BIG: 'x'.repeat(70_000) } }), `${T}.Env`, /limit is 65536/],
-  // 10. CPU and memory
+  // CPU and memory
   ...(['0', '-1', 'NaN', 'abc', '1e309'] as const).map(
     (cpu): Case => [`CPU ${cpu}`, job({}, { Resources: { CPU: cpu } }), `${T}.Resources.CPU`, /./],
   ),
   ...(['0', '-5Mb', 'NaN', 'lots', '1e309', '12XB'] as const).map(
     (mem): Case => [`Memory ${mem}`, job({}, { Resources: { Memory: mem } }), `${T}.Resources.Memory`, /./],
   ),
-  // 11. Count
+  // Count
   ['negative count', job({}, {}, { Count: -1 }), 'Job.Count', /must not be negative/],
   ['fractional count', job({}, {}, { Count: 1.5 }), 'Job.Count', /expected int/],
   ['absurd count', job({}, {}, { Count: 1e9 }), 'Job.Count', /at most 10000/],
@@ -192,7 +192,7 @@ const CASES: Case[] = [
     /must be 0 or absent for daemon/,
   ],
   ['zero count for batch', job({}, {}, { Count: 0 }), 'Job.Count', /at least 1/],
-  // 12. timeouts
+  // timeouts
   [
     'negative timeout',
     job({}, { Timeouts: { ExecutionTimeout: -1 } }),
@@ -217,7 +217,7 @@ const CASES: Case[] = [
     `${T}.Timeouts`,
     /\(120s\) must not exceed TotalTimeout \(100s\)/,
   ],
-  // 13. entrypoint and parameters
+  // entrypoint and parameters
   [
     'entrypoint as a string',
     job({ Entrypoint: 'echo hello' }),
@@ -230,13 +230,13 @@ const CASES: Case[] = [
     `${P}.Parameters[1]`,
     /expected string, got number/,
   ],
-  // 14. names with control characters or too long
+  // names with control characters or too long
   ['name with NUL', job({}, {}, { Name: 'a\u0000b' }), 'Job.Name', /control characters/],
   ['name with newline', job({}, {}, { Name: 'a\nb' }), 'Job.Name', /control characters/],
   ['name too long', job({}, {}, { Name: 'x'.repeat(256) }), 'Job.Name', /at most 255/],
   ['task name with control chars', job({}, { Name: 'x\u0007' }), `${T}.Name`, /control characters/],
   ['bad namespace', job({}, {}, { Namespace: 'a b' }), 'Job.Namespace', /letters, digits/],
-  // 15. unknown enums list the allowed values
+  // unknown enums list the allowed values
   [
     'missing type',
     job({}, {}, { Type: undefined }),

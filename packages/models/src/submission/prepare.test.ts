@@ -30,7 +30,7 @@ function ok(input: unknown, options: PrepareJobOptions = opts) {
 }
 
 describe('prepareJobSubmission: valid jobs', () => {
-  it("accepts the seed's create request with its warning and applies the defaults", () => {
+  it("accepts the v1 jobs API's example create request with its warning and applies the defaults", () => {
     const { Job } = fixture('create-job-request') as { Job: unknown };
     const { job, warnings } = ok(Job);
     expect(warnings).toEqual(['job create time is ignored when submitting a job']);

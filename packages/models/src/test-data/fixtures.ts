@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { decodeJson } from '../codec.js';
 
-/** The seed's example documents, read as text so their int64 times keep every digit. */
+/** The v1 jobs API's example documents, read as text so their int64 times keep every digit. */
 export const FIXTURES = [
   'create-job-request',
   'create-job-response',

@@ -5,7 +5,7 @@ import { IdSchema } from './fields.js';
 /**
  * Agent → orchestrator, on `shoal.compute.<nodeId>.out`, sequenced and acknowledged. These are the
  * agent's reports; the orchestrator checks each against the execution's state and its node
- * (bad input 24) and applies it at most once.
+ * and applies it at most once.
  */
 
 /**

@@ -10,7 +10,7 @@ import { SeqSchema, WireCapacitySchema, WireNodeInfoSchema } from './fields.js';
 
 const count = z.int().nonnegative();
 
-/** First message on every (re)connect. Refused with a readable Reason on version skew (case 25). */
+/** First message on every (re)connect. Refused with a readable Reason on version skew. */
 export const HandshakeSchema = z.object({
   NodeInfo: WireNodeInfoSchema,
   ProtocolVersion: z.int().nonnegative(),
@@ -53,7 +53,7 @@ export const UNKNOWN_NODE_REASON = 'unknown node: handshake first';
 
 export const UpdateNodeInfoSchema = z.object({ NodeInfo: WireNodeInfoSchema });
 
-/** Graceful shutdown (case 27): the orchestrator marks the node DISCONNECTED at once. */
+/** Graceful shutdown: the orchestrator marks the node DISCONNECTED at once. */
 export const ShutdownNoticeSchema = z.object({ Reason: z.string() });
 
 /** The answer to UpdateNodeInfo and ShutdownNotice, which need nothing but a yes or a why-not. */

@@ -9,7 +9,7 @@ import { z } from 'zod';
 
 /**
  * Field schemas shared by the messages. What arrives over NATS is untrusted input from another
- * process (bad input 22-25), so the wire versions are stricter than the models' and say what is
+ * process, so the wire versions are stricter than the models' and say what is
  * wrong in words an operator can act on.
  */
 
@@ -72,7 +72,7 @@ function bounded(field: string, unit: string, max: number, integer: boolean) {
   });
 }
 
-/** Capacity as it crosses the wire: the models' shape with sanity bounds (bad input 25). */
+/** Capacity as it crosses the wire: the models' shape with sanity bounds. */
 export const WireCapacitySchema = z.object({
   CPU: bounded('CPU', 'cores', MAX_CPU, false),
   Memory: bounded('Memory', 'bytes', Number.MAX_SAFE_INTEGER, true),

@@ -4,7 +4,7 @@ import { IdSchema } from './fields.js';
 
 /**
  * Orchestrator → agent, on `shoal.compute.<nodeId>.in`, sequenced and acknowledged. Every message
- * names its execution so the agent can apply it idempotently (case 11: a duplicate AskForBid or
+ * names its execution so the agent can apply it idempotently (a duplicate AskForBid or
  * BidAccepted is a no-op).
  */
 

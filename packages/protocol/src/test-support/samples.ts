@@ -7,7 +7,7 @@ import type { MessageType, Payload } from '../messages/catalog.js';
 export const NODE = 'n-7d1b1c2e-4f6a-4b8c-9d0e-1f2a3b4c5d6e';
 export const EXEC = 'e-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 export const JOB_ID = 'j-d586d2cc-6fc9-42c4-9dd9-a78df1d7cd01';
-/** The seed's CreateTime: beyond 2^53, so it survives only as bigint. */
+/** The CreateTime of the v1 jobs API's example job: beyond 2^53, so it survives only as bigint. */
 export const BIG_TIME = 1695883778909107178n;
 
 const capacity = { CPU: 3.2, Memory: 8 * 1024 ** 3, Disk: 100 * 1024 ** 3, GPU: 0 };
