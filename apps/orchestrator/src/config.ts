@@ -59,7 +59,7 @@ export const OrchestratorConfigSchema = z
     natsTlsKey: z.string().min(1).optional(),
     /** A node that has not been heard from for this long is DISCONNECTED (Go duration or ms). */
     nodeDisconnectTimeout: duration.default(60_000),
-    /** After start, nodes are not judged for this long; default: the disconnect timeout (case 5). */
+    /** After start, nodes are not judged for this long; default: the disconnect timeout. */
     nodeGracePeriod: duration.optional(),
     /** Executions a job's partition may use on infrastructure failures before the job fails. */
     maxAttempts: z.int().min(1).max(100).default(3),
@@ -67,7 +67,7 @@ export const OrchestratorConfigSchema = z
     defaultQueueTimeout: durationSchema(true).default(3_600_000),
     /** New nodes join as PENDING until an operator approves them, instead of APPROVED. */
     manualApproval: z.boolean().default(false),
-    /** API bearer token with full access; with either token set, the API requires one (case 18). */
+    /** API bearer token with full access; with either token set, the API requires one. */
     apiToken: apiToken.optional(),
     /** API bearer token for GET routes only. */
     apiReadToken: apiToken.optional(),

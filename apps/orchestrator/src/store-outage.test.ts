@@ -13,7 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningOrchestrator, startOrchestrator } from './main.js';
 
 /**
- * Reliability case 7: the database goes away. The API answers 503 (retryable) instead of 500 or
+ * The database goes away. The API answers 503 (retryable) instead of 500 or
  * hanging, and everything works again when the database returns, without a restart.
  */
 describeWithServices(['postgres'], 'orchestrator during a database outage', () => {

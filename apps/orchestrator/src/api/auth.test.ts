@@ -6,7 +6,7 @@ import type { Store } from '../store/types.js';
 import { tokenChecker } from './auth.js';
 import { call, type Harness, harnessFor, jobBody } from './test-support.js';
 
-/** Bad-input case 18: bearer tokens, 401 with a challenge, 403 for a read token that writes. */
+/** API authentication: bearer tokens, 401 with a challenge, 403 for a read token that writes. */
 
 const FULL = 'f0ll-access-token_0123456789abcdef';
 const READ = 'read-only-token.0123456789abcdef==';

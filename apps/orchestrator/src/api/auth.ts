@@ -6,7 +6,7 @@ import { sendError } from './errors.js';
 import { API_PREFIX } from './route.js';
 
 /**
- * Bearer-token auth for the API (bad-input case 18). Off when no token is configured. With a
+ * Bearer-token auth for the API. Off when no token is configured. With a
  * token, every request must carry `Authorization: Bearer <token>`: the full token may do
  * anything, the read token only GET (and HEAD). Liveness stays open so health checks need no
  * secret. Tokens are compared as SHA-256 digests with timingSafeEqual: equal-length buffers, so

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CallOptions, call, type Harness, jobBody, openHarness, submit } from './test-support.js';
 
 /**
- * Bad inputs from reliability-cases.md that reach the API. Each row asserts the status, the error
- * code and a message fragment (and, for job fields, the field path in Details). Item 18
- * (authentication) needs tokens configured: auth.test.ts covers it. Items 3–7 are policy checks of
- * the models package, covered there.
+ * Malformed or hostile requests that reach the API. Each row asserts the status, the error code and
+ * a message fragment (and, for job fields, the field path in Details). Authentication needs tokens
+ * configured: auth.test.ts covers it. Allow-list checks (image and host-path policy) belong to the
+ * models package and are covered there.
  */
 
 const JOBS = '/api/v1/orchestrator/jobs';
@@ -33,63 +33,63 @@ interface Row {
 
 const put = (job: Record<string, unknown>): CallOptions => ({ body: jobBody(job) });
 
-/** Job fields (items 1, 2, 8–15): PUT → 400 ValidationError with the field path. */
+/** Job fields: PUT → 400 ValidationError with the field path. */
 // biome-ignore format: a table reads best one row per line
 const JOB_FIELDS: Array<[name: string, job: Record<string, unknown>, field: string, message: string]> = [
-  ['1 missing image', withTask({}, { Image: undefined }), `${P}.Image`, 'is required'],
-  ['1 empty image', withTask({}, { Image: '' }), `${P}.Image`, 'must not be empty'],
-  ['2 image with spaces', withTask({}, { Image: 'ubuntu latest' }), `${P}.Image`, 'invalid image reference'],
-  ['2 image with ;', withTask({}, { Image: 'x;rm -rf /' }), `${P}.Image`, 'invalid image reference'],
-  ['8 Privileged', withTask({}, { Privileged: true }), `${P}.Privileged`, 'unknown field'],
-  ['8 NetworkMode', withTask({}, { NetworkMode: 'host' }), `${P}.NetworkMode`, 'unknown field'],
-  ['9 env name with =', withTask({ Env: { 'A=B': 'x' } }), `${T}.Env["A=B"]`, 'invalid environment variable name'],
-  ['9 env over 64 KB', withTask({ Env: { BIG: 'x'.repeat(70_000) } }), `${T}.Env`, 'limit is 65536'],
-  ['10 CPU 1e309', withTask({ Resources: { CPU: '1e309' } }), `${T}.Resources.CPU`, 'invalid CPU "1e309"'],
-  ['10 memory 0', withTask({ Resources: { Memory: '0' } }), `${T}.Resources.Memory`, 'must be greater than zero'],
-  ['11 negative count', { Count: -1 }, 'Job.Count', 'must not be negative'],
-  ['11 count for ops', { Type: 'ops', Count: 2 }, 'Job.Count', 'must be 0 or absent for ops'],
-  ['12 negative timeout', withTask({ Timeouts: { ExecutionTimeout: -1 } }), `${T}.Timeouts.ExecutionTimeout`, 'must not be negative'],
-  ['13 entrypoint string', withTask({}, { Entrypoint: 'echo hi' }), `${P}.Entrypoint`, 'expected array'],
-  ['13 parameter not a string', withTask({}, { Parameters: ['a', 1] }), `${P}.Parameters[1]`, 'expected string'],
-  ['14 NUL in name', { Name: 'a\u0000b' }, 'Job.Name', 'must not contain control characters'],
-  ['14 name over 255', { Name: 'n'.repeat(256) }, 'Job.Name', 'must be at most 255 characters'],
-  ['15 job type', { Type: 'cron' }, 'Job.Type', 'batch'],
-  ['15 engine', { Tasks: [{ Name: 't', Engine: { Type: 'vm' } }] }, `${T}.Engine.Type`, 'docker'],
-  ['15 network', withTask({ Network: { Type: 'Bridge' } }), `${T}.Network.Type`, 'None'],
+  ['missing image', withTask({}, { Image: undefined }), `${P}.Image`, 'is required'],
+  ['empty image', withTask({}, { Image: '' }), `${P}.Image`, 'must not be empty'],
+  ['image with spaces', withTask({}, { Image: 'ubuntu latest' }), `${P}.Image`, 'invalid image reference'],
+  ['image with ;', withTask({}, { Image: 'x;rm -rf /' }), `${P}.Image`, 'invalid image reference'],
+  ['Privileged', withTask({}, { Privileged: true }), `${P}.Privileged`, 'unknown field'],
+  ['NetworkMode', withTask({}, { NetworkMode: 'host' }), `${P}.NetworkMode`, 'unknown field'],
+  ['env name with =', withTask({ Env: { 'A=B': 'x' } }), `${T}.Env["A=B"]`, 'invalid environment variable name'],
+  ['env over 64 KB', withTask({ Env: { BIG: 'x'.repeat(70_000) } }), `${T}.Env`, 'limit is 65536'],
+  ['CPU 1e309', withTask({ Resources: { CPU: '1e309' } }), `${T}.Resources.CPU`, 'invalid CPU "1e309"'],
+  ['memory 0', withTask({ Resources: { Memory: '0' } }), `${T}.Resources.Memory`, 'must be greater than zero'],
+  ['negative count', { Count: -1 }, 'Job.Count', 'must not be negative'],
+  ['count for ops', { Type: 'ops', Count: 2 }, 'Job.Count', 'must be 0 or absent for ops'],
+  ['negative timeout', withTask({ Timeouts: { ExecutionTimeout: -1 } }), `${T}.Timeouts.ExecutionTimeout`, 'must not be negative'],
+  ['entrypoint string', withTask({}, { Entrypoint: 'echo hi' }), `${P}.Entrypoint`, 'expected array'],
+  ['parameter not a string', withTask({}, { Parameters: ['a', 1] }), `${P}.Parameters[1]`, 'expected string'],
+  ['NUL in name', { Name: 'a\u0000b' }, 'Job.Name', 'must not contain control characters'],
+  ['name over 255', { Name: 'n'.repeat(256) }, 'Job.Name', 'must be at most 255 characters'],
+  ['job type', { Type: 'cron' }, 'Job.Type', 'batch'],
+  ['engine', { Tasks: [{ Name: 't', Engine: { Type: 'vm' } }] }, `${T}.Engine.Type`, 'docker'],
+  ['network', withTask({ Network: { Type: 'Bridge' } }), `${T}.Network.Type`, 'None'],
 ];
 
-/** The request itself (items 16, 17 and the envelope): PUT /jobs. */
+/** The request itself (size, JSON, encoding, content type and envelope): PUT /jobs. */
 // biome-ignore format: a table reads best one row per line
 const BODIES: Array<[name: string, options: CallOptions, status: number, code: string, message: string]> = [
   ['empty body', {}, 400, 'BadRequest', 'request body is required'],
   ['unknown top-level key', { body: '{"Job":{},"Extra":1}' }, 400, 'ValidationError', 'Extra: unknown field'],
   ['array body', { body: '[]' }, 400, 'ValidationError', 'invalid request: expected object, got array'],
-  ['16 body over 10 MiB', { body: `"${'x'.repeat(10 * 1024 * 1024)}"` }, 413, 'PayloadTooLarge', 'exceeds the limit of 10485760 bytes'],
-  ['16 declared length over the limit', { body: '{}', headers: { 'Content-Length': '99999999' } }, 413, 'PayloadTooLarge', 'exceeds the limit'],
-  ['17 truncated JSON', { body: '{"Job": {' }, 400, 'BadRequest', 'at position 9'],
-  ['17 conflicting duplicate key', { body: '{"Job":{},"Job":{"Type":"batch"}}' }, 400, 'BadRequest', "Duplicate key 'Job'"],
-  ['17 invalid UTF-8', { body: new Uint8Array([0x7b, 0xff, 0x7d]) }, 400, 'BadRequest', 'not valid UTF-8'],
-  ['17 text/plain', { body: jobBody(), contentType: 'text/plain' }, 415, 'UnsupportedMediaType', 'must be application/json'],
-  ['17 no Content-Type', { body: new TextEncoder().encode(jobBody()), contentType: null }, 415, 'UnsupportedMediaType', 'no Content-Type'],
-  ['17 latin-1 charset', { body: jobBody(), contentType: 'application/json; charset=latin1' }, 415, 'UnsupportedMediaType', 'must be application/json'],
+  ['body over 10 MiB', { body: `"${'x'.repeat(10 * 1024 * 1024)}"` }, 413, 'PayloadTooLarge', 'exceeds the limit of 10485760 bytes'],
+  ['declared length over the limit', { body: '{}', headers: { 'Content-Length': '99999999' } }, 413, 'PayloadTooLarge', 'exceeds the limit'],
+  ['truncated JSON', { body: '{"Job": {' }, 400, 'BadRequest', 'at position 9'],
+  ['conflicting duplicate key', { body: '{"Job":{},"Job":{"Type":"batch"}}' }, 400, 'BadRequest', "Duplicate key 'Job'"],
+  ['invalid UTF-8', { body: new Uint8Array([0x7b, 0xff, 0x7d]) }, 400, 'BadRequest', 'not valid UTF-8'],
+  ['text/plain', { body: jobBody(), contentType: 'text/plain' }, 415, 'UnsupportedMediaType', 'must be application/json'],
+  ['no Content-Type', { body: new TextEncoder().encode(jobBody()), contentType: null }, 415, 'UnsupportedMediaType', 'no Content-Type'],
+  ['latin-1 charset', { body: jobBody(), contentType: 'application/json; charset=latin1' }, 415, 'UnsupportedMediaType', 'must be application/json'],
 ];
 
-/** Path ids, pagination and selectors (items 19–21), and unknown routes: no body. */
+/** Path ids, pagination and selectors, and unknown routes: no body. */
 // biome-ignore format: a table reads best one row per line
 const URLS: Array<[name: string, method: string, path: string, status: number, code: string, message: string, field?: string]> = [
-  ['19 SQL in job id', 'GET', `${JOBS}/${encodeURIComponent("j-1' OR 1=1")}`, 400, 'ValidationError', 'jobID: must be an id', 'jobID'],
-  ['19 SQL in stop', 'DELETE', `${JOBS}/${encodeURIComponent("j-1'; DROP TABLE jobs;--")}`, 400, 'ValidationError', 'jobID', 'jobID'],
-  ['19 id over 255', 'GET', `${JOBS}/j-${'a'.repeat(300)}/history`, 400, 'ValidationError', 'jobID', 'jobID'],
-  ['19 NUL in node id', 'GET', `${NODES}/n-%00`, 400, 'ValidationError', 'nodeID', 'nodeID'],
-  ['20 limit=-1', 'GET', `${JOBS}?limit=-1`, 400, 'ValidationError', 'limit: must be an integer between 1 and 1000', 'limit'],
-  ['20 limit=abc', 'GET', `${JOBS}?limit=abc`, 400, 'ValidationError', 'limit: must be an integer between 1 and 1000', 'limit'],
-  ['20 executions limit=0', 'GET', `${JOBS}/j-x/executions?limit=0`, 400, 'ValidationError', 'limit', 'limit'],
-  ['20 tampered next_token', 'GET', `${JOBS}?next_token=eyJ2IjoxfQ.AAAA`, 400, 'BadRequest', 'next_token'],
-  ['20 bad order_by', 'GET', `${JOBS}?order_by=name`, 400, 'ValidationError', 'order_by: must be one of id, create_time', 'order_by'],
-  ['20 bad executions order_by', 'GET', `${JOBS}/j-x/executions?order_by=x`, 400, 'ValidationError', 'modify_time, create_time, id, state', 'order_by'],
-  ['21 unclosed in (', 'GET', `${JOBS}?labels=${encodeURIComponent('env in (prod')}`, 400, 'ValidationError', 'at position 12', 'labels'],
-  ['21 =x', 'GET', `${JOBS}?labels=${encodeURIComponent('=x')}`, 400, 'ValidationError', 'expected label key at position 0', 'labels'],
-  ['21 node labels', 'GET', `${NODES}?labels=${encodeURIComponent('a b')}`, 400, 'ValidationError', 'at position 2', 'labels'],
+  ['SQL in job id', 'GET', `${JOBS}/${encodeURIComponent("j-1' OR 1=1")}`, 400, 'ValidationError', 'jobID: must be an id', 'jobID'],
+  ['SQL in stop', 'DELETE', `${JOBS}/${encodeURIComponent("j-1'; DROP TABLE jobs;--")}`, 400, 'ValidationError', 'jobID', 'jobID'],
+  ['id over 255', 'GET', `${JOBS}/j-${'a'.repeat(300)}/history`, 400, 'ValidationError', 'jobID', 'jobID'],
+  ['NUL in node id', 'GET', `${NODES}/n-%00`, 400, 'ValidationError', 'nodeID', 'nodeID'],
+  ['limit=-1', 'GET', `${JOBS}?limit=-1`, 400, 'ValidationError', 'limit: must be an integer between 1 and 1000', 'limit'],
+  ['limit=abc', 'GET', `${JOBS}?limit=abc`, 400, 'ValidationError', 'limit: must be an integer between 1 and 1000', 'limit'],
+  ['executions limit=0', 'GET', `${JOBS}/j-x/executions?limit=0`, 400, 'ValidationError', 'limit', 'limit'],
+  ['tampered next_token', 'GET', `${JOBS}?next_token=eyJ2IjoxfQ.AAAA`, 400, 'BadRequest', 'next_token'],
+  ['bad order_by', 'GET', `${JOBS}?order_by=name`, 400, 'ValidationError', 'order_by: must be one of id, create_time', 'order_by'],
+  ['bad executions order_by', 'GET', `${JOBS}/j-x/executions?order_by=x`, 400, 'ValidationError', 'modify_time, create_time, id, state', 'order_by'],
+  ['unclosed in (', 'GET', `${JOBS}?labels=${encodeURIComponent('env in (prod')}`, 400, 'ValidationError', 'at position 12', 'labels'],
+  ['=x', 'GET', `${JOBS}?labels=${encodeURIComponent('=x')}`, 400, 'ValidationError', 'expected label key at position 0', 'labels'],
+  ['node labels', 'GET', `${NODES}?labels=${encodeURIComponent('a b')}`, 400, 'ValidationError', 'at position 2', 'labels'],
   ['unknown route', 'GET', '/api/v1/orchestrator/widgets', 404, 'NotFound', 'no route for GET /api/v1/orchestrator/widgets'],
   ['unknown method', 'PATCH', JOBS, 404, 'NotFound', 'no route for PATCH'],
 ];

@@ -2,7 +2,7 @@ import { decodeJson, isFullId, isUuid } from '@shoal/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, type Harness, openHarness, seedText, submit } from './test-support.js';
 
-/** The seed's examples, sent as written, through every job route. */
+/** The v1 jobs API's example documents (models test data), sent as written, through every job route. */
 
 const JOBS = '/api/v1/orchestrator/jobs';
 let h: Harness;
@@ -19,7 +19,7 @@ type Doc = Record<string, unknown>;
 const seedJob = (decodeJson(seedText('describe-job')) as { Job: Doc }).Job;
 const seedTask = (seedJob.Tasks as Doc[])[0] as Doc;
 
-describe('the seed examples', () => {
+describe('the v1 jobs API examples', () => {
   it('creates the job of create-job-request.json, sent unchanged', async () => {
     const reply = await call(h.app, 'PUT', JOBS, { body: seedText('create-job-request') });
     expect(reply.status).toBe(200);
@@ -37,7 +37,7 @@ describe('the seed examples', () => {
     });
   });
 
-  it('describes it with the seed’s keys in the seed’s order, Pending at revision 1', async () => {
+  it('describes it with the example’s keys in the example’s order, Pending at revision 1', async () => {
     const reply = await call(h.app, 'GET', `${JOBS}/${jobId}`);
     expect(reply.status).toBe(200);
     expect(Object.keys(reply.body)).toEqual(['Job']);
@@ -100,7 +100,7 @@ describe('the seed examples', () => {
     expect(none.body.History).toEqual([]);
   });
 
-  it('answers empty executions and results in the seed’s shape', async () => {
+  it('answers empty executions and results in the examples’ shape', async () => {
     const executions = await call(h.app, 'GET', `${JOBS}/${jobId}/executions`);
     expect(executions.status).toBe(200);
     expect(executions.text).toBe('{"NextToken":"","Executions":[]}');

@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 describe('nodes', () => {
-  it('lists nodes with the seed-style envelope, ordered by id', async () => {
+  it('lists nodes in a { Nodes, NextToken } envelope, as the v1 jobs API lists, ordered by id', async () => {
     const reply = await call(h.app, 'GET', NODES);
     expect(reply.status).toBe(200);
     expect(Object.keys(reply.body)).toEqual(['Nodes', 'NextToken']);

@@ -32,7 +32,7 @@ function problems(result: unknown): Record<string, string> {
 }
 
 describe('query parameters', () => {
-  it('applies the seed defaults', async () => {
+  it('applies the v1 jobs API defaults', async () => {
     expect(await parse(ListJobsParams, '')).toEqual({
       namespace: undefined,
       labels: [],

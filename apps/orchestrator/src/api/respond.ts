@@ -7,7 +7,7 @@ export const JSON_CONTENT_TYPE = 'application/json';
 
 /**
  * Sends `value` as the route's response schema describes it. Parsing on the way out puts keys in
- * the contract's order and drops anything the store keeps for itself (an execution's partition),
+ * the v1 jobs API's order and drops anything the store keeps for itself (an execution's partition),
  * and `encodeJson` writes int64 nanoseconds as exact integer literals, which `c.json` would not.
  */
 export function sendJson<S extends z.ZodType>(

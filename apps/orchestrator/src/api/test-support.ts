@@ -27,7 +27,7 @@ export const NODE_INFO: NodeInfo = {
   Version: VERSION,
 };
 
-/** The seed's example documents, as text, straight from the models package. */
+/** The v1 jobs API's example documents, as text, straight from the models package's test data. */
 export function seedText(name: string): string {
   return readFileSync(
     new URL(`../../../../packages/models/src/test-data/${name}.json`, import.meta.url),

@@ -5,7 +5,7 @@ import type { SchedulingBatch } from './batch.js';
 
 /**
  * What `schedule` needs, from the batch's workspace: the job (its row locked when the batch
- * loaded, so two evaluations of one job cannot both plan from the same state, fault 14) and its
+ * loaded, so two evaluations of one job cannot both plan from the same state) and its
  * executions as earlier plans of the batch left them. Nodes and their usage come from the batch,
  * which loads them once for all its evaluations.
  */

@@ -25,7 +25,7 @@ describeWithServices(['nats'], 'handshake refusals', () => {
     });
   });
 
-  it('refuses protocol version skew with a readable reason (case 25)', async () => {
+  it('refuses protocol version skew with a readable reason', async () => {
     await side();
     const a = await agent();
     const reply = await a.handshake({ ProtocolVersion: 2 });
@@ -47,7 +47,7 @@ describeWithServices(['nats'], 'handshake refusals', () => {
     expect(await db.store.nodeStatus.find(a.nodeId)).toBeUndefined();
   });
 
-  it('refuses absurd capacities (bad input 25)', async () => {
+  it('refuses absurd capacities', async () => {
     await side();
     const a = await agent();
     const info = a.info();
@@ -80,7 +80,7 @@ describeWithServices(['nats'], 'handshake refusals', () => {
     expect(await db.store.nodeStatus.find(a.nodeId)).toBeUndefined();
   });
 
-  it('refuses an agent that speaks for another node, and logs it (bad input 22)', async () => {
+  it('refuses an agent that speaks for another node, and logs it', async () => {
     const h = await side();
     const a = await agent();
     const victim = `n-victim-${a.nodeId.slice(2, 10)}`;

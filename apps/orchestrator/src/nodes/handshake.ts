@@ -9,10 +9,10 @@ type Reply = Payload<'HandshakeReply'>;
 
 /**
  * A node (re)connects. Accepted nodes are stored CONNECTED with their info, heard from now (by the
- * orchestrator's clock, never the agent's: case 22), and their `.in` stream resumes after what the
+ * orchestrator's clock, never the agent's), and their `.in` stream resumes after what the
  * agent says it has. New nodes join APPROVED, or PENDING under manual approval: a pending node is
  * accepted and connected, but the schedulers give it no work until an operator approves it. A node
- * deleted through the API is simply new again (case 26). A REJECTED node is refused.
+ * deleted through the API is simply new again. A REJECTED node is refused.
  */
 export async function handshake(
   deps: NodeManagerDeps,

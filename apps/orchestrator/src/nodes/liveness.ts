@@ -5,8 +5,9 @@ import { livenessCheckMs } from './settings.js';
 
 /**
  * Marks nodes DISCONNECTED when the orchestrator has not heard from them for the disconnect
- * timeout, measured by its own receive times (case 22). Nobody is judged during the grace period
- * after start: after an orchestrator restart, agents need a moment to reach it (case 5).
+ * timeout, measured by its own receive times (agents' clocks may be skewed). Nobody is judged
+ * during the grace period after start: after an orchestrator restart, agents need a moment to
+ * reach it.
  */
 export interface Liveness {
   /** One check now (the loop calls it periodically). */

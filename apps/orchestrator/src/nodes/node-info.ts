@@ -3,7 +3,7 @@ import { type Payload, PROTOCOL_VERSION, versionMismatchReason } from '@shoal/pr
 
 /**
  * Why a node's self-description is refused, beyond what the wire schema already bounds (negative or
- * absurdly large numbers never get this far: bad input 25). Undefined when it is acceptable.
+ * absurdly large numbers never get this far). Undefined when it is acceptable.
  */
 
 type WireNodeInfo = Payload<'Handshake'>['NodeInfo'];
@@ -29,7 +29,7 @@ export function nodeInfoProblem(info: WireNodeInfo): string | undefined {
   return undefined;
 }
 
-/** Version skew is answered with both versions and what to do (case 25). */
+/** Version skew is answered with both versions and what to do. */
 export function handshakeProblem(payload: Payload<'Handshake'>): string | undefined {
   if (payload.ProtocolVersion !== PROTOCOL_VERSION) return versionMismatchReason(payload.ProtocolVersion);
   return nodeInfoProblem(payload.NodeInfo);

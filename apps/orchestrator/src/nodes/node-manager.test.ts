@@ -47,7 +47,7 @@ describeWithServices(['nats'], 'node manager over NATS', () => {
     expect(h.side.dispatcher.nodes()).toContain(a.nodeId);
   });
 
-  it('keeps a heartbeating node connected by the orchestrator’s clock, whatever the agent’s (case 22)', async () => {
+  it('keeps a heartbeating node connected by the orchestrator’s clock, whatever the agent’s', async () => {
     await side({ disconnectTimeoutMs: 2_000 }); // ten heartbeats per timeout: load cannot make it flaky
     const a = await agent({ clockSkewNs: -600_000_000_000n });
     await a.handshake();
@@ -105,7 +105,7 @@ describeWithServices(['nats'], 'node manager over NATS', () => {
     ]);
   });
 
-  it('judges nobody during the grace period after start (case 5)', async () => {
+  it('judges nobody during the grace period after start', async () => {
     const clock = manualClock(nowNs());
     const h = await side({ disconnectTimeoutMs: 1_000, gracePeriodMs: 30_000, checkEveryMs: 60_000 }, clock);
     const a = await agent();
@@ -118,7 +118,7 @@ describeWithServices(['nats'], 'node manager over NATS', () => {
     expect(await connection(a.nodeId)).toBe('DISCONNECTED');
   });
 
-  it('marks a node DISCONNECTED at once on a shutdown notice (case 27)', async () => {
+  it('marks a node DISCONNECTED at once on a shutdown notice', async () => {
     await side({ disconnectTimeoutMs: 60_000 });
     const a = await agent();
     await a.handshake();
@@ -149,7 +149,7 @@ describeWithServices(['nats'], 'node manager over NATS', () => {
     expect(again.ok && again.envelope.payload).toMatchObject({ Accepted: true, Membership: 'APPROVED' });
   });
 
-  it('asks an unknown node to handshake, and re-registers a deleted one (case 26)', async () => {
+  it('asks an unknown node to handshake, and re-registers a deleted one', async () => {
     await side();
     const a = await agent();
     const unknown = await a.heartbeat();

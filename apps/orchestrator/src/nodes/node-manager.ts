@@ -18,7 +18,7 @@ import { nodeInfoProblem } from './node-info.js';
 /**
  * Node membership over NATS: answers every agent's control requests (`shoal.compute.*.ctrl`) and
  * runs the liveness check. The protocol has already refused what cannot be decoded, another
- * version's envelope, and a node speaking for another (bad input 22, 23).
+ * version's envelope, and a node speaking for another.
  */
 
 export interface NodeManagerOptions extends NodeManagerDeps {

@@ -2,7 +2,7 @@
 export interface NodeSettings {
   /** Not heard from for this long (by the orchestrator's clock): DISCONNECTED. */
   disconnectTimeoutMs: number;
-  /** After start, nobody is judged for this long, so agents can reach a restarted orchestrator (case 5). */
+  /** After start, nobody is judged for this long, so agents can reach a restarted orchestrator. */
   gracePeriodMs: number;
   /** New nodes join APPROVED; otherwise PENDING until an operator approves them. */
   autoApprove: boolean;

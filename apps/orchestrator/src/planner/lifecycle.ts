@@ -53,7 +53,7 @@ export function endedJobReason(state: JobStateType, message: string): string {
 /**
  * The job has ended (the stop handler set Stopped, or an earlier plan failed or completed it):
  * nothing is placed, every live execution is told to stop. Executions on a lost node are
- * Cancelled server-side (fault 21); the agent still gets the message when it returns.
+ * Cancelled server-side, since their agent cannot report; it still gets the message when it returns.
  */
 export function cleanUpEndedJob(b: PlanBuilder, nodes: ReadonlyMap<string, NodeCandidate>): void {
   const reason = endedJobReason(b.job.State.StateType, b.job.State.Message);

@@ -36,12 +36,12 @@ import type {
  * - `send` is decided here from the state the snapshot showed: BidRejected when the bid was never
  *   accepted (desired was Pending and the agent had not started), CancelExecution when the agent may
  *   be running it. Messages to a disconnected node wait in the outbox and are delivered when it
- *   returns, which is how a returning node learns to drop a stale execution (fault 10).
+ *   returns, which is how a returning node learns to drop a stale execution.
  * - `computeState` in an update is a SERVER-SIDE decision (node lost, silent agent past its
  *   timeout); the agent is not the author. It is the only time the scheduler writes compute state.
  * - Stamp ModifyTime with the same `now` given to `schedule`: retry backoff is measured from the
  *   ModifyTime of the failed execution, so that a re-evaluation computes the same follow-up.
- * - Concurrency (fault 14): per-execution CAS does not stop two evaluations of one job from both
+ * - Concurrency: per-execution CAS does not stop two evaluations of one job from both
  *   INSERTING an execution for the same partition. Read the snapshot and apply the plan in one
  *   transaction that holds the job row (SELECT … FOR UPDATE) and check `jobRevision`; a lost race
  *   is a Conflict, and the evaluation is retried on a fresh snapshot.

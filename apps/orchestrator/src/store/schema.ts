@@ -167,7 +167,7 @@ export const nodes = pgTable(
     info: jsonb('info').$type<Record<string, unknown>>().notNull(),
     membership: text('membership').notNull(),
     connection: text('connection').notNull(),
-    /** When the orchestrator last heard from the node, by its own clock (never the agent's: case 22). */
+    /** When the orchestrator last heard from the node, by its own clock (agents' clocks may be skewed). */
     lastHeartbeat: nanos('last_heartbeat').notNull(),
     /** The agent's own verdict from its last heartbeat (e.g. its Docker daemon answers). */
     healthy: boolean('healthy').notNull().default(true),
@@ -204,7 +204,7 @@ export const outbox = pgTable(
  * Each node's outbox counter and delivery mark. Bumping `last_seq` row-locks it, which serialises
  * writers per node, so seqs are gap-free and commit in order (a shared sequence would leave holes on
  * rollback). Kept apart from `nodes` so that deleting a node through the API does not reset a
- * stream the agent still remembers (case 26).
+ * stream the agent still remembers.
  */
 export const outboxHeads = pgTable('outbox_heads', {
   nodeId: text('node_id').primaryKey(),

@@ -80,7 +80,7 @@ describeWithServices(['nats'], 'dispatcher: outboxes to agents', () => {
     expect(reasons(a)).toEqual(range(2, 4));
   });
 
-  it('sends at start what an earlier run committed but never sent (case 6)', async () => {
+  it('sends at start what an earlier run committed but never sent', async () => {
     const a = await agent();
     // Committed while no orchestrator was running, e.g. one that crashed right after its commit.
     await enqueue(db.store, a.nodeId, 1, 3);

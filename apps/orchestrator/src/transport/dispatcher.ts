@@ -14,7 +14,7 @@ import { outboxSource } from './store-ports.js';
 /**
  * One protocol Sender per node, each draining that node's outbox to `shoal.compute.<id>.in` in
  * order. Senders are created when a node handshakes, when a commit enqueues for a node that has
- * none, and at start for every outbox with undelivered messages (they survived a crash: case 6).
+ * none, and at start for every outbox with undelivered messages (they survived a crash).
  */
 
 export type SenderTuning = Pick<SenderOptions, 'requestTimeoutMs' | 'backoff' | 'idlePollMs' | 'batchSize'>;

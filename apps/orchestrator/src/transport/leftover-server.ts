@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 /**
  * A nats-server left running by an orchestrator that was SIGKILLed (no exit hook runs then). It
  * would hold the NATS port with the agents still connected to it, and a restarted orchestrator
- * would start its own server elsewhere and never hear from them (case 5). The server writes its pid
+ * would start its own server elsewhere and never hear from them. The server writes its pid
  * to a file in the data directory, and we write ours beside it; the next start stops that server if
  * it still is a nats-server and the orchestrator that owned it is gone (a live one keeps its own).
  */

@@ -5,7 +5,7 @@ import { FakeAgent } from './testing/fake-agent.js';
 import { placeExecution, type SideHarness, startSide, useMemoryStore } from './testing/harness.js';
 
 /**
- * Case 8: nats-server restarts while both streams are busy. Both clients reconnect, the agent
+ * nats-server restarts while both streams are busy. Both clients reconnect, the agent
  * handshakes again, and every message in both directions is applied exactly once, in order.
  */
 describeWithServices(['nats'], 'a nats-server restart mid-stream', () => {

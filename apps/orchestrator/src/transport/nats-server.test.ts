@@ -138,7 +138,7 @@ describeWithServices(['nats'], 'a nats-server left behind by a killed orchestrat
   const supervise = (dir: string, port: number) =>
     startNatsServer({ host: '127.0.0.1', port, workDir: dir, logger: recordingLogger().logger });
 
-  it('is stopped at the next start, which takes its port back (case 5)', async () => {
+  it('is stopped at the next start, which takes its port back', async () => {
     const dir = await makeTempDir('shoal-nats-leftover-');
     const leftover = await leave(dir.path);
     try {

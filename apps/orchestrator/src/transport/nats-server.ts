@@ -11,7 +11,7 @@ import { natsUrl } from './tcp.js';
  * The nats-server the orchestrator runs itself when no --nats-url is given (Bacalhau embeds NATS in
  * its orchestrator; we supervise the real server instead). It is started on the configured port,
  * restarted with backoff whenever it dies (agents and the orchestrator's own client reconnect on
- * their own, case 8), and stopped with the orchestrator.
+ * their own), and stopped with the orchestrator.
  */
 
 export type NatsAuth = { token: string } | { user: string; password: string };

@@ -164,7 +164,7 @@ describeWithServices(['nats'], 'agent reports applied to executions', () => {
     expect(await history(job.ID)).toHaveLength(2);
   });
 
-  it('refuses illegal and stale transitions, leaves the execution as it was, and moves on (case 12)', async () => {
+  it('refuses illegal and stale transitions, leaves the execution as it was, and moves on', async () => {
     const done = await placeExecution(db.store, a.nodeId, { compute: C.Completed, desired: D.Running });
     const next = await placeExecution(db.store, a.nodeId);
     a.report('RunResult', {
@@ -186,7 +186,7 @@ describeWithServices(['nats'], 'agent reports applied to executions', () => {
     ]);
   });
 
-  it('refuses a report about another node’s execution (bad input 24)', async () => {
+  it('refuses a report about another node’s execution', async () => {
     const { execution } = await placeExecution(db.store, a.nodeId);
     b.report('BidResult', { ExecutionID: 'e-does-not-exist', Accepted: true, Reason: '' });
     await settled(b, b.report('BidResult', { ExecutionID: execution.ID, Accepted: true, Reason: '' }));
@@ -196,7 +196,7 @@ describeWithServices(['nats'], 'agent reports applied to executions', () => {
     expect(h.log.find('report for an unknown execution: ignored').length).toBeGreaterThan(0);
   });
 
-  it('refuses a report published as another node (bad input 22)', async () => {
+  it('refuses a report published as another node', async () => {
     const { execution } = await placeExecution(db.store, a.nodeId);
     const before = await db.store.agentCursors.lastApplied(b.nodeId);
     const forged = a.envelope(

@@ -18,7 +18,7 @@ export type { ReportDeps } from '../lifecycle/apply-reports.js';
  *
  * When several reports of one agent wait, the Receiver applies them as one run in one transaction
  * (group commit). A refused report changes nothing and is logged, but still commits the cursor:
- * the stream moves on (bad input 24). A lost compare-and-swap is not a refusal: it throws, the
+ * the stream moves on. A lost compare-and-swap is not a refusal: it throws, the
  * agent gets `apply_failed` and resends the report, which is judged against the execution as it
  * is then.
  */

@@ -10,7 +10,7 @@ import {
   textParam,
 } from '../query.js';
 
-/** Query parameters of the job routes, with the seed's names; the OpenAPI document reads them too. */
+/** Query parameters of the job routes, with the v1 jobs API's names; the OpenAPI document reads them too. */
 
 const nextToken = () => textParam(1024, 'Opaque pagination token from the previous page’s NextToken.');
 const reverse = () => boolParam('Reverse the order (true, false, 1 or 0).');

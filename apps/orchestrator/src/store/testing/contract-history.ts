@@ -34,7 +34,7 @@ export function historyContract(ctx: StoreContext): void {
       return job;
     }
 
-    it('lists events in order, shaped like the seed', async () => {
+    it('lists events in order, shaped like the v1 jobs API history example', async () => {
       const job = await jobWithHistory();
       const { items } = await ctx.store.history.list(job.ID, all());
       expect(items.map((h) => h.ExecutionState?.New ?? h.JobState?.New)).toEqual(['Pending', 1, 1, 2, 2, 5]);

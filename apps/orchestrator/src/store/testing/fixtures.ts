@@ -19,7 +19,7 @@ import type { NewHistoryEvent } from '../types.js';
 
 export const ids = createIdGenerator();
 
-/** The seed's CreateTime: past 2^53, so any lossy step in the store changes its digits. */
+/** The v1 jobs API example job's CreateTime: past 2^53, so any lossy step in the store changes its digits. */
 export const SEED_TIME = 1695883778909107178n;
 
 let clock = SEED_TIME;

@@ -32,7 +32,7 @@ export interface FakeAgentOptions {
   nodeId?: string;
   labels?: Record<string, string>;
   token?: string;
-  /** Added to the envelope times it sends: a skewed clock (case 22). */
+  /** Added to the envelope times it sends: a skewed clock. */
   clockSkewNs?: bigint;
 }
 
