@@ -13,7 +13,7 @@ import {
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 /**
- * `shoal serve --orchestrator` with API tokens from the environment (case 18): the secret never
+ * `shoal serve --orchestrator` with API tokens from the environment: the secret never
  * appears on the command line, the API refuses requests without it, and /agent/config masks it.
  */
 

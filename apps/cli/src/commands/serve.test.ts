@@ -120,7 +120,7 @@ describe('shoal serve --orchestrator (PGlite)', () => {
   });
 
   it(
-    'serves the seed example and keeps the job across a restart',
+    'serves the create-job example and keeps the job across a restart',
     restartSurvival(async () => {
       const dir = await makeTempDir('shoal-serve-');
       dirs.push(dir);

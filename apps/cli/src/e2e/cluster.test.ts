@@ -10,8 +10,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Cluster, getJson, startCluster, submit, waitForJobState } from './cluster.js';
 
 /**
- * Issue 4's end-to-end test: nats-server, Postgres, one orchestrator and three agent processes
- * talking only through NATS. Noop tasks; Docker arrives with the next issue behind the same path.
+ * End to end: nats-server, Postgres, one orchestrator and three agent processes
+ * talking only through NATS. Noop tasks; docker-seed.test.ts runs the docker engine the same way.
  */
 describeWithServices(['postgres', 'nats'], 'a three-node cluster', () => {
   let db: TestDatabase;
@@ -53,7 +53,7 @@ describeWithServices(['postgres', 'nats'], 'a three-node cluster', () => {
     ]);
   });
 
-  it('completes a batch job with Count 3 on three nodes, as the seed shows', async () => {
+  it('completes a batch job with Count 3 on three nodes', async () => {
     const id = await submit(cluster.api, {
       Type: 'batch',
       Count: 3,

@@ -14,7 +14,7 @@ import { runShoal } from '../commands/job-test-cluster.js';
 import { api, killProcessesUsing, type RunningDevstack, startDevstack } from './devstack-harness.js';
 
 /**
- * Issue 6's "done means": the CLI driving the real devstack (an orchestrator and three agent
+ * The CLI driving the real devstack (an orchestrator and three agent
  * processes, docker and noop engines) as a user would, after `./shoal devstack`.
  */
 describeWithServices(['nats', 'docker'], 'the shoal CLI against a real devstack', () => {

@@ -11,9 +11,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from '../commands/job-test-cluster.js';
 
 /**
- * Issue 5's "done means": the contract's create-job example, run for real on the docker engine
- * (with the local test image, since no registry is reachable), then described as the contract's
- * describe, executions and history examples show it.
+ * The create-job example from the v1 jobs API (packages/models/src/test-data), run for real on the
+ * docker engine (with the local test image, since no registry is reachable), then described as
+ * that API's describe, executions and history examples show it.
  */
 
 const seedRequest = JSON.parse(
@@ -23,7 +23,7 @@ const seedRequest = JSON.parse(
   ),
 ) as { Job: { Tasks: Array<{ Engine: { Params: Record<string, unknown> } }> } };
 
-/** The seed's job, with its image and command swapped as told. */
+/** The example's job, with its image and command swapped as given. */
 function seedJob(params: Record<string, unknown>) {
   const request = structuredClone(seedRequest);
   const task = request.Job.Tasks[0];
@@ -31,7 +31,7 @@ function seedJob(params: Record<string, unknown>) {
   return request;
 }
 
-describeWithServices(['nats', 'docker'], 'the seed’s create-job example on the docker engine', () => {
+describeWithServices(['nats', 'docker'], 'the v1 jobs API’s create-job example on the docker engine', () => {
   let cluster: TestCluster;
   beforeAll(async () => {
     await ensureTestImage();
@@ -62,7 +62,7 @@ describeWithServices(['nats', 'docker'], 'the seed’s create-job example on the
       { timeoutMs: 60_000, message: `job ${id} to finish` },
     );
 
-  it('echo hello world: stdout, exit code 0, states 7 and 2, and the seed’s history', async () => {
+  it('echo hello world: stdout, exit code 0, states 7 and 2, and the example’s history', async () => {
     const submitted = await call<{ JobID: string; Warnings: string[] }>(
       'PUT',
       '/jobs',
@@ -104,7 +104,7 @@ describeWithServices(['nats', 'docker'], 'the seed’s create-job example on the
     expect(History.map((h) => h.NewRevision)).toEqual([1, 2, 3, 4, 5, 6]);
   }, 90_000);
 
-  it('the seed’s own image, which no registry here can serve, fails at once naming it', async () => {
+  it('the example’s own image, which no registry here can serve, fails at once naming it', async () => {
     const started = Date.now();
     const { JobID } = await call<{ JobID: string }>('PUT', '/jobs', seedRequest);
     const state = await finished(JobID);
