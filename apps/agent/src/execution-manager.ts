@@ -5,18 +5,17 @@ import {
   DesiredStateType as D,
   type Job,
 } from '@shoal/models';
-import { type BidDecision, decideBid } from './bidder.js';
-import type { CapacityTracker } from './capacity.js';
-import type { Executor } from './executor/executor.js';
-import { type Logger, safeLog } from './logger.js';
 import {
   AskForBidSchema,
   BidAcceptedSchema,
   BidRejectedSchema,
   CancelExecutionSchema,
-  describeIssues,
-  salvageExecutionId,
-} from './messages.js';
+} from '@shoal/protocol';
+import { type BidDecision, decideBid } from './bidder.js';
+import type { CapacityTracker } from './capacity.js';
+import type { Executor } from './executor/executor.js';
+import { describeIssues, salvageExecutionId } from './invalid-input.js';
+import { type Logger, safeLog } from './logger.js';
 import { type ExecutionCounts, NodeStatus } from './node-status.js';
 import { noopPublisher, type Publisher } from './publisher/publisher.js';
 import { type RecoverySummary, recoverExecutions } from './recovery.js';

@@ -1,9 +1,22 @@
 import { type Clock, decodeJson, encodeJson } from '@shoal/models';
+import {
+  isMessageType,
+  MESSAGE_CHANNEL,
+  MESSAGE_SCHEMAS,
+  type OutMessageType,
+  type Payload,
+} from '@shoal/protocol';
 import { asc, eq } from 'drizzle-orm';
-import { isReportType, REPORT_SCHEMAS, type Report } from '../messages.js';
 import type { AgentDb, TransactionRunner, Tx } from './database.js';
 import { OutboxStatements } from './outbox-statements.js';
 import { outbox, outboxState } from './schema.js';
+
+/**
+ * A report to the orchestrator: one of the protocol's `.out` messages, its type and payload without
+ * the envelope (the transport adds that when it sends the outbox). A discriminated union, so
+ * `switch (report.type)` narrows the payload.
+ */
+export type Report = { [T in OutMessageType]: { type: T; payload: Payload<T> } }[OutMessageType];
 
 /** One report as the sender sees it; an adapter turns it into a protocol envelope as is. */
 export type OutboxMessage = Report & {
@@ -39,7 +52,7 @@ export class Outbox {
    * the orchestrator would refuse would otherwise block the stream forever.
    */
   append(tx: Tx, report: Report): bigint {
-    const payload = REPORT_SCHEMAS[report.type].parse(report.payload);
+    const payload = MESSAGE_SCHEMAS[report.type].parse(report.payload);
     const state = this.statements.readState();
     const seq = state.lastSeq + 1n;
     this.statements.setLastSeq.run({ lastSeq: seq });
@@ -127,7 +140,7 @@ export class Outbox {
 
 function toMessage(row: typeof outbox.$inferSelect): OutboxMessage {
   if (!isReportType(row.type)) throw new Error(`outbox row ${row.seq} has an unknown type ${row.type}`);
-  const payload = REPORT_SCHEMAS[row.type].parse(decodeJson(row.payload));
+  const payload = MESSAGE_SCHEMAS[row.type].parse(decodeJson(row.payload));
   return {
     type: row.type,
     payload,
@@ -136,4 +149,8 @@ function toMessage(row: typeof outbox.$inferSelect): OutboxMessage {
     executionId: row.executionId,
     createdAt: row.createdAt,
   } as OutboxMessage;
+}
+
+function isReportType(value: string): value is OutMessageType {
+  return isMessageType(value) && MESSAGE_CHANNEL[value] === 'out';
 }

@@ -6,13 +6,13 @@ import {
   nanosFromMillis,
   type Task,
 } from '@shoal/models';
+import type { Payload } from '@shoal/protocol';
 import { makeTempDir, type TempDir } from '@shoal/testkit';
 import { CapacityTracker, type ResourceRequest } from '../capacity.js';
 import { ExecutionManager, type ExecutionManagerOptions } from '../execution-manager.js';
 import type { Executor, ExecutorResult, RunSpec } from '../executor/executor.js';
 import { NoopExecutor } from '../executor/noop.js';
 import { silentLogger } from '../logger.js';
-import type { AskForBid } from '../messages.js';
 import type { NewExecution } from '../store/executions.js';
 import { type AgentStore, openAgentStore } from '../store/index.js';
 import { manualTimers } from './manual-timers.js';
@@ -78,7 +78,10 @@ export function runningExecution(id: string, job: Job = makeJob()): NewExecution
   };
 }
 
-export function makeAsk(params: Record<string, unknown> = {}, options: Partial<AskForBid> = {}): AskForBid {
+export function makeAsk(
+  params: Record<string, unknown> = {},
+  options: Partial<Payload<'AskForBid'>> = {},
+): Payload<'AskForBid'> {
   const job = options.Job ?? makeJob({ Engine: { Type: 'noop', Params: params } });
   return {
     ExecutionID: `e-${testUuid()}`,

@@ -26,7 +26,7 @@ export function outboxSource(outbox: Outbox, nodeId: string, persistMs = ACK_PER
 }
 
 export function toEnvelope(message: OutboxMessage, nodeId: string): StreamEnvelope {
-  // The agent's report schemas mirror the protocol's payloads field for field (messages.ts), and
+  // A report is a protocol `.out` payload already (validated when it was appended), and
   // encodeMessage validates every envelope again before it leaves.
   return makeEnvelope(message.type, message.payload, {
     id: message.id,
