@@ -1,7 +1,7 @@
 import { decodeJson } from '@shoal/models';
 import { describeWithServices, getFreePort } from '@shoal/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { runShoal, startTestCluster, type TestCluster } from './job-test-cluster.js';
+import { runShoal, startTestCluster, type TestCluster } from '../testing/test-cluster.js';
 
 /** `shoal agent …`: the orchestrator about itself; and --api / SHOAL_API / SHOAL_TOKEN. */
 

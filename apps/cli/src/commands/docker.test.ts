@@ -7,7 +7,7 @@ import {
   testImageName,
 } from '@shoal/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runShoal, startTestCluster, type TestCluster } from './job-test-cluster.js';
+import { runShoal, startTestCluster, type TestCluster } from '../testing/test-cluster.js';
 
 /** `shoal docker run`: the job it builds (through --dry-run), its flag checks, and a real container. */
 

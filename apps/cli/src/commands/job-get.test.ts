@@ -11,7 +11,7 @@ import {
   waitFor,
 } from '@shoal/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestCluster, type TestCluster } from './job-test-cluster.js';
+import { startTestCluster, type TestCluster } from '../testing/test-cluster.js';
 
 /**
  * Results end to end: a docker task writes into its ResultPath, the agent's local publisher packs

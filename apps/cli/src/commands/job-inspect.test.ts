@@ -2,7 +2,7 @@ import { decodeJson } from '@shoal/models';
 import { describeWithServices, waitFor } from '@shoal/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { startTestCluster, type TestCluster } from './job-test-cluster.js';
+import { startTestCluster, type TestCluster } from '../testing/test-cluster.js';
 
 /** describe, executions, history and stop against a real orchestrator and a noop agent. */
 

@@ -1,7 +1,7 @@
 import { decodeJson, type Execution } from '@shoal/models';
 import { describeWithServices } from '@shoal/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestCluster, type TestCluster } from './job-test-cluster.js';
+import { startTestCluster, type TestCluster } from '../testing/test-cluster.js';
 
 /**
  * `shoal job logs` and `--follow` of jobs with several executions, against a real orchestrator

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { decodeJson } from '@shoal/models';
 import { describeWithServices, getFreePort, makeTempDir, type TempDir } from '@shoal/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runShoal, startTestCluster, type TestCluster } from './job-test-cluster.js';
+import { runShoal, startTestCluster, type TestCluster } from '../testing/test-cluster.js';
 
 /** `shoal job run` against a real orchestrator and two noop agents. */
 

@@ -1,7 +1,7 @@
 import { decodeJson, type Execution, type Job } from '@shoal/models';
 import { describeWithServices, waitFor } from '@shoal/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestCluster, type TestCluster } from './job-test-cluster.js';
+import { startTestCluster, type TestCluster } from '../testing/test-cluster.js';
 
 /**
  * `--wait` against a real orchestrator and two noop agents: the final state with the task's exit

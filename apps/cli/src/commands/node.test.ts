@@ -1,7 +1,7 @@
 import { decodeJson } from '@shoal/models';
 import { describeWithServices } from '@shoal/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestCluster, type TestCluster } from './job-test-cluster.js';
+import { startTestCluster, type TestCluster } from '../testing/test-cluster.js';
 
 /** `shoal node …` against a real orchestrator with two connected noop agents. */
 

@@ -10,7 +10,7 @@ import {
   waitFor,
 } from '@shoal/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { runShoal } from '../commands/job-test-cluster.js';
+import { runShoal } from '../testing/test-cluster.js';
 import { api, killProcessesUsing, type RunningDevstack, startDevstack } from './devstack-harness.js';
 
 /**

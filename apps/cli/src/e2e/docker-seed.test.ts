@@ -8,7 +8,7 @@ import {
   waitFor,
 } from '@shoal/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestCluster, type TestCluster } from '../commands/job-test-cluster.js';
+import { startTestCluster, type TestCluster } from '../testing/test-cluster.js';
 
 /**
  * The create-job example from the v1 jobs API (packages/models/src/test-data), run for real on the

@@ -1,6 +1,6 @@
 import { ComputeStateType as C } from '@shoal/models';
 import { describe, expect, it } from 'vitest';
-import { testExecution } from '../commands/test-records.js';
+import { testExecution } from '../testing/records.js';
 import { executionLabel, prefixLine } from './log-prefix.js';
 
 describe('executionLabel', () => {
