@@ -225,7 +225,7 @@ describeWithServices(['nats'], 'agent over NATS', () => {
 describeWithServices(['nats'], 'agent against an orchestrator of another protocol version', () => {
   const nats = useNatsServer();
 
-  it('logs the refusal loudly and keeps trying, without crashing (case 25)', async () => {
+  it('logs the refusal loudly and keeps trying, without crashing', async () => {
     // A newer orchestrator refuses our envelopes before reading them, with a readable reason.
     const reason =
       'protocol version 1 is not supported: this side speaks version 2; run the same Shoal release on the orchestrator and its agents';

@@ -14,7 +14,7 @@ export interface BidderContext {
   engines: readonly ExecutorCapabilities[];
   publishers: readonly string[];
   storageSources: readonly string[];
-  /** The node as a whole (disk full stops bidding, case 24). */
+  /** The node as a whole (a full disk stops bidding). */
   health: { healthy: boolean; reason?: string | undefined };
   /** What the node advertises, what its reservations hold, and the orchestrator's overcommit factor. */
   total: ResourceRequest;

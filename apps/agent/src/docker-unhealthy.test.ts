@@ -10,7 +10,7 @@ import { type FakeOrchestrator, startFakeOrchestrator } from './testing/fake-orc
 import { makeAsk, makeJob } from './testing/fixtures.js';
 
 /**
- * Case 18 through the whole agent: with its Docker daemon gone, the agent says so in every
+ * A dead Docker daemon, through the whole agent: the agent says so in every
  * heartbeat and refuses docker work with the reason, while still doing what needs no Docker.
  */
 

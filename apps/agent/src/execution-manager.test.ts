@@ -143,7 +143,7 @@ describe('cancellation and rejection', () => {
     expect((await summary()).slice(1)).toEqual([
       ['ExecutionCancelled', { ExecutionID: ask.ExecutionID, Message: 'job stopped by user' }],
     ]);
-    // Terminal states absorb everything (case 12), and the answer is not repeated.
+    // Terminal states absorb everything, and the answer is not repeated.
     await h.manager.onBidAccepted({ ExecutionID: ask.ExecutionID });
     await h.manager.onCancel({ ExecutionID: ask.ExecutionID, Reason: 'again' });
     expect(await state(ask.ExecutionID)).toMatchObject({
@@ -194,7 +194,7 @@ describe('cancellation and rejection', () => {
     expect(h.executor.runs).toBe(0);
   });
 
-  it('BidRejected after a run started without approval stops the run (case 13)', async () => {
+  it('BidRejected after a run started without approval stops the run', async () => {
     h = await openHarness();
     const ask = makeAsk({ Delay: '1h' }, { WaitForApproval: false });
     await h.manager.onAskForBid(ask);
@@ -211,7 +211,7 @@ describe('cancellation and rejection', () => {
 });
 
 describe('duplicates and bad messages', () => {
-  it('duplicate AskForBid and BidAccepted → one bid, one run (case 11)', async () => {
+  it('duplicate AskForBid and BidAccepted → one bid, one run', async () => {
     h = await openHarness();
     const ask = makeAsk({ Stdout: 'once' });
     await Promise.all([h.manager.onAskForBid(ask), h.manager.onAskForBid(ask)]);

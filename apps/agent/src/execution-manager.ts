@@ -35,7 +35,7 @@ export interface ExecutionManagerOptions {
   publishers?: readonly Publisher[];
   /** Input source types this node can mount. Default none. */
   storageSources?: readonly string[];
-  /** Node-level health (disk full, case 24). Default healthy. */
+  /** Node-level health (a full disk, say). Default healthy. */
   health?: () => { healthy: boolean; reason?: string | undefined };
   timers?: Timers;
   /** At most one ExecutionProgress per execution per interval. Default 1 000 ms. */
@@ -121,7 +121,7 @@ export class ExecutionManager {
       const id = parsed.data.ExecutionID;
       const current = this.store.executions.get(tx, id);
       if (current === undefined) {
-        // Our state was lost (case 3) or the message is not for us: tell the orchestrator to move on.
+        // Our local store was lost or the message is not for us: tell the orchestrator to move on.
         this.log('warn', id, 'BidAccepted for an unknown execution');
         this.store.outbox.append(tx, {
           type: 'ComputeError',

@@ -6,7 +6,7 @@ import type { ResourceRequest } from './capacity.js';
 /**
  * The capacity this agent offers: a share of what the host has (CPU cores, memory, free disk under
  * the data directory; no GPU detection yet), or what the operator's flags say. Absurd values stop
- * the agent with a clear error instead of being advertised to the orchestrator (bad input 25).
+ * the agent with a clear error instead of being advertised to the orchestrator, which would refuse them.
  */
 
 export class CapacityConfigError extends Error {
@@ -90,7 +90,7 @@ function flag(
 const MAX_CPU_MILLIS = 100_000 * 1000;
 const MAX_GPU = 1024;
 
-/** Bad input 25, on our side: never advertise a capacity the orchestrator would refuse. */
+/** Never advertise a capacity the orchestrator would refuse: it checks the same bounds on the wire. */
 export function checkCapacity(c: ResourceRequest): void {
   const problems: string[] = [];
   const bad = (n: number) => !Number.isSafeInteger(n) || n < 0;

@@ -38,7 +38,7 @@ export class NodeStatus {
     return this.o.storageSources ?? [];
   }
 
-  /** Engines' health is read now: a hung Docker daemon must stop the very next bid (case 18). */
+  /** Engines' health is read now: a hung Docker daemon must stop the very next bid. */
   bidderContext(): BidderContext {
     return {
       engines: [...this.o.executors.values()].map((e) => e.capabilities()),

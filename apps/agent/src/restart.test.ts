@@ -8,8 +8,9 @@ import { makeAsk } from './testing/fixtures.js';
 import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy.js';
 
 /**
- * Restarts and outages (cases 8, 9, 26): the agent comes back as itself, resumes both streams
- * where they were, and every report reaches the orchestrator once, in order.
+ * Restarts and outages (the agent cut off NATS and restarted, nats-server restarted): the agent
+ * comes back as itself, resumes both streams where they were, and every report reaches the
+ * orchestrator once, in order.
  */
 
 describeWithServices(['nats'], 'agent restarts and NATS outages', () => {

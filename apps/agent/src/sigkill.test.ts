@@ -14,9 +14,9 @@ import { type FakeOrchestrator, startFakeOrchestrator } from './testing/fake-orc
 import { makeAsk } from './testing/fixtures.js';
 
 /**
- * Case 1/2 with the noop engine, on the real `./shoal serve --compute` process: killed mid-run
- * with no chance to clean up, restarted on the same data directory, it reports the interrupted
- * execution failed, exactly once.
+ * An agent killed mid-run (SIGKILL: no chance to clean up), with the noop engine, on the real
+ * `./shoal serve --compute` process: restarted on the same data directory, it reports the
+ * interrupted execution failed, exactly once.
  */
 
 const shoal = fileURLToPath(new URL('../../../shoal', import.meta.url));

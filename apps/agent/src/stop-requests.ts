@@ -39,7 +39,7 @@ export function applyStop(tx: Tx, d: StopDeps, command: StopCommand, id: string,
     answer('unknown execution');
     return;
   }
-  // Terminal states never change (case 12), and the report that made them terminal is the answer.
+  // Terminal states never change, and the report that made them terminal is the answer.
   if (isTerminalComputeState(current.localState)) {
     log('for a finished execution ignored');
     return;
@@ -67,6 +67,6 @@ export function applyStop(tx: Tx, d: StopDeps, command: StopCommand, id: string,
 
 function describe(command: StopCommand, reason: string, started: boolean): string {
   if (command === 'CancelExecution') return reason === '' ? 'cancelled by the orchestrator' : reason;
-  // A bid the orchestrator gave to another node after we started (case 13).
+  // A bid the orchestrator gave to another node after we had started running it.
   return started ? `bid rejected after the run started: ${reason}` : `bid rejected: ${reason}`;
 }

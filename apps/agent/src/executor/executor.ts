@@ -46,7 +46,7 @@ export function timedOutError(seconds: number): string {
 export interface ExecutorCapabilities {
   /** The engine name a Task's `Engine.Type` must match (`noop`, `docker`). */
   engine: string;
-  /** Unhealthy engines get no bids (case 18: a hung Docker daemon). */
+  /** Unhealthy engines get no bids (a hung Docker daemon, say). */
   healthy: boolean;
   /** Why it is unhealthy (`docker daemon not responding`); shown in bid rejections. */
   reason?: string;
@@ -82,7 +82,7 @@ export interface Executor {
   discard?(executionId: string): void;
   /**
    * Start-up reconciliation after adoption: `live` holds every execution the agent still tracks,
-   * so the engine may remove what it runs for anything else (orphan sweep, case 3).
+   * so the engine may remove what it runs for anything else (the orphan sweep).
    */
   recover?(live: ReadonlySet<string>): Promise<void>;
   /** Stops the engine's background work (probes, sweeps) when the agent stops. */

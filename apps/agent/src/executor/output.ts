@@ -1,7 +1,7 @@
 import type { RunOutput } from '@shoal/models';
 
 /**
- * RunOutput carries only the first N bytes of each stream (bad input 26: a flood must not bloat
+ * RunOutput carries only the first N bytes of each stream (a task that floods its output must not bloat
  * the outbox, the wire or the orchestrator's database); the truncated flags say so. Engines that
  * capture the full output keep it on the agent for `logs`.
  */

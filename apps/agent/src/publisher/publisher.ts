@@ -19,7 +19,7 @@ export interface Publisher {
   publish(request: PublishRequest): Promise<SpecConfig>;
 }
 
-/** The seed's shape for "nothing published": `/results` lists no entry for it. */
+/** What a run that published nothing reports: an empty SpecConfig, for which `/results` lists no entry. */
 export const NOTHING_PUBLISHED: SpecConfig = { Type: '', Params: null };
 
 /** The `noop` publisher, also used for tasks that name none. */

@@ -13,9 +13,9 @@ import { type Clock, isValidNodeId, nanosToIso } from '@shoal/models';
 import { type Logger, safeLog } from '../logger.js';
 
 /**
- * The node's identity (case 26: the same node id after a restart). It lives in its own small file,
+ * The node's identity: the same node id after a restart. It lives in its own small file,
  * `<dataDir>/node-id`, not in agent.db: a corrupt database is moved aside and started afresh
- * (case 3), and the node must come back as itself so the orchestrator can reconcile it.
+ * when it is found corrupt, and the node must come back as itself so the orchestrator can reconcile it.
  */
 
 export const NODE_ID_FILE = 'node-id';

@@ -57,7 +57,7 @@ export function openAgentStore(options: OpenAgentStoreOptions): AgentStore {
     opened = openChecked(path, options.synchronous ?? 'FULL');
   } catch (error) {
     if (!isCorruption(error)) throw error;
-    // Case 3: keep the evidence, start empty, and let the orchestrator reconcile on handshake.
+    // A corrupt store: keep the evidence, start empty, and let the orchestrator reconcile on handshake.
     movedAside = `${path}.corrupt-${nanosToIso(clock.now()).replace(/:/g, '-')}`;
     for (const suffix of ['', '-wal', '-shm']) {
       if (existsSync(path + suffix)) renameSync(path + suffix, movedAside + suffix);

@@ -100,7 +100,7 @@ export class Outbox {
   }
 
   /**
-   * After the local store was lost (case 3) the orchestrator may already have applied seqs this
+   * After the local store was lost the orchestrator may already have applied seqs this
    * fresh outbox would reuse, and would drop the new messages as duplicates. The handshake tells us
    * its LastSeqReceived: unsent messages are renumbered, in order, to follow it.
    */

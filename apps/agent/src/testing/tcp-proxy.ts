@@ -1,7 +1,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
- * A TCP relay between one client and a real nats-server, to cut that client off NATS (case 9)
+ * A TCP relay between one client and a real nats-server, to cut that client off NATS
  * while everyone else stays connected, for exactly as long as a test needs: `cut()` drops its
  * connections and refuses new ones until `restore()`. Test-only.
  */

@@ -45,7 +45,7 @@ export async function heartbeatPayload(
   };
 }
 
-/** Unhealthy as soon as one engine is (case 18: a hung Docker daemon), saying which and why. */
+/** Unhealthy as soon as one engine is (a hung Docker daemon, say), saying which and why. */
 export function engineHealth(executors: readonly Executor[]): { healthy: boolean; reason?: string } {
   const sick = executors
     .map((e) => e.capabilities())

@@ -39,7 +39,7 @@ export interface AgentTransport {
   /** Stops taking commands and stops heartbeats; reports still flow. */
   quiesce(): Promise<void>;
   /**
-   * Sends what the outbox holds (for up to `budgetMs`), then says goodbye (case 27): after the
+   * Sends what the outbox holds (for up to `budgetMs`), then says goodbye (ShutdownNotice): after the
    * flush, because the orchestrator may ignore reports from a node it has marked gone. Then stops
    * the sender and closes the NATS connection.
    */
@@ -69,7 +69,7 @@ export function startTransport(o: TransportOptions): AgentTransport {
     onAccepted: async (reply) => {
       // Bids from now on follow the orchestrator's rule, with its factor (absent: 1).
       node.manager.setOvercommit(reply.Overcommit);
-      // If our store was lost (case 3) the orchestrator has applied seqs this outbox would reuse,
+      // If our store was lost the orchestrator has applied seqs this outbox would reuse,
       // and would ack new reports as duplicates without applying them. That is also why the sender
       // starts only now: nothing may leave before the floor is known.
       await store.outbox.raiseSeqFloor(reply.LastSeqReceived);
@@ -127,7 +127,10 @@ export function startTransport(o: TransportOptions): AgentTransport {
   };
 }
 
-/** Case 27: the orchestrator marks the node gone at once. Best effort: a missed notice only delays that. */
+/**
+ * ShutdownNotice: the orchestrator marks the node gone at once. Best effort: a missed notice only
+ * delays that.
+ */
 async function sayGoodbye(request: ControlRequest, reason: string, timeoutMs: number, logger: Logger) {
   try {
     const result = await request('ShutdownNotice', { Reason: reason }, timeoutMs);

@@ -5,7 +5,7 @@ import { removeNow } from './endings.js';
 import { nodeFilter } from './labels.js';
 
 /**
- * Finding a run again after an agent restart (case 1): the container labelled with the execution
+ * Finding a run again after an agent restart (or crash): the container labelled with the execution
  * on this node. It may still run, or have exited while the agent was down (its exit code and log
  * are still there: the agent removes containers, Docker does not). A container that was created
  * but never started cannot be adopted: it never ran the task, so it goes, and the run fails.

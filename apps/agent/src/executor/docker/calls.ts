@@ -1,7 +1,7 @@
 import { ErrorCode, ShoalError } from '@shoal/models';
 
 /**
- * Every Docker call is bounded (case 18: a hung daemon must not hang the agent). dockerode passes
+ * Every Docker call is bounded (a hung daemon must not hang the agent). dockerode passes
  * an `abortSignal` option down to the HTTP request, so a deadline is an AbortSignal that fires;
  * what it throws then is turned into a ShoalError that says which call and how long it waited.
  */

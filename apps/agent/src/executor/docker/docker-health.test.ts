@@ -8,7 +8,7 @@ import { DockerExecutor } from './executor.js';
 import { dockerSpec } from './testing.js';
 
 /**
- * Case 18: a daemon that is down (nothing listens) or hung (accepts, never answers). Every call
+ * A Docker daemon that is down (nothing listens) or hung (accepts, never answers). Every call
  * is bounded, the engine says it is unhealthy, and a run fails with the reason instead of hanging.
  * No real daemon is needed: the sockets are fakes, which is the point.
  */

@@ -1,8 +1,8 @@
 /**
  * How Shoal finds its containers again: every container is named after its execution and carries
- * these labels, so a restarted agent can adopt its runs (case 1) and sweep what nobody owns (case 3)
- * without any state of its own. Only containers of THIS node are ever touched: several agents may
- * share one Docker daemon (tests, benchmarks, a laptop cluster).
+ * these labels, so a restarted agent can adopt its runs and sweep what nobody owns (even after
+ * losing its local store) without any state of its own. Only containers of THIS node are ever
+ * touched: several agents may share one Docker daemon (tests, benchmarks, a laptop cluster).
  */
 
 export const LABEL_MANAGED = 'io.shoal.managed';

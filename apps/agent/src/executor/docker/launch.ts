@@ -112,7 +112,7 @@ export async function launch(
 
 /**
  * Creates the container. A 409 means one of this name exists: left by an earlier attempt whose
- * create timed out (case 4) or by a run the agent could not adopt. It is not ours to keep, so it
+ * create timed out or by a run the agent could not adopt. It is not ours to keep, so it
  * goes, once, and the create is retried.
  */
 export async function create(

@@ -17,7 +17,7 @@ export interface DockerExecutorOptions {
   maxInlineOutputBytes?: number;
   /** Cap of each `<executionDir>/stdout|stderr` file. Default 100 MiB. */
   maxOutputFileBytes?: number;
-  /** PidsLimit of every container (fork bombs, bad input 27). Default 1024. */
+  /** PidsLimit of every container, so a fork bomb cannot exhaust the host. Default 1024. */
   pidsLimit?: number;
   /** SIGTERM → SIGKILL grace when a task reaches its timeout, as `docker stop -t`. Default 2 s. */
   timeoutGraceMs?: number;

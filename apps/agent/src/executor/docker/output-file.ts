@@ -104,7 +104,7 @@ export class OutputFile {
   }
 }
 
-/** The agent could not keep the output (disk full, case 24): the run fails, it is not retried here. */
+/** The agent could not keep the output (disk full): the run fails, it is not retried here. */
 export class OutputWriteError extends Error {
   override name = 'OutputWriteError';
   constructor(stream: string, cause: unknown) {

@@ -61,7 +61,7 @@ export async function supervise(
         return { kind: 'cancelled', runOutput };
       }
       if (event.kind === 'broken') {
-        // Disk full (case 24): no point running on with nowhere to keep the output.
+        // Disk full: no point running on with nowhere to keep the output.
         const error = `the output could not be kept: ${event.reason}`;
         const runOutput = await collect(s.files, o, 137, error);
         await removeNow(s.container, o, logger, s.executionId);

@@ -4,7 +4,7 @@ import { bounded, ignoringGone } from './calls.js';
 import { LABEL_EXECUTION, nodeFilter } from './labels.js';
 
 /**
- * The orphan sweep (cases 3 and 4): this node's labelled containers that no live execution owns
+ * The orphan sweep: this node's labelled containers that no live execution owns
  * are force-removed. Left behind by a create that timed out after all, a removal that failed while
  * the daemon was away, or a run whose state the agent lost. Another node's containers are never
  * touched, whatever they look like.
