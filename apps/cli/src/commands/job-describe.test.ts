@@ -1,8 +1,8 @@
 import { ComputeStateType as C, DesiredStateType as D } from '@shoal/models';
 import { describe, expect, it } from 'vitest';
 import { renderTable } from '../output/table.js';
-import { describeText, executionColumns } from './job-describe.js';
 import { ran, testExecution, testJob } from '../testing/records.js';
+import { describeText, executionColumns } from './job-describe.js';
 
 /** The executions table of `job describe` and `job executions`, and the output describe shows. */
 

@@ -1,7 +1,7 @@
 import { ComputeStateType as C } from '@shoal/models';
 import { describe, expect, it } from 'vitest';
-import { jobOutcome, outcomeText } from './job-outcome.js';
 import { ran, testExecution, testJob } from '../testing/records.js';
+import { jobOutcome, outcomeText } from './job-outcome.js';
 
 /** What `--wait` and `--follow` exit with and print last, for each way a job can end. */
 

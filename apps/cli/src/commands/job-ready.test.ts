@@ -1,7 +1,7 @@
 import { ComputeStateType as C, DesiredStateType as D } from '@shoal/models';
 import { describe, expect, it } from 'vitest';
-import { isUp, runsUntilStopped, upText } from './job-ready.js';
 import { testExecution, testJob } from '../testing/records.js';
+import { isUp, runsUntilStopped, upText } from './job-ready.js';
 
 /** When `--wait` on a daemon or service job returns: every live execution runs its task. */
 
