@@ -115,7 +115,7 @@ export async function startOrchestrator(
     store,
     clock,
     ids,
-    logger,
+    logger: logger.child({ component: 'api' }),
     logs,
     config: {
       nodeInfo,
@@ -144,7 +144,7 @@ export async function startOrchestrator(
     startEvaluationWorker({
       store,
       clock,
-      logger,
+      logger: logger.child({ component: 'worker' }),
       handlers: [handler],
       workerId: `${nodeId}/${process.pid}/${i}`,
       pollMs: config.evaluationPollMs,
@@ -163,7 +163,8 @@ export async function startOrchestrator(
     { url, store: store.driver, nodeId, nats: maskUrl(natsLink.url), auth },
     'orchestrator listening',
   );
-  for (const warning of store.warnings) logger.warn({ store: store.driver }, warning);
+  const storeLog = logger.child({ component: 'store' });
+  for (const warning of store.warnings) storeLog.warn({ store: store.driver }, warning);
 
   let stopped: Promise<void> | undefined;
   return {
