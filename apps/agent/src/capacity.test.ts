@@ -1,7 +1,7 @@
 import { makeTempDir } from '@shoal/testkit';
 import { describe, expect, it } from 'vitest';
-import { CapacityTracker, requestFromResources, toCapacity } from './capacity.js';
-import { CapacityConfigError, type HostProbe, resolveCapacity } from './host-capacity.js';
+import { CapacityConfigError, CapacityTracker, requestFromResources, toCapacity } from './capacity.js';
+import { type HostProbe, resolveCapacity } from './host-capacity.js';
 
 const probe: HostProbe = { cpuCores: () => 8, memoryBytes: () => 16e9, freeDiskBytes: () => 500e9 };
 

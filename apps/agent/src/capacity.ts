@@ -9,7 +9,6 @@ import {
   type ResourcesConfig,
   taskCapacity,
 } from '@shoal/models';
-import { checkCapacity } from './host-capacity.js';
 
 /**
  * What the agent can give to executions, and what it has given. The agent keeps whole units
@@ -22,6 +21,32 @@ export interface ResourceRequest {
   memoryBytes: number;
   diskBytes: number;
   gpu: number;
+}
+
+/** A capacity the agent refuses to offer: a bad flag, or a value the orchestrator would refuse. */
+export class CapacityConfigError extends Error {
+  override readonly name = 'CapacityConfigError';
+}
+
+// The models' own bounds (CapacitySchema, the wire's WireCapacitySchema): beyond them is a typo.
+const MAX_CPU_MILLIS = 100_000 * 1000;
+const MAX_GPU = 1024;
+
+/** Never advertise a capacity the orchestrator would refuse: it checks the same bounds on the wire. */
+export function checkCapacity(c: ResourceRequest): void {
+  const problems: string[] = [];
+  const bad = (n: number) => !Number.isSafeInteger(n) || n < 0;
+  if (bad(c.cpuMillis) || c.cpuMillis === 0 || c.cpuMillis > MAX_CPU_MILLIS) {
+    problems.push(`CPU must be above 0 and at most 100000 cores, got ${c.cpuMillis / 1000}`);
+  }
+  if (bad(c.memoryBytes) || c.memoryBytes === 0) {
+    problems.push(`memory must be a positive whole number of bytes, got ${c.memoryBytes}`);
+  }
+  if (bad(c.diskBytes))
+    problems.push(`disk must be a non-negative whole number of bytes, got ${c.diskBytes}`);
+  if (bad(c.gpu) || c.gpu > MAX_GPU)
+    problems.push(`GPU must be a whole number from 0 to ${MAX_GPU}, got ${c.gpu}`);
+  if (problems.length > 0) throw new CapacityConfigError(`absurd capacity: ${problems.join('; ')}`);
 }
 
 export const NO_RESOURCES: ResourceRequest = { cpuMillis: 0, memoryBytes: 0, diskBytes: 0, gpu: 0 };

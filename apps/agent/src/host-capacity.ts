@@ -1,17 +1,13 @@
 import { statfsSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { parseBytes, parseCpu, parseGpu, ResourceParseError } from '@shoal/models';
-import type { ResourceRequest } from './capacity.js';
+import { CapacityConfigError, checkCapacity, type ResourceRequest } from './capacity.js';
 
 /**
  * The capacity this agent offers: a share of what the host has (CPU cores, memory, free disk under
  * the data directory; no GPU detection yet), or what the operator's flags say. Absurd values stop
  * the agent with a clear error instead of being advertised to the orchestrator, which would refuse them.
  */
-
-export class CapacityConfigError extends Error {
-  override readonly name = 'CapacityConfigError';
-}
 
 export interface HostProbe {
   cpuCores(): number;
@@ -84,25 +80,4 @@ function flag(
       throw new CapacityConfigError(`${name} capacity: ${error.message}`);
     throw error;
   }
-}
-
-// The models' own bounds (CapacitySchema, the wire's WireCapacitySchema): beyond them is a typo.
-const MAX_CPU_MILLIS = 100_000 * 1000;
-const MAX_GPU = 1024;
-
-/** Never advertise a capacity the orchestrator would refuse: it checks the same bounds on the wire. */
-export function checkCapacity(c: ResourceRequest): void {
-  const problems: string[] = [];
-  const bad = (n: number) => !Number.isSafeInteger(n) || n < 0;
-  if (bad(c.cpuMillis) || c.cpuMillis === 0 || c.cpuMillis > MAX_CPU_MILLIS) {
-    problems.push(`CPU must be above 0 and at most 100000 cores, got ${c.cpuMillis / 1000}`);
-  }
-  if (bad(c.memoryBytes) || c.memoryBytes === 0) {
-    problems.push(`memory must be a positive whole number of bytes, got ${c.memoryBytes}`);
-  }
-  if (bad(c.diskBytes))
-    problems.push(`disk must be a non-negative whole number of bytes, got ${c.diskBytes}`);
-  if (bad(c.gpu) || c.gpu > MAX_GPU)
-    problems.push(`GPU must be a whole number from 0 to ${MAX_GPU}, got ${c.gpu}`);
-  if (problems.length > 0) throw new CapacityConfigError(`absurd capacity: ${problems.join('; ')}`);
 }
