@@ -8,9 +8,9 @@ import {
   parseDurationMs,
 } from '@shoal/models';
 import { z } from 'zod';
-import { CapacityConfigError } from './capacity.js';
 import { DOCKER_CONFIG_FIELDS } from './executor/docker/config.js';
-import { resolveCapacity } from './host-capacity.js';
+import { CapacityConfigError } from './node/capacity.js';
+import { resolveCapacity } from './node/host-capacity.js';
 
 /**
  * The agent's settings, as `shoal serve --compute` flags give them. Validated once, at the edge:

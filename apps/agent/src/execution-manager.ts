@@ -12,11 +12,11 @@ import {
   CancelExecutionSchema,
 } from '@shoal/protocol';
 import { type BidDecision, decideBid } from './bidder.js';
-import type { CapacityTracker } from './capacity.js';
 import type { Executor } from './executor/executor.js';
 import { describeIssues, salvageExecutionId } from './invalid-input.js';
 import { type Logger, safeLog } from './logger.js';
-import { type ExecutionCounts, NodeStatus } from './node-status.js';
+import type { CapacityTracker } from './node/capacity.js';
+import { type ExecutionCounts, NodeStatus } from './node/node-status.js';
 import { noopPublisher, type Publisher } from './publisher/publisher.js';
 import { type RecoverySummary, recoverExecutions } from './recovery.js';
 import { RunTracker } from './runs.js';

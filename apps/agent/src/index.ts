@@ -1,15 +1,15 @@
 export * from './bidder.js';
-export * from './capacity.js';
 export * from './config.js';
 export * from './execution-manager.js';
 export * from './executor/executor.js';
 export * from './executor/noop.js';
 export * from './executor/output.js';
-export * from './host-capacity.js';
 export * from './invalid-input.js';
 export * from './logger.js';
 export { type AgentOverrides, type RunningAgent, startAgent } from './main.js';
-export * from './node-status.js';
+export * from './node/capacity.js';
+export * from './node/host-capacity.js';
+export * from './node/node-status.js';
 export * from './progress.js';
 export type { RecoverySummary } from './recovery.js';
 export * from './store/index.js';

@@ -2,7 +2,6 @@ import { type Clock, createIdGenerator, type IdGenerator, systemClock } from '@s
 import { natsTlsOption } from '@shoal/protocol';
 import Docker from 'dockerode';
 import { pino } from 'pino';
-import { CapacityTracker } from './capacity.js';
 import {
   type AgentConfig,
   type AgentConfigInput,
@@ -15,9 +14,10 @@ import { dockerOptionsFromConfig } from './executor/docker/config.js';
 import { DockerExecutor } from './executor/docker/executor.js';
 import type { Executor } from './executor/executor.js';
 import { NoopExecutor } from './executor/noop.js';
-import { type HostProbe, resolveCapacity } from './host-capacity.js';
 import { type Logger, safeLog } from './logger.js';
 import { startLogServer } from './logs/server.js';
+import { CapacityTracker } from './node/capacity.js';
+import { type HostProbe, resolveCapacity } from './node/host-capacity.js';
 import { LocalPublisher } from './publisher/local.js';
 import { noopPublisher, type Publisher } from './publisher/publisher.js';
 import { type ResultsServer, startResultsServer } from './publisher/results-server.js';

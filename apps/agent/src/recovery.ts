@@ -1,12 +1,12 @@
 import { ComputeStateType as C } from '@shoal/models';
+import { type AdoptOutcome, AGENT_RESTARTED, type Executor } from './executor/executor.js';
+import { errorMessage, type Logger, safeLog } from './logger.js';
 import {
   type CapacityTracker,
   NO_RESOURCES,
   type ResourceRequest,
   requestFromResources,
-} from './capacity.js';
-import { type AdoptOutcome, AGENT_RESTARTED, type Executor } from './executor/executor.js';
-import { errorMessage, type Logger, safeLog } from './logger.js';
+} from './node/capacity.js';
 import { NOTHING_PUBLISHED } from './publisher/publisher.js';
 import { isStopRequested, recordOutcome } from './run-results.js';
 import type { RunTracker } from './runs.js';

@@ -4,9 +4,9 @@ import {
   isTerminalComputeState,
   type SpecConfig,
 } from '@shoal/models';
-import type { CapacityTracker } from './capacity.js';
 import type { ExecutorResult } from './executor/executor.js';
 import { type Logger, safeLog } from './logger.js';
+import type { CapacityTracker } from './node/capacity.js';
 import type { AgentStore, ExecutionRecord, Tx } from './store/index.js';
 
 /**

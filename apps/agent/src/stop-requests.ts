@@ -1,6 +1,6 @@
 import { ComputeStateType as C, DesiredStateType as D, isTerminalComputeState } from '@shoal/models';
-import type { CapacityTracker } from './capacity.js';
 import { type Logger, safeLog } from './logger.js';
+import type { CapacityTracker } from './node/capacity.js';
 import { isStopRequested, releaseWithin } from './run-results.js';
 import type { RunTracker } from './runs.js';
 import type { AgentStore, Tx } from './store/index.js';

@@ -1,5 +1,5 @@
 import type { RunOutput, Task } from '@shoal/models';
-import type { ResourceRequest } from '../capacity.js';
+import type { ResourceRequest } from '../node/capacity.js';
 
 /**
  * What every engine implements (noop now, docker next, wasm later). The execution manager owns

@@ -1,8 +1,8 @@
 import { ComputeStateType as C, type ComputeNodeInfo } from '@shoal/models';
-import type { BidderContext } from './bidder.js';
+import type { BidderContext } from '../bidder.js';
+import type { Executor } from '../executor/executor.js';
+import type { AgentStore } from '../store/index.js';
 import { type CapacityTracker, type ResourceRequest, toCapacity } from './capacity.js';
-import type { Executor } from './executor/executor.js';
-import type { AgentStore } from './store/index.js';
 
 /**
  * What this node has and offers right now: the bidder's view of it, and the numbers the

@@ -12,7 +12,7 @@ import {
   RunOutputSchema,
 } from '@shoal/models';
 import { inArray, sql } from 'drizzle-orm';
-import type { ResourceRequest } from '../capacity.js';
+import type { ResourceRequest } from '../node/capacity.js';
 import type { AgentDb, Tx } from './database.js';
 import { CHANGEABLE, type Changeable, ExecutionStatements } from './execution-statements.js';
 import { type ExecutionRow, executions } from './schema.js';

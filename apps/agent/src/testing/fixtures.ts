@@ -8,11 +8,11 @@ import {
 } from '@shoal/models';
 import type { Payload } from '@shoal/protocol';
 import { makeTempDir, type TempDir } from '@shoal/testkit';
-import { CapacityTracker, type ResourceRequest } from '../capacity.js';
 import { ExecutionManager, type ExecutionManagerOptions } from '../execution-manager.js';
 import type { Executor, ExecutorResult, RunSpec } from '../executor/executor.js';
 import { NoopExecutor } from '../executor/noop.js';
 import { silentLogger } from '../logger.js';
+import { CapacityTracker, type ResourceRequest } from '../node/capacity.js';
 import type { NewExecution } from '../store/executions.js';
 import { type AgentStore, openAgentStore } from '../store/index.js';
 import { manualTimers } from './manual-timers.js';

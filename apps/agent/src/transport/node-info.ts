@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { type BuildVersionInfo, buildVersionInfo, type NodeInfo, NodeType } from '@shoal/models';
 import type { Payload } from '@shoal/protocol';
-import { toCapacity } from '../capacity.js';
 import type { ExecutionManager } from '../execution-manager.js';
 import type { Executor } from '../executor/executor.js';
+import { toCapacity } from '../node/capacity.js';
 
 /**
  * What the agent says about itself on the control channel: its NodeInfo in a handshake, its load
