@@ -15,7 +15,7 @@ import {
 } from '@shoal/testkit';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { agentStateDir } from './config.js';
-import { outputPath } from './execution-files.js';
+import { outputPath } from './execution/execution-files.js';
 import { LABEL_EXECUTION, LABEL_NODE } from './executor/docker/labels.js';
 import { type FakeOrchestrator, startFakeOrchestrator } from './testing/fake-orchestrator.js';
 import { makeAsk, makeJob } from './testing/fixtures.js';

@@ -9,7 +9,7 @@ import {
   agentStateDir,
   type EngineName,
 } from './config.js';
-import { ExecutionManager } from './execution-manager.js';
+import { ExecutionManager } from './execution/execution-manager.js';
 import { dockerOptionsFromConfig } from './executor/docker/config.js';
 import { DockerExecutor } from './executor/docker/executor.js';
 import type { Executor } from './executor/executor.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ComputeStateType as C, DesiredStateType as D, manualClock, nanosFromMillis } from '@shoal/models';
 import { makeTempDir, type TempDir, waitFor } from '@shoal/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { executionDir } from './execution-files.js';
+import { executionDir } from './execution/execution-files.js';
 import { archivePath } from './publisher/local.js';
 import { RetentionJanitor, type RetentionOptions } from './retention.js';
 import { type AgentStore, openAgentStore } from './store/index.js';

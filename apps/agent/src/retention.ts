@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { type Clock, nanosFromMillis } from '@shoal/models';
-import { executionDir } from './execution-files.js';
+import { executionDir } from './execution/execution-files.js';
 import { errorMessage, type Logger, safeLog } from './logger.js';
 import { archivePath } from './publisher/local.js';
 import { deleteExpired, type ExpiryCursor, listExpired } from './store/expiry.js';

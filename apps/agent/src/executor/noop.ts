@@ -1,5 +1,5 @@
 import { EngineType, NoopParamsSchema, parseDurationMs } from '@shoal/models';
-import { describeIssues } from '../invalid-input.js';
+import { describeIssues } from '../execution/invalid-input.js';
 import { sleep, systemTimers, type Timers } from '../timers.js';
 import {
   type Executor,

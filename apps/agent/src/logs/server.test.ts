@@ -14,7 +14,7 @@ import {
 } from '@shoal/protocol';
 import { describeWithServices, makeTempDir, type TempDir, useNatsServer, waitFor } from '@shoal/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { executionDir, outputPath } from '../execution-files.js';
+import { executionDir, outputPath } from '../execution/execution-files.js';
 import { type AgentStore, openAgentStore } from '../store/index.js';
 import { recordingLogger } from '../testing/agents.js';
 import { runningExecution, testUuid } from '../testing/fixtures.js';

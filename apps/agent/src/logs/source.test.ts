@@ -3,7 +3,7 @@ import type { RunOutput } from '@shoal/models';
 import type { LogFrame } from '@shoal/protocol';
 import { makeTempDir, type TempDir, waitFor } from '@shoal/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executionDir, outputPath } from '../execution-files.js';
+import { executionDir, outputPath } from '../execution/execution-files.js';
 import { ExecutionOutput, type ExecutionState, type OutputBatch } from './source.js';
 
 let dir: TempDir;

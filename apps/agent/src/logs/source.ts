@@ -1,6 +1,6 @@
 import type { RunOutput } from '@shoal/models';
 import { type LogFrame, LogStreamType } from '@shoal/protocol';
-import { outputPath } from '../execution-files.js';
+import { outputPath } from '../execution/execution-files.js';
 import { sleep, systemTimers, type Timers } from '../timers.js';
 import { splitText } from './lines.js';
 import { OutputFile } from './output-file.js';

@@ -1,5 +1,5 @@
 import { ComputeStateType as C, type ComputeNodeInfo } from '@shoal/models';
-import type { BidderContext } from '../bidder.js';
+import type { BidderContext } from '../execution/bidder.js';
 import type { Executor } from '../executor/executor.js';
 import type { AgentStore } from '../store/index.js';
 import { type CapacityTracker, type ResourceRequest, toCapacity } from './capacity.js';

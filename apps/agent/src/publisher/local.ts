@@ -2,7 +2,7 @@ import { access, link, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SpecConfig } from '@shoal/models';
 import { create } from 'tar';
-import { executionDir } from '../execution-files.js';
+import { executionDir } from '../execution/execution-files.js';
 import type { Publisher, PublishRequest } from './publisher.js';
 
 /**

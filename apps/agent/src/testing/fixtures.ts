@@ -8,7 +8,7 @@ import {
 } from '@shoal/models';
 import type { Payload } from '@shoal/protocol';
 import { makeTempDir, type TempDir } from '@shoal/testkit';
-import { ExecutionManager, type ExecutionManagerOptions } from '../execution-manager.js';
+import { ExecutionManager, type ExecutionManagerOptions } from '../execution/execution-manager.js';
 import type { Executor, ExecutorResult, RunSpec } from '../executor/executor.js';
 import { NoopExecutor } from '../executor/noop.js';
 import { silentLogger } from '../logger.js';

@@ -1,5 +1,5 @@
 import { Receiver, type StreamEnvelope } from '@shoal/protocol';
-import type { ExecutionManager } from '../execution-manager.js';
+import type { ExecutionManager } from '../execution/execution-manager.js';
 import { type Logger, safeLog } from '../logger.js';
 import type { InboundSeqTracker, Tx } from '../store/index.js';
 

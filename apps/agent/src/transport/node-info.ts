@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type BuildVersionInfo, buildVersionInfo, type NodeInfo, NodeType } from '@shoal/models';
 import type { Payload } from '@shoal/protocol';
-import type { ExecutionManager } from '../execution-manager.js';
+import type { ExecutionManager } from '../execution/execution-manager.js';
 import type { Executor } from '../executor/executor.js';
 import { toCapacity } from '../node/capacity.js';
 

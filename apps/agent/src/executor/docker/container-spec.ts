@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { DockerParamsSchema, NetworkType } from '@shoal/models';
 import type Docker from 'dockerode';
-import { describeIssues } from '../../invalid-input.js';
+import { describeIssues } from '../../execution/invalid-input.js';
 import type { RunSpec } from '../executor.js';
 import { containerLabels, containerName } from './labels.js';
 import type { ResolvedDockerOptions } from './options.js';

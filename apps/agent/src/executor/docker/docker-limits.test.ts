@@ -2,7 +2,7 @@ import { mkdir, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeWithServices } from '@shoal/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { executionDir, outputPath } from '../../execution-files.js';
+import { executionDir, outputPath } from '../../execution/execution-files.js';
 import { type DockerHarness, dockerHarness, dockerSpec, SMALL, sh } from './testing.js';
 
 /** The bad tasks: floods, memory hogs, sleepers, fork bombs, images that do not exist. */

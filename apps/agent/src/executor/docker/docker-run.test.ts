@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeWithServices, waitFor } from '@shoal/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { executionDir } from '../../execution-files.js';
+import { executionDir } from '../../execution/execution-files.js';
 import { ALLOWED_CAPABILITIES } from './container-spec.js';
 import { type DockerHarness, dockerHarness, dockerSpec, SMALL, sh } from './testing.js';
 

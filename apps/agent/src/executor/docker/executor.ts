@@ -1,5 +1,5 @@
 import { EngineType } from '@shoal/models';
-import { executionDir, isSafeExecutionId } from '../../execution-files.js';
+import { executionDir, isSafeExecutionId } from '../../execution/execution-files.js';
 import { errorMessage, safeLog } from '../../logger.js';
 import {
   type AdoptOutcome,

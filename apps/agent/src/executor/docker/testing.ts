@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Task } from '@shoal/models';
 import { dockerClient, makeTempDir, removeContainersByLabel, type TempDir } from '@shoal/testkit';
 import type Docker from 'dockerode';
-import { outputPath } from '../../execution-files.js';
+import { outputPath } from '../../execution/execution-files.js';
 import { silentLogger } from '../../logger.js';
 import type { ResourceRequest } from '../../node/capacity.js';
 import { makeTask } from '../../testing/fixtures.js';

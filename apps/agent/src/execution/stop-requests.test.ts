@@ -1,13 +1,13 @@
 import { ComputeStateType as C, DesiredStateType as D } from '@shoal/models';
 import { waitFor } from '@shoal/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AdoptOutcome, RunSpec } from './executor/executor.js';
-import { NoopExecutor } from './executor/noop.js';
-import { silentLogger } from './logger.js';
-import { NOTHING_PUBLISHED } from './publisher/publisher.js';
+import type { AdoptOutcome, RunSpec } from '../executor/executor.js';
+import { NoopExecutor } from '../executor/noop.js';
+import { silentLogger } from '../logger.js';
+import { NOTHING_PUBLISHED } from '../publisher/publisher.js';
+import type { OutboxMessage } from '../store/index.js';
+import { type Harness, makeAsk, restartableHarnesses, runningExecution } from '../testing/fixtures.js';
 import { recordOutcome } from './run-results.js';
-import type { OutboxMessage } from './store/index.js';
-import { type Harness, makeAsk, restartableHarnesses, runningExecution } from './testing/fixtures.js';
 
 /** The answer a stop owes the orchestrator, in the corners: same batch, twice, across a restart. */
 

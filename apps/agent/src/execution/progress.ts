@@ -1,5 +1,5 @@
 import { type Clock, millisFromNanos } from '@shoal/models';
-import type { Timers } from './timers.js';
+import type { Timers } from '../timers.js';
 
 /**
  * Rate-limits progress reports: at most one per interval per execution. The first message goes at

@@ -1,7 +1,7 @@
 import { manualClock, nanosFromMillis } from '@shoal/models';
 import { describe, expect, it } from 'vitest';
+import { manualTimers } from '../testing/manual-timers.js';
 import { ProgressThrottle } from './progress.js';
-import { manualTimers } from './testing/manual-timers.js';
 
 function setup() {
   const clock = manualClock();

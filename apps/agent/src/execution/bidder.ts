@@ -1,6 +1,6 @@
 import { type Job, ResourceParseError } from '@shoal/models';
-import type { ExecutorCapabilities } from './executor/executor.js';
-import { misfit, type ResourceRequest, requestFromResources } from './node/capacity.js';
+import type { ExecutorCapabilities } from '../executor/executor.js';
+import { misfit, type ResourceRequest, requestFromResources } from '../node/capacity.js';
 
 /**
  * Whether this node bids on a job: a pure function of the job and what the node has, so every

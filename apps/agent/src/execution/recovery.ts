@@ -1,16 +1,16 @@
 import { ComputeStateType as C } from '@shoal/models';
-import { type AdoptOutcome, AGENT_RESTARTED, type Executor } from './executor/executor.js';
-import { errorMessage, type Logger, safeLog } from './logger.js';
+import { type AdoptOutcome, AGENT_RESTARTED, type Executor } from '../executor/executor.js';
+import { errorMessage, type Logger, safeLog } from '../logger.js';
 import {
   type CapacityTracker,
   NO_RESOURCES,
   type ResourceRequest,
   requestFromResources,
-} from './node/capacity.js';
-import { NOTHING_PUBLISHED } from './publisher/publisher.js';
+} from '../node/capacity.js';
+import { NOTHING_PUBLISHED } from '../publisher/publisher.js';
+import type { AgentStore, ExecutionRecord } from '../store/index.js';
 import { isStopRequested, recordOutcome } from './run-results.js';
 import type { RunTracker } from './runs.js';
-import type { AgentStore, ExecutionRecord } from './store/index.js';
 
 export interface RecoverySummary {
   /** Runs an engine re-attached to (docker; never noop). */

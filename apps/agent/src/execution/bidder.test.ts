@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { NO_RESOURCES, type ResourceRequest } from '../node/capacity.js';
+import { makeJob, makeTask } from '../testing/fixtures.js';
 import { type BidderContext, decideBid } from './bidder.js';
-import { NO_RESOURCES, type ResourceRequest } from './node/capacity.js';
-import { makeJob, makeTask } from './testing/fixtures.js';
 
 const total: ResourceRequest = { cpuMillis: 4000, memoryBytes: 8_000_000_000, diskBytes: 100e9, gpu: 0 };
 

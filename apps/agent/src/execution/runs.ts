@@ -1,12 +1,12 @@
 import { ComputeStateType as C, type Clock, type SpecConfig } from '@shoal/models';
-import type { Executor, ExecutorResult, RunSpec } from './executor/executor.js';
-import { errorMessage, type Logger, safeLog } from './logger.js';
-import type { CapacityTracker } from './node/capacity.js';
+import type { Executor, ExecutorResult, RunSpec } from '../executor/executor.js';
+import { errorMessage, type Logger, safeLog } from '../logger.js';
+import type { CapacityTracker } from '../node/capacity.js';
+import { NOTHING_PUBLISHED, type Publisher, publisherFor } from '../publisher/publisher.js';
+import type { AgentStore, ExecutionRecord } from '../store/index.js';
+import type { Timers } from '../timers.js';
 import { ProgressThrottle } from './progress.js';
-import { NOTHING_PUBLISHED, type Publisher, publisherFor } from './publisher/publisher.js';
 import { isStopRequested, recordOutcome } from './run-results.js';
-import type { AgentStore, ExecutionRecord } from './store/index.js';
-import type { Timers } from './timers.js';
 
 export interface RunTrackerOptions {
   store: AgentStore;

@@ -4,10 +4,10 @@ import {
   isTerminalComputeState,
   type SpecConfig,
 } from '@shoal/models';
-import type { ExecutorResult } from './executor/executor.js';
-import { type Logger, safeLog } from './logger.js';
-import type { CapacityTracker } from './node/capacity.js';
-import type { AgentStore, ExecutionRecord, Tx } from './store/index.js';
+import type { ExecutorResult } from '../executor/executor.js';
+import { type Logger, safeLog } from '../logger.js';
+import type { CapacityTracker } from '../node/capacity.js';
+import type { AgentStore, ExecutionRecord, Tx } from '../store/index.js';
 
 /**
  * How a run's end becomes the execution's final local state and its one report, in the caller's

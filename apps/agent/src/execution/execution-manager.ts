@@ -11,18 +11,18 @@ import {
   BidRejectedSchema,
   CancelExecutionSchema,
 } from '@shoal/protocol';
+import type { Executor } from '../executor/executor.js';
+import { type Logger, safeLog } from '../logger.js';
+import type { CapacityTracker } from '../node/capacity.js';
+import { type ExecutionCounts, NodeStatus } from '../node/node-status.js';
+import { noopPublisher, type Publisher } from '../publisher/publisher.js';
+import type { AgentStore, Tx } from '../store/index.js';
+import { systemTimers, type Timers } from '../timers.js';
 import { type BidDecision, decideBid } from './bidder.js';
-import type { Executor } from './executor/executor.js';
 import { describeIssues, salvageExecutionId } from './invalid-input.js';
-import { type Logger, safeLog } from './logger.js';
-import type { CapacityTracker } from './node/capacity.js';
-import { type ExecutionCounts, NodeStatus } from './node/node-status.js';
-import { noopPublisher, type Publisher } from './publisher/publisher.js';
 import { type RecoverySummary, recoverExecutions } from './recovery.js';
 import { RunTracker } from './runs.js';
 import { applyStop, type StopDeps } from './stop-requests.js';
-import type { AgentStore, Tx } from './store/index.js';
-import { systemTimers, type Timers } from './timers.js';
 
 export interface ExecutionManagerOptions {
   store: AgentStore;

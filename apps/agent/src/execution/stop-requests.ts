@@ -1,9 +1,9 @@
 import { ComputeStateType as C, DesiredStateType as D, isTerminalComputeState } from '@shoal/models';
-import { type Logger, safeLog } from './logger.js';
-import type { CapacityTracker } from './node/capacity.js';
+import { type Logger, safeLog } from '../logger.js';
+import type { CapacityTracker } from '../node/capacity.js';
+import type { AgentStore, Tx } from '../store/index.js';
 import { isStopRequested, releaseWithin } from './run-results.js';
 import type { RunTracker } from './runs.js';
-import type { AgentStore, Tx } from './store/index.js';
 
 /**
  * CancelExecution and BidRejected: the orchestrator stops an execution, and counts its resources

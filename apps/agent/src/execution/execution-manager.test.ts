@@ -1,8 +1,8 @@
 import { ComputeStateType as C, DesiredStateType as D } from '@shoal/models';
 import { waitFor } from '@shoal/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OutboxMessage } from './store/index.js';
-import { type Harness, makeAsk, makeJob, openHarness, settle } from './testing/fixtures.js';
+import type { OutboxMessage } from '../store/index.js';
+import { type Harness, makeAsk, makeJob, openHarness, settle } from '../testing/fixtures.js';
 
 let h: Harness;
 
