@@ -10,6 +10,7 @@ import {
   type EngineName,
 } from './config.js';
 import { ExecutionManager } from './execution/execution-manager.js';
+import { RetentionJanitor } from './execution/retention.js';
 import { dockerOptionsFromConfig } from './executor/docker/config.js';
 import { DockerExecutor } from './executor/docker/executor.js';
 import type { Executor } from './executor/executor.js';
@@ -21,7 +22,6 @@ import { type HostProbe, resolveCapacity } from './node/host-capacity.js';
 import { LocalPublisher } from './publisher/local.js';
 import { noopPublisher, type Publisher } from './publisher/publisher.js';
 import { type ResultsServer, startResultsServer } from './publisher/results-server.js';
-import { RetentionJanitor } from './retention.js';
 import { loadNodeId, openAgentStore } from './store/index.js';
 import { connectWhenReachable, redact } from './transport/connect.js';
 import { agentVersion } from './transport/node-info.js';

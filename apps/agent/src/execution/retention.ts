@@ -1,11 +1,11 @@
 import { rm } from 'node:fs/promises';
 import { type Clock, nanosFromMillis } from '@shoal/models';
-import { executionDir } from './execution/execution-files.js';
-import { errorMessage, type Logger, safeLog } from './logger.js';
-import { archivePath } from './publisher/local.js';
-import { deleteExpired, type ExpiryCursor, listExpired } from './store/expiry.js';
-import type { AgentStore } from './store/index.js';
-import { systemTimers, type Timers } from './timers.js';
+import { errorMessage, type Logger, safeLog } from '../logger.js';
+import { archivePath } from '../publisher/local.js';
+import { deleteExpired, type ExpiryCursor, listExpired } from '../store/expiry.js';
+import type { AgentStore } from '../store/index.js';
+import { systemTimers, type Timers } from '../timers.js';
+import { executionDir } from './execution-files.js';
 
 /**
  * Forgets finished executions once they are `retentionMs` old, as Nomad's client GC does: their
