@@ -8,33 +8,13 @@
  *
  * The binary is $NATS_SERVER_BIN, else `nats-server` on PATH, else /usr/sbin/nats-server.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { connect as tcpConnect } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { findNatsServerBin, type NatsProcess, spawnNatsServer } from '@shoal/nats-server';
 import { getFreePort } from './ports.js';
-import { killOnExit, stopProcess } from './process.js';
 import { makeTempDir } from './tmp.js';
-import { waitFor } from './wait.js';
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Path of the nats-server binary, or undefined when there is none. */
-export function findNatsServerBin(): string | undefined {
-  const fromEnv = process.env.NATS_SERVER_BIN;
-  if (fromEnv) return isExecutable(fromEnv) ? fromEnv : undefined;
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && isExecutable(join(dir, 'nats-server'))) return join(dir, 'nats-server');
-  }
-  return isExecutable('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : undefined;
-}
+export { findNatsServerBin };
 
 /** Why no nats-server can be spawned, or undefined when one can. */
 export async function probeNats(): Promise<string | undefined> {
@@ -52,18 +32,19 @@ export async function probeNats(): Promise<string | undefined> {
   });
 }
 
-/** True when a NATS server on the port greets a new TCP connection with its INFO line. */
-function natsGreets(port: number, timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host: '127.0.0.1', port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('data', (chunk) => done(chunk.toString('latin1').startsWith('INFO ')));
-  });
+/** Servers still running when the test process exits are SIGKILLed. */
+const running = new Set<NatsProcess>();
+let exitHookInstalled = false;
+
+function killOnExit(proc: NatsProcess): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const each of running) each.kill();
+    });
+  }
+  running.add(proc);
+  void proc.ended.then(() => running.delete(proc));
 }
 
 export interface NatsServerOptions {
@@ -92,32 +73,24 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const dir = await makeTempDir('shoal-nats-');
   const log: string[] = [];
   const output = () => log.join('');
-  let child: ChildProcess | undefined;
+  let child: NatsProcess | undefined;
   let port = 0;
+  const collect = (chunk: string) => {
+    log.push(chunk);
+    if (log.length > 200) log.splice(0, log.length - 200);
+  };
 
   const launch = async (): Promise<void> => {
+    child = undefined;
     const args = ['-a', '127.0.0.1', '-p', String(port), ...(options.args ?? [])];
     if (options.jetstream) args.push('-js', '-sd', join(dir.path, 'jetstream'));
-    const proc = killOnExit(spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
-    child = proc;
-    const collect = (chunk: Buffer) => {
-      log.push(chunk.toString());
-      if (log.length > 200) log.splice(0, log.length - 200);
-    };
-    proc.stdout?.on('data', collect);
-    proc.stderr?.on('data', collect);
-    const starting = new AbortController();
-    // 'close' (not 'exit'): by then all of its output has been collected for the message.
-    proc.once('close', (code, signal) => {
-      starting.abort(new Error(`nats-server exited (code ${code}, signal ${signal}):\n${output()}`));
+    child = await spawnNatsServer(bin, args, {
+      host: '127.0.0.1',
+      port,
+      startTimeoutMs: options.startTimeoutMs ?? 15_000,
+      onOutput: collect,
     });
-    proc.once('error', (error) => starting.abort(error));
-    await waitFor(() => natsGreets(port), {
-      timeoutMs: options.startTimeoutMs ?? 15_000,
-      intervalMs: 25,
-      signal: starting.signal,
-      message: () => `nats-server on 127.0.0.1:${port} to accept connections; output:\n${output()}`,
-    });
+    killOnExit(child);
   };
 
   // The free port may be taken between choosing and binding it: retry a few times on a new one.
@@ -127,7 +100,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       await launch();
       break;
     } catch (error) {
-      if (child) await stopProcess(child);
+      await child?.stop();
       if (attempt >= 3 || !/address already in use/i.test(output())) {
         await dir.cleanup();
         throw error;
@@ -146,13 +119,13 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     output,
     async restart() {
       if (stopped) throw new Error('restart() after stop()');
-      if (child) await stopProcess(child);
+      await child?.stop();
       await launch();
     },
     async stop() {
       if (stopped) return;
       stopped = true;
-      if (child) await stopProcess(child);
+      await child?.stop();
       await dir.cleanup();
     },
   };

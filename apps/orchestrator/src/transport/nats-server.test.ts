@@ -3,13 +3,13 @@ import { readFileSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { natsGreets } from '@shoal/nats-server';
 import { connectNats } from '@shoal/protocol';
 import { describeWithServices, makeTempDir, type TempDir, waitFor } from '@shoal/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findNatsServer } from './nats-binary.js';
 import { type NatsSupervisorOptions, type SupervisedNats, startNatsServer } from './nats-server.js';
 import { freePort } from './ports.js';
-import { natsGreets } from './tcp.js';
 import { recordingLogger } from './testing/harness.js';
 
 describe('finding nats-server', () => {

@@ -1,9 +1,9 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type NatsProcess, spawnNatsServer } from '@shoal/nats-server';
 import type { Logger } from 'pino';
 import { stopLeftoverServer } from './leftover-server.js';
 import { findNatsServer } from './nats-binary.js';
-import { type NatsProcess, spawnNatsServer } from './nats-process.js';
 import { choosePort, freePort } from './ports.js';
 import { natsUrl } from './tcp.js';
 

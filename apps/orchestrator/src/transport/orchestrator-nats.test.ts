@@ -1,8 +1,8 @@
+import { natsGreets } from '@shoal/nats-server';
 import { describeWithServices, makeTempDir, type TempDir } from '@shoal/testkit';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningOrchestrator, startOrchestrator } from '../main.js';
-import { natsGreets } from './tcp.js';
 import { FakeAgent } from './testing/fake-agent.js';
 
 /** The whole orchestrator: it runs its own nats-server, and an agent joins through it. */

@@ -25,12 +25,20 @@ const OUTPUT_CHUNKS = 40;
 export async function spawnNatsServer(
   bin: string,
   args: readonly string[],
-  probe: { host: string; port: number; startTimeoutMs: number },
+  probe: {
+    host: string;
+    port: number;
+    startTimeoutMs: number;
+    /** Receives every chunk of its output (stdout and stderr), e.g. to keep a longer log. */
+    onOutput?: (chunk: string) => void;
+  },
 ): Promise<NatsProcess> {
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const chunks: string[] = [];
-  const collect = (chunk: Buffer) => {
-    chunks.push(chunk.toString());
+  const collect = (data: Buffer) => {
+    const chunk = data.toString();
+    probe.onOutput?.(chunk);
+    chunks.push(chunk);
     if (chunks.length > OUTPUT_CHUNKS) chunks.splice(0, chunks.length - OUTPUT_CHUNKS);
   };
   child.stdout?.on('data', collect);

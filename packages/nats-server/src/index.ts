@@ -1,0 +1,3 @@
+export * from './binary.js';
+export * from './process.js';
+export * from './tcp.js';
