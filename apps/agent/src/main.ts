@@ -15,7 +15,7 @@ import { dockerOptionsFromConfig } from './executor/docker/config.js';
 import { DockerExecutor } from './executor/docker/executor.js';
 import type { Executor } from './executor/executor.js';
 import { NoopExecutor } from './executor/noop.js';
-import { type Logger, safeLog } from './logger.js';
+import { type Logger, type RootLogger, safeLog } from './logger.js';
 import { startLogServer } from './logs/server.js';
 import { CapacityTracker } from './node/capacity.js';
 import { type HostProbe, resolveCapacity } from './node/host-capacity.js';
@@ -32,13 +32,18 @@ import { startTransport } from './transport/transport.js';
  *
  *   node id → store → capacity → manager → recover() → NATS → transport → log server, janitor
  *
+ * It also makes the loggers: one root (pino, or overrides.logger) and a child per area, each with
+ * this node's `nodeId` and a `component`: `agent` (start and stop), `store`, `executor` (with
+ * `engine`), `execution` (the manager, runs, recovery, retention), `transport` (the NATS
+ * connection, .in/.out, the control session), `logs` (the log server).
  * Recovery runs before anything is received, so a command never meets a half-rebuilt state; it
  * may write reports (an interrupted run, failed) that wait in the outbox until the orchestrator
  * has been reached. Stop undoes it in reverse: no new work, runs aborted, reports flushed, goodbye.
  */
 
 export interface AgentOverrides {
-  logger?: Logger;
+  /** The root logger; main.ts gives each part a child of it with its `component` and `nodeId`. */
+  logger?: RootLogger;
   clock?: Clock;
   ids?: IdGenerator;
   /** Engines to install instead of those config.engines names (tests). */
@@ -90,18 +95,29 @@ export async function startAgent(
   overrides: AgentOverrides = {},
 ): Promise<RunningAgent> {
   const config = AgentConfigSchema.parse(input);
-  const root = pino({ level: config.logLevel, base: { component: 'agent' } });
-  const bootLogger: Logger = overrides.logger ?? root;
+  const root: RootLogger = overrides.logger ?? pino({ level: config.logLevel, base: { component: 'agent' } });
   const clock = overrides.clock ?? systemClock();
   const ids = overrides.ids ?? createIdGenerator();
   const dataDir = agentStateDir(config);
-  const nodeId = loadNodeId({ dataDir, name: config.name, newNodeId: ids.node, clock, logger: bootLogger });
-  const logger: Logger = overrides.logger ?? root.child({ nodeId });
+  // The identity is read before the node id is known: its lines carry the id in their fields.
+  const nodeId = loadNodeId({
+    dataDir,
+    name: config.name,
+    newNodeId: ids.node,
+    clock,
+    logger: root.child({ component: 'store' }),
+  });
+  const node = root.child({ nodeId });
+  const part = (component: string, fields: Record<string, unknown> = {}): Logger =>
+    node.child({ component, ...fields });
+  const logger = part('agent');
 
-  const store = openAgentStore({ dataDir, clock, logger, newId: ids.requestId });
+  const store = openAgentStore({ dataDir, clock, logger: part('store'), newId: ids.requestId });
   const executors =
     overrides.executors ??
-    config.engines.map((name) => ENGINES[name]({ config, nodeId, stateDir: dataDir, logger }));
+    config.engines.map((name) =>
+      ENGINES[name]({ config, nodeId, stateDir: dataDir, logger: part('executor', { engine: name }) }),
+    );
   const closeEngines = () => Promise.allSettled(executors.map((e) => e.close?.()));
   let manager: ExecutionManager | undefined;
   let results: ResultsServer | undefined;
@@ -131,10 +147,11 @@ export async function startAgent(
       publishers,
       capacity: new CapacityTracker(total),
       clock,
-      logger,
+      logger: part('execution'),
     });
     const recovered = await manager.recover();
     safeLog(logger, 'info', { ...recovered, dataDir }, 'local state recovered');
+    const transportLog = part('transport');
     const nc = await connectWhenReachable(
       {
         servers: config.natsUrl,
@@ -143,7 +160,7 @@ export async function startAgent(
         ...(config.natsUser === undefined ? {} : { user: config.natsUser, password: config.natsPassword }),
         ...natsTlsOption(config),
       },
-      logger,
+      transportLog,
     );
     const transport = startTransport({
       nc,
@@ -151,7 +168,7 @@ export async function startAgent(
       node: { nodeId, labels: config.labels, manager, executors, version: agentVersion() },
       clock,
       newId: ids.requestId,
-      logger,
+      logger: transportLog,
       controlTimeoutMs: config.controlTimeoutMs,
       handshakeRetryMaxMs: config.handshakeRetryMaxMs,
     });
@@ -162,14 +179,14 @@ export async function startAgent(
       store,
       clock,
       newId: ids.requestId,
-      logger,
+      logger: part('logs'),
     });
     const janitor = new RetentionJanitor({
       store,
       stateDir: dataDir,
       retentionMs: config.retention,
       clock,
-      logger,
+      logger: part('execution'),
     });
     janitor.start();
     const running = manager;

@@ -1,5 +1,5 @@
 import type { AgentConfigInput } from '../config.js';
-import type { Logger } from '../logger.js';
+import type { Logger, RootLogger } from '../logger.js';
 
 /** Test-only: agent settings with a fixed capacity and short timeouts, and a logger to assert on. */
 
@@ -29,21 +29,31 @@ export interface LogLine {
   obj: Record<string, unknown>;
 }
 
-/** Remembers every line; SHOAL_TEST_LOGS=1 also prints them, to debug a failing test. */
-export function recordingLogger(): Logger & { lines: LogLine[]; has(msg: string | RegExp): boolean } {
+/**
+ * Remembers every line; SHOAL_TEST_LOGS=1 also prints them, to debug a failing test. Its children
+ * (main.ts makes one per component) write to the same lines, their bindings first in `obj`.
+ */
+export function recordingLogger(): RootLogger & { lines: LogLine[]; has(msg: string | RegExp): boolean } {
   const lines: LogLine[] = [];
-  const at =
-    (level: keyof Logger) =>
-    (obj: object, msg = '') => {
-      lines.push({ level, msg, obj: obj as Record<string, unknown> });
-      if (process.env.SHOAL_TEST_LOGS) console.error(level, msg, obj);
+  const make = (bindings: Record<string, unknown>): RootLogger => {
+    const at =
+      (level: keyof Logger) =>
+      (obj: object, msg = '') => {
+        const fields = { ...bindings, ...(obj as Record<string, unknown>) };
+        lines.push({ level, msg, obj: fields });
+        if (process.env.SHOAL_TEST_LOGS) console.error(level, msg, fields);
+      };
+    return {
+      debug: at('debug'),
+      info: at('info'),
+      warn: at('warn'),
+      error: at('error'),
+      child: (more) => make({ ...bindings, ...more }),
     };
+  };
   return {
+    ...make({}),
     lines,
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
     has: (msg) => lines.some((l) => (typeof msg === 'string' ? l.msg === msg : msg.test(l.msg))),
   };
 }
