@@ -1,29 +1,15 @@
-import {
-  ComputeStateType as C,
-  createIdGenerator,
-  DesiredStateType as D,
-  EvaluationTrigger,
-  manualClock,
-} from '@shoal/models';
-import { makeEnvelope, type OutMessageType, type Payload, type StreamEnvelope } from '@shoal/protocol';
-import { pino } from 'pino';
+import { ComputeStateType as C, DesiredStateType as D, EvaluationTrigger } from '@shoal/models';
 import { describe, expect, it } from 'vitest';
 import { runOutput } from '../store/testing/fixtures.js';
 import { placeExecution, takeEvaluations, useMemoryStore } from '../transport/testing/harness.js';
 import { applyReports } from './apply-reports.js';
+import { reportRun } from './testing/report-run.js';
 
 const output = runOutput('ok\n');
 
 describe('a run of reports in one workspace', () => {
   const db = useMemoryStore();
-  const deps = {
-    clock: manualClock(1_700_000_000_000_000_000n),
-    ids: createIdGenerator(),
-    logger: pino({ level: 'silent' }),
-  };
-  let seq = 0n;
-  const report = <T extends OutMessageType>(nodeId: string, type: T, payload: Payload<T>): StreamEnvelope =>
-    makeEnvelope(type, payload as never, { id: `m-${++seq}`, nodeId, time: 1n, seq }) as StreamEnvelope;
+  const { deps, report } = reportRun();
 
   it('judges each report against what the earlier ones left, and writes the lot once', async () => {
     const { job, execution } = await placeExecution(db.store, 'n-a', {

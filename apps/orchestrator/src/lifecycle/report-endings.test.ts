@@ -1,10 +1,10 @@
-import { ComputeStateType as C, createIdGenerator, DesiredStateType as D, manualClock } from '@shoal/models';
-import { makeEnvelope, type OutMessageType, type Payload, type StreamEnvelope } from '@shoal/protocol';
-import { pino } from 'pino';
+import { ComputeStateType as C, DesiredStateType as D } from '@shoal/models';
+import type { StreamEnvelope } from '@shoal/protocol';
 import { describe, expect, it } from 'vitest';
 import { runOutput } from '../store/testing/fixtures.js';
 import { placeExecution, useMemoryStore } from '../transport/testing/harness.js';
 import { applyReports } from './apply-reports.js';
+import { reportRun } from './testing/report-run.js';
 
 /**
  * How each way an execution can end is written: its compute state, its real exit code and output,
@@ -13,14 +13,7 @@ import { applyReports } from './apply-reports.js';
  */
 describe('reports that end an execution', () => {
   const db = useMemoryStore();
-  const deps = {
-    clock: manualClock(1_700_000_000_000_000_000n),
-    ids: createIdGenerator(),
-    logger: pino({ level: 'silent' }),
-  };
-  let seq = 0n;
-  const report = <T extends OutMessageType>(nodeId: string, type: T, payload: Payload<T>): StreamEnvelope =>
-    makeEnvelope(type, payload as never, { id: `m-${++seq}`, nodeId, time: 1n, seq }) as StreamEnvelope;
+  const { deps, report } = reportRun();
   const apply = (...run: StreamEnvelope[]) => db.store.transaction((tx) => applyReports(run, tx, deps));
   const stored = async (id: string) => {
     const [e] = await db.store.transaction((tx) => tx.bulk.findExecutions([id]));
