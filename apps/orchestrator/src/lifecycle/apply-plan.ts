@@ -9,7 +9,13 @@ import {
   type Nanos,
   newEvaluation,
 } from '@shoal/models';
-import type { ExecutionUpdate, NewExecution, Plan, SchedulerSnapshot } from '../planner/index.js';
+import {
+  type ExecutionUpdate,
+  type NewExecution,
+  type Plan,
+  plannedExecution,
+  type SchedulerSnapshot,
+} from '../planner/index.js';
 import type { NewHistoryEvent, OutgoingMessage, StoredExecution } from '../store/index.js';
 import type { SchedulingBatch } from './batch.js';
 import type { JobWorkspace } from './workspace.js';
@@ -63,26 +69,12 @@ function placeExecution(
   messages: Outgoing[],
 ): void {
   const taskName = job.Tasks[0]?.Name ?? 'main';
+  // The execution the plan's view already showed, now with its id, evaluation and revision.
   const execution: StoredExecution = {
-    ID: ids.execution(),
-    Namespace: job.Namespace,
+    ...plannedExecution(job, ids.execution(), planned, now),
     EvalID: evaluation.ID,
-    Name: '',
-    NodeID: planned.nodeId,
-    JobID: job.ID,
     AllocatedResources: { Tasks: { [taskName]: planned.allocated } },
-    DesiredState: { StateType: planned.desiredState, Message: planned.comment },
-    ComputeState: { StateType: C.New, Message: '' },
-    PublishedResult: { Type: '', Params: null },
-    RunOutput: null,
-    PreviousExecution: planned.previousExecutionId ?? '',
-    NextExecution: '',
-    FollowupEvalID: '',
     Revision: 1,
-    CreateTime: now,
-    ModifyTime: now,
-    partition: planned.partition,
-    outcome: '',
   };
   work.addExecution(execution);
   events.push(executionEvent(execution, C.New, C.New, 1, planned.comment, now));

@@ -1,7 +1,7 @@
 export { backoffDelay, retryDueAt } from './backoff.js';
 export { addCapacity, allocationOf, subtractCapacity, taskRequest, ZERO_CAPACITY } from './capacity.js';
 export type { Outcome } from './executions.js';
-export { isLive, isPlaced, isRunningOrAccepted, outcomeOf } from './executions.js';
+export { isLive, isPlaced, isRunningOrAccepted, outcomeOf, plannedExecution } from './executions.js';
 export type { JobRequirements, NodeRejection, RejectionCode } from './filter.js';
 export { checkCapacity, checkStatic, filterNodes, jobRequirements } from './filter.js';
 export { NODE_LOST } from './messages.js';
