@@ -26,11 +26,14 @@ import {
 import { schedulingHandler } from './lifecycle/handler.js';
 import { LogRelay } from './logs/relay.js';
 import { withUpgradeRejections } from './logs/upgrade.js';
+import { type NodeManager, startNodeManager } from './nodes/node-manager.js';
 import { resolveSettings } from './planner/index.js';
+import { JobService } from './service/job-service.js';
+import { NodeService } from './service/node-service.js';
 import { openStore, type Store } from './store/index.js';
-import type { OutboxNotifier } from './transport/dispatcher.js';
-import { type NatsLink, openNats } from './transport/nats-link.js';
-import { type NatsSide, startNatsSide } from './transport/nats-side.js';
+import { Dispatcher, type OutboxNotifier } from './transport/dispatcher.js';
+import { type NatsLink, ORCHESTRATOR_QUEUE, openNats } from './transport/nats-link.js';
+import { serveReports } from './transport/reports.js';
 import { buildVersion } from './version.js';
 import { signallingStore } from './worker/evaluation-signal.js';
 import { startEvaluationWorker } from './worker/evaluation-worker.js';
@@ -80,27 +83,53 @@ export async function startOrchestrator(
     defaultQueueTimeoutSeconds: Math.floor(config.defaultQueueTimeout / 1000),
   });
   let nats: NatsLink | undefined;
-  let natsSide: NatsSide;
+  let dispatcher: Dispatcher | undefined;
+  let nodeManager: NodeManager;
+  let reports: { unsubscribe(): void };
   try {
     nats = await openNats(config, { workDir: stateDir, logger, name: `shoal-orchestrator-${nodeId}` });
-    natsSide = await startNatsSide({
-      nc: nats.nc,
+    const nc = nats.nc;
+    // Everything over NATS shares one connection: node membership (`.ctrl`), the agents' reports
+    // (`.out`) and one sender per node (`.in`).
+    dispatcher = new Dispatcher({ nc, store, clock, logger: logger.child({ component: 'dispatcher' }) });
+    await dispatcher.start();
+    nodeManager = startNodeManager({
+      nc,
       store,
       clock,
       ids,
-      logger,
-      nodes: {
+      logger: logger.child({ component: 'nodes' }),
+      settings: {
         disconnectTimeoutMs: config.nodeDisconnectTimeout,
         gracePeriodMs: config.nodeGracePeriod ?? config.nodeDisconnectTimeout,
         autoApprove: !config.manualApproval,
         overcommit: scheduler.overcommit,
       },
+      streams: dispatcher,
+      queue: ORCHESTRATOR_QUEUE,
     });
+    reports = serveReports({
+      nc,
+      store,
+      clock,
+      ids,
+      logger: logger.child({ component: 'reports' }),
+      queue: ORCHESTRATOR_QUEUE,
+    });
+    // The server knows our subscriptions before anyone is told the orchestrator is up.
+    await nc.flush();
   } catch (error) {
+    await dispatcher?.stop();
     await nats?.close();
     await store.close();
     throw error;
   }
+  const stopNatsSide = async () => {
+    reports.unsubscribe();
+    await nodeManager.stop();
+    await dispatcher?.stop();
+  };
+  const outbox = dispatcher;
   const natsLink = nats;
   const version = buildVersion();
   const nodeInfo: NodeInfo = { NodeID: nodeId, NodeType: 'Requester', Labels: {}, Version: version };
@@ -112,8 +141,9 @@ export async function startOrchestrator(
     logger: logger.child({ component: 'logs' }),
   });
   const app = createApp({
+    jobs: new JobService({ store, clock, ids }),
+    nodes: new NodeService({ store, clock, ids, logger: logger.child({ component: 'api' }) }),
     store,
-    clock,
     ids,
     logger: logger.child({ component: 'api' }),
     logs,
@@ -128,7 +158,7 @@ export async function startOrchestrator(
   try {
     server = await listen(withUpgradeRejections(app.fetch), config);
   } catch (error) {
-    await natsSide.stop();
+    await stopNatsSide();
     await natsLink.close();
     await store.close();
     throw error;
@@ -138,7 +168,7 @@ export async function startOrchestrator(
     settings: scheduler,
     // A disconnected node keeps its executions for the disconnect timeout before they count as lost.
     nodeLoss: { startedAt, graceNanos: nanosFromMillis(config.nodeDisconnectTimeout) },
-    onCommitted: (nodeIds) => natsSide.dispatcher.onCommitted(nodeIds),
+    onCommitted: (nodeIds) => outbox.onCommitted(nodeIds),
   });
   const workers = Array.from({ length: config.evaluationWorkers }, (_, i) =>
     startEvaluationWorker({
@@ -174,14 +204,14 @@ export async function startOrchestrator(
     store,
     nodeId,
     natsUrl: natsLink.url,
-    outbox: natsSide.dispatcher,
+    outbox,
     stop: () => {
       stopped ??= (async () => {
         // Upgraded sockets are not the HTTP server's to drain: close them first, or close() waits.
         logs.stop();
         await closeServer(server, config.shutdownGraceMs);
         await Promise.all(workers.map((w) => w.stop()));
-        await natsSide.stop();
+        await stopNatsSide();
         await natsLink.close();
         await store.close();
         logger.info('orchestrator stopped');

@@ -1,6 +1,4 @@
 import { Hono } from 'hono';
-import { JobService } from '../service/job-service.js';
-import { NodeService } from '../service/node-service.js';
 import { accessLog } from './access-log.js';
 import { apiAuth, authEnabled } from './auth.js';
 import type { AppDeps, AppEnv } from './deps.js';
@@ -28,10 +26,8 @@ export { DEFAULT_MAX_BODY_BYTES } from './deps.js';
  * the OpenAPI document is generated from exactly what is served.
  */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
-  const { store, clock, ids, logger, config } = deps;
+  const { jobs, nodes, store, ids, logger, config } = deps;
   const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const jobs = new JobService({ store, clock, ids, ...(config.policy ? { policy: config.policy } : {}) });
-  const nodes = new NodeService({ store, clock, ids, logger });
 
   const routes: Route[] = [
     ...jobRoutes({ jobs, maxBodyBytes }),

@@ -1,6 +1,8 @@
-import type { BuildVersionInfo, Clock, IdGenerator, NodeInfo, SubmissionPolicy } from '@shoal/models';
+import type { BuildVersionInfo, IdGenerator, NodeInfo } from '@shoal/models';
 import type { Logger } from 'pino';
 import type { LogRelay } from '../logs/relay.js';
+import type { JobService } from '../service/job-service.js';
+import type { NodeService } from '../service/node-service.js';
 import type { Store } from '../store/types.js';
 import type { ApiTokens } from './auth.js';
 
@@ -10,8 +12,6 @@ export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 export interface AppConfig {
   /** Request bodies above this many bytes are refused with 413 before they are parsed. */
   maxBodyBytes?: number;
-  /** Operator policy that submitted jobs are checked against (image and host-path allow-lists). */
-  policy?: SubmissionPolicy;
   /** This orchestrator's own node info, served at /api/v1/agent/node. */
   nodeInfo: NodeInfo;
   version: BuildVersionInfo;
@@ -21,10 +21,15 @@ export interface AppConfig {
   auth?: ApiTokens;
 }
 
-/** Everything the HTTP layer needs; main.ts builds it, tests pass real stores and fake clocks. */
+/**
+ * Everything the HTTP layer needs, built elsewhere (main.ts; tests build theirs over real stores
+ * and fake clocks): the routes only translate between HTTP and these services.
+ */
 export interface AppDeps {
+  jobs: JobService;
+  nodes: NodeService;
+  /** The logs route reads an execution's node and state from it. */
   store: Store;
-  clock: Clock;
   ids: IdGenerator;
   logger: Logger;
   config: AppConfig;

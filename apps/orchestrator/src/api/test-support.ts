@@ -3,6 +3,8 @@ import type { BuildVersionInfo, IdGenerator, NodeInfo, NodeState } from '@shoal/
 import { createIdGenerator, decodeJson, manualClock } from '@shoal/models';
 import type { Hono } from 'hono';
 import { pino } from 'pino';
+import { JobService } from '../service/job-service.js';
+import { NodeService } from '../service/node-service.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { createApp } from './app.js';
@@ -57,9 +59,11 @@ export function harnessFor(store: Store, options: HarnessOptions = {}): Harness 
   const clock = manualClock(1_695_883_778_909_107_178n);
   const logs: Array<Record<string, unknown>> = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line)) });
+  const served = wrapStore(store);
   const app = createApp({
-    store: wrapStore(store),
-    clock,
+    jobs: new JobService({ store: served, clock, ids }),
+    nodes: new NodeService({ store: served, clock, ids, logger }),
+    store: served,
     ids,
     logger,
     config: {

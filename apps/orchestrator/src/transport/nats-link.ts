@@ -2,12 +2,16 @@ import { connectNats, natsTlsOption } from '@shoal/protocol';
 import type { Logger } from 'pino';
 import type { OrchestratorConfig } from '../config.js';
 import { type NatsAuth, type SupervisedNats, startNatsServer } from './nats-server.js';
-import type { NatsConnection } from './nats-side.js';
 
 /**
  * The orchestrator's NATS: the server named by --nats-url, or a nats-server it supervises itself,
  * and one client connection to it (unlimited jittered reconnects: see connectNats).
  */
+
+export type NatsConnection = Awaited<ReturnType<typeof connectNats>>;
+
+/** Every orchestrator joins these queue groups, so each request is handled by exactly one of them. */
+export const ORCHESTRATOR_QUEUE = 'shoal-orchestrators';
 
 export interface NatsLink {
   /** What agents on this machine connect to. */

@@ -18,7 +18,7 @@ import {
   type StreamEnvelope,
   serveReceiver,
 } from '@shoal/protocol';
-import type { NatsConnection } from '../nats-side.js';
+import type { NatsConnection } from '../nats-link.js';
 import { MemoryOutbox, MemorySeqTracker } from './memory-ports.js';
 
 /**

@@ -12,13 +12,18 @@ import {
 import { connectNats } from '@shoal/protocol';
 import { type Logger, pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
+import { type NodeManager, startNodeManager } from '../../nodes/node-manager.js';
 import type { NodeSettings } from '../../nodes/settings.js';
 import { openStore, type Store } from '../../store/index.js';
 import { makeExecution, makeJob } from '../../store/testing/fixtures.js';
-import type { SenderTuning } from '../dispatcher.js';
-import { type NatsConnection, type NatsSide, startNatsSide } from '../nats-side.js';
+import { Dispatcher, type SenderTuning } from '../dispatcher.js';
+import { type NatsConnection, ORCHESTRATOR_QUEUE } from '../nats-link.js';
+import { serveReports } from '../reports.js';
 
-/** The orchestrator's NATS side over a real nats-server and a real (PGlite) store, for tests. */
+/**
+ * The orchestrator's NATS side (its dispatcher, node manager and report handler, built as main.ts
+ * builds them) over a real nats-server and a real (PGlite) store, for tests.
+ */
 
 export type LogLine = Record<string, unknown> & { msg?: string; level: number };
 
@@ -58,7 +63,7 @@ export const FAST_SENDER: SenderTuning = {
 export interface SideHarness {
   readonly store: Store;
   readonly nc: NatsConnection;
-  readonly side: NatsSide;
+  readonly side: { readonly dispatcher: Dispatcher; readonly nodes: NodeManager };
   readonly log: ReturnType<typeof recordingLogger>;
   stop(): Promise<void>;
 }
@@ -76,22 +81,33 @@ export async function startSide(options: {
     reconnectTimeWaitMs: 100,
     reconnectJitterMs: 100,
   });
-  const side = await startNatsSide({
+  const clock = options.clock ?? systemClock();
+  const ids = createIdGenerator();
+  const { store } = options;
+  const dispatcher = new Dispatcher({ nc, store, clock, logger: log.logger, sender: FAST_SENDER });
+  await dispatcher.start();
+  const nodes = startNodeManager({
     nc,
-    store: options.store,
-    clock: options.clock ?? systemClock(),
-    ids: createIdGenerator(),
+    store,
+    clock,
+    ids,
     logger: log.logger,
-    nodes: { disconnectTimeoutMs: 60_000, gracePeriodMs: 0, autoApprove: true, ...options.nodes },
-    sender: FAST_SENDER,
+    settings: { disconnectTimeoutMs: 60_000, gracePeriodMs: 0, autoApprove: true, ...options.nodes },
+    streams: dispatcher,
+    queue: ORCHESTRATOR_QUEUE,
   });
+  const reports = serveReports({ nc, store, clock, ids, logger: log.logger, queue: ORCHESTRATOR_QUEUE });
+  await nc.flush();
+  const side = { dispatcher, nodes };
   return {
     store: options.store,
     nc,
     side,
     log,
     async stop() {
-      await side.stop();
+      reports.unsubscribe();
+      await nodes.stop();
+      await dispatcher.stop();
       await nc.close();
     },
   };
