@@ -15,5 +15,6 @@ export * from './messages/index.js';
 export * from './ports.js';
 export * from './receiver.js';
 export * from './replies.js';
+export * from './results-url.js';
 export * from './sender.js';
 export * from './subjects.js';

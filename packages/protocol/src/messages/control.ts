@@ -1,5 +1,6 @@
 import { NodeMembershipSchema } from '@shoal/models';
 import { z } from 'zod';
+import { RESULTS_KEY_BYTES } from '../results-url.js';
 import { SeqSchema, WireCapacitySchema, WireNodeInfoSchema } from './fields.js';
 
 /**
@@ -31,6 +32,18 @@ export const HandshakeReplySchema = z.object({
    * orchestrator planned is not refused for room it believes is there. Absent: 1.
    */
   Overcommit: z.number().min(1).max(100).optional(),
+  /**
+   * This node's key for result download URLs (RESULTS_KEY_BYTES bytes, base64; see
+   * results-url.ts): the agent's results server opens only URLs signed with it. Sent only in an
+   * accepted reply, which goes to this node alone (its own reply inbox). Absent: the agent keeps
+   * no key and serves no downloads.
+   */
+  ResultsKey: z
+    .base64()
+    .refine((key) => Buffer.from(key, 'base64').length === RESULTS_KEY_BYTES, {
+      error: `ResultsKey must be ${RESULTS_KEY_BYTES} bytes`,
+    })
+    .optional(),
 });
 
 export const HeartbeatSchema = z.object({

@@ -109,6 +109,7 @@ export const SAMPLE_PAYLOADS: { [T in MessageType]: Payload<T> } = {
     HeartbeatIntervalMs: 15_000,
     LastSeqReceived: 7n,
     Membership: 'APPROVED',
+    ResultsKey: Buffer.alloc(32, 7).toString('base64'),
   },
   HeartbeatReply: { Ok: false, LastSeqReceived: 7n, Reason: 'unknown node: handshake first' },
   UpdateNodeInfoReply: { Ok: true },
