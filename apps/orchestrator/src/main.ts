@@ -28,6 +28,8 @@ import { LogRelay } from './logs/relay.js';
 import { withUpgradeRejections } from './logs/upgrade.js';
 import { type NodeManager, startNodeManager } from './nodes/node-manager.js';
 import { resolveSettings } from './planner/index.js';
+import { ResultUrls } from './results/result-urls.js';
+import { loadResultsSecret } from './results/results-secret.js';
 import { JobService } from './service/job-service.js';
 import { NodeService } from './service/node-service.js';
 import { openStore, type Store } from './store/index.js';
@@ -71,6 +73,8 @@ export async function startOrchestrator(
   const stateDir = join(resolve(config.dataDir), 'orchestrator');
   mkdirSync(stateDir, { recursive: true });
   const nodeId = persistentNodeId(stateDir, ids);
+  // Agents get their results keys at handshake and the API signs with the same: one secret for both.
+  const resultUrls = new ResultUrls({ secret: loadResultsSecret(stateDir), clock });
 
   // Workers are woken by every committed evaluation insert; they exist only further down.
   const wakeWorkers: Array<() => void> = [];
@@ -107,6 +111,7 @@ export async function startOrchestrator(
       },
       streams: dispatcher,
       queue: ORCHESTRATOR_QUEUE,
+      resultKeys: resultUrls,
     });
     reports = serveReports({
       nc,
@@ -141,7 +146,7 @@ export async function startOrchestrator(
     logger: logger.child({ component: 'logs' }),
   });
   const app = createApp({
-    jobs: new JobService({ store, clock, ids }),
+    jobs: new JobService({ store, clock, ids, resultUrls }),
     nodes: new NodeService({ store, clock, ids, logger: logger.child({ component: 'api' }) }),
     store,
     ids,

@@ -18,4 +18,6 @@ export interface NodeManagerDeps {
   logger: Logger;
   settings: NodeSettings;
   streams: NodeStreams;
+  /** Gives an accepted node the key its results server checks download URLs with (ResultUrls). */
+  resultKeys?: { nodeKey(nodeId: string): Uint8Array };
 }

@@ -70,5 +70,9 @@ export async function handshake(
   streams.resume(nodeId, request.LastSeqReceived + 1n);
   const fields = { nodeId, membership: outcome.membership, evaluations: outcome.evaluations };
   logger.info(fields, outcome.change ? `node ${outcome.change}` : 'node handshook again');
-  return { Accepted: true, Membership: outcome.membership, ...base };
+  // Only in an accepted reply: the reply goes to this node's own inbox, and a refused node has no
+  // business serving results.
+  const key = deps.resultKeys?.nodeKey(nodeId);
+  const ResultsKey = key === undefined ? {} : { ResultsKey: Buffer.from(key).toString('base64') };
+  return { Accepted: true, Membership: outcome.membership, ...base, ...ResultsKey };
 }

@@ -2,6 +2,7 @@ import type {
   Clock,
   Evaluation,
   EvaluationTrigger,
+  Execution,
   GetJobResponse,
   IdGenerator,
   Job,
@@ -22,6 +23,7 @@ import {
   prepareJobSubmission,
   ShoalError,
 } from '@shoal/models';
+import type { ResultUrls } from '../results/result-urls.js';
 import type {
   HistoryQuery,
   ListExecutionsQuery,
@@ -45,6 +47,11 @@ export interface JobServiceDeps {
   policy?: SubmissionPolicy;
   /** Most submissions written in one transaction (default DEFAULT_MAX_BATCH). */
   maxSubmissionBatch?: number;
+  /**
+   * Signs every result URL handed out (results, executions), since agents open only signed ones.
+   * Without it URLs go out as stored (tests of other things).
+   */
+  resultUrls?: ResultUrls;
 }
 
 export type JobInclude = 'history' | 'executions';
@@ -98,7 +105,7 @@ export class JobService {
     }
     if (include.includes('executions')) {
       const page = await store.executions.list(job.ID, INCLUDED_EXECUTIONS);
-      response.Executions = { NextToken: page.nextToken, Executions: page.items };
+      response.Executions = { NextToken: page.nextToken, Executions: this.signed(page.items) };
     }
     return response;
   }
@@ -142,14 +149,23 @@ export class JobService {
     const { store } = this.deps;
     const job = await store.jobs.get(idOrPrefix);
     const page = await store.executions.list(job.ID, query);
-    return { NextToken: page.nextToken, Executions: page.items };
+    return { NextToken: page.nextToken, Executions: this.signed(page.items) };
   }
 
   async results(idOrPrefix: string, limit: number, nextToken?: string): Promise<ListJobResultsResponse> {
     const { store } = this.deps;
     const job = await store.jobs.get(idOrPrefix);
     const page = await store.executions.listResults(job.ID, limit, nextToken);
-    return { NextToken: page.nextToken, Results: page.items };
+    const urls = this.deps.resultUrls;
+    const Results = page.items.map(({ executionId, nodeId, result }) =>
+      urls ? urls.sign(result, executionId, nodeId) : result,
+    );
+    return { NextToken: page.nextToken, Results };
+  }
+
+  private signed(executions: Execution[]): Execution[] {
+    const urls = this.deps.resultUrls;
+    return urls ? executions.map((e) => urls.signExecution(e)) : executions;
   }
 
   private evaluation(job: Job, trigger: EvaluationTrigger, comment: string, now: Nanos): Evaluation {

@@ -52,7 +52,7 @@ function executionsKeyset(jobId: string, query: ListExecutionsQuery): Keyset<Exe
   };
 }
 
-type ResultRow = { id: string; createTime: bigint; result: SpecConfig };
+type ResultRow = { id: string; nodeId: string; createTime: bigint; result: SpecConfig };
 
 /** Results in the order their executions were created. */
 function resultsKeyset(jobId: string): Keyset<ResultRow> {
@@ -134,7 +134,12 @@ export function executionRepo({ db }: Handle): ExecutionRepo {
       const keyset = resultsKeyset(jobId);
       checkLimit(limit);
       const rows = await db
-        .select({ id: executions.id, createTime: executions.createTime, result: executions.publishedResult })
+        .select({
+          id: executions.id,
+          nodeId: executions.nodeId,
+          createTime: executions.createTime,
+          result: executions.publishedResult,
+        })
         .from(executions)
         .where(
           and(
@@ -146,7 +151,11 @@ export function executionRepo({ db }: Handle): ExecutionRepo {
         )
         .orderBy(...keysetOrder(keyset))
         .limit(limit + 1);
-      return toPage(rows, limit, keyset, (row) => row.result);
+      return toPage(rows, limit, keyset, (row) => ({
+        executionId: row.id,
+        nodeId: row.nodeId,
+        result: row.result,
+      }));
     },
   };
 }

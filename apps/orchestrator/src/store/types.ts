@@ -123,6 +123,13 @@ export interface ComputeUpdate {
   retireDesired?: string;
 }
 
+/** A published result with the execution and node it came from (the API signs its URL for them). */
+export interface ExecutionResult {
+  executionId: string;
+  nodeId: string;
+  result: SpecConfig;
+}
+
 export interface ExecutionRepo {
   insert(execution: Execution & { partition?: number }): Promise<void>;
   get(idOrPrefix: string): Promise<Execution>;
@@ -137,7 +144,7 @@ export interface ExecutionRepo {
   updateCompute(id: string, expectedRevision: number, update: ComputeUpdate, now: Nanos): Promise<Execution>;
   list(jobId: string, query: ListExecutionsQuery): Promise<Page<Execution>>;
   /** Published results of completed executions that published something. */
-  listResults(jobId: string, limit: number, nextToken?: string): Promise<Page<SpecConfig>>;
+  listResults(jobId: string, limit: number, nextToken?: string): Promise<Page<ExecutionResult>>;
 }
 
 export interface EvaluationRepo {

@@ -109,7 +109,10 @@ export function executionsContract(ctx: StoreContext): void {
       for (const row of rows) await ctx.store.executions.insert(row);
       expect((await ctx.store.executions.get(rows[0]?.ID ?? '')).RunOutput).toEqual(output);
       const pages = await walk((token) => ctx.store.executions.listResults(other.ID, 2, token));
-      expect(pages.flat()).toEqual([published('a'), published('b'), published('c')]);
+      expect(pages.flat().map((r) => r.result)).toEqual([published('a'), published('b'), published('c')]);
+      // Each result names its execution and node, whose key signs its URL.
+      const first = rows[0];
+      expect(pages[0]?.[0]).toMatchObject({ executionId: first?.ID, nodeId: first?.NodeID });
       expect(pages.map((p) => p.length)).toEqual([2, 1]);
       const { nextToken } = await ctx.store.executions.listResults(other.ID, 1);
       await rejection(ctx.store.executions.listResults(job.ID, 1, nextToken), ErrorCode.BadRequest);
