@@ -21,6 +21,7 @@ import { CapacityTracker } from './node/capacity.js';
 import { type HostProbe, resolveCapacity } from './node/host-capacity.js';
 import { LocalPublisher } from './publisher/local.js';
 import { noopPublisher, type Publisher } from './publisher/publisher.js';
+import { ResultsKey } from './publisher/results-key.js';
 import { type ResultsServer, startResultsServer } from './publisher/results-server.js';
 import { loadNodeId, openAgentStore } from './store/index.js';
 import { connectWhenReachable, redact } from './transport/connect.js';
@@ -121,6 +122,8 @@ export async function startAgent(
   const closeEngines = () => Promise.allSettled(executors.map((e) => e.close?.()));
   let manager: ExecutionManager | undefined;
   let results: ResultsServer | undefined;
+  // Filled in by each accepted handshake; until the first, the results server refuses everything.
+  const resultsKey = new ResultsKey();
   try {
     const total = resolveCapacity({
       dataDir,
@@ -137,6 +140,8 @@ export async function startAgent(
           host: config.resultsHost,
           port: config.resultsPort,
           publicUrl: config.resultsPublicUrl,
+          key: resultsKey,
+          clock,
         })
       : undefined;
     const publishers: Publisher[] = [noopPublisher];
@@ -171,6 +176,7 @@ export async function startAgent(
       logger: transportLog,
       controlTimeoutMs: config.controlTimeoutMs,
       handshakeRetryMaxMs: config.handshakeRetryMaxMs,
+      resultsKey,
     });
     const logs = startLogServer({
       nc,

@@ -1,11 +1,10 @@
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir } from '@shoal/testkit';
 import { list } from 'tar';
 import { afterEach, describe, expect, it } from 'vitest';
 import { archivePath, LocalPublisher } from './local.js';
 import { noopPublisher, publisherFor } from './publisher.js';
-import { startResultsServer } from './results-server.js';
 
 const runOutput = {
   stdout: 'inline only\n',
@@ -90,23 +89,6 @@ describe('local publisher', () => {
         publisher.publish({ executionId: 'e-1', jobId: 'j-1', task: task([name]), runOutput }),
       ).rejects.toThrow(/cannot be published/);
     }
-  });
-
-  it('serves archives by execution id and nothing else', async () => {
-    const { stateDir, publisher } = await setup();
-    await publisher.publish({ executionId: 'e-1', jobId: 'j-1', task: task(['outputs']), runOutput });
-    const server = await startResultsServer({ stateDir, host: '127.0.0.1', port: 0 });
-    cleanups.push(server.close);
-    const ok = await fetch(`${server.url}/results/e-1.tar.gz`);
-    expect(ok.status).toBe(200);
-    expect(ok.headers.get('content-type')).toBe('application/gzip');
-    const body = Buffer.from(await ok.arrayBuffer());
-    expect(body.equals(await readFile(archivePath(stateDir, 'e-1')))).toBe(true);
-
-    for (const path of ['/results/e-2.tar.gz', '/results/../../etc/passwd', '/results/e-1.tar.gz/x', '/']) {
-      expect((await fetch(`${server.url}${path}`)).status, path).toBe(404);
-    }
-    expect((await fetch(`${server.url}/results/e-1.tar.gz`, { method: 'DELETE' })).status).toBe(405);
   });
 
   it('noop publishes nothing, and a task without a publisher gets noop', async () => {

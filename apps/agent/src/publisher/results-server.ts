@@ -3,11 +3,19 @@ import { stat } from 'node:fs/promises';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
+import { type Clock, ErrorCode, isShoalError, ShoalError } from '@shoal/models';
+import { checkResultRequest } from '@shoal/protocol';
 import { archivePath } from './local.js';
+import type { ResultsKey } from './results-key.js';
 
 /**
- * Serves the local publisher's archives: `GET /results/<executionId>.tar.gz`. Nothing else is
- * reachable: the name is matched whole (no paths), and only files the publisher wrote exist there.
+ * Serves the local publisher's archives: `GET /results/<executionId>.tar.gz?expires=…&sig=…`.
+ * Nothing else is reachable: the name is matched whole (no paths), and only files the publisher
+ * wrote exist there. Each request must carry the orchestrator's signature for that execution,
+ * not yet expired (@shoal/protocol results-url.ts): the API decides who may read a job's results,
+ * and this server, reachable by anyone on the network, only honours its decision. The signature
+ * is checked before the file is looked for, so an unsigned request learns nothing, not even
+ * whether an execution published here.
  */
 
 const ROUTE = /^\/results\/(e-[A-Za-z0-9-]{1,100})\.tar\.gz$/;
@@ -25,15 +33,26 @@ export interface ResultsServerOptions {
   port: number;
   /** Advertised instead of `http://host:port` (a NAT, a proxy, a DNS name). */
   publicUrl?: string | undefined;
+  /** Set by each accepted handshake; without a key every download is refused. */
+  key: ResultsKey;
+  /** Judges expiry (a URL's `expires` is the orchestrator's Unix seconds). */
+  clock: Clock;
 }
 
 export async function startResultsServer(options: ResultsServerOptions): Promise<ResultsServer> {
   const server = createServer((req, res) => {
-    const path = (req.url ?? '').split('?')[0] ?? '';
+    const target = req.url ?? '';
+    const at = target.indexOf('?');
+    const path = at < 0 ? target : target.slice(0, at);
     if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 405, 'only GET and HEAD are served');
-    const match = ROUTE.exec(path);
-    if (!match?.[1]) return fail(res, 404, 'no such result: results are at /results/<execution id>.tar.gz');
-    void send(res, archivePath(options.stateDir, match[1]), req.method === 'HEAD');
+    const executionId = ROUTE.exec(path)?.[1];
+    if (!executionId) return fail(res, 404, 'no such result: results are at /results/<execution id>.tar.gz');
+    const query = new URLSearchParams(at < 0 ? '' : target.slice(at + 1));
+    const refused = refusal(() =>
+      checkResultRequest({ key: options.key.current(), executionId, query, clock: options.clock }),
+    );
+    if (refused) return fail(res, refused.status, refused.message);
+    void send(res, archivePath(options.stateDir, executionId), req.method === 'HEAD');
   });
   await listen(server, options.host, options.port);
   const { port } = server.address() as AddressInfo;
@@ -57,6 +76,19 @@ async function send(res: ServerResponse, file: string, headOnly: boolean): Promi
   createReadStream(file)
     .on('error', () => res.destroy())
     .pipe(res);
+}
+
+/** Why `check` refused, if it did. Never throws: a throw in a request handler would end the agent. */
+function refusal(check: () => void): ShoalError | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (error) {
+    if (isShoalError(error)) return error;
+    return new ShoalError(ErrorCode.Internal, 'the signature could not be checked', {
+      component: 'ResultsServer',
+    });
+  }
 }
 
 function fail(res: ServerResponse, status: number, message: string): void {

@@ -8,6 +8,7 @@ import {
   serveReceiver,
 } from '@shoal/protocol';
 import { errorMessage, type Logger, safeLog } from '../logger.js';
+import type { ResultsKey } from '../publisher/results-key.js';
 import type { AgentStore } from '../store/index.js';
 import { type ControlRequest, controlClient } from './control-client.js';
 import { ControlSession } from './control-session.js';
@@ -31,6 +32,8 @@ export interface TransportOptions {
   logger: Logger;
   controlTimeoutMs: number;
   handshakeRetryMaxMs: number;
+  /** Takes the key each accepted handshake brings, for the results server. */
+  resultsKey?: Pick<ResultsKey, 'accept'>;
 }
 
 export interface AgentTransport {
@@ -67,6 +70,7 @@ export function startTransport(o: TransportOptions): AgentTransport {
     }),
     heartbeat: async () => heartbeatPayload(node, await store.inbound.lastApplied(nodeId)),
     onAccepted: async (reply) => {
+      o.resultsKey?.accept(reply);
       // Bids from now on follow the orchestrator's rule, with its factor (absent: 1).
       node.manager.setOvercommit(reply.Overcommit);
       // If our store was lost the orchestrator has applied seqs this outbox would reuse,
