@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeJson, encodeJson, JsonSyntaxError } from './codec.js';
+import { DEFAULT_MAX_JSON_DEPTH, decodeJson, encodeJson, JsonSyntaxError } from './codec.js';
 import { isoToNanos, manualClock, nanosToIso, systemClock } from './time.js';
 
 describe('JSON codec', () => {
@@ -43,6 +43,41 @@ describe('JSON codec', () => {
       expect(error).toBeInstanceOf(JsonSyntaxError);
       expect((error as JsonSyntaxError).message).toMatch(/^invalid JSON/);
     }
+  });
+});
+
+describe('JSON nesting depth', () => {
+  const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  const depthError = (text: string, maxDepth?: number): JsonSyntaxError => {
+    try {
+      decodeJson(text, maxDepth === undefined ? {} : { maxDepth });
+    } catch (error) {
+      if (error instanceof JsonSyntaxError) return error;
+      throw error;
+    }
+    throw new Error('expected a depth error');
+  };
+
+  it('accepts exactly the limit and refuses one level more, with the position', () => {
+    expect(decodeJson(nested(3), { maxDepth: 3 })).toEqual([[[]]]);
+    const error = depthError('{"a":[[{}]]}', 3);
+    expect(error.message).toBe('nested deeper than 3 levels (at position 7)');
+    expect(error.position).toBe(7);
+  });
+
+  it("refuses a body that would overflow the parser's stack, before parsing it", () => {
+    expect(depthError(nested(100_000)).message).toBe(
+      `nested deeper than ${DEFAULT_MAX_JSON_DEPTH} levels (at position ${DEFAULT_MAX_JSON_DEPTH})`,
+    );
+  });
+
+  it('does not count brackets inside strings, escaped quotes included', () => {
+    const text = `{"a":"[[[[{{{{\\"[[[[","b":"\\\\","c":[1]}`;
+    expect(decodeJson(text, { maxDepth: 2 })).toEqual({ a: '[[[[{{{{"[[[[', b: '\\', c: [1] });
+  });
+
+  it('leaves syntax errors to the parser', () => {
+    expect(depthError('{"a": [', 5).message).toMatch(/^invalid JSON/);
   });
 });
 

@@ -27,7 +27,54 @@ function parseNumber(text: string): number | bigint {
   return Number(text);
 }
 
-export function decodeJson(text: string): unknown {
+/**
+ * lossless-json's parser recurses once per level and runs out of stack a few thousand levels down
+ * ("Maximum call stack size exceeded"), so the depth is checked before it runs. This default guards
+ * every caller, far above any document Shoal writes (a job inside a NATS envelope is about ten
+ * levels); request bodies get a tighter cap (MAX_JSON_DEPTH).
+ */
+export const DEFAULT_MAX_JSON_DEPTH = 512;
+
+export interface DecodeJsonOptions {
+  /** Arrays and objects nested deeper than this are refused. Default DEFAULT_MAX_JSON_DEPTH. */
+  maxDepth?: number;
+}
+
+/** Where the closing quote of the string opened at `open` is (or the end, if it is unclosed). */
+function stringEnd(text: string, open: number): number {
+  let quote = open;
+  for (;;) {
+    quote = text.indexOf('"', quote + 1);
+    if (quote === -1) return text.length;
+    let backslashes = 0;
+    while (text.charCodeAt(quote - 1 - backslashes) === 0x5c) backslashes += 1;
+    if (backslashes % 2 === 0) return quote;
+  }
+}
+
+/**
+ * One linear pass over the brackets outside strings: the position of the first bracket past
+ * `maxDepth`, or -1. Malformed text is left for the parser to describe.
+ */
+function tooDeepAt(text: string, maxDepth: number): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) i = stringEnd(text, i);
+    else if (c === 0x5b || c === 0x7b) {
+      depth += 1;
+      if (depth > maxDepth) return i;
+    } else if (c === 0x5d || c === 0x7d) depth -= 1;
+  }
+  return -1;
+}
+
+export function decodeJson(text: string, options: DecodeJsonOptions = {}): unknown {
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
+  const deepAt = tooDeepAt(text, maxDepth);
+  if (deepAt !== -1) {
+    throw new JsonSyntaxError(`nested deeper than ${maxDepth} levels (at position ${deepAt})`, deepAt);
+  }
   try {
     return parse(text, null, parseNumber);
   } catch (error) {

@@ -5,6 +5,7 @@ export * from './duration.js';
 export * from './enums.js';
 export * from './errors.js';
 export * from './ids.js';
+export * from './json-text.js';
 export * from './labels/index.js';
 export * from './outcomes.js';
 export * from './resources.js';

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { MAX_ENV_NAME_BYTES } from './limits.js';
+import { CONTAINER_SYSTEM_TREES } from './policy.js';
 
 /** Field rules shared by every part of a submission. */
 
@@ -40,10 +42,13 @@ export const NoNulSchema = z.string().refine((s) => !s.includes('\u0000'), 'must
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Variables the agent sets itself; a task may not override them. */
 export const RESERVED_ENV_PREFIXES = ['SHOAL_', 'BACALHAU_'] as const;
-export const MAX_ENV_BYTES = 64 * 1024;
 
 export function envNameProblem(name: string): string | undefined {
   if (name === '') return 'environment variable name must not be empty';
+  // The pattern below admits ASCII only, so characters are bytes here.
+  if (name.length > MAX_ENV_NAME_BYTES) {
+    return `environment variable name must be at most ${MAX_ENV_NAME_BYTES} bytes`;
+  }
   if (!ENV_NAME.test(name)) {
     return `invalid environment variable name ${JSON.stringify(name)}: use letters, digits and "_", not starting with a digit`;
   }
@@ -60,6 +65,27 @@ export const AbsolutePathSchema = z
   .refine((p) => p.startsWith('/'), 'must be an absolute path')
   .refine((p) => !p.includes('\u0000'), 'must not contain NUL bytes')
   .refine((p) => !p.split('/').includes('..'), 'must not contain ".." segments');
+
+/**
+ * A path inside the container that the agent mounts (a result path, an input's target). Stored
+ * normalised; never `/` itself, and never in the kernel's and devices' trees, which the runtime
+ * provides and a mount over would break (or, for results, would copy out the host's view of them).
+ */
+export const ContainerPathSchema = AbsolutePathSchema.superRefine((raw, ctx) => {
+  // Relative paths and `..` segments are reported above; this judges only what they let through.
+  if (!raw.startsWith('/') || raw.split('/').includes('..')) return;
+  const path = normalisePath(raw);
+  if (path === '/') {
+    ctx.addIssue({ code: 'custom', message: 'must not be / (name a directory inside the container)' });
+    return;
+  }
+  const tree = CONTAINER_SYSTEM_TREES.find((t) => isWithin(path, t));
+  if (tree)
+    ctx.addIssue({
+      code: 'custom',
+      message: `must not be under ${tree} (the container runtime mounts its own there)`,
+    });
+});
 
 export function normalisePath(p: string): string {
   const parts = p.split('/').filter((s) => s !== '' && s !== '.');

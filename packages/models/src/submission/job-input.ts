@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { AbsolutePathSchema, NameSchema, NamespaceSchema, NoNulSchema, ResultNameSchema } from './fields.js';
+import { ContainerPathSchema, NameSchema, NamespaceSchema, NoNulSchema, ResultNameSchema } from './fields.js';
+import {
+  MAX_CONSTRAINTS,
+  MAX_ENV_VARS,
+  MAX_INPUT_SOURCES,
+  MAX_LABELS,
+  MAX_META_ENTRIES,
+  MAX_META_VALUE_BYTES,
+  MAX_RESULT_PATHS,
+  utf8Bytes,
+} from './limits.js';
 
 /**
  * The shapes a submission may take, field by field. Each field is parsed on its own so that every
@@ -12,6 +22,21 @@ export const MAX_COUNT = 10_000;
 /** Ten years in seconds: longer is a mistake, not a plan. */
 export const MAX_TIMEOUT_SECONDS = 315_360_000;
 
+/**
+ * Counts the entries of a map or list before its entries are parsed, so 20,000 entries are one
+ * problem (`at most 64 labels`), not 20,000. Anything not a map or list goes on to the schema. Only
+ * for fields parsed on their own (parseFields): inside an object it would make its key required.
+ */
+const atMost = <S extends z.ZodType>(max: number, noun: string, schema: S) =>
+  z
+    .unknown()
+    .superRefine((value, ctx) => {
+      if (value === null || typeof value !== 'object') return;
+      const count = Array.isArray(value) ? value.length : Object.keys(value).length;
+      if (count > max) ctx.addIssue({ code: 'custom', message: `at most ${max} ${noun} (got ${count})` });
+    })
+    .pipe(schema);
+
 const map = (value: z.ZodType<string> = NoNulSchema) =>
   z
     .record(z.string(), value)
@@ -22,6 +47,11 @@ const list = <T extends z.ZodType>(item: T) =>
     .array(item)
     .nullish()
     .transform((v) => v ?? []);
+
+const MetaValueSchema = NoNulSchema.refine((v) => utf8Bytes(v) <= MAX_META_VALUE_BYTES, {
+  error: (issue) => `must be at most ${MAX_META_VALUE_BYTES} bytes (got ${utf8Bytes(String(issue.input))})`,
+});
+const meta = () => atMost(MAX_META_ENTRIES, 'entries', map(MetaValueSchema));
 
 /** A strict object whose fields are parsed later, one by one. */
 const shape = <K extends string>(keys: readonly K[]) =>
@@ -44,16 +74,24 @@ export const TASK_FIELDS = {
   Name: NameSchema.min(1),
   Engine: SpecInputSchema,
   Publisher: SpecInputSchema.nullish(),
-  Env: map(),
-  Meta: map(),
-  InputSources: list(
-    z.strictObject({
-      Source: SpecInputSchema,
-      Alias: z.string().max(255).optional(),
-      Target: AbsolutePathSchema,
-    }),
+  Env: atMost(MAX_ENV_VARS, 'environment variables', map()),
+  Meta: meta(),
+  InputSources: atMost(
+    MAX_INPUT_SOURCES,
+    'input sources',
+    list(
+      z.strictObject({
+        Source: SpecInputSchema,
+        Alias: z.string().max(255).optional(),
+        Target: ContainerPathSchema,
+      }),
+    ),
   ),
-  ResultPaths: list(z.strictObject({ Name: ResultNameSchema, Path: AbsolutePathSchema })),
+  ResultPaths: atMost(
+    MAX_RESULT_PATHS,
+    'result paths',
+    list(z.strictObject({ Name: ResultNameSchema, Path: ContainerPathSchema })),
+  ),
   Resources: z
     .strictObject({
       CPU: z.string().optional(),
@@ -85,9 +123,9 @@ export const JOB_FIELDS = {
   Type: z.string().optional(),
   Priority: z.int().min(-1_000_000).max(1_000_000).optional(),
   Count: z.int().min(0, 'must not be negative').max(MAX_COUNT, `must be at most ${MAX_COUNT}`).optional(),
-  Constraints: list(z.unknown()),
-  Meta: map(),
-  Labels: map(z.string()),
+  Constraints: atMost(MAX_CONSTRAINTS, 'constraints', list(z.unknown())),
+  Meta: meta(),
+  Labels: atMost(MAX_LABELS, 'labels', map(z.string())),
   Tasks: z.array(z.unknown()).min(1, 'a job needs one task').max(1, 'a job has exactly one task'),
 } as const;
 export type JobInput = { [K in keyof typeof JOB_FIELDS]: z.output<(typeof JOB_FIELDS)[K]> };

@@ -5,6 +5,7 @@ import { labelKeyProblem, labelValueProblem } from '../labels/index.js';
 import type { FieldParser } from './field-parser.js';
 import type { JobInput } from './job-input.js';
 import { IGNORED_JOB_FIELDS } from './job-input.js';
+import { MAX_CONSTRAINT_VALUES, MAX_META_KEY_BYTES, utf8Bytes } from './limits.js';
 
 type Path = ReadonlyArray<PropertyKey>;
 
@@ -45,10 +46,12 @@ export function checkLabels(labels: Record<string, string>, at: Path, p: FieldPa
   }
 }
 
-export function checkMeta(meta: Record<string, string>, at: Path, p: FieldParser): void {
+/** Job.Meta, or a task's with `reserve` false: Shoal writes its own keys only into the job's. */
+export function checkMeta(meta: Record<string, string>, at: Path, p: FieldParser, reserve = true): void {
   for (const key of Object.keys(meta)) {
-    if (key === '' || key.length > 255) p.report([...at, 'Meta', key], 'keys must be 1-255 characters');
-    else if (key.startsWith(RESERVED_META_PREFIX)) {
+    if (key === '' || utf8Bytes(key) > MAX_META_KEY_BYTES) {
+      p.report([...at, 'Meta', key], `keys must be 1-${MAX_META_KEY_BYTES} bytes`);
+    } else if (reserve && key.startsWith(RESERVED_META_PREFIX)) {
       p.report([...at, 'Meta', key], `keys under ${RESERVED_META_PREFIX} are reserved for Shoal`);
     }
   }
@@ -57,6 +60,15 @@ export function checkMeta(meta: Record<string, string>, at: Path, p: FieldParser
 export function parseConstraints(raw: readonly unknown[], at: Path, p: FieldParser): Constraint[] {
   const out: Constraint[] = [];
   raw.forEach((c, i) => {
+    const values = (c as { Values?: unknown } | null)?.Values;
+    // Counted first, like the lists of job-input.ts: one problem, not one per value.
+    if (Array.isArray(values) && values.length > MAX_CONSTRAINT_VALUES) {
+      p.report(
+        [...at, 'Constraints', i, 'Values'],
+        `at most ${MAX_CONSTRAINT_VALUES} values (got ${values.length})`,
+      );
+      return;
+    }
     const parsed = p.parse(ConstraintSchema, c, [...at, 'Constraints', i]);
     if (parsed) out.push(parsed);
   });

@@ -18,3 +18,9 @@ export interface SubmissionPolicy {
  */
 export const FORBIDDEN_SUBTREES = ['/proc', '/sys', '/dev', '/etc', '/boot'] as const;
 export const DOCKER_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock'] as const;
+
+/**
+ * Inside the container: the kernel's and devices' trees that the container runtime mounts itself.
+ * The agent never mounts a result path or an input over them.
+ */
+export const CONTAINER_SYSTEM_TREES = ['/proc', '/sys', '/dev'] as const;

@@ -104,6 +104,7 @@ function prepareTask(
   if (parsed('Publisher') && t.ResultPaths)
     rules.checkPublisher(t.Publisher, t.ResultPaths.length, at, p.report);
   if (t.Env) rules.checkEnv(t.Env, t.Engine, at, p.report);
+  if (t.Meta) checkMeta(t.Meta, at, p, false);
   if (parsed('Resources')) rules.checkResources(t.Resources, at, p.report);
   if (parsed('Network')) rules.checkNetwork(t.Network, at, p.report);
   if (parsed('Timeouts')) rules.checkTimeouts(t.Timeouts, at, p.report);

@@ -2,15 +2,9 @@ import type { EngineType } from '../enums.js';
 import { ENGINE_TYPES, NETWORK_TYPES, NetworkType, PUBLISHER_TYPES, STORAGE_SOURCE_TYPES } from '../enums.js';
 import { tryParseResources } from '../resources.js';
 import { ENGINE_PARAMS } from './engines.js';
-import {
-  envNameProblem,
-  globMatches,
-  imageReferenceProblem,
-  isWithin,
-  MAX_ENV_BYTES,
-  normalisePath,
-} from './fields.js';
+import { envNameProblem, globMatches, imageReferenceProblem, isWithin, normalisePath } from './fields.js';
 import type { SpecInput, TaskInput } from './job-input.js';
+import { MAX_ENV_BYTES, utf8Bytes } from './limits.js';
 import type { SubmissionPolicy } from './policy.js';
 import { DOCKER_SOCKETS, FORBIDDEN_SUBTREES } from './policy.js';
 import { zodProblems } from './problems.js';
@@ -88,10 +82,11 @@ export function checkEnv(
   for (const [name, value] of Object.entries(env)) {
     const problem = envNameProblem(name);
     if (problem) report([...at, 'Env', name], problem);
-    bytes += name.length + value.length + 2;
+    bytes += utf8Bytes(name) + utf8Bytes(value) + 2;
   }
   const dockerEnv = engine?.Params?.EnvironmentVariables;
-  if (Array.isArray(dockerEnv)) for (const e of dockerEnv) if (typeof e === 'string') bytes += e.length + 1;
+  if (Array.isArray(dockerEnv))
+    for (const e of dockerEnv) if (typeof e === 'string') bytes += utf8Bytes(e) + 1;
   if (bytes > MAX_ENV_BYTES)
     report([...at, 'Env'], `environment is ${bytes} bytes; the limit is ${MAX_ENV_BYTES}`);
 }
