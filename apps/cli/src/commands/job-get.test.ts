@@ -15,7 +15,8 @@ import { startTestCluster, type TestCluster } from '../testing/test-cluster.js';
 
 /**
  * Results end to end: a docker task writes into its ResultPath, the agent's local publisher packs
- * it with stdout, stderr and exitCode, `/results` names the URL, and `shoal job get` unpacks it.
+ * it with stdout, stderr and exitCode, `/results` names the URL (signed by the orchestrator, which
+ * the agent's results server insists on), and `shoal job get` unpacks it.
  */
 describeWithServices(['nats', 'docker'], 'shoal job get with the local publisher', () => {
   let cluster: TestCluster;
@@ -74,12 +75,20 @@ describeWithServices(['nats', 'docker'], 'shoal job get with the local publisher
     const results = (await (await fetch(`${cluster.api}/api/v1/orchestrator/jobs/${id}/results`)).json()) as {
       Results: unknown[];
     };
-    expect(results.Results).toEqual([
-      {
-        Type: 'local',
-        Params: { URL: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/results\/e-.*\.tar\.gz$/) },
-      },
+    const signed = /^http:\/\/127\.0\.0\.1:\d+\/results\/e-[^/?]+\.tar\.gz\?expires=\d+&sig=[0-9a-f]{64}$/;
+    expect(results.Results).toEqual([{ Type: 'local', Params: { URL: expect.stringMatching(signed) } }]);
+    const url = new URL(String((results.Results[0] as { Params: { URL: string } }).Params.URL));
+    // The signature is what opens it: the bare URL, or this one for another execution, is refused.
+    const bare = await fetch(`${url.origin}${url.pathname}`);
+    expect([bare.status, ((await bare.json()) as { Message: string }).Message]).toEqual([
+      403,
+      expect.stringMatching(/^unsigned result URL/),
     ]);
+    const other = await fetch(
+      `${url.origin}/results/e-00000000-0000-0000-0000-000000000000.tar.gz${url.search}`,
+    );
+    expect(other.status).toBe(403);
+    await other.body?.cancel();
 
     const got = await cluster.cli(['job', 'get', id, '--output-dir', dir.path]);
     expect(got.code).toBe(0);

@@ -41,6 +41,10 @@ describe('job results download', () => {
 
     server = createServer((req, res) => {
       seen.push(req.headers);
+      if (req.url?.startsWith('/results/refused.tar.gz?')) {
+        const refusal = { Status: 403, Message: 'expired result URL: ask the orchestrator for a new one' };
+        return void res.writeHead(403, { 'Content-Type': 'application/json' }).end(JSON.stringify(refusal));
+      }
       const body = archives.get(req.url ?? '');
       if (!body) return void res.writeHead(404).end('no');
       res.writeHead(200, { 'Content-Type': 'application/gzip' }).end(body);
@@ -93,6 +97,14 @@ describe('job results download', () => {
     );
     await expect(downloadAndUnpack(`${base}/results/garbage.tar.gz`, join(dir.path, 'g'))).rejects.toThrow(
       /cannot unpack .*garbage\.tar\.gz: /,
+    );
+    // A refused signed URL: the server's reason, and never the signature (it opens the download).
+    const refused = downloadAndUnpack(
+      `${base}/results/refused.tar.gz?expires=1&sig=abc123`,
+      join(dir.path, 'r'),
+    );
+    await expect(refused).rejects.toThrow(
+      `cannot download ${base}/results/refused.tar.gz: HTTP 403: expired result URL: ask the orchestrator for a new one`,
     );
     expect(() => resultUrl({ Type: 's3', Params: { Bucket: 'b' } })).toThrow(/only local results/);
     expect(resultUrl({ Type: 'local', Params: { URL: `${base}/r.tar.gz` } })).toBe(`${base}/r.tar.gz`);

@@ -52,8 +52,10 @@ export async function downloadAndUnpack(
   options: DownloadOptions = {},
 ): Promise<UnpackReport> {
   const target = new URL(url);
+  // Without its query: a result URL's signature opens the download to anyone who reads it.
+  const shown = `${target.origin}${target.pathname}`;
   if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-    throw new ShoalError(ErrorCode.BadRequest, `refusing to download ${url}: not an http(s) URL`, {
+    throw new ShoalError(ErrorCode.BadRequest, `refusing to download ${shown}: not an http(s) URL`, {
       component: 'CLI',
     });
   }
@@ -65,10 +67,11 @@ export async function downloadAndUnpack(
     response = await (options.fetch ?? globalThis.fetch)(target, { headers });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new ShoalError(ErrorCode.Unavailable, `cannot download ${url}: ${cause}`, { component: 'CLI' });
+    throw new ShoalError(ErrorCode.Unavailable, `cannot download ${shown}: ${cause}`, { component: 'CLI' });
   }
   if (!response.ok || !response.body) {
-    throw new ShoalError(ErrorCode.Unavailable, `cannot download ${url}: HTTP ${response.status}`, {
+    const why = await refusalMessage(response);
+    throw new ShoalError(ErrorCode.Unavailable, `cannot download ${shown}: HTTP ${response.status}${why}`, {
       component: 'CLI',
     });
   }
@@ -97,11 +100,22 @@ export async function downloadAndUnpack(
   } catch (error) {
     throw new ShoalError(
       ErrorCode.Internal,
-      `cannot unpack ${url}: ${error instanceof Error ? error.message : String(error)}`,
+      `cannot unpack ${shown}: ${error instanceof Error ? error.message : String(error)}`,
       { component: 'CLI' },
     );
   }
   return { directory: root, files, skipped };
+}
+
+/** The results server's `{Message}` (why a URL was refused: unsigned, expired, …), as `: <message>`. */
+async function refusalMessage(response: Response): Promise<string> {
+  const body = await response.text().catch(() => '');
+  try {
+    const message = (JSON.parse(body) as { Message?: unknown }).Message;
+    return typeof message === 'string' && message ? `: ${message.slice(0, 300)}` : '';
+  } catch {
+    return '';
+  }
 }
 
 /** Refuses to mix a new download into an earlier one. */
