@@ -131,7 +131,10 @@ describe('agent config', () => {
 
   it('refuses contradictory NATS credentials', () => {
     expect(problems({ natsToken: 't', natsUser: 'u', natsPassword: 'p' })).toEqual([
-      'natsToken: use either a token or a user and password, not both',
+      'natsToken: use one way to log in to NATS, not natsToken and natsUser',
+    ]);
+    expect(problems({ joinToken: 'a-long-enough-join-token', natsCreds: '/x.creds' })).toEqual([
+      'joinToken: use one way to log in to NATS, not joinToken and natsCreds',
     ]);
     expect(problems({ natsUser: 'u' })).toEqual(['natsPassword: natsUser and natsPassword go together']);
   });

@@ -132,9 +132,17 @@ export const AgentConfigSchema = z
     natsUrl: z.string().regex(/^((nats|tls|ws|wss):\/\/)?[^\s/]+(:\d{1,5})?\/?$/, {
       error: 'must look like nats://host:4222',
     }),
+    /**
+     * The cluster's join token (`shoal node token`): the node makes itself known with it once, then
+     * logs in with a key of its own, kept in its state dir.
+     */
+    joinToken: z.string().min(16).optional(),
+    /** Credentials for an external NATS: a token, a user and password, an nkey seed file or a creds file. */
     natsToken: z.string().min(1).optional(),
     natsUser: z.string().min(1).optional(),
     natsPassword: z.string().min(1).optional(),
+    natsNkey: z.string().min(1).optional(),
+    natsCreds: z.string().min(1).optional(),
     /** TLS to NATS: the CA that signed the server's certificate, and a client cert and key. */
     natsTlsCa: z.string().min(1).optional(),
     natsTlsCert: z.string().min(1).optional(),
@@ -176,9 +184,10 @@ export const AgentConfigSchema = z
   })
   .superRefine((c, ctx) => {
     const at = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-    if (c.natsToken !== undefined && (c.natsUser !== undefined || c.natsPassword !== undefined)) {
-      at('natsToken', 'use either a token or a user and password, not both');
-    }
+    const logins = (['joinToken', 'natsToken', 'natsUser', 'natsNkey', 'natsCreds'] as const).filter(
+      (key) => c[key] !== undefined,
+    );
+    if (logins.length > 1) at(logins[0] ?? '', `use one way to log in to NATS, not ${logins.join(' and ')}`);
     if ((c.natsTlsCert === undefined) !== (c.natsTlsKey === undefined)) {
       at(
         c.natsTlsCert === undefined ? 'natsTlsCert' : 'natsTlsKey',

@@ -1,5 +1,5 @@
 import { type Clock, createIdGenerator, type IdGenerator, systemClock } from '@shoal/models';
-import { natsTlsOption } from '@shoal/protocol';
+import { natsLoginOption, natsTlsOption } from '@shoal/protocol';
 import Docker from 'dockerode';
 import { pino } from 'pino';
 import {
@@ -25,6 +25,7 @@ import { ResultsKey } from './publisher/results-key.js';
 import { type ResultsServer, startResultsServer } from './publisher/results-server.js';
 import { loadNodeId, openAgentStore } from './store/index.js';
 import { connectWhenReachable, redact } from './transport/connect.js';
+import { natsLogin } from './transport/join.js';
 import { agentVersion } from './transport/node-info.js';
 import { startTransport } from './transport/transport.js';
 
@@ -157,16 +158,16 @@ export async function startAgent(
     const recovered = await manager.recover();
     safeLog(logger, 'info', { ...recovered, dataDir }, 'local state recovered');
     const transportLog = part('transport');
-    const nc = await connectWhenReachable(
-      {
-        servers: config.natsUrl,
-        name: `shoal-agent-${nodeId}`,
-        ...(config.natsToken === undefined ? {} : { token: config.natsToken }),
-        ...(config.natsUser === undefined ? {} : { user: config.natsUser, password: config.natsPassword }),
-        ...natsTlsOption(config),
-      },
-      transportLog,
-    );
+    const base = { servers: config.natsUrl, name: `shoal-agent-${nodeId}`, ...natsTlsOption(config) };
+    const login = await natsLogin({
+      stateDir: dataDir,
+      nodeId,
+      base,
+      joinToken: config.joinToken,
+      configured: natsLoginOption(config),
+      logger: transportLog,
+    });
+    const nc = await connectWhenReachable({ ...base, ...login.options }, transportLog);
     const transport = startTransport({
       nc,
       store,
@@ -198,6 +199,7 @@ export async function startAgent(
     const running = manager;
     const started = {
       nats: redact(config.natsUrl),
+      natsLogin: login.how,
       engines: config.engines,
       results: results?.url,
       retentionMs: config.retention,

@@ -41,7 +41,7 @@ describe('orchestrator NATS and node settings', () => {
   it('supervises nats-server on 4222 by default and judges nodes after 60 s', () => {
     const config = OrchestratorConfigSchema.parse({});
     expect(config).toMatchObject({ natsUrl: '', natsHost: '127.0.0.1', natsPort: 4222 });
-    expect(config).toMatchObject({ nodeDisconnectTimeout: 60_000, manualApproval: false });
+    expect(config).toMatchObject({ nodeDisconnectTimeout: 60_000, nodeApproval: 'token' });
     expect(config.nodeGracePeriod).toBeUndefined();
   });
 
@@ -60,25 +60,36 @@ describe('orchestrator NATS and node settings', () => {
     expect(OrchestratorConfigSchema.safeParse({ nodeDisconnectTimeout: '0s' }).success).toBe(false);
   });
 
-  it('takes NATS TLS files only for a server given with --nats-url', () => {
+  it('takes NATS TLS files for a --nats-url server, or a certificate for the server it starts', () => {
     const issues = (input: object) => {
       const parsed = OrchestratorConfigSchema.safeParse(input);
       return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     };
     expect(issues({ natsUrl: 'tls://nats.example:4222', natsTlsCa: '/ca.pem' })).toEqual([]);
     expect(issues({ natsTlsCa: '/ca.pem' })).toEqual([
-      'natsTlsCa: TLS is for a NATS server given with natsUrl; the one started here listens without it',
+      'natsTlsCa: the NATS server started here needs natsTlsCert and natsTlsKey to serve TLS',
     ]);
+    expect(issues({ natsTlsCert: '/c.pem', natsTlsKey: '/k.pem' })).toEqual([]);
     expect(issues({ natsUrl: 'nats://n:4222', natsTlsKey: '/k.pem' })).toEqual([
       'natsTlsCert: natsTlsCert and natsTlsKey go together',
     ]);
   });
 
-  it('takes a token or a user and password, not both', () => {
-    const both = OrchestratorConfigSchema.safeParse({ natsToken: 't', natsUser: 'u', natsPassword: 'p' });
+  it('logs in to a --nats-url server one way only; the server it starts needs no login flags', () => {
+    const natsUrl = 'nats://nats.example:4222';
+    const both = OrchestratorConfigSchema.safeParse({
+      natsUrl,
+      natsToken: 't',
+      natsUser: 'u',
+      natsPassword: 'p',
+    });
     expect(both.error?.issues.map((i) => i.path)).toEqual([['natsToken']]);
-    const half = OrchestratorConfigSchema.safeParse({ natsUser: 'u' });
+    const half = OrchestratorConfigSchema.safeParse({ natsUrl, natsUser: 'u' });
     expect(half.error?.issues.map((i) => i.path)).toEqual([['natsPassword']]);
+    const own = OrchestratorConfigSchema.safeParse({ natsCreds: '/x.creds' });
+    expect(own.error?.issues[0]?.message).toMatch(/uses nkeys and the join token/);
+    const token = OrchestratorConfigSchema.safeParse({ natsUrl, joinToken: 'a-long-enough-join-token' });
+    expect(token.error?.issues.map((i) => i.path)).toEqual([['joinToken']]);
   });
 
   it('masks NATS secrets in what it shows', () => {

@@ -49,11 +49,23 @@ export const OrchestratorConfigSchema = z
     /** Where the spawned nats-server listens; 0 (or a port already taken) picks a free one. */
     natsHost: z.string().min(1).default('127.0.0.1'),
     natsPort: z.int().min(0).max(65535).default(4222),
-    /** NATS credentials: given to the spawned server and used by the orchestrator's client. */
+    /**
+     * How the orchestrator logs in to a NATS server given by natsUrl: a token, a user and
+     * password, an nkey seed file or a credentials file. The server started here needs none of
+     * them: it knows the orchestrator by an nkey of its own and nodes by the keys they joined with.
+     */
     natsToken: z.string().min(1).optional(),
     natsUser: z.string().min(1).optional(),
     natsPassword: z.string().min(1).optional(),
-    /** TLS to a NATS server given by --nats-url: the CA, and a client cert and key. */
+    natsNkey: z.string().min(1).optional(),
+    natsCreds: z.string().min(1).optional(),
+    /** The password of the `join` user on the server started here; default: made at first start. */
+    joinToken: z.string().min(16).optional(),
+    /**
+     * TLS. With natsUrl: the CA that signed that server, and a client cert and key. For the server
+     * started here: its certificate and key, and the CA its own client checks it with (default:
+     * the certificate itself, when it is self-signed).
+     */
     natsTlsCa: z.string().min(1).optional(),
     natsTlsCert: z.string().min(1).optional(),
     natsTlsKey: z.string().min(1).optional(),
@@ -65,8 +77,12 @@ export const OrchestratorConfigSchema = z
     maxAttempts: z.int().min(1).max(100).default(3),
     /** How long a job that sets no QueueTimeout waits for room (Go duration or ms); 0: it fails at once. */
     defaultQueueTimeout: durationSchema(true).default(3_600_000),
-    /** New nodes join as PENDING until an operator approves them, instead of APPROVED. */
-    manualApproval: z.boolean().default(false),
+    /**
+     * `token`: a node that joined with the join token is APPROVED at its first handshake.
+     * `manual`: it stays PENDING until an operator approves it. Either way a node needs
+     * credentials (the join token, or its own on an external NATS) to reach the orchestrator.
+     */
+    nodeApproval: z.enum(['token', 'manual']).default('token'),
     /** API bearer token with full access; with either token set, the API requires one. */
     apiToken: apiToken.optional(),
     /** API bearer token for GET routes only. */
@@ -75,14 +91,22 @@ export const OrchestratorConfigSchema = z
   .superRefine((c, ctx) => {
     const problem = (path: string, message: string) =>
       ctx.addIssue({ code: 'custom', path: [path], message });
-    if (c.natsToken !== undefined && (c.natsUser !== undefined || c.natsPassword !== undefined)) {
-      problem('natsToken', 'use either a token or a user and password, not both');
-    }
-    if (c.natsUrl === '' && (c.natsTlsCa ?? c.natsTlsCert) !== undefined) {
+    const logins = (['natsToken', 'natsUser', 'natsNkey', 'natsCreds'] as const).filter(
+      (key) => c[key] !== undefined,
+    );
+    if (logins.length > 1)
+      problem(logins[0] ?? '', `use one way to log in to NATS, not ${logins.join(' and ')}`);
+    if (c.natsUrl === '' && logins.length > 0) {
       problem(
-        'natsTlsCa',
-        'TLS is for a NATS server given with natsUrl; the one started here listens without it',
+        logins[0] ?? '',
+        'is for a NATS server given with natsUrl; the one started here uses nkeys and the join token',
       );
+    }
+    if (c.natsUrl !== '' && c.joinToken !== undefined) {
+      problem('joinToken', 'nodes join with a token only on the NATS server started here (no natsUrl)');
+    }
+    if (c.natsUrl === '' && c.natsTlsCa !== undefined && c.natsTlsCert === undefined) {
+      problem('natsTlsCa', 'the NATS server started here needs natsTlsCert and natsTlsKey to serve TLS');
     }
     if ((c.natsTlsCert === undefined) !== (c.natsTlsKey === undefined)) {
       problem(
@@ -126,6 +150,9 @@ export function publicConfig(config: OrchestratorConfig): Record<string, unknown
       Token: config.natsToken === undefined ? '' : MASK,
       User: config.natsUser ?? '',
       Password: config.natsPassword === undefined ? '' : MASK,
+      NkeyFile: config.natsNkey ?? '',
+      CredsFile: config.natsCreds ?? '',
+      TLS: config.natsTlsCert !== undefined || config.natsTlsCa !== undefined,
     },
     Scheduler: {
       MaxAttempts: config.maxAttempts,
@@ -134,7 +161,7 @@ export function publicConfig(config: OrchestratorConfig): Record<string, unknown
     Nodes: {
       DisconnectTimeoutMs: config.nodeDisconnectTimeout,
       GracePeriodMs: config.nodeGracePeriod ?? config.nodeDisconnectTimeout,
-      ManualApproval: config.manualApproval,
+      Approval: config.nodeApproval,
     },
   };
 }

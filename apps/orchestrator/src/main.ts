@@ -26,6 +26,7 @@ import {
 import { schedulingHandler } from './lifecycle/handler.js';
 import { LogRelay } from './logs/relay.js';
 import { withUpgradeRejections } from './logs/upgrade.js';
+import { serveJoins } from './nodes/join.js';
 import { type NodeManager, startNodeManager } from './nodes/node-manager.js';
 import { resolveSettings } from './planner/index.js';
 import { ResultUrls } from './results/result-urls.js';
@@ -56,6 +57,8 @@ export interface RunningOrchestrator {
   readonly nodeId: string;
   /** The NATS server agents connect to: --nats-url, or the nats-server this orchestrator supervises. */
   readonly natsUrl: string;
+  /** What a node needs to join the NATS server this orchestrator runs (none with --nats-url). */
+  readonly joinToken: string | undefined;
   /** For whoever enqueues outbox messages: call `onCommitted(nodeIds)` after the commit. */
   readonly outbox: OutboxNotifier;
   /** Stops taking requests, drains those in flight (up to the grace period), closes the store. */
@@ -90,6 +93,7 @@ export async function startOrchestrator(
   let dispatcher: Dispatcher | undefined;
   let nodeManager: NodeManager;
   let reports: { unsubscribe(): void };
+  let joins: { unsubscribe(): void } | undefined;
   try {
     nats = await openNats(config, { workDir: stateDir, logger, name: `shoal-orchestrator-${nodeId}` });
     const nc = nats.nc;
@@ -106,7 +110,7 @@ export async function startOrchestrator(
       settings: {
         disconnectTimeoutMs: config.nodeDisconnectTimeout,
         gracePeriodMs: config.nodeGracePeriod ?? config.nodeDisconnectTimeout,
-        autoApprove: !config.manualApproval,
+        autoApprove: config.nodeApproval === 'token',
         overcommit: scheduler.overcommit,
       },
       streams: dispatcher,
@@ -121,6 +125,16 @@ export async function startOrchestrator(
       logger: logger.child({ component: 'reports' }),
       queue: ORCHESTRATOR_QUEUE,
     });
+    const { credentials, server: natsServer } = nats;
+    if (credentials && natsServer) {
+      joins = serveJoins({
+        nc,
+        credentials,
+        reload: () => natsServer.reload(),
+        logger: logger.child({ component: 'nodes' }),
+        queue: ORCHESTRATOR_QUEUE,
+      });
+    }
     // The server knows our subscriptions before anyone is told the orchestrator is up.
     await nc.flush();
   } catch (error) {
@@ -130,6 +144,7 @@ export async function startOrchestrator(
     throw error;
   }
   const stopNatsSide = async () => {
+    joins?.unsubscribe();
     reports.unsubscribe();
     await nodeManager.stop();
     await dispatcher?.stop();
@@ -147,7 +162,15 @@ export async function startOrchestrator(
   });
   const app = createApp({
     jobs: new JobService({ store, clock, ids, resultUrls }),
-    nodes: new NodeService({ store, clock, ids, logger: logger.child({ component: 'api' }) }),
+    nodes: new NodeService({
+      store,
+      clock,
+      ids,
+      logger: logger.child({ component: 'api' }),
+      revokeCredentials: async (nodeId) => {
+        if (natsLink.credentials?.remove(nodeId)) await natsLink.server?.reload();
+      },
+    }),
     store,
     ids,
     logger: logger.child({ component: 'api' }),
@@ -209,6 +232,7 @@ export async function startOrchestrator(
     store,
     nodeId,
     natsUrl: natsLink.url,
+    joinToken: natsLink.credentials?.joinToken,
     outbox,
     stop: () => {
       stopped ??= (async () => {

@@ -1,5 +1,11 @@
-import { accessSync, constants } from 'node:fs';
-import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import {
+  connect,
+  credsAuthenticator,
+  type NatsConnection,
+  type NodeConnectionOptions,
+  nkeyAuthenticator,
+} from '@nats-io/transport-node';
 import { type FieldProblem, ShoalError } from '@shoal/models';
 import { z } from 'zod';
 import { errorMessage, type Logger, safeLog, silentLogger } from './logger.js';
@@ -23,6 +29,21 @@ export const NatsOptionsSchema = z
     token: z.string().min(1).optional(),
     user: z.string().min(1).optional(),
     password: z.string().min(1).optional(),
+    /** An nkey seed (`SU…`): the client proves it holds the key the server knows it by. */
+    nkeySeed: z
+      .string()
+      .regex(/^SU[A-Z2-7]{50,}$/, { error: 'must be an nkey user seed (SU…)' })
+      .optional(),
+    /** A NATS credentials file (a user JWT and its seed), for servers set up with accounts. */
+    credsFile: z.string().min(1).optional(),
+    /**
+     * Where replies to this client's requests go. A node may subscribe only to its own inbox
+     * prefix, so it cannot read the replies meant for anyone else.
+     */
+    inboxPrefix: z
+      .string()
+      .regex(/^_INBOX_[A-Za-z0-9_-]+$/)
+      .optional(),
     tls: z
       .object({ caFile: z.string().min(1), certFile: z.string().min(1), keyFile: z.string().min(1) })
       .partial()
@@ -41,8 +62,15 @@ export const NatsOptionsSchema = z
   .superRefine((o, ctx) => {
     const problem = (path: string, message: string) =>
       ctx.addIssue({ code: 'custom', path: [path], message });
-    if (o.token !== undefined && (o.user !== undefined || o.password !== undefined)) {
-      problem('token', 'use either a token or user/password, not both');
+    const ways = [
+      o.token !== undefined && 'token',
+      (o.user !== undefined || o.password !== undefined) && 'user/password',
+      o.nkeySeed !== undefined && 'nkey',
+      o.credsFile !== undefined && 'credentials file',
+    ].filter((way) => way !== false);
+    if (ways.length > 1) problem('token', `use one way to log in, not ${ways.join(' and ')}`);
+    if (o.credsFile !== undefined && !isReadable(o.credsFile)) {
+      problem('credsFile', `${o.credsFile} is not a readable file`);
     }
     if (o.user !== undefined && o.password === undefined) problem('password', 'required with user');
     if (o.password !== undefined && o.user === undefined) problem('user', 'required with password');
@@ -70,6 +98,24 @@ export function natsTlsOption(files: {
   };
   return Object.keys(tls).length === 0 ? {} : { tls };
 }
+/**
+ * The login options from the flags both apps take for a NATS server they do not run: a token, a
+ * user and password, an nkey seed file (`--nats-nkey`) or a credentials file (`--nats-creds`).
+ */
+export function natsLoginOption(flags: {
+  natsToken?: string | undefined;
+  natsUser?: string | undefined;
+  natsPassword?: string | undefined;
+  natsNkey?: string | undefined;
+  natsCreds?: string | undefined;
+}): Pick<NatsOptions, 'token' | 'user' | 'password' | 'nkeySeed' | 'credsFile'> {
+  if (flags.natsToken !== undefined) return { token: flags.natsToken };
+  if (flags.natsUser !== undefined) return { user: flags.natsUser, password: flags.natsPassword };
+  if (flags.natsNkey !== undefined) return { nkeySeed: readFileSync(flags.natsNkey, 'utf8').trim() };
+  if (flags.natsCreds !== undefined) return { credsFile: flags.natsCreds };
+  return {};
+}
+
 export type ResolvedNatsOptions = z.output<typeof NatsOptionsSchema>;
 
 function isReadable(path: string): boolean {
@@ -108,7 +154,18 @@ export function toConnectionOptions(o: ResolvedNatsOptions): NodeConnectionOptio
     ...(o.token === undefined ? {} : { token: o.token }),
     ...(o.user === undefined ? {} : { user: o.user, pass: o.password }),
     ...(o.tls === undefined ? {} : { tls: { ...o.tls } }),
+    ...(o.inboxPrefix === undefined ? {} : { inboxPrefix: o.inboxPrefix }),
+    ...authenticator(o),
   };
+}
+
+function authenticator(o: ResolvedNatsOptions): Pick<NodeConnectionOptions, 'authenticator'> {
+  const encoder = new TextEncoder();
+  if (o.nkeySeed !== undefined) return { authenticator: nkeyAuthenticator(encoder.encode(o.nkeySeed)) };
+  const file = o.credsFile;
+  // Read at each (re)connect, so a rotated credentials file is picked up without a restart.
+  if (file !== undefined) return { authenticator: credsAuthenticator(() => readFileSync(file)) };
+  return {};
 }
 
 /** Connects, and logs every change of the connection's status until it closes. */

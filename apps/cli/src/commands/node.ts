@@ -7,8 +7,9 @@ import { formatData, type OutputFormat, outputOption, wideOption } from '../outp
 import { nextPageCommand } from '../output/next-page.js';
 import { printPage } from '../output/page.js';
 import { type Column, formatMap, renderFields } from '../output/table.js';
+import { addNodeTokenCommand } from './node-token.js';
 
-/** `shoal node list|describe|approve|reject|delete`. Node ids may be given by a unique prefix. */
+/** `shoal node list|describe|approve|reject|delete|token`. Node ids may be given by a unique prefix. */
 
 interface ListFlags extends ApiOptions {
   labels?: string[];
@@ -159,5 +160,6 @@ export function addNodeCommand(program: Command, ctx: CommandContext): void {
   );
   addActionCommand(node, ctx, NodeAction.Approve, 'let a pending (or rejected) node take work');
   addActionCommand(node, ctx, NodeAction.Reject, 'refuse a node: it gets no work');
-  addActionCommand(node, ctx, NodeAction.Delete, 'forget a node (it may join again)');
+  addActionCommand(node, ctx, NodeAction.Delete, 'forget a node and its credentials (it may join again)');
+  addNodeTokenCommand(node, ctx);
 }

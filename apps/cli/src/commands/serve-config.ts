@@ -20,12 +20,16 @@ export interface ServeOptions {
   natsToken?: string;
   natsUser?: string;
   natsPassword?: string;
+  natsNkey?: string;
+  natsCreds?: string;
+  joinToken?: string;
   natsTlsCa?: string;
   natsTlsCert?: string;
   natsTlsKey?: string;
+  natsHost?: string;
   natsPort?: number;
   nodeDisconnectTimeout?: string;
-  manualApproval?: boolean;
+  nodeApproval?: string;
   defaultQueueTimeout?: string;
   maxAttempts?: number;
   name?: string;
@@ -60,6 +64,8 @@ function natsFlags(opts: ServeOptions) {
     natsToken: opts.natsToken,
     natsUser: opts.natsUser,
     natsPassword: opts.natsPassword,
+    natsNkey: opts.natsNkey,
+    natsCreds: opts.natsCreds,
     natsTlsCa: opts.natsTlsCa,
     natsTlsCert: opts.natsTlsCert,
     natsTlsKey: opts.natsTlsKey,
@@ -75,9 +81,12 @@ export function orchestratorInput(opts: ServeOptions): OrchestratorConfigInput {
       dataDir: opts.dataDir,
       db: opts.db,
       natsUrl: opts.natsUrl,
+      natsHost: opts.natsHost,
       natsPort: opts.natsPort,
+      // The orchestrator's token is for the server it starts; with --nats-url, agents use theirs.
+      joinToken: opts.natsUrl === undefined ? opts.joinToken || undefined : undefined,
       nodeDisconnectTimeout: opts.nodeDisconnectTimeout,
-      manualApproval: opts.manualApproval,
+      nodeApproval: opts.nodeApproval as OrchestratorConfigInput['nodeApproval'],
       defaultQueueTimeout: opts.defaultQueueTimeout,
       maxAttempts: opts.maxAttempts,
       // An empty variable (SHOAL_API_TOKEN=) means no token, not an invalid one.
@@ -89,12 +98,17 @@ export function orchestratorInput(opts: ServeOptions): OrchestratorConfigInput {
 }
 
 /**
- * The agent's input. In `--orchestrator --compute` without --nats-url the URL is the orchestrator's
- * own server, known only once it runs: `natsUrl` is then filled in after the start.
+ * The agent's input. In `--orchestrator --compute` without --nats-url the URL and the join token
+ * are the orchestrator's own server's, known only once it runs: they are filled in after the start.
  */
-export function agentInput(opts: ServeOptions, natsUrl: string | undefined): AgentConfigInput {
+export function agentInput(
+  opts: ServeOptions,
+  natsUrl: string | undefined,
+  joinToken: string | undefined = opts.joinToken || undefined,
+): AgentConfigInput {
   return {
     natsUrl: natsUrl ?? '',
+    ...given({ joinToken }),
     engines: opts.engines,
     logLevel: opts.logLevel as AgentConfigInput['logLevel'],
     ...given({
@@ -127,6 +141,11 @@ export function agentInput(opts: ServeOptions, natsUrl: string | undefined): Age
  */
 export const apiTokenOption = () =>
   new Option('--api-token <token>', 'orchestrator: bearer token with full API access').env('SHOAL_API_TOKEN');
+export const joinTokenOption = () =>
+  new Option(
+    '--join-token <token>',
+    "compute: the token to join the orchestrator's NATS with (`shoal node token`); orchestrator: the token to accept (default: made at first start)",
+  ).env('SHOAL_JOIN_TOKEN');
 export const apiReadTokenOption = () =>
   new Option('--api-read-token <token>', 'orchestrator: bearer token for GET routes only').env(
     'SHOAL_API_READ_TOKEN',

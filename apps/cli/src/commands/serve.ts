@@ -6,6 +6,7 @@ import {
   apiReadTokenOption,
   apiTokenOption,
   describeIssue,
+  joinTokenOption,
   orchestratorInput,
   parseFraction,
   type ServeOptions,
@@ -44,6 +45,10 @@ export function addServeCommand(program: Command, io: CliIO, setExit: (code: Exi
       'NATS server; required by --compute alone (--orchestrator starts one without it)',
     )
     .option(
+      '--nats-host <address>',
+      'orchestrator: address of the nats-server it starts (default 127.0.0.1; 0.0.0.0 for other machines)',
+    )
+    .option(
       '--nats-port <port>',
       'orchestrator: port of the nats-server it starts (default 4222; a free one if taken)',
       parsePort,
@@ -52,7 +57,10 @@ export function addServeCommand(program: Command, io: CliIO, setExit: (code: Exi
       '--node-disconnect-timeout <duration>',
       'orchestrator: a node silent this long is DISCONNECTED (default 60s)',
     )
-    .option('--manual-approval', 'orchestrator: new nodes wait for `shoal node approve`')
+    .option(
+      '--node-approval <mode>',
+      'orchestrator: token (nodes that joined with the join token are approved) or manual (they wait for `shoal node approve`)',
+    )
     .option(
       '--default-queue-timeout <duration>',
       'orchestrator: how long a job that sets no QueueTimeout waits for room (default 1h; 0: fail at once)',
@@ -64,12 +72,18 @@ export function addServeCommand(program: Command, io: CliIO, setExit: (code: Exi
     )
     .addOption(apiTokenOption())
     .addOption(apiReadTokenOption())
-    .option('--nats-token <token>', 'NATS token')
-    .option('--nats-user <user>', 'NATS user (with --nats-password)')
-    .option('--nats-password <password>', 'NATS password')
+    .addOption(joinTokenOption())
+    .option('--nats-token <token>', 'login to a --nats-url server: token')
+    .option('--nats-user <user>', 'login to a --nats-url server: user (with --nats-password)')
+    .option('--nats-password <password>', 'login to a --nats-url server: password')
+    .option('--nats-nkey <file>', 'login to a --nats-url server: a file holding an nkey seed (SU…)')
+    .option('--nats-creds <file>', 'login to a --nats-url server: a NATS credentials file (JWT and seed)')
     .option('--nats-tls-ca <file>', 'TLS to NATS: the CA certificate that signed the server')
-    .option('--nats-tls-cert <file>', 'TLS to NATS: client certificate (with --nats-tls-key)')
-    .option('--nats-tls-key <file>', 'TLS to NATS: client key')
+    .option(
+      '--nats-tls-cert <file>',
+      'TLS: client certificate for --nats-url, or the certificate of the nats-server the orchestrator starts',
+    )
+    .option('--nats-tls-key <file>', 'TLS: the key of --nats-tls-cert')
     .option('--name <id>', 'compute: node id on first start (default n-<uuid>, then kept in --data-dir)')
     .option('--labels <k=v,…>', 'compute: node labels, e.g. zone=eu-1,tier=gold')
     .option('--engines <list>', 'compute: engines to offer (noop, docker)', 'noop')
@@ -144,10 +158,17 @@ async function serve(opts: ServeOptions, io: CliIO): Promise<ExitCode> {
       io.err(
         `Shoal orchestrator ${orchestrator.nodeId} listening on ${orchestrator.url} (NATS ${orchestrator.natsUrl})\n`,
       );
+      if (orchestrator.joinToken !== undefined) {
+        io.err(
+          `Nodes join with: shoal serve --compute --nats-url ${orchestrator.natsUrl} --join-token ${orchestrator.joinToken}\n`,
+        );
+      }
     }
     if (agentApp) {
       // Combined mode without --nats-url: the agent joins the server the orchestrator runs.
-      agent = await agentApp.startAgent(agentInput(opts, opts.natsUrl ?? orchestrator?.natsUrl));
+      const url = opts.natsUrl ?? orchestrator?.natsUrl;
+      const token = opts.natsUrl === undefined ? orchestrator?.joinToken : undefined;
+      agent = await agentApp.startAgent(agentInput(opts, url, token ?? (opts.joinToken || undefined)));
       io.err(`Shoal compute agent ${agent.nodeId} started\n`);
     }
   } catch (error) {

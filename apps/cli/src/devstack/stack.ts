@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { ErrorCode, isShoalError, type NodeState, ShoalError } from '@shoal/models';
 import { choosePort } from '@shoal/orchestrator';
+import { joinTokenFile } from '../commands/node-token.js';
 import type { CliIO } from '../io.js';
 import { DevstackApi } from './api.js';
 import { pingDocker } from './docker-ping.js';
@@ -116,11 +117,16 @@ export class Stack {
     }
     const listening = await this.startOrchestrator(signal, warn);
     this.natsUrl = listening.natsUrl;
+    // The orchestrator's own nats-server admits nodes with its join token, read from its state.
+    const joinEnv = config.natsUrl
+      ? {}
+      : { SHOAL_JOIN_TOKEN: readFileSync(joinTokenFile(config.dataDir), 'utf8').trim() };
     const api = new DevstackApi(listening.apiUrl, deps.env.SHOAL_API_TOKEN || deps.env.SHOAL_API_READ_TOKEN);
     const plans = planNodes(config);
     for (const plan of plans) {
       mkdirSync(plan.dataDir, { recursive: true });
-      const agent = this.child(plan.name, plan.logFile, () => agentArgs(config, plan, this.natsUrl, engines));
+      const args = () => agentArgs(config, plan, this.natsUrl, engines);
+      const agent = this.child(plan.name, plan.logFile, args, joinEnv);
       this.agents.push(agent);
       agent.start();
       deps.onSpawned();
@@ -191,7 +197,12 @@ export class Stack {
     );
   }
 
-  private child(name: string, logFile: string, args: () => string[]): SupervisedChild {
+  private child(
+    name: string,
+    logFile: string,
+    args: () => string[],
+    env: Record<string, string> = {},
+  ): SupervisedChild {
     const { deps } = this;
     return new SupervisedChild(
       {
@@ -199,7 +210,7 @@ export class Stack {
         logFile,
         command: deps.shoal.command,
         args: () => [...deps.shoal.args, ...args()],
-        env: deps.env,
+        env: { ...deps.env, ...env },
       },
       deps.onEvent,
       deps.backoff ?? DEFAULT_BACKOFF,

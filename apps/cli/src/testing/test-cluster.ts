@@ -79,6 +79,7 @@ export async function startTestCluster(
       agents.push(
         await startAgent({
           natsUrl: orchestrator.natsUrl,
+          ...(orchestrator.joinToken === undefined ? {} : { joinToken: orchestrator.joinToken }),
           dataDir: agentDir.path,
           name: spec.name,
           labels: spec.labels,

@@ -17,6 +17,11 @@ export interface NodeServiceDeps {
   clock: Clock;
   ids: IdGenerator;
   logger: Logger;
+  /**
+   * Takes away a deleted node's NATS credentials (on the server this orchestrator runs), so the
+   * node is disconnected and must join again with the join token.
+   */
+  revokeCredentials?: (nodeId: string) => Promise<void>;
 }
 
 const MEMBERSHIP_FOR: Record<Exclude<NodeAction, 'delete'>, Membership> = {
@@ -48,6 +53,7 @@ export class NodeService {
     const nodeId = node.Info.NodeID;
     if (request.Action === NodeAction.Delete) {
       await store.nodes.delete(nodeId);
+      await this.deps.revokeCredentials?.(nodeId);
     } else {
       const membership = MEMBERSHIP_FOR[request.Action];
       if (node.Membership !== membership) {

@@ -107,15 +107,36 @@ describeWithServices(['nats'], 'supervised nats-server', () => {
     }
   });
 
-  it('requires the token it was given, kept off its command line', async () => {
+  it('requires the credentials it was given, kept off its command line', async () => {
     const token = 's3cret "token"';
-    const { server } = await start({ auth: { token } });
+    const { server } = await start({ settings: () => ({ authorization: { token } }) });
     const config = join(dir.path, 'nats-server.conf');
     expect(statSync(config).mode & 0o777).toBe(0o600);
     expect(readFileSync(`/proc/${server.pid()}/cmdline`, 'utf8')).not.toContain('s3cret');
     await expect(connectNats({ servers: server.url, name: 'intruder' })).rejects.toThrow(/authorization/i);
     const nc = await connectNats({ servers: server.url, name: 'friend', token });
     await nc.close();
+  });
+
+  it('reloads its users on demand: an added user logs in, a removed one is disconnected', async () => {
+    const users = [{ user: 'a', password: 'pass-a' }];
+    const { server } = await start({ settings: () => ({ authorization: { users } }) });
+    const pid = server.pid();
+    await expect(
+      connectNats({ servers: server.url, name: 'b', user: 'b', password: 'pass-b' }),
+    ).rejects.toThrow(/authorization/i);
+    users.push({ user: 'b', password: 'pass-b' });
+    await server.reload();
+    const b = await connectNats({ servers: server.url, name: 'b', user: 'b', password: 'pass-b' });
+    const statuses: string[] = [];
+    void (async () => {
+      for await (const status of b.status()) statuses.push(status.type);
+    })();
+    users.pop();
+    await server.reload();
+    await waitFor(() => statuses.includes('disconnect'), { message: 'b to be disconnected' });
+    expect(server.pid()).toBe(pid);
+    await b.close();
   });
 
   it('fails clearly when the binary cannot run', async () => {

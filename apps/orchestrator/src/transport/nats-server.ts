@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type NatsProcess, spawnNatsServer } from '@shoal/nats-server';
 import type { Logger } from 'pino';
@@ -14,15 +14,19 @@ import { natsUrl } from './tcp.js';
  * their own), and stopped with the orchestrator.
  */
 
-export type NatsAuth = { token: string } | { user: string; password: string };
+/**
+ * What goes in the server's config file besides where it listens: its `authorization` block (the
+ * users and their permissions) and `tls`. A function, so a reload writes what is current.
+ */
+export type NatsServerSettings = () => Record<string, unknown>;
 
 export interface NatsSupervisorOptions {
   /** Listen address: 127.0.0.1 unless agents on other machines must reach it. */
   host: string;
   /** 0, or a port that is already taken, means any free port (logged). */
   port: number;
-  auth?: NatsAuth;
-  /** Where the credentials file (mode 0600) and the server's pid file go. */
+  settings?: NatsServerSettings;
+  /** Where the config file (mode 0600: it holds credentials) and the server's pid file go. */
   workDir: string;
   logger: Logger;
   /** Default: findNatsServer(). */
@@ -41,8 +45,17 @@ export interface SupervisedNats {
   readonly restarts: number;
   /** The running server's pid; undefined while it is down. */
   pid(): number | undefined;
+  /**
+   * Rewrites the config from `settings` and has the server load it (SIGHUP), resolving once it
+   * says it has: a user added is then able to log in, and a user removed is disconnected.
+   */
+  reload(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** nats-server's own words once a reload has taken effect. */
+const RELOADED = /Reloaded server configuration/;
+const RELOAD_TIMEOUT_MS = 10_000;
 
 /** A server that ran this long was healthy: its next crash restarts it without accumulated backoff. */
 const STABLE_MS = 30_000;
@@ -59,6 +72,9 @@ class NatsSupervisor implements SupervisedNats {
   private current: NatsProcess | undefined;
   private configFile: string | undefined;
   private stopping = false;
+  /** Waiters for the next "Reloaded" line, in the order their SIGHUPs were sent. */
+  private reloadWaiters: Array<() => void> = [];
+  private reloads: Promise<void> = Promise.resolve();
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
   private restarting: Promise<void> | undefined;
@@ -103,6 +119,36 @@ class NatsSupervisor implements SupervisedNats {
     logger.info({ url: this.url, pid: this.pid() }, 'nats-server started');
   }
 
+  reload(): Promise<void> {
+    // One at a time: each waits for the line its own SIGHUP produces.
+    this.reloads = this.reloads.catch(() => {}).then(() => this.reloadOnce());
+    return this.reloads;
+  }
+
+  private async reloadOnce(): Promise<void> {
+    await this.writeConfig();
+    const proc = this.current;
+    // A server that is down reads the new file when it is restarted.
+    if (proc?.pid === undefined) return;
+    const reloaded = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.reloadWaiters = this.reloadWaiters.filter((w) => w !== done);
+        reject(new Error(`nats-server did not reload its configuration within ${RELOAD_TIMEOUT_MS} ms`));
+      }, RELOAD_TIMEOUT_MS);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.reloadWaiters.push(done);
+    });
+    process.kill(proc.pid, 'SIGHUP');
+    await reloaded;
+  }
+
+  private onOutput = (chunk: string): void => {
+    if (RELOADED.test(chunk)) this.reloadWaiters.shift()?.();
+  };
+
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.timer);
@@ -130,12 +176,13 @@ class NatsSupervisor implements SupervisedNats {
   }
 
   /** Credentials go in a file only we can read, never on the command line (visible in `ps`). */
-  private async writeConfig(): Promise<string | undefined> {
-    const { auth, workDir } = this.options;
-    if (!auth) return undefined;
+  private async writeConfig(): Promise<string> {
+    const { settings = () => ({}), workDir } = this.options;
     const file = join(workDir, 'nats-server.conf');
-    // nats-server reads JSON; JSON.stringify quotes whatever the secret contains.
-    await writeFile(file, JSON.stringify({ authorization: auth }), { mode: 0o600 });
+    // nats-server reads JSON; JSON.stringify quotes whatever the secret contains. Written aside
+    // and renamed, so a restart never reads half a file.
+    await writeFile(`${file}.next`, JSON.stringify(settings()), { mode: 0o600 });
+    await rename(`${file}.next`, file);
     return file;
   }
 
@@ -143,7 +190,12 @@ class NatsSupervisor implements SupervisedNats {
     const { host, startTimeoutMs = 15_000 } = this.options;
     const args = ['-a', host, '-p', String(this.port), '-P', this.pidFile];
     if (this.configFile) args.push('-c', this.configFile);
-    const proc = await spawnNatsServer(this.bin, args, { host, port: this.port, startTimeoutMs });
+    const proc = await spawnNatsServer(this.bin, args, {
+      host,
+      port: this.port,
+      startTimeoutMs,
+      onOutput: this.onOutput,
+    });
     this.current = proc;
     const startedAt = Date.now();
     void proc.ended.then((how) => {

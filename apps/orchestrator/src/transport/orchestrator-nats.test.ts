@@ -23,7 +23,8 @@ describeWithServices(['nats'], 'orchestrator with its own nats-server', () => {
 
   it('takes agents on the nats-server it supervises, lists them, and stops it', async () => {
     expect(orchestrator.natsUrl).toMatch(/^nats:\/\/127\.0\.0\.1:\d+$/);
-    const agent = await FakeAgent.start({ url: orchestrator.natsUrl, labels: { zone: 'x' } });
+    const joinToken = orchestrator.joinToken ?? '';
+    const agent = await FakeAgent.start({ url: orchestrator.natsUrl, labels: { zone: 'x' }, joinToken });
     try {
       const reply = await agent.handshake();
       expect(reply.ok && reply.envelope.payload).toMatchObject({ Accepted: true, Membership: 'APPROVED' });

@@ -3,17 +3,23 @@ import type { NodeInfo } from '@shoal/models';
 import {
   type ControlRequestType,
   connectNats,
+  createNkeySeed,
   ctrlSubject,
   type EnvelopeOf,
   inSubject,
+  JOIN_INBOX_PREFIX,
+  JOIN_USER,
   type MessageType,
   makeEnvelope,
+  nkeyPublicKey,
+  nodeInboxPrefix,
   type OutMessageType,
   outSubject,
   type Payload,
   PROTOCOL_VERSION,
   Receiver,
   requestControl,
+  requestJoin,
   Sender,
   type StreamEnvelope,
   serveReceiver,
@@ -32,11 +38,31 @@ export interface FakeAgentOptions {
   nodeId?: string;
   labels?: Record<string, string>;
   token?: string;
+  /** Join an authenticated server with this token first, then log in with a fresh node key. */
+  joinToken?: string;
+  /** Log in with this nkey seed (a node that joined before). */
+  nkeySeed?: string;
   /** Added to the envelope times it sends: a skewed clock. */
   clockSkewNs?: bigint;
 }
 
 const CAPACITY = { CPU: 4, Memory: 8 * 1024 ** 3, Disk: 50 * 1024 ** 3, GPU: 0 };
+
+/** Joins as the `join` user would: a connection of its own, closed once answered. */
+export async function joinAs(url: string, token: string, nodeId: string, seed: string): Promise<void> {
+  const nc = await connectNats({
+    servers: url,
+    name: `join-${nodeId}`,
+    user: JOIN_USER,
+    password: token,
+    inboxPrefix: JOIN_INBOX_PREFIX,
+  });
+  try {
+    await requestJoin(nc, nodeId, nkeyPublicKey(seed));
+  } finally {
+    await nc.close();
+  }
+}
 
 export class FakeAgent {
   readonly outbox = new MemoryOutbox();
@@ -50,18 +76,26 @@ export class FakeAgent {
     readonly nc: NatsConnection,
     readonly nodeId: string,
     private readonly options: FakeAgentOptions,
+    /** The nkey seed it logs in with, when it joined. */
+    readonly seed?: string,
   ) {}
 
   static async start(options: FakeAgentOptions): Promise<FakeAgent> {
     const nodeId = options.nodeId ?? `n-${randomUUID()}`;
+    let seed = options.nkeySeed;
+    if (options.joinToken !== undefined) {
+      seed ??= createNkeySeed();
+      await joinAs(options.url, options.joinToken, nodeId, seed);
+    }
     const nc = await connectNats({
       servers: options.url,
       name: `fake-agent-${nodeId}`,
       reconnectTimeWaitMs: 100,
       reconnectJitterMs: 100,
       ...(options.token ? { token: options.token } : {}),
+      ...(seed === undefined ? {} : { nkeySeed: seed, inboxPrefix: nodeInboxPrefix(nodeId) }),
     });
-    const agent = new FakeAgent(nc, nodeId, options);
+    const agent = new FakeAgent(nc, nodeId, options, seed);
     await agent.listen();
     return agent;
   }
