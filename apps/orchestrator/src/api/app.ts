@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_JOB_BYTES } from '@shoal/models';
 import { Hono } from 'hono';
 import { accessLog } from './access-log.js';
 import { apiAuth, authEnabled } from './auth.js';
@@ -30,7 +31,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   const routes: Route[] = [
-    ...jobRoutes({ jobs, maxBodyBytes }),
+    ...jobRoutes({ jobs, maxBodyBytes, maxJobBytes: config.maxJobBytes ?? DEFAULT_MAX_JOB_BYTES }),
     ...jobListRoutes(jobs),
     ...logRoutes({ store, logs: deps.logs }),
     ...nodeRoutes(nodes, maxBodyBytes),

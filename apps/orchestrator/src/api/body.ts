@@ -1,12 +1,22 @@
-import { decodeJson, ErrorCode, JsonSyntaxError, problemsFromZod, ShoalError } from '@shoal/models';
+import {
+  decodeJson,
+  ErrorCode,
+  JsonSyntaxError,
+  MAX_JSON_DEPTH,
+  problemsFromZod,
+  ShoalError,
+  textProblems,
+} from '@shoal/models';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 
 /**
  * Request bodies are read here and nowhere else: size first (413 before anything is parsed), then
- * the media type (415), then JSON with `decodeJson`, so int64 times keep every digit. The body is
- * read from the raw stream with a running count, so an oversized upload is cut off at the limit
- * instead of being buffered whole.
+ * the media type (415), then JSON with `decodeJson`, so int64 times keep every digit, nested at
+ * most MAX_JSON_DEPTH deep (checked before parsing, so no body can exhaust the parser's stack),
+ * then every key and string for text the store cannot keep (lone surrogates, NUL): a 400 naming the
+ * field, whatever route the body is for. The body is read from the raw stream with a running count,
+ * so an oversized upload is cut off at the limit instead of being buffered whole.
  */
 
 export interface BodyOptions {
@@ -93,13 +103,17 @@ export async function readJsonBody(c: Context, options: BodyOptions): Promise<un
   } catch {
     throw fail(ErrorCode.BadRequest, 'request body is not valid UTF-8');
   }
+  let body: unknown;
   try {
-    return decodeJson(text);
+    body = decodeJson(text, { maxDepth: MAX_JSON_DEPTH });
   } catch (error) {
     if (!(error instanceof JsonSyntaxError)) throw error;
     const details = error.position === undefined ? undefined : { Position: error.position };
     throw fail(ErrorCode.BadRequest, `request body is ${error.message}`, undefined, details);
   }
+  const problems = textProblems(body);
+  if (problems.length > 0) throw ShoalError.validation(problems, 'API');
+  return body;
 }
 
 /** Reads a JSON body and checks it against its envelope schema; a wrong shape lists every field. */

@@ -12,6 +12,11 @@ export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 export interface AppConfig {
   /** Request bodies above this many bytes are refused with 413 before they are parsed. */
   maxBodyBytes?: number;
+  /**
+   * Job specs above this many bytes (compact JSON) are refused with 413: the job must fit one NATS
+   * message to reach an agent. Default DEFAULT_MAX_JOB_BYTES (models' submission/limits.ts).
+   */
+  maxJobBytes?: number;
   /** This orchestrator's own node info, served at /api/v1/agent/node. */
   nodeInfo: NodeInfo;
   version: BuildVersionInfo;

@@ -133,6 +133,18 @@ export async function submit(app: Hono<AppEnv>, extra: Record<string, unknown> =
   return String(reply.body.JobID);
 }
 
+/** How many jobs the store holds in every namespace (up to 1000): bad-input tests assert it is unchanged. */
+export async function countJobs(store: Store): Promise<number> {
+  const page = await store.jobs.list({
+    namespace: '*',
+    selector: { requirements: [] },
+    limit: 1000,
+    orderBy: 'id',
+    reverse: false,
+  });
+  return page.items.length;
+}
+
 /** Ids from a counter, so tests can make two ids share a prefix on purpose. */
 export function sequentialIds(prefix = 'aaaaaaaa'): IdGenerator {
   let n = 0;

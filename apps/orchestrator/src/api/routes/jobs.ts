@@ -1,6 +1,7 @@
 import type { FieldProblem } from '@shoal/models';
 import {
   GetJobResponseSchema,
+  jobSizeError,
   ListJobsResponseSchema,
   PutJobRequestSchema,
   PutJobResponseSchema,
@@ -22,22 +23,26 @@ import { DescribeJobParams, ListJobsParams, StopJobParams } from './job-params.j
 export interface JobRouteDeps {
   jobs: JobService;
   maxBodyBytes: number;
+  /** The largest job spec accepted; the body cap above is only the outer guard. */
+  maxJobBytes: number;
 }
 
 const JOB_ID = { jobID: 'Full job id or a unique prefix of one (`j-28c08f7f`).' };
 const BODY_ERRORS = [400, 413, 415, 503] as const;
 
 /** Submit, describe, list and stop. The per-job lists are in job-lists.ts. */
-export function jobRoutes({ jobs, maxBodyBytes }: JobRouteDeps): Route[] {
+export function jobRoutes({ jobs, maxBodyBytes, maxJobBytes }: JobRouteDeps): Route[] {
   const submit = async (c: Context) => {
     const request = await readBodyAs(c, PutJobRequestSchema, { maxBytes: maxBodyBytes, required: true });
+    const tooLarge = jobSizeError(request.Job, maxJobBytes);
+    if (tooLarge) throw tooLarge;
     return sendJson(c, PutJobResponseSchema, await jobs.submit(request.Job));
   };
   const submitSpec = {
     path: '/orchestrator/jobs',
     summary: 'Submit a job',
     description:
-      'Every problem with the job is reported at once, each with its field path. Server-managed fields (ID, State, Revision, Version, CreateTime, ModifyTime) are ignored with a warning.',
+      'Every problem with the job is reported at once, each with its field path. Server-managed fields (ID, State, Revision, Version, CreateTime, ModifyTime) are ignored with a warning. A job spec over the size limit (768 KiB unless configured) is a 413: it must fit the one message that carries it to an agent.',
     tag: 'Jobs',
     body: { schema: PutJobRequestSchema, required: true, description: '`{Job}`: the job to run.' },
     response: PutJobResponseSchema,
