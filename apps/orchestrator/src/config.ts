@@ -1,16 +1,20 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseDurationMs } from '@shoal/models';
+import {
+  DEFAULT_MAX_JOB_BYTES,
+  MAX_JOB_BYTES_CEILING,
+  parseBytes,
+  parseDurationMs,
+  ResourceParseError,
+} from '@shoal/models';
 import { z } from 'zod';
 
-/** A Go-style duration (`60s`, `1m30s`) or a number of milliseconds; milliseconds once parsed. */
-function durationSchema(allowZero: boolean) {
-  const problem = allowZero ? 'must be a duration, or 0 to turn it off' : 'must be a positive duration';
-  const fits = (ms: number) => Number.isFinite(ms) && (ms > 0 || (allowZero && ms === 0));
+/** A value with a unit (`60s`, `512KiB`) or a plain number, parsed, then checked by `fits`. */
+function quantitySchema(parse: (text: string) => number, fits: (n: number) => boolean, problem: string) {
   return z.union([z.string(), z.number()]).transform((value, ctx): number => {
     try {
-      const ms = typeof value === 'number' ? value : value.trim() === '0' ? 0 : parseDurationMs(value);
-      if (fits(ms)) return ms;
+      const n = typeof value === 'number' ? value : parse(value);
+      if (fits(n)) return n;
       ctx.addIssue({ code: 'custom', message: problem });
     } catch (error) {
       ctx.addIssue({ code: 'custom', message: (error as Error).message });
@@ -18,7 +22,34 @@ function durationSchema(allowZero: boolean) {
     return z.NEVER;
   });
 }
+
+/** A Go-style duration (`60s`, `1m30s`) or a number of milliseconds; milliseconds once parsed. */
+function durationSchema(allowZero: boolean) {
+  return quantitySchema(
+    (text) => (text.trim() === '0' ? 0 : parseDurationMs(text)),
+    (ms) => Number.isFinite(ms) && (ms > 0 || (allowZero && ms === 0)),
+    allowZero ? 'must be a duration, or 0 to turn it off' : 'must be a positive duration',
+  );
+}
 const duration = durationSchema(false);
+
+/** parseBytes, whose errors speak of memory, with an error that speaks of a size. */
+function parseSize(text: string): number {
+  try {
+    return parseBytes(text);
+  } catch (error) {
+    if (!(error instanceof ResourceParseError)) throw error;
+    throw new Error(`invalid size ${JSON.stringify(text)}: ${error.reason}`);
+  }
+}
+
+/** A size (`512KiB`, `1MB`) or a number of bytes; bytes once parsed. */
+const sizeSchema = (min: number, max: number) =>
+  quantitySchema(
+    parseSize,
+    (bytes) => Number.isSafeInteger(bytes) && bytes >= min && bytes <= max,
+    `must be a size from ${min} to ${max} bytes, e.g. 512KiB`,
+  );
 
 /** RFC 6750's token characters: a token outside them could never be sent in a Bearer header. */
 const apiToken = z.string().regex(/^[A-Za-z0-9\-._~+/]+=*$/, {
@@ -87,6 +118,11 @@ export const OrchestratorConfigSchema = z
     apiToken: apiToken.optional(),
     /** API bearer token for GET routes only. */
     apiReadToken: apiToken.optional(),
+    /**
+     * The largest job spec the API accepts (413 above it). Bounded above because an accepted job
+     * must fit the one NATS message that carries it to an agent (see models' submission/limits.ts).
+     */
+    maxJobBytes: sizeSchema(1024, MAX_JOB_BYTES_CEILING).default(DEFAULT_MAX_JOB_BYTES),
   })
   .superRefine((c, ctx) => {
     const problem = (path: string, message: string) =>
@@ -139,6 +175,7 @@ export function publicConfig(config: OrchestratorConfig): Record<string, unknown
       Port: config.apiPort,
       Token: config.apiToken === undefined ? '' : MASK,
       ReadToken: config.apiReadToken === undefined ? '' : MASK,
+      MaxJobBytes: config.maxJobBytes,
     },
     DataDir: config.dataDir,
     Store: maskUrl(storeUrl(config)),

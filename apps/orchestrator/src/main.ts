@@ -178,6 +178,7 @@ export async function startOrchestrator(
     config: {
       nodeInfo,
       version,
+      maxJobBytes: config.maxJobBytes,
       publicConfig: publicConfig(config),
       auth: { full: config.apiToken, read: config.apiReadToken },
     },
