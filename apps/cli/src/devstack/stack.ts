@@ -118,7 +118,7 @@ export class Stack {
     const listening = await this.startOrchestrator(signal, warn);
     this.natsUrl = listening.natsUrl;
     // The orchestrator's own nats-server admits nodes with its join token, read from its state.
-    const joinEnv = config.natsUrl
+    const joinEnv: Record<string, string> = config.natsUrl
       ? {}
       : { SHOAL_JOIN_TOKEN: readFileSync(joinTokenFile(config.dataDir), 'utf8').trim() };
     const api = new DevstackApi(listening.apiUrl, deps.env.SHOAL_API_TOKEN || deps.env.SHOAL_API_READ_TOKEN);
