@@ -3,6 +3,7 @@ export * from './fixtures.js';
 export * from './nats.js';
 export * from './ports.js';
 export * from './postgres.js';
+export * from './postgres-server.js';
 export * from './process.js';
 export * from './services.js';
 export * from './tmp.js';

@@ -26,8 +26,9 @@ import { beforeAll, describe } from 'vitest';
 import { probeDocker } from './docker.js';
 import { probeNats } from './nats.js';
 import { probePostgres } from './postgres.js';
+import { probePostgresServer } from './postgres-server.js';
 
-export type ServiceName = 'postgres' | 'nats' | 'docker';
+export type ServiceName = 'postgres' | 'postgres-server' | 'nats' | 'docker';
 
 export interface ServiceStatus {
   readonly service: ServiceName;
@@ -42,6 +43,9 @@ const hints: Record<ServiceName, string> = {
   postgres:
     'set DATABASE_URL to a Postgres where the user may CREATE DATABASE ' +
     '(default postgres://postgres@127.0.0.1:5432/postgres; infra/scripts/postgres.sh starts one)',
+  'postgres-server':
+    'install the Postgres server binaries (apt-get install postgresql-15, or set PG_BIN_DIR); ' +
+    'as root, a `postgres` user must exist (infra/scripts/postgres.sh creates one)',
   nats: 'install nats-server (apt-get install nats-server) or set NATS_SERVER_BIN to its path',
   docker:
     'start Docker (infra/scripts/docker.sh), set DOCKER_HOST if it is not on /var/run/docker.sock, ' +
@@ -50,6 +54,7 @@ const hints: Record<ServiceName, string> = {
 
 const probes: Record<ServiceName, () => Promise<string | undefined>> = {
   postgres: () => probePostgres(),
+  'postgres-server': probePostgresServer,
   nats: probeNats,
   docker: probeDocker,
 };
@@ -67,7 +72,8 @@ export function checkService(service: ServiceName): Promise<ServiceStatus> {
   let status = cache.get(service);
   if (!status) {
     const probe = probes[service];
-    if (!probe) throw new TypeError(`unknown service '${service}' (postgres | nats | docker)`);
+    if (!probe)
+      throw new TypeError(`unknown service '${service}' (postgres | postgres-server | nats | docker)`);
     status = probe().then(
       (reason) => ({ service, available: reason === undefined, reason: reason ?? '', hint: hints[service] }),
       (error: unknown) => ({ service, available: false, reason: String(error), hint: hints[service] }),
