@@ -32,6 +32,7 @@ export interface ServeOptions {
   nodeApproval?: string;
   defaultQueueTimeout?: string;
   maxAttempts?: number;
+  maxJobSize?: string;
   name?: string;
   labels?: string;
   engines: string;
@@ -89,6 +90,7 @@ export function orchestratorInput(opts: ServeOptions): OrchestratorConfigInput {
       nodeApproval: opts.nodeApproval as OrchestratorConfigInput['nodeApproval'],
       defaultQueueTimeout: opts.defaultQueueTimeout,
       maxAttempts: opts.maxAttempts,
+      maxJobBytes: opts.maxJobSize,
       // An empty variable (SHOAL_API_TOKEN=) means no token, not an invalid one.
       apiToken: opts.apiToken || undefined,
       apiReadToken: opts.apiReadToken || undefined,
@@ -159,9 +161,13 @@ export interface Issue {
   message: string;
 }
 
+/** Config fields whose flag is not their name in kebab case: the flag takes a size, not bytes. */
+const FLAG_OF: Readonly<Record<string, string>> = { maxJobBytes: 'max-job-size' };
+
 /** `natsUrl` → `--nats-url: must look like …`. */
 export function describeIssue(issue: Issue): string {
-  const flag = String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const field = String(issue.path[0] ?? '');
+  const flag = FLAG_OF[field] ?? field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
   return `--${flag}: ${issue.message}`;
 }
 

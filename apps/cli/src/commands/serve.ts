@@ -70,6 +70,10 @@ export function addServeCommand(program: Command, io: CliIO, setExit: (code: Exi
       'orchestrator: executions a job may use on infrastructure failures before it fails (default 3)',
       parsePositiveInt,
     )
+    .option(
+      '--max-job-size <size>',
+      'orchestrator: largest job spec the API accepts, e.g. 512KiB (default 768KiB, at most 960KiB: a job must fit one NATS message)',
+    )
     .addOption(apiTokenOption())
     .addOption(apiReadTokenOption())
     .addOption(joinTokenOption())
