@@ -6,5 +6,6 @@ export * from './postgres.js';
 export * from './postgres-server.js';
 export * from './process.js';
 export * from './services.js';
+export * from './tls.js';
 export * from './tmp.js';
 export * from './wait.js';

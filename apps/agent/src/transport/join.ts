@@ -51,7 +51,9 @@ export async function natsLogin(settings: JoinSettings): Promise<NatsLogin> {
     const seed = readFileSync(keyFile, 'utf8').trim();
     return { options: { nkeySeed: seed, inboxPrefix: nodeInboxPrefix(nodeId) }, how: 'nkey' };
   }
-  return { options: settings.configured, how: 'configured' };
+  // Its own inbox also here, so an operator's NATS can confine each node with the same
+  // permissions the orchestrator's own server gives (nodePermissions).
+  return { options: { ...settings.configured, inboxPrefix: nodeInboxPrefix(nodeId) }, how: 'configured' };
 }
 
 async function joinWithToken(settings: JoinSettings, token: string, publicKey: string): Promise<void> {

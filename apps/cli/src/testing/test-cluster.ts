@@ -1,4 +1,4 @@
-import type { RunningAgent } from '@shoal/agent';
+import type { AgentConfigInput, RunningAgent } from '@shoal/agent';
 import type { OrchestratorConfigInput, RunningOrchestrator } from '@shoal/orchestrator';
 import { makeTempDir, type TempDir, waitFor } from '@shoal/testkit';
 import type { CommandIO } from '../api-options.js';
@@ -54,7 +54,12 @@ export async function runShoal(
 }
 
 export async function startTestCluster(
-  options: { agents?: AgentSpec[]; orchestrator?: Partial<OrchestratorConfigInput> } = {},
+  options: {
+    agents?: AgentSpec[];
+    orchestrator?: Partial<OrchestratorConfigInput>;
+    /** Added to every agent's config (TLS files, say). */
+    agentConfig?: Partial<AgentConfigInput>;
+  } = {},
 ): Promise<TestCluster> {
   const { startOrchestrator } = await import('@shoal/orchestrator');
   const { startAgent } = await import('@shoal/agent');
@@ -92,6 +97,7 @@ export async function startTestCluster(
           controlTimeoutMs: 2_000,
           handshakeRetryMaxMs: 200,
           shutdownTimeoutMs: 1_000,
+          ...options.agentConfig,
         }),
       );
     }
