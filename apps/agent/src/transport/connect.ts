@@ -21,7 +21,11 @@ export async function connectWhenReachable(
     } catch (error) {
       const err = errorMessage(error);
       if (/authori[sz]ation|authentication|permission/i.test(err)) {
-        throw new Error(`NATS at ${server} refused the agent's credentials: ${err}`);
+        const hint =
+          options.nkeySeed === undefined
+            ? ''
+            : ' (its node key is not known there: start it once with --join-token)';
+        throw new Error(`NATS at ${server} refused the agent's credentials: ${err}${hint}`);
       }
       if (/invalid request/i.test(err)) throw error; // bad options: retrying cannot help
       const delayMs = backoffDelay(attempt, { initialMs: 250, maxMs: retry.maxMs });

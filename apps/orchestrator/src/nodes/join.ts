@@ -28,9 +28,15 @@ export function serveJoins(options: JoinServiceOptions): { unsubscribe(): void }
         logger.error({ err: error.message }, 'join subscription failed');
         return;
       }
-      void answer(msg.data).then((reply) => {
-        if (msg.reply) msg.respond(encodeJoinMessage(reply));
-      });
+      void answer(msg.data)
+        .catch((error: unknown): JoinReply => {
+          // A failure to save the key (a full disk): the joiner is told, the process carries on.
+          logger.error({ err: (error as Error).message }, 'join failed');
+          return { Accepted: false, Message: 'the orchestrator could not record the node: try again' };
+        })
+        .then((reply) => {
+          if (msg.reply) msg.respond(encodeJoinMessage(reply));
+        });
     },
   });
 
@@ -49,7 +55,8 @@ export function serveJoins(options: JoinServiceOptions): { unsubscribe(): void }
     try {
       if (registered.added) await reload();
     } catch (error) {
-      // The key stays registered: the next restart of the server, or the next join, loads it.
+      // Forgotten again, so that the node's retry reloads instead of being told yes at once.
+      credentials.remove(nodeId);
       logger.error({ nodeId, err: (error as Error).message }, 'join: NATS server did not reload');
       return { Accepted: false, Message: 'the NATS server could not load the new node yet: try again' };
     }
