@@ -4,6 +4,14 @@
  * placements/s and submit→Completed latency (server timestamps: job ModifyTime − CreateTime).
  * Target: ≥ 2,000 placements/s on this 2-core machine.
  *
+ * Then, in the same run, the graphile-worker anchor (anchor-graphile.ts) does the same work on
+ * the same Postgres server: BENCH_JOBS noop jobs, BENCH_CONCURRENCY adds in flight, one runner at
+ * concurrency 1 per agent. Concurrency 1 stands for agents that have room for 1,000 CPUs because
+ * a noop job takes no time: a worker is busy only while it claims a job and records its end, the
+ * work that bounds both systems here, not a slot held by a running task. It prints the anchor's jobs/s and the ratio Shoal / graphile-worker
+ * (goal ≥ 1.0×). The anchor runs after the cluster is stopped, so neither shares the machine with
+ * the other.
+ *
  * BENCH_JOBS (default 2000), BENCH_AGENTS (10) and BENCH_CONCURRENCY (32 submissions in flight)
  * set the load. A high concurrency (e.g. 512) submits faster than the cluster drains, so it
  * measures the cluster's throughput with a backlog; 32 measures it at moderate latency.
@@ -13,6 +21,7 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:placement
  */
+import { printAnchor, runGraphileAnchor } from './anchor-graphile.js';
 import { startBenchCluster } from './bench-cluster.js';
 import { printCpu, startCpuAccount } from './cpu.js';
 import { positiveIntEnv } from './env.js';
@@ -22,7 +31,8 @@ const JOBS = positiveIntEnv('BENCH_JOBS', 2_000);
 const AGENTS = positiveIntEnv('BENCH_AGENTS', 10);
 const CONCURRENCY = positiveIntEnv('BENCH_CONCURRENCY', 32);
 
-async function main(): Promise<void> {
+/** Runs the Shoal side and returns its placements/s. */
+async function placeOnShoal(): Promise<number> {
   const cluster = await startBenchCluster({ name: 'place', agents: AGENTS });
   const { api } = cluster;
   try {
@@ -53,10 +63,14 @@ async function main(): Promise<void> {
       `submit → Completed: p50 ${percentile(latencies, 0.5).toFixed(0)} ms, p90 ${percentile(latencies, 0.9).toFixed(0)} ms, p99 ${percentile(latencies, 0.99).toFixed(0)} ms, max ${(latencies.at(-1) ?? 0).toFixed(0)} ms`,
     );
     printCpu(cpu.finish(), completed.length);
-    console.log(`target (>= 2000 placements/s): ${completed.length / spanS >= 2000 ? 'met' : 'NOT met'}`);
+    const rate = completed.length / spanS;
+    console.log(`target (>= 2000 placements/s): ${rate >= 2000 ? 'met' : 'NOT met'}`);
+    return rate;
   } finally {
     await cluster.stop();
   }
 }
 
-await main();
+const shoalRate = await placeOnShoal();
+const anchor = { jobs: JOBS, concurrency: CONCURRENCY, slots: Array<number>(AGENTS).fill(1), taskMs: 0 };
+printAnchor(anchor, await runGraphileAnchor(anchor), { rate: shoalRate, unit: 'placements/s' });

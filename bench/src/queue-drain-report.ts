@@ -52,15 +52,17 @@ export interface DrainRun {
   boundPerS: number;
 }
 
-export async function printDrainReport(r: DrainRun): Promise<void> {
+/** Prints the report; returns the drain rate in completed jobs/s. */
+export async function printDrainReport(r: DrainRun): Promise<number> {
   printOutcome(r);
-  printTimes(r);
+  const completedPerS = printTimes(r);
   const executions = await executionsOf(
     r.api,
     r.jobs.map((j) => j.ID),
   );
   printPlacement(r.jobs, executions);
   printExecutions(r.jobs, executions);
+  return completedPerS;
 }
 
 function printOutcome({ jobs, finished, deadlineS, expected }: DrainRun): void {
@@ -81,8 +83,8 @@ function printOutcome({ jobs, finished, deadlineS, expected }: DrainRun): void {
   );
 }
 
-/** Server timestamps: first submission to the last job's final change. */
-function printTimes({ jobs, wallS, peakQueued, boundPerS }: DrainRun): void {
+/** Server timestamps: first submission to the last job's final change. Returns completed/s. */
+function printTimes({ jobs, wallS, peakQueued, boundPerS }: DrainRun): number {
   const ended = jobs.filter((j) => TERMINAL_JOB_STATES.includes(j.State.StateType));
   const completed = jobs.filter((j) => j.State.StateType === 'Completed').length;
   // biome-ignore lint/complexity/useMathMinMax: the times are bigint, which Math.min cannot take.
@@ -94,6 +96,7 @@ function printTimes({ jobs, wallS, peakQueued, boundPerS }: DrainRun): void {
     `total time ${wallS.toFixed(1)} s (first submit → last job ended ${spanS.toFixed(1)} s); drain rate ${(ended.length / spanS).toFixed(1)} jobs/s ended, ${(completed / spanS).toFixed(1)} completed/s; peak Queued ${peakQueued}`,
   );
   console.log(`capacity bound (every slot always busy): ${boundPerS.toFixed(1)} jobs/s`);
+  return completed / spanS;
 }
 
 /**

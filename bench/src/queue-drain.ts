@@ -13,6 +13,14 @@
  *
  * It never throws on failed jobs or a missed deadline: showing them is the point.
  *
+ * Then, in the same run, the graphile-worker anchor (anchor-graphile.ts) drains the same queue on
+ * the same Postgres server: BENCH_JOBS jobs added BENCH_CONCURRENCY at a time, each task waiting
+ * BENCH_TASK_MS, one runner per agent. graphile-worker has no notion of capacity; a runner's
+ * concurrency is the nearest thing, so each runner runs as many jobs at once as its agent has
+ * slots (4 on a 1.6-CPU agent). Runners at concurrency 1 would cap the anchor at a quarter of
+ * Shoal's capacity bound, and the ratio would measure that setting instead of the two systems.
+ * It prints the anchor's completed/s and the ratio Shoal / graphile-worker (goal ≥ 1.0×).
+ *
  * BENCH_JOBS (default 2000), BENCH_AGENTS (10), BENCH_CONCURRENCY (32 submissions in flight),
  * BENCH_TASK_MS (500), BENCH_DEADLINE_S (600: how long to wait for every job to end).
  *
@@ -20,6 +28,7 @@
  */
 import { bookableUnits, capacityUnits, DEFAULT_OVERCOMMIT, NO_CAPACITY, taskCapacity } from '@shoal/models';
 import { WaitTimeoutError } from '@shoal/testkit';
+import { printAnchor, runGraphileAnchor } from './anchor-graphile.js';
 import { startBenchCluster } from './bench-cluster.js';
 import { positiveIntEnv } from './env.js';
 import { type JobRow, listAll, submitAll, waitAllTerminal } from './jobs-client.js';
@@ -33,7 +42,8 @@ const DEADLINE_S = positiveIntEnv('BENCH_DEADLINE_S', 600);
 const LABEL = 'queue-drain';
 const PROGRESS_EVERY_MS = 10_000;
 
-async function main(): Promise<void> {
+/** Runs the Shoal side; returns its completed jobs/s and each agent's slots. */
+async function drainOnShoal(): Promise<{ rate: number; slots: number[] }> {
   const cluster = await startBenchCluster({ name: 'drain', agents: AGENTS, capacity: 'host' });
   const { api, nodes } = cluster;
   try {
@@ -41,10 +51,8 @@ async function main(): Promise<void> {
     // Tasks the cluster runs at once: orchestrator and agents both book CPU up to the overcommit
     // (the default: the bench passes no flag), each task the API's default CPU.
     const task = capacityUnits(taskCapacity(undefined), 'CPU');
-    const slots = maxes.reduce(
-      (sum, max) => sum + Math.floor(bookableUnits(max, 'CPU', DEFAULT_OVERCOMMIT) / task),
-      0,
-    );
+    const perAgent = maxes.map((max) => Math.floor(bookableUnits(max, 'CPU', DEFAULT_OVERCOMMIT) / task));
+    const slots = perAgent.reduce((sum, n) => sum + n, 0);
     console.log(
       `${JOBS} noop jobs (Delay ${TASK_MS} ms, QueueTimeout 3600 s, ${task / 1000} CPU each) on ${AGENTS} agents at their default capacity (${[...new Set(maxes.map((m) => m.CPU))].join('/')} CPU each, overcommit ${DEFAULT_OVERCOMMIT}: ${slots} tasks at a time in all)`,
     );
@@ -87,7 +95,7 @@ async function main(): Promise<void> {
     }
     const wallS = (performance.now() - started) / 1000;
     const boundPerS = (slots * 1000) / TASK_MS;
-    await printDrainReport({
+    const rate = await printDrainReport({
       api,
       jobs,
       expected: JOBS,
@@ -97,9 +105,12 @@ async function main(): Promise<void> {
       peakQueued,
       boundPerS,
     });
+    return { rate, slots: perAgent };
   } finally {
     await cluster.stop();
   }
 }
 
-await main();
+const shoal = await drainOnShoal();
+const anchor = { jobs: JOBS, concurrency: CONCURRENCY, slots: shoal.slots, taskMs: TASK_MS };
+printAnchor(anchor, await runGraphileAnchor(anchor), { rate: shoal.rate, unit: 'completed/s' });
