@@ -22,8 +22,26 @@ const CONNECTION_CODES = new Set([
   'CONNECTION_ENDED',
   'CONNECTION_DESTROYED',
 ]);
-/** admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections. */
-const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
+/**
+ * admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections, and query_canceled:
+ * a statement_timeout, or the commit guard refusing a commit after its deadline (commit-guard.ts).
+ */
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '57014']);
+/** What a connection error means, in the words an operator would use. */
+const REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection lost',
+  EPIPE: 'connection lost',
+  CONNECTION_CLOSED: 'connection lost',
+  CONNECTION_ENDED: 'connection closed',
+  CONNECTION_DESTROYED: 'connection closed',
+  CONNECT_TIMEOUT: 'no answer while connecting',
+  ETIMEDOUT: 'host unreachable',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'host unreachable',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found',
+};
 /** serialization_failure, deadlock_detected: the transaction lost a race; retrying can succeed. */
 const RACE_STATES = new Set(['40001', '40P01']);
 const SQLSTATE = /^[0-9A-Z]{5}$/;
@@ -75,7 +93,7 @@ export function toStoreError(error: unknown): unknown {
   const { root, wrapped } = rootCause(error);
   const code = typeof root.code === 'string' ? root.code : '';
   const message = typeof root.message === 'string' && root.message !== '' ? root.message : code;
-  if (isUnavailable(root)) return unavailable(message, error);
+  if (isUnavailable(root)) return unavailable(REASONS[code] ?? message, error);
   // Server errors carry a severity; anything else that drizzle did not wrap is the caller's own.
   const fromServer = typeof root.severity === 'string' && SQLSTATE.test(code);
   if (!wrapped && !fromServer) return error;

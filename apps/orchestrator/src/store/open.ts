@@ -11,6 +11,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import type { Db } from './db.js';
 import { toStoreError, unavailable } from './errors.js';
+import { openPgPool, SESSION_SETTINGS } from './pg-pool.js';
 import { preparedClient } from './prepared-client.js';
 import { rowsOf } from './recordset.js';
 import { makeRepos } from './repos.js';
@@ -47,26 +48,16 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
 }
 
 async function openPostgres(url: string, migrate: boolean): Promise<Store> {
-  const common = {
-    onnotice: () => {},
-    connect_timeout: 10,
-    // random_page_cost: the hot rows are in memory, not on a spinning disk. At the default (4) the
-    // planner joins a batch's rows (jsonb_to_recordset, estimated at 100) to `executions` and `jobs`
-    // by scanning the whole table once it has a few thousand rows, dead versions included where
-    // autovacuum is off; at 1.1 it looks each one up by primary key.
-    // plan_cache_mode: statements are prepared once per connection (prepared-client.ts), and a
-    // generic plan chosen while the tables were small (a scan) would stay for the connection's life
-    // as they grow; a custom plan per run keeps following the tables, for a little planning.
-    connection: {
-      application_name: 'shoal-orchestrator',
-      random_page_cost: '1.1',
-      plan_cache_mode: 'force_custom_plan',
-    },
-  };
   if (migrate) {
     // Migrating runs on a connection of its own that holds a session advisory lock, so orchestrators
-    // starting together take turns; drizzle's migrator alone would let both create the tables.
-    const single = postgres(url, { ...common, max: 1 });
+    // starting together take turns; drizzle's migrator alone would let both create the tables. No
+    // statement timeout here: building an index on a large table may take a while.
+    const single = postgres(url, {
+      onnotice: () => {},
+      connect_timeout: 10,
+      max: 1,
+      connection: { application_name: SESSION_SETTINGS.application_name },
+    });
     try {
       const db = drizzlePostgres({ client: single });
       await db.execute(sql`select pg_advisory_lock(${MIGRATION_LOCK})`);
@@ -76,9 +67,15 @@ async function openPostgres(url: string, migrate: boolean): Promise<Store> {
       await single.end({ timeout: 5 });
     }
   }
-  const client = postgres(url, { ...common, max: 10, idle_timeout: 30, max_lifetime: 30 * 60 });
-  const db = drizzlePostgres({ client: preparedClient(client) });
-  return buildStore('postgres', db, () => client.end({ timeout: 5 }), await serverWarnings(db));
+  const pool = openPgPool(url);
+  const db = drizzlePostgres({ client: preparedClient(pool.client) });
+  return buildStore({
+    driver: 'postgres',
+    db,
+    end: () => pool.end(),
+    stalled: () => pool.stalled(),
+    warnings: await serverWarnings(db),
+  });
 }
 
 /**
@@ -119,9 +116,16 @@ async function openPglite(location: string, migrate: boolean): Promise<Store> {
     const db = drizzlePglite({ client });
     if (migrate) await migratePglite(db, { migrationsFolder: MIGRATIONS });
     const opened = client;
-    return buildStore('pglite', db, async () => {
-      await opened.close();
-      release();
+    return buildStore({
+      driver: 'pglite',
+      db,
+      async end() {
+        await opened.close();
+        release();
+      },
+      // In-process: nothing between the orchestrator and the database can stall on its own.
+      stalled: async () => {},
+      warnings: [],
     });
   } catch (error) {
     await client?.close().catch(() => {});
@@ -130,16 +134,20 @@ async function openPglite(location: string, migrate: boolean): Promise<Store> {
   }
 }
 
-function buildStore(
-  driver: Store['driver'],
-  db: Db,
-  end: () => Promise<void>,
-  warnings: readonly string[] = [],
-): Store {
+interface Driver {
+  driver: Store['driver'];
+  db: Db;
+  end(): Promise<void>;
+  stalled(): Promise<void>;
+  warnings: readonly string[];
+}
+
+function buildStore({ driver, db, end, stalled, warnings }: Driver): Store {
   let closing: Promise<void> | undefined;
   return {
     driver,
     warnings,
+    stalled,
     ...makeRepos({ db, inTransaction: false }),
     async transaction(fn) {
       try {

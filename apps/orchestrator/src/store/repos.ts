@@ -1,5 +1,6 @@
 import { agentCursorRepo } from './agent-cursors.js';
 import { bulkRepo } from './bulk.js';
+import { commitGuardRepo } from './commit-guard.js';
 import type { Handle } from './db.js';
 import { guard } from './errors.js';
 import { evaluationRepo } from './evaluations.js';
@@ -10,6 +11,7 @@ import { nodeStatusRepo } from './node-status.js';
 import { nodeRepo } from './nodes.js';
 import { outboxRepo } from './outbox.js';
 import { schedulingRepo } from './scheduling.js';
+import { submissionTokenRepo } from './submission-tokens.js';
 import type { Repos } from './types.js';
 
 /** The repositories over a database or a transaction; every method maps driver errors. */
@@ -25,5 +27,7 @@ export function makeRepos(handle: Handle): Repos {
     scheduling: guard(schedulingRepo(handle)),
     agentCursors: guard(agentCursorRepo(handle)),
     bulk: guard(bulkRepo(handle)),
+    submissionTokens: guard(submissionTokenRepo(handle)),
+    commitGuard: guard(commitGuardRepo(handle)),
   };
 }

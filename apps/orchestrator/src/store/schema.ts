@@ -225,5 +225,33 @@ export const agentCursors = pgTable('agent_cursors', {
   modifyTime: nanos('modify_time').notNull(),
 });
 
-export const schema = { jobs, executions, evaluations, jobHistory, nodes, outbox, outboxHeads, agentCursors };
+/**
+ * A PUT's IdempotencyToken, written in the transaction that writes its job: a retried PUT with
+ * the same token in the same namespace is answered with the first one's job and evaluation.
+ */
+export const submissionTokens = pgTable(
+  'submission_tokens',
+  {
+    namespace: text('namespace').notNull(),
+    token: text('token').notNull(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    evaluationId: text('evaluation_id').notNull(),
+    createTime: nanos('create_time').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.namespace, t.token] })],
+);
+
+export const schema = {
+  jobs,
+  executions,
+  evaluations,
+  jobHistory,
+  nodes,
+  outbox,
+  outboxHeads,
+  agentCursors,
+  submissionTokens,
+};
 export type Schema = typeof schema;

@@ -11,6 +11,7 @@ import { jobsContract } from './testing/contract-jobs.js';
 import { nodeStatusContract } from './testing/contract-node-status.js';
 import { nodesContract } from './testing/contract-nodes.js';
 import { outboxContract } from './testing/contract-outbox.js';
+import { submissionGuardContract } from './testing/contract-submission-guard.js';
 import { DRIVERS, useStore } from './testing/harness.js';
 
 /**
@@ -37,5 +38,6 @@ for (const driver of DRIVERS) {
     describe('outbox', () => outboxContract(ctx));
     describe('agent cursors', () => agentCursorsContract(ctx));
     describe('bulk', () => bulkContract(ctx));
+    describe('submissions', () => submissionGuardContract(ctx));
   });
 }

@@ -386,6 +386,31 @@ export interface JobRef {
   Priority: number;
 }
 
+/** A PUT's IdempotencyToken and what its PUT answered (see schema.ts, submissionTokens). */
+export interface SubmissionToken {
+  namespace: string;
+  token: string;
+  jobId: string;
+  evaluationId: string;
+  createTime: Nanos;
+}
+
+export interface SubmissionTokenRepo {
+  /** What the PUT that used `token` in `namespace` made, if one did. */
+  find(namespace: string, token: string): Promise<SubmissionToken | undefined>;
+  /** Tokens of jobs written in the same transaction; one already used in its namespace is a Conflict. */
+  insertMany(tokens: readonly SubmissionToken[]): Promise<void>;
+}
+
+/** See commit-guard.ts. */
+export interface CommitGuardRepo {
+  /**
+   * The transaction may only commit within `withinMs` of the moment the server runs this, by the
+   * server's clock; a later COMMIT fails Unavailable and rolls back. Only inside a transaction.
+   */
+  setDeadline(withinMs: number): Promise<void>;
+}
+
 export interface Repos {
   jobs: JobRepo;
   history: HistoryRepo;
@@ -397,6 +422,8 @@ export interface Repos {
   agentCursors: AgentCursorRepo;
   scheduling: SchedulingRepo;
   bulk: BulkRepo;
+  submissionTokens: SubmissionTokenRepo;
+  commitGuard: CommitGuardRepo;
 }
 
 export interface Store extends Repos {
@@ -412,6 +439,13 @@ export interface Store extends Repos {
   transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
   /** Cheap liveness probe (SELECT 1); throws Unavailable when the database does not answer. */
   ping(): Promise<void>;
+  /**
+   * A caller stopped waiting for the database (bounded.ts). On Postgres, a fresh connection
+   * probes the server, and if it gets no answer either, every pooled connection is dropped so
+   * that none stuck on the silent server is used again. Settles once that is decided (callers
+   * need not wait); at once on PGlite.
+   */
+  stalled(): Promise<void>;
   close(): Promise<void>;
 }
 
