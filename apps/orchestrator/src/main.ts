@@ -33,6 +33,8 @@ import { ResultUrls } from './results/result-urls.js';
 import { loadResultsSecret } from './results/results-secret.js';
 import { JobService } from './service/job-service.js';
 import { NodeService } from './service/node-service.js';
+import { boundedCalls } from './store/bounded.js';
+import { Deadline, STORE_ANSWER_MS, systemTimers, type Timers } from './store/deadline.js';
 import { openStore, type Store } from './store/index.js';
 import { Dispatcher, type OutboxNotifier } from './transport/dispatcher.js';
 import { type NatsLink, ORCHESTRATOR_QUEUE, openNats } from './transport/nats-link.js';
@@ -47,6 +49,8 @@ export interface OrchestratorOverrides {
   logger?: Logger;
   clock?: Clock;
   ids?: IdGenerator;
+  /** The monotonic clock and timers the API's store deadlines run on. */
+  timers?: Timers;
 }
 
 export interface RunningOrchestrator {
@@ -153,17 +157,24 @@ export async function startOrchestrator(
   const natsLink = nats;
   const version = buildVersion();
   const nodeInfo: NodeInfo = { NodeID: nodeId, NodeType: 'Requester', Labels: {}, Version: version };
+  // The API answers within STORE_ANSWER_MS whatever the database does (store/bounded.ts): a
+  // service call has one deadline for all its store work, other API reads one per call. The
+  // workers, the dispatcher and the node manager use the store itself: no client waits on them.
+  const timers = overrides.timers ?? systemTimers;
+  const apiStore = boundedCalls(store, STORE_ANSWER_MS, timers);
+  const deadline = () => Deadline.after(STORE_ANSWER_MS, timers);
   const logs = new LogRelay({
     nc: natsLink.nc,
-    store,
+    store: apiStore,
     clock,
     ids,
     logger: logger.child({ component: 'logs' }),
   });
   const app = createApp({
-    jobs: new JobService({ store, clock, ids, resultUrls }),
+    jobs: new JobService({ store, clock, ids, resultUrls, deadline }),
     nodes: new NodeService({
       store,
+      deadline,
       clock,
       ids,
       logger: logger.child({ component: 'api' }),
@@ -171,7 +182,7 @@ export async function startOrchestrator(
         if (natsLink.credentials?.remove(nodeId)) await natsLink.server?.reload();
       },
     }),
-    store,
+    store: apiStore,
     ids,
     logger: logger.child({ component: 'api' }),
     logs,

@@ -35,7 +35,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     ...jobListRoutes(jobs),
     ...logRoutes({ store, logs: deps.logs }),
     ...nodeRoutes(nodes, maxBodyBytes),
-    ...agentRoutes(config),
+    ...agentRoutes({ ...config, store }),
   ];
   // Built on first request, then served from memory: it only depends on the routes.
   let document: Record<string, unknown> | undefined;

@@ -63,14 +63,17 @@ export function classify(error: unknown): ShoalError | undefined {
     });
   }
   if (isConnectionError(error)) {
-    return new ShoalError(ErrorCode.Unavailable, 'the job store is unavailable; retry later', {
-      component: 'JobStore',
+    // Worded as the store words its own Unavailable errors, so clients see one message for it.
+    return new ShoalError(ErrorCode.Unavailable, 'store unavailable: connection lost', {
+      component: 'Store',
+      hint: 'the database is not reachable; retry later',
       cause: error,
     });
   }
   return undefined;
 }
 
+/** Retryable server-side failures (a store that does not answer, say) ask to come back in a second. */
 export function sendError(c: Context<AppEnv>, error: ShoalError): Response {
   if (error.retryable && error.status >= 500) c.header('Retry-After', '1');
   return sendRaw(c, toErrorBody(error, c.get('requestId')), error.status as ContentfulStatusCode);

@@ -1,10 +1,8 @@
 import type {
-  Clock,
   Evaluation,
   EvaluationTrigger,
   Execution,
   GetJobResponse,
-  IdGenerator,
   Job,
   ListJobExecutionsResponse,
   ListJobHistoryResponse,
@@ -13,40 +11,27 @@ import type {
   Nanos,
   PutJobResponse,
   StopJobResponse,
-  SubmissionPolicy,
 } from '@shoal/models';
-import {
-  ErrorCode,
-  HistoryEventType,
-  JobStateType,
-  newEvaluation,
-  prepareJobSubmission,
-  ShoalError,
-} from '@shoal/models';
+import { ErrorCode, JobStateType, newEvaluation, ShoalError } from '@shoal/models';
 import type { ResultUrls } from '../results/result-urls.js';
-import type {
-  HistoryQuery,
-  ListExecutionsQuery,
-  ListJobsQuery,
-  NewHistoryEvent,
-  Repos,
-  Store,
-} from '../store/types.js';
-import { SubmissionQueue } from './submission-queue.js';
+import { bounded } from '../store/bounded.js';
+import type { Deadline } from '../store/deadline.js';
+import type { HistoryQuery, ListExecutionsQuery, ListJobsQuery, Repos, Store } from '../store/types.js';
+import { JobSubmission, type JobSubmissionDeps, type SubmitOptions } from './job-submission.js';
 
 /**
  * The jobs API's behaviour, independent of HTTP: routes parse and validate the request, call one
  * method here, and send what it returns. Writes that belong together (a job, its first history
- * event and its evaluation) happen in one store transaction; concurrent submissions share one.
+ * event and its evaluation) happen in one store transaction; concurrent submissions share one
+ * (job-submission.ts). Each call's store work answers by its own deadline when one is given.
  */
 
-export interface JobServiceDeps {
-  store: Store;
-  clock: Clock;
-  ids: IdGenerator;
-  policy?: SubmissionPolicy;
-  /** Most submissions written in one transaction (default DEFAULT_MAX_BATCH). */
-  maxSubmissionBatch?: number;
+export interface JobServiceDeps extends JobSubmissionDeps {
+  /**
+   * Starts the deadline of one API call's store work (bounded.ts): with the database down or
+   * frozen, the call fails Unavailable when it passes. Without it the store is waited for (tests).
+   */
+  deadline?: () => Deadline;
   /**
    * Signs every result URL handed out (results, executions), since agents open only signed ones.
    * Without it URLs go out as stored (tests of other things).
@@ -62,41 +47,26 @@ const INCLUDED_HISTORY: HistoryQuery = { since: 0n, eventType: 'all', limit: 100
 const INCLUDED_EXECUTIONS: ListExecutionsQuery = { limit: 100, orderBy: 'modify_time', reverse: false };
 
 export class JobService {
-  private readonly submissions: SubmissionQueue;
+  private readonly submissions: JobSubmission;
 
   constructor(private readonly deps: JobServiceDeps) {
-    this.submissions = new SubmissionQueue(deps.store, deps.maxSubmissionBatch);
+    this.submissions = new JobSubmission(deps);
   }
 
-  /**
-   * Validates at once (a bad job never waits behind others), then joins the submission queue: the
-   * job, its first history event and its evaluation commit together, in a transaction shared with
-   * the submissions that arrived meanwhile.
-   */
-  async submit(input: unknown): Promise<PutJobResponse> {
-    const { clock, ids, policy } = this.deps;
-    const now = clock.now();
-    const prepared = prepareJobSubmission(input, { id: ids.job(), now, ...(policy ? { policy } : {}) });
-    if (!prepared.ok) throw ShoalError.validation(prepared.problems, 'JobSubmission');
-    const { job } = prepared;
-    const evaluation = this.evaluation(job, 'job-register', 'job submitted', now);
-    const event: NewHistoryEvent = {
-      event: {
-        Type: HistoryEventType.JobLevel,
-        JobID: job.ID,
-        JobState: { Previous: JobStateType.Undefined, New: job.State.StateType },
-        ExecutionState: null,
-        NewRevision: job.Revision,
-        Comment: 'Job created',
-      },
-      time: now,
-    };
-    await this.submissions.submit({ job, event, evaluation });
-    return { JobID: job.ID, EvaluationID: evaluation.ID, Warnings: prepared.warnings };
+  /** The store for one call of the API: bounded by its own deadline when there is one. */
+  private store(): Store {
+    const deadline = this.deps.deadline?.();
+    return deadline ? bounded(this.deps.store, deadline) : this.deps.store;
+  }
+
+  /** PUT /jobs: see JobSubmission. */
+  submit(input: unknown, options: Pick<SubmitOptions, 'idempotencyToken'> = {}): Promise<PutJobResponse> {
+    const deadline = this.deps.deadline?.();
+    return this.submissions.submit(input, { ...options, ...(deadline ? { deadline } : {}) });
   }
 
   async describe(idOrPrefix: string, include: readonly JobInclude[] = []): Promise<GetJobResponse> {
-    const { store } = this.deps;
+    const store = this.store();
     const job = await store.jobs.get(idOrPrefix);
     const response: GetJobResponse = { Job: job };
     if (include.includes('history')) {
@@ -111,7 +81,7 @@ export class JobService {
   }
 
   async list(query: ListJobsQuery): Promise<ListJobsResponse> {
-    const page = await this.deps.store.jobs.list(query);
+    const page = await this.store().jobs.list(query);
     return { Jobs: page.items, NextToken: page.nextToken };
   }
 
@@ -121,7 +91,7 @@ export class JobService {
    */
   async stop(idOrPrefix: string, reason?: string): Promise<StopJobResponse> {
     const comment = reason?.trim() ? reason : DEFAULT_STOP_REASON;
-    return this.deps.store.transaction(async (tx: Repos) => {
+    return this.store().transaction(async (tx: Repos) => {
       const job = await tx.jobs.get(idOrPrefix);
       const state = job.State.StateType;
       if (state === JobStateType.Completed || state === JobStateType.Failed) {
@@ -139,21 +109,21 @@ export class JobService {
   }
 
   async history(idOrPrefix: string, query: HistoryQuery): Promise<ListJobHistoryResponse> {
-    const { store } = this.deps;
+    const store = this.store();
     const job = await store.jobs.get(idOrPrefix);
     const page = await store.history.list(job.ID, query);
     return { NextToken: page.nextToken, History: page.items };
   }
 
   async executions(idOrPrefix: string, query: ListExecutionsQuery): Promise<ListJobExecutionsResponse> {
-    const { store } = this.deps;
+    const store = this.store();
     const job = await store.jobs.get(idOrPrefix);
     const page = await store.executions.list(job.ID, query);
     return { NextToken: page.nextToken, Executions: this.signed(page.items) };
   }
 
   async results(idOrPrefix: string, limit: number, nextToken?: string): Promise<ListJobResultsResponse> {
-    const { store } = this.deps;
+    const store = this.store();
     const job = await store.jobs.get(idOrPrefix);
     const page = await store.executions.listResults(job.ID, limit, nextToken);
     const urls = this.deps.resultUrls;

@@ -10,6 +10,8 @@ import type {
 import { NodeAction, NodeMembership, shortId } from '@shoal/models';
 import type { Logger } from 'pino';
 import { evaluateWaitingJobs } from '../lifecycle/node-events.js';
+import { bounded } from '../store/bounded.js';
+import type { Deadline } from '../store/deadline.js';
 import type { ListNodesQuery, Store } from '../store/types.js';
 
 export interface NodeServiceDeps {
@@ -22,6 +24,8 @@ export interface NodeServiceDeps {
    * node is disconnected and must join again with the join token.
    */
   revokeCredentials?: (nodeId: string) => Promise<void>;
+  /** Starts the deadline of one API call's store work, as JobServiceDeps.deadline does. */
+  deadline?: () => Deadline;
 }
 
 const MEMBERSHIP_FOR: Record<Exclude<NodeAction, 'delete'>, Membership> = {
@@ -33,26 +37,34 @@ const MEMBERSHIP_FOR: Record<Exclude<NodeAction, 'delete'>, Membership> = {
 export class NodeService {
   constructor(private readonly deps: NodeServiceDeps) {}
 
+  /** The store for one call of the API: bounded by its own deadline when there is one. */
+  private store(): Store {
+    const deadline = this.deps.deadline?.();
+    return deadline ? bounded(this.deps.store, deadline) : this.deps.store;
+  }
+
   async list(query: ListNodesQuery): Promise<ListNodesResponse> {
-    const page = await this.deps.store.nodes.list(query);
+    const page = await this.store().nodes.list(query);
     return { Nodes: page.items, NextToken: page.nextToken };
   }
 
   async get(idOrPrefix: string): Promise<GetNodeResponse> {
-    return { Node: await this.deps.store.nodes.get(idOrPrefix) };
+    return { Node: await this.store().nodes.get(idOrPrefix) };
   }
 
   /**
    * Applies an operator's decision. Repeating one (approving an approved node) succeeds without a
    * change, so scripts can be re-run. The message has no column in the store; it goes to the log,
-   * which is where an operator's reason is looked for.
+   * which is where an operator's reason is looked for. Every write is a transaction, so that the
+   * commit guard (store/commit-guard.ts) covers it as it covers the jobs API's.
    */
   async act(idOrPrefix: string, request: PutNodeRequest): Promise<PutNodeResponse> {
-    const { store, clock, logger } = this.deps;
+    const { clock, logger } = this.deps;
+    const store = this.store();
     const node = await store.nodes.get(idOrPrefix);
     const nodeId = node.Info.NodeID;
     if (request.Action === NodeAction.Delete) {
-      await store.nodes.delete(nodeId);
+      await store.transaction((tx) => tx.nodes.delete(nodeId));
       await this.deps.revokeCredentials?.(nodeId);
     } else {
       const membership = MEMBERSHIP_FOR[request.Action];

@@ -1,5 +1,8 @@
 import { ErrorCode, type Evaluation, isShoalError, type Job } from '@shoal/models';
-import type { NewHistoryEvent, Store } from '../store/types.js';
+import { bounded } from '../store/bounded.js';
+import { commitMarginMs } from '../store/commit-guard.js';
+import { Deadline } from '../store/deadline.js';
+import type { NewHistoryEvent, Store, SubmissionToken } from '../store/types.js';
 
 /**
  * Group commit for job submissions. Under load the orchestrator pays per SQL statement, not per
@@ -9,15 +12,17 @@ import type { NewHistoryEvent, Store } from '../store/types.js';
  * writes everything that gathered meanwhile as soon as the write in flight ends.
  */
 
-/** What one submission stores: the job, its first history event and its evaluation. */
+/** What one submission stores: the job, its first history event, its evaluation, its token. */
 export interface Submission {
   job: Job;
   event: NewHistoryEvent;
   evaluation: Evaluation;
+  token?: SubmissionToken;
 }
 
 interface Waiting {
   submission: Submission;
+  deadline: Deadline | undefined;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -38,14 +43,26 @@ export class SubmissionQueue {
     }
   }
 
-  /** Resolves once the submission is committed; rejects with its own error only. */
-  submit(submission: Submission): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ submission, resolve, reject });
-      if (!this.writing) {
-        this.writing = true;
-        queueMicrotask(() => void this.drain());
-      }
+  /**
+   * Resolves once the submission is committed; rejects with its own error only. With a deadline,
+   * it fails Unavailable when the deadline passes first: still waiting, it leaves the queue and is
+   * never written; being written, its transaction answers by the batch's earliest deadline and its
+   * commit guard refuses a late COMMIT (store/commit-guard.ts).
+   */
+  submit(submission: Submission, deadline?: Deadline): Promise<void> {
+    let waiting: Waiting | undefined;
+    const queued = () =>
+      new Promise<void>((resolve, reject) => {
+        waiting = { submission, deadline, resolve, reject };
+        this.waiting.push(waiting);
+        if (!this.writing) {
+          this.writing = true;
+          queueMicrotask(() => void this.drain());
+        }
+      });
+    if (deadline === undefined) return queued();
+    return deadline.race(queued, () => {
+      this.waiting = this.waiting.filter((w) => w !== waiting);
     });
   }
 
@@ -58,9 +75,17 @@ export class SubmissionQueue {
   }
 
   /** Settles every submission of the batch; never throws. */
-  private async commit(batch: Waiting[]): Promise<void> {
+  private async commit(all: Waiting[]): Promise<void> {
+    // One whose server-side commit deadline has come would fail the whole batch at its start.
+    const batch = all.filter((w) => {
+      const late =
+        w.deadline !== undefined && w.deadline.remainingMs() <= commitMarginMs(w.deadline.budgetMs);
+      if (late) w.reject(w.deadline?.error());
+      return !late;
+    });
+    if (batch.length === 0) return;
     try {
-      await this.write(batch.map((w) => w.submission));
+      await this.write(batch);
       for (const w of batch) w.resolve();
       return;
     } catch (error) {
@@ -75,7 +100,7 @@ export class SubmissionQueue {
     // commits or fails with its own error.
     for (const w of batch) {
       try {
-        await this.write([w.submission]);
+        await this.write([w]);
         w.resolve();
       } catch (error) {
         w.reject(error);
@@ -83,10 +108,14 @@ export class SubmissionQueue {
     }
   }
 
-  private write(submissions: readonly Submission[]): Promise<void> {
-    return this.store.transaction(async (tx) => {
+  private write(batch: readonly Waiting[]): Promise<void> {
+    const submissions = batch.map((w) => w.submission);
+    const deadline = Deadline.earliest(batch.flatMap((w) => (w.deadline ? [w.deadline] : [])));
+    const store = deadline ? bounded(this.store, deadline) : this.store;
+    return store.transaction(async (tx) => {
       await tx.bulk.insertNewJobs(submissions.map((s) => ({ job: s.job, events: [s.event] })));
       await tx.evaluations.insertMany(submissions.map((s) => s.evaluation));
+      await tx.submissionTokens.insertMany(submissions.flatMap((s) => (s.token ? [s.token] : [])));
     });
   }
 }

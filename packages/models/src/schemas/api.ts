@@ -11,7 +11,14 @@ import { NodeInfoSchema, NodeStateSchema } from './node.js';
  * a PutJobRequest is checked by `prepareJobSubmission`, which reports every problem at once.
  */
 
-export const PutJobRequestSchema = z.strictObject({ Job: z.unknown() });
+export const PutJobRequestSchema = z.strictObject({
+  Job: z.unknown(),
+  /**
+   * Names the submission, so that retrying it is safe: a PUT whose token was already used in the
+   * job's namespace answers the first PUT's ids and makes no job. Empty means none.
+   */
+  IdempotencyToken: z.string().max(256).optional(),
+});
 export type PutJobRequest = z.infer<typeof PutJobRequestSchema>;
 
 export const PutJobResponseSchema = z.object({

@@ -26,7 +26,7 @@ import {
   TaskSchema,
 } from '@shoal/models';
 import { z } from 'zod';
-import { AgentConfigResponseSchema } from '../routes/agent.js';
+import { AgentConfigResponseSchema, ReadyResponseSchema } from '../routes/agent.js';
 import { LogFrameDocSchema } from '../routes/logs.js';
 
 /**
@@ -50,7 +50,7 @@ const COMPONENTS: ReadonlyArray<[z.ZodType, string, string?]> = [
   [
     PutJobRequestSchema,
     'PutJobRequest',
-    'Job: a job definition (see Job); every field is checked by the server.',
+    'Job: a job definition (see Job); every field is checked by the server. IdempotencyToken: optional; a PUT repeating one answers the first PUT’s ids and makes no job.',
   ],
   [PutJobResponseSchema, 'PutJobResponse'],
   [GetJobResponseSchema, 'GetJobResponse'],
@@ -65,6 +65,7 @@ const COMPONENTS: ReadonlyArray<[z.ZodType, string, string?]> = [
   [PutNodeRequestSchema, 'PutNodeRequest'],
   [PutNodeResponseSchema, 'PutNodeResponse'],
   [AliveResponseSchema, 'AliveResponse'],
+  [ReadyResponseSchema, 'ReadyResponse'],
   [AgentVersionResponseSchema, 'AgentVersionResponse'],
   [AgentConfigResponseSchema, 'AgentConfigResponse'],
   [OpenApiDocumentSchema, 'OpenApiDocument'],

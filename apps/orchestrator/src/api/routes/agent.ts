@@ -1,24 +1,55 @@
 import type { BuildVersionInfo, NodeInfo } from '@shoal/models';
-import { AgentNodeResponseSchema, AgentVersionResponseSchema, AliveResponseSchema } from '@shoal/models';
+import {
+  AgentNodeResponseSchema,
+  AgentVersionResponseSchema,
+  AliveResponseSchema,
+  ErrorCode,
+  isShoalError,
+  ShoalError,
+} from '@shoal/models';
 import { z } from 'zod';
+import type { Store } from '../../store/types.js';
 import { sendJson } from '../respond.js';
 import type { Route } from '../route.js';
 
 /** Masked configuration: a free-form object, documented as such. */
 export const AgentConfigResponseSchema = z.record(z.string(), z.unknown());
+/** Not ready is a 503 whose message says why. */
+export const ReadyResponseSchema = z.object({ Ready: z.literal(true) });
 
 export interface AgentRouteDeps {
   nodeInfo: NodeInfo;
   version: BuildVersionInfo;
   publicConfig: Record<string, unknown>;
+  /** What readiness asks; the store the API uses, with its deadline. */
+  store: Pick<Store, 'ping'>;
 }
 
 /**
  * This orchestrator's own endpoints. `alive` does not touch the store on purpose: it says the
  * process serves HTTP, so a database outage shows as 503s on the data routes, not as a dead process.
+ * `ready` says whether the API can serve: the store answers, within the API's deadline.
  */
-export function agentRoutes({ nodeInfo, version, publicConfig }: AgentRouteDeps): Route[] {
+export function agentRoutes({ nodeInfo, version, publicConfig, store }: AgentRouteDeps): Route[] {
   return [
+    {
+      method: 'get',
+      path: '/agent/ready',
+      operationId: 'agentReady',
+      summary: 'Readiness',
+      description:
+        'Whether this orchestrator can serve the API now: its store answers. When not, a 503 whose Message says why (`not ready: store: connection refused`, `not ready: store: no answer within 2s`).',
+      tag: 'Agent',
+      response: ReadyResponseSchema,
+      responseDescription: '{"Ready":true}',
+      errors: [503],
+      handle: async (c) => {
+        await store.ping().catch((error: unknown) => {
+          throw notReady(error);
+        });
+        return sendJson(c, ReadyResponseSchema, { Ready: true });
+      },
+    },
     {
       method: 'get',
       path: '/agent/alive',
@@ -64,4 +95,17 @@ export function agentRoutes({ nodeInfo, version, publicConfig }: AgentRouteDeps)
       handle: (c) => sendJson(c, AgentConfigResponseSchema, publicConfig),
     },
   ];
+}
+
+/** A store error as readiness reports it: `not ready: store: <why>`. */
+function notReady(error: unknown): ShoalError {
+  const unavailable = isShoalError(error) && error.code === ErrorCode.Unavailable;
+  const message = error instanceof Error ? error.message : String(error);
+  const reason = `store: ${unavailable ? message.replace(/^store unavailable: /, '') : message}`;
+  return new ShoalError(ErrorCode.Unavailable, `not ready: ${reason}`, {
+    component: 'API',
+    hint: 'the orchestrator serves again once this is resolved; /api/v1/agent/alive says the process runs',
+    details: { Reasons: [reason] },
+    cause: error,
+  });
 }

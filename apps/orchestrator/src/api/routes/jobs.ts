@@ -36,17 +36,23 @@ export function jobRoutes({ jobs, maxBodyBytes, maxJobBytes }: JobRouteDeps): Ro
     const request = await readBodyAs(c, PutJobRequestSchema, { maxBytes: maxBodyBytes, required: true });
     const tooLarge = jobSizeError(request.Job, maxJobBytes);
     if (tooLarge) throw tooLarge;
-    return sendJson(c, PutJobResponseSchema, await jobs.submit(request.Job));
+    const answer = await jobs.submit(request.Job, { idempotencyToken: request.IdempotencyToken });
+    return sendJson(c, PutJobResponseSchema, answer);
   };
   const submitSpec = {
     path: '/orchestrator/jobs',
     summary: 'Submit a job',
     description:
-      'Every problem with the job is reported at once, each with its field path. Server-managed fields (ID, State, Revision, Version, CreateTime, ModifyTime) are ignored with a warning. A job spec over the size limit (768 KiB unless configured) is a 413: it must fit the one message that carries it to an agent.',
+      'Every problem with the job is reported at once, each with its field path. Server-managed fields (ID, State, Revision, Version, CreateTime, ModifyTime) are ignored with a warning. A job spec over the size limit (768 KiB unless configured) is a 413: it must fit the one message that carries it to an agent. A PUT that repeats an earlier one’s IdempotencyToken (in the job’s namespace) answers that PUT’s JobID and EvaluationID and makes no job, so a client that got no answer or a 503 may retry safely.',
     tag: 'Jobs',
-    body: { schema: PutJobRequestSchema, required: true, description: '`{Job}`: the job to run.' },
+    body: {
+      schema: PutJobRequestSchema,
+      required: true,
+      description: '`{Job, IdempotencyToken?}`: the job to run, and a token that makes retrying safe.',
+    },
     response: PutJobResponseSchema,
-    responseDescription: 'The new job’s id, the evaluation that will schedule it, and any warnings.',
+    responseDescription:
+      'The new job’s id, the evaluation that will schedule it, and any warnings; for a repeated IdempotencyToken, the first PUT’s ids.',
     errors: BODY_ERRORS,
     handle: submit,
   } as const;
