@@ -52,7 +52,7 @@ describe('NATS options', () => {
         { Field: 'servers', Message: 'must look like nats://host:4222' },
         { Field: 'name', Message: expect.any(String) },
         { Field: 'pingIntervalMs', Message: expect.any(String) },
-        { Field: 'token', Message: 'use either a token or user/password, not both' },
+        { Field: 'token', Message: 'use one way to log in, not token and user/password' },
         { Field: 'password', Message: 'required with user' },
         { Field: 'tls', Message: 'certFile and keyFile go together' },
         { Field: 'tls', Message: 'caFile /nonexistent/ca.pem is not a readable file' },
