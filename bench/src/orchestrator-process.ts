@@ -16,7 +16,7 @@ export async function startOrchestratorProcess(options: {
   dbUrl: string;
   dataDir: string;
   natsUrl?: string;
-  /** More `shoal serve` flags, e.g. `--manual-approval`. */
+  /** More `shoal serve` flags, e.g. `--node-approval manual`. */
   args?: readonly string[];
 }): Promise<OrchestratorProcess> {
   const port = await getFreePort();

@@ -1,7 +1,7 @@
 /**
  * Benchmark: the scheduler's placement rate, Nomad-style (a placement is the decision to run a
  * job's execution on a node). N noop batch jobs wait Queued while the 10 agents are connected but
- * not yet approved (`--manual-approval`); approving the nodes releases them all at once, and the
+ * not yet approved (`--node-approval manual`); approving the nodes releases them all at once, and the
  * orchestrator places them as fast as it can while the agents bid on, run and report the earlier
  * ones. Placements/s is N over the span of the executions' creation times; the run to completion
  * is reported too. Compare bench:placement, which paces submissions and counts completions.
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const cluster = await startBenchCluster({
     name: 'burst',
     agents: AGENTS,
-    orchestratorArgs: ['--manual-approval'],
+    orchestratorArgs: ['--node-approval', 'manual'],
   });
   const { api, nodes } = cluster;
   try {
