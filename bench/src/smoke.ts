@@ -1,0 +1,119 @@
+/**
+ * Every benchmark once, at a tiny size, so that none of them rots between the times someone runs
+ * it for its numbers. Each runs through its own package script, as a person would run it, one
+ * after the other; it passes when it exits 0 and prints the lines that say its jobs all ended
+ * well. Its speed is never judged: at these sizes, on a shared machine, it means nothing.
+ *
+ * Needs what the benchmarks need: Postgres (DATABASE_URL), nats-server and, for bench:docker,
+ * Docker with the test image. As with the test suites, a missing service fails the run under
+ * CI=true and skips the benchmarks that need it otherwise.
+ *
+ *   pnpm --filter @shoal/bench bench:smoke
+ *
+ * Ends with "bench smoke: N passed, N failed" (and ", N skipped").
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { isCI, missingServices, type ServiceName } from '@shoal/testkit';
+
+interface Smoke {
+  script: string;
+  env: Record<string, string>;
+  needs: readonly ServiceName[];
+  /** Lines the output must hold, beyond a clean exit. */
+  expect: readonly RegExp[];
+}
+
+const JOBS = 20;
+const AGENTS = 2;
+const sized = { BENCH_JOBS: String(JOBS), BENCH_AGENTS: String(AGENTS) };
+const bothRan = [
+  new RegExp(`^completed ${JOBS}, failed 0\\b`, 'm'),
+  new RegExp(`^graphile-worker: completed ${JOBS}, failed 0\\b`, 'm'),
+  /^Shoal \/ graphile-worker: /m,
+];
+
+const SMOKES: readonly Smoke[] = [
+  {
+    script: 'bench:api',
+    env: { BENCH_JOBS: String(JOBS), BENCH_GET_RATE: '20', BENCH_DURATION_S: '1' },
+    needs: ['postgres'],
+    expect: [/^target \(GET p99/m],
+  },
+  { script: 'bench:placement', env: sized, needs: ['postgres', 'nats'], expect: bothRan },
+  {
+    script: 'bench:placement-burst',
+    env: sized,
+    needs: ['postgres', 'nats'],
+    expect: [new RegExp(`^completed ${JOBS}, failed 0\\b`, 'm')],
+  },
+  // A short task and deadline: the run still queues (2 agents hold 8 tasks) but ends in seconds.
+  {
+    script: 'bench:queue-drain',
+    env: { ...sized, BENCH_TASK_MS: '50', BENCH_DEADLINE_S: '120' },
+    needs: ['postgres', 'nats'],
+    expect: bothRan,
+  },
+  // Its pair count has a floor of 20 (bench/src/docker-echo.ts), so it takes the longest.
+  {
+    script: 'bench:docker',
+    env: {},
+    needs: ['postgres', 'nats', 'docker'],
+    expect: [/^ratio shoal \/ docker: /m],
+  },
+];
+
+const benchDir = fileURLToPath(new URL('..', import.meta.url));
+
+/** Runs a package script with `env` added, its output shown as it comes and kept. */
+function runScript(script: string, env: Record<string, string>): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('pnpm', ['--silent', 'run', script], {
+      cwd: benchDir,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      process.stdout.write(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), output }));
+  });
+}
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const smoke of SMOKES) {
+  const missing = await missingServices(smoke.needs);
+  if (missing.length > 0) {
+    const why = missing.map((s) => `${s.service}: ${s.reason} (${s.hint})`).join('; ');
+    if (isCI()) {
+      console.log(`==> ${smoke.script}: FAILED, ${why}`);
+      failed++;
+    } else {
+      console.log(`==> ${smoke.script}: skipped, ${why} (CI=true would fail instead)`);
+      skipped++;
+    }
+    continue;
+  }
+  const sizes = Object.entries(smoke.env).map(([k, v]) => `${k}=${v}`);
+  console.log(`==> ${smoke.script} ${sizes.join(' ')}`);
+  const started = performance.now();
+  const { code, output } = await runScript(smoke.script, smoke.env);
+  const took = `${((performance.now() - started) / 1000).toFixed(1)} s`;
+  const absent = smoke.expect.filter((line) => !line.test(output));
+  if (code === 0 && absent.length === 0) {
+    console.log(`==> ${smoke.script}: ok (${took})`);
+    passed++;
+  } else {
+    const why = code !== 0 ? `exit ${code}` : `no line matching ${absent.map(String).join(', ')}`;
+    console.log(`==> ${smoke.script}: FAILED, ${why} (${took})`);
+    failed++;
+  }
+}
+console.log(`bench smoke: ${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
+process.exitCode = failed > 0 ? 1 : 0;
