@@ -13,6 +13,7 @@
  * Ends with "bench smoke: N passed, N failed" (and ", N skipped").
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isCI, missingServices, type ServiceName } from '@shoal/testkit';
 
@@ -83,6 +84,15 @@ function runScript(script: string, env: Record<string, string>): Promise<{ code:
     child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), output }));
   });
 }
+
+// A benchmark added to the package without a line here would rot unseen: name it.
+const scripts = Object.keys(
+  (JSON.parse(readFileSync(`${benchDir}/package.json`, 'utf8')) as { scripts: Record<string, string> })
+    .scripts,
+);
+const known = new Set(['bench:smoke', ...SMOKES.map((s) => s.script)]);
+const unknown = scripts.filter((name) => name.startsWith('bench:') && !known.has(name));
+if (unknown.length > 0) console.log(`==> not in this smoke run (bench/src/smoke.ts): ${unknown.join(', ')}`);
 
 let passed = 0;
 let failed = 0;
