@@ -1,0 +1,85 @@
+/**
+ * Benchmark: the orchestrator with thousands of nodes. A node simulator (sim-*.ts: many nodes in
+ * one child process, each with its own node id, speaking the real protocol over shared NATS
+ * connections) stands in for the agents; the orchestrator runs in this process on a fresh
+ * Postgres database, with an open nats-server started here (see system.ts for why not its own).
+ * Prints, without asserting:
+ *
+ *   1. N nodes handshake and heartbeat: time until the API lists all CONNECTED, then the
+ *      orchestrator's CPU in steady state (goal < 1 core)
+ *   2. GET /api/v1/orchestrator/nodes latency with N nodes (goal p99 ≤ 100 ms)
+ *   3. noop jobs placed among N nodes: time until all Completed, placements/s
+ *   4. concurrent submissions: every acknowledged job stored and run exactly once
+ *   5. a reconnect storm: nats-server restarted under SHOAL_BENCH_STORM_NODES nodes, time until all
+ *      are CONNECTED again (goal ≤ 60 s), with jobs in flight neither lost nor doubled
+ *
+ * Sizes (defaults): SHOAL_BENCH_NODES (10000), SHOAL_BENCH_NODES_PER_CONNECTION (250),
+ * SHOAL_BENCH_DISCONNECT_TIMEOUT_S (20: heartbeats every 5 s), SHOAL_BENCH_STEADY_S (30),
+ * SHOAL_BENCH_LIST_REQUESTS (200), SHOAL_BENCH_JOBS (200), SHOAL_BENCH_BURST (1000),
+ * SHOAL_BENCH_STORM_NODES (1000), SHOAL_BENCH_STORM_JOBS (100), SHOAL_BENCH_STORM_DELAY (10s),
+ * SHOAL_BENCH_TIMEOUT_S (900, for each wait); SHOAL_BENCH_LOG_LEVEL (error) for the orchestrator.
+ * `bench:scale:smoke` runs it with 50 nodes and 20 jobs.
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:scale
+ */
+import { positiveIntEnv } from '../env.js';
+import { reconnectStorm } from './figure-storm.js';
+import { burst, placement } from './figures-jobs.js';
+import { connectFleet, nodeListLatency, steadyState } from './figures-nodes.js';
+import { machine, printTable, section } from './report.js';
+import { startScaleSystem } from './system.js';
+
+const NODES = positiveIntEnv('SHOAL_BENCH_NODES', 10_000);
+const TIMEOUT_MS = positiveIntEnv('SHOAL_BENCH_TIMEOUT_S', 900) * 1000;
+const DISCONNECT_MS = positiveIntEnv('SHOAL_BENCH_DISCONNECT_TIMEOUT_S', 20) * 1000;
+const LOG_LEVELS = ['warn', 'error', 'info'] as const;
+const logLevel = LOG_LEVELS.find((l) => l === process.env.SHOAL_BENCH_LOG_LEVEL) ?? 'error';
+
+const nodesConfig = {
+  nodes: NODES,
+  perConnection: positiveIntEnv('SHOAL_BENCH_NODES_PER_CONNECTION', 250),
+  // The orchestrator asks for four heartbeats per disconnect timeout (nodes/settings.ts).
+  heartbeatMs: DISCONNECT_MS / 4,
+  connectTimeoutMs: TIMEOUT_MS,
+  steadyMs: positiveIntEnv('SHOAL_BENCH_STEADY_S', 30) * 1000,
+  listRequests: positiveIntEnv('SHOAL_BENCH_LIST_REQUESTS', 200),
+};
+const jobsConfig = {
+  nodes: NODES,
+  jobs: positiveIntEnv('SHOAL_BENCH_JOBS', 200),
+  burst: positiveIntEnv('SHOAL_BENCH_BURST', 1_000),
+  timeoutMs: TIMEOUT_MS,
+};
+
+console.log(`bench:scale on ${machine()}`);
+console.log(
+  `${NODES} simulated nodes, ${nodesConfig.perConnection} per NATS connection, node disconnect timeout ${DISCONNECT_MS / 1000} s (heartbeats every ${nodesConfig.heartbeatMs / 1000} s)`,
+);
+console.log(
+  'orchestrator in this process (Postgres, --nats-url to an open nats-server started here: the ' +
+    "orchestrator's own nats-server reloads its user list at every node join); simulator in a child process",
+);
+
+const sys = await startScaleSystem({ disconnectTimeoutMs: DISCONNECT_MS, logLevel });
+try {
+  section('1. nodes join and heartbeat');
+  const connected = await connectFleet(sys, nodesConfig);
+  await steadyState(sys, nodesConfig);
+  section('2. node list');
+  await nodeListLatency(sys, nodesConfig);
+  section('3. placement');
+  await placement(sys, jobsConfig);
+  section('4. concurrent submissions');
+  await burst(sys, jobsConfig);
+  section('5. reconnect storm');
+  await reconnectStorm(sys, {
+    nodes: connected,
+    stormNodes: positiveIntEnv('SHOAL_BENCH_STORM_NODES', 1_000),
+    jobs: positiveIntEnv('SHOAL_BENCH_STORM_JOBS', 100),
+    delay: process.env.SHOAL_BENCH_STORM_DELAY || '10s',
+    timeoutMs: TIMEOUT_MS,
+  });
+  printTable();
+} finally {
+  await sys.stop();
+}
