@@ -19,7 +19,10 @@
  * Shoal's span runs from the first submission to the last job's final state. Migrations and the
  * runners' start are done before it starts, as Shoal's agents are connected before its clock.
  *
- * Every run gets a fresh database on the server in DATABASE_URL, dropped at the end.
+ * Every run gets a fresh database on the server in DATABASE_URL, dropped at the end. The
+ * connection pools are the anchor's own, not graphile-worker's: graphile-worker ends the pools it
+ * creates without waiting, and dropping the database under a pool still closing killed the
+ * process with an unhandled 'error'. Each pool has the size graphile-worker would give it.
  */
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -33,6 +36,7 @@ import {
   type WorkerEvents,
   type WorkerUtils,
 } from 'graphile-worker';
+import pg from 'pg';
 import { type CpuPart, pidsMatching, printCpu, startCpuAccount } from './cpu.js';
 
 export interface AnchorOptions {
@@ -71,12 +75,20 @@ const quietLogger = new Logger(() => (level, message) => {
 export async function runGraphileAnchor(options: AnchorOptions): Promise<AnchorResult> {
   const { jobs, concurrency, slots, taskMs } = options;
   const db = await createTestDatabase({ prefix: 'shoal_bench_graphile' });
-  const shared = { connectionString: db.url, logger: quietLogger, noHandleSignals: true } as const;
+  const pools: pg.Pool[] = [];
+  const pool = (max: number) => {
+    const made = new pg.Pool({ connectionString: db.url, max });
+    // An idle connection that fails is dropped by the pool; without a listener it would throw.
+    made.on('error', (error) => console.error(`graphile-worker anchor: idle connection: ${error.message}`));
+    pools.push(made);
+    return made;
+  };
+  const shared = { logger: quietLogger, noHandleSignals: true } as const;
   const events: WorkerEvents = new EventEmitter();
   const runners: Runner[] = [];
   let utils: WorkerUtils | undefined;
   try {
-    await runMigrations(shared);
+    await runMigrations({ ...shared, pgPool: pool(1) });
 
     let completed = 0;
     let failed = 0;
@@ -103,14 +115,22 @@ export async function runGraphileAnchor(options: AnchorOptions): Promise<AnchorR
       // A poll interval far above the run's length: jobs reach the workers by LISTEN/NOTIFY,
       // as they do in graphile-worker's normal operation; polling is for future-dated jobs.
       runners.push(
-        await run({ ...shared, concurrency: n, events, pollInterval: 60_000, taskList: { [TASK]: task } }),
+        await run({
+          ...shared,
+          // graphile-worker's default pool (10) holds a runner's workers and its LISTEN connection.
+          pgPool: pool(Math.max(10, n + 1)),
+          concurrency: n,
+          events,
+          pollInterval: 60_000,
+          taskList: { [TASK]: task },
+        }),
       );
     }
     await waitFor(() => listening >= slots.length, {
       timeoutMs: 30_000,
       message: 'graphile-worker runners did not LISTEN',
     });
-    utils = await makeWorkerUtils({ ...shared, maxPoolSize: concurrency });
+    utils = await makeWorkerUtils({ ...shared, pgPool: pool(concurrency) });
     // One round trip before the clock so the pool's first connection is not timed.
     await utils.withPgClient((client) => client.query('select 1'));
     const addUtils = utils;
@@ -146,7 +166,10 @@ export async function runGraphileAnchor(options: AnchorOptions): Promise<AnchorR
     return { jobs, completed, failed, seconds, rate: completed / seconds, cpu: parts };
   } finally {
     await utils?.release();
-    for (const runner of runners) await runner.stop();
+    // A runner that stopped itself on an error has said so through the logger; stop() then
+    // throws "already stopped", which must not hide the run's own outcome.
+    for (const runner of runners) await runner.stop().catch(() => {});
+    await Promise.all(pools.map((p) => p.end()));
     await db.drop();
   }
 }
