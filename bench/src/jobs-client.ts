@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJson } from '@shoal/models';
 import { waitFor } from '@shoal/testkit';
 
@@ -91,7 +93,7 @@ export function send(
   url: URL,
   agent: Agent,
   body?: string,
-): Promise<{ status: number; text: string }> {
+): Promise<{ status: number; text: string; retryAfterS?: number }> {
   return new Promise((resolve, reject) => {
     const headers =
       body === undefined
@@ -103,7 +105,14 @@ export function send(
       res.on('data', (chunk: string) => {
         text += chunk;
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('end', () => {
+        const retryAfterS = Number(res.headers['retry-after']);
+        resolve({
+          status: res.statusCode ?? 0,
+          text,
+          ...(Number.isFinite(retryAfterS) ? { retryAfterS } : {}),
+        });
+      });
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -130,12 +139,35 @@ export async function inParallel(
   }
 }
 
-/** Submits `n` copies of a job, `concurrency` requests in flight; throws on the first refusal. */
-export async function submitAll(api: string, job: object, n: number, concurrency: number): Promise<void> {
+/** How long one submission keeps retrying 503s before the benchmark gives up. */
+const RETRY_FOR_MS = 120_000;
+
+/**
+ * Submits `n` copies of a job, `concurrency` requests in flight, and returns how many answers
+ * were 503s that it retried; throws on any other refusal. The API answers 503 (with Retry-After)
+ * when the store does not answer within its deadline, as it may on a loaded machine; each
+ * submission carries an IdempotencyToken so that a retry of one whose write did commit makes no
+ * second job, as a careful client does.
+ */
+export async function submitAll(api: string, job: object, n: number, concurrency: number): Promise<number> {
   const url = new URL(`${api}/api/v1/orchestrator/jobs`);
-  const body = JSON.stringify({ Job: job });
-  await inParallel(n, concurrency, async (_i, agent) => {
-    const res = await send('PUT', url, agent, body);
-    if (res.status !== 200) throw new Error(`submit: ${res.status} ${res.text}`);
+  const run = randomUUID();
+  let retried = 0;
+  await inParallel(n, concurrency, async (i, agent) => {
+    const body = JSON.stringify({ Job: job, IdempotencyToken: `${run}-${i}` });
+    const giveUp = performance.now() + RETRY_FOR_MS;
+    for (;;) {
+      const res = await send('PUT', url, agent, body);
+      if (res.status === 200) return;
+      if (res.status !== 503 || performance.now() > giveUp)
+        throw new Error(`submit: ${res.status} ${res.text}`);
+      retried++;
+      await sleep((res.retryAfterS ?? 1) * 1000);
+    }
   });
+  return retried;
 }
+
+/** ", N answers were 503 and retried" for a submission line, or nothing. */
+export const retriedNote = (retried: number) =>
+  retried > 0 ? `; ${retried} answers were 503 (store busy) and retried` : '';

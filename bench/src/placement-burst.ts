@@ -19,6 +19,7 @@ import {
   inParallel,
   listAll,
   percentile,
+  retriedNote,
   send,
   submitAll,
   waitAllTerminal,
@@ -46,7 +47,8 @@ async function main(): Promise<void> {
         },
       ],
     };
-    await submitAll(api, job, JOBS, 64);
+    const retried = await submitAll(api, job, JOBS, 64);
+    if (retried > 0) console.log(`submitted ${JOBS} jobs${retriedNote(retried)}`);
     await waitFor(async () => (await listAll(api, 'burst')).every((j) => j.State.StateType === 'Queued'), {
       timeoutMs: 300_000,
       intervalMs: 500,

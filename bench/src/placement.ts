@@ -25,7 +25,7 @@ import { printAnchor, runGraphileAnchor } from './anchor-graphile.js';
 import { startBenchCluster } from './bench-cluster.js';
 import { printCpu, startCpuAccount } from './cpu.js';
 import { positiveIntEnv } from './env.js';
-import { percentile, submitAll, waitAllTerminal } from './jobs-client.js';
+import { percentile, retriedNote, submitAll, waitAllTerminal } from './jobs-client.js';
 
 const JOBS = positiveIntEnv('BENCH_JOBS', 2_000);
 const AGENTS = positiveIntEnv('BENCH_AGENTS', 10);
@@ -43,7 +43,7 @@ async function placeOnShoal(): Promise<number> {
     };
     const cpu = startCpuAccount(cluster.cpuParts());
     const started = performance.now();
-    await submitAll(api, job, JOBS, CONCURRENCY);
+    const retried = await submitAll(api, job, JOBS, CONCURRENCY);
     const submitted = performance.now();
     const jobs = await waitAllTerminal(api, 'placement', JOBS, { timeoutMs: 600_000 });
     const completed = jobs.filter((j) => j.State.StateType === 'Completed');
@@ -54,7 +54,7 @@ async function placeOnShoal(): Promise<number> {
     const last = jobs.reduce((m, j) => (j.ModifyTime > m ? j.ModifyTime : m), 0n);
     const spanS = Number(last - first) / 1e9;
     console.log(
-      `${JOBS} noop jobs, ${AGENTS} agents: submitted in ${((submitted - started) / 1000).toFixed(1)} s (${(JOBS / ((submitted - started) / 1000)).toFixed(0)} jobs/s)`,
+      `${JOBS} noop jobs, ${AGENTS} agents: submitted in ${((submitted - started) / 1000).toFixed(1)} s (${(JOBS / ((submitted - started) / 1000)).toFixed(0)} jobs/s)${retriedNote(retried)}`,
     );
     console.log(
       `completed ${completed.length}, failed ${jobs.length - completed.length}; first submit → last completion ${spanS.toFixed(1)} s = ${(completed.length / spanS).toFixed(0)} placements/s (each placement runs to completion)`,

@@ -31,7 +31,7 @@ import { WaitTimeoutError } from '@shoal/testkit';
 import { printAnchor, runGraphileAnchor } from './anchor-graphile.js';
 import { startBenchCluster } from './bench-cluster.js';
 import { positiveIntEnv } from './env.js';
-import { type JobRow, listAll, submitAll, waitAllTerminal } from './jobs-client.js';
+import { type JobRow, listAll, retriedNote, submitAll, waitAllTerminal } from './jobs-client.js';
 import { countStates, printDrainReport } from './queue-drain-report.js';
 
 const JOBS = positiveIntEnv('BENCH_JOBS', 2_000);
@@ -68,9 +68,11 @@ async function drainOnShoal(): Promise<{ rate: number; slots: number[] }> {
       ],
     };
     const started = performance.now();
-    await submitAll(api, job, JOBS, CONCURRENCY);
+    const retried = await submitAll(api, job, JOBS, CONCURRENCY);
     const submittedS = (performance.now() - started) / 1000;
-    console.log(`submitted in ${submittedS.toFixed(1)} s (${(JOBS / submittedS).toFixed(0)} jobs/s)`);
+    console.log(
+      `submitted in ${submittedS.toFixed(1)} s (${(JOBS / submittedS).toFixed(0)} jobs/s)${retriedNote(retried)}`,
+    );
 
     // A line every 10 s or so shows the queue draining; the peak is kept for the summary.
     let peakQueued = 0;
