@@ -17,7 +17,9 @@
  * SHOAL_BENCH_DISCONNECT_TIMEOUT_S (20: heartbeats every 5 s), SHOAL_BENCH_STEADY_S (30),
  * SHOAL_BENCH_LIST_REQUESTS (200), SHOAL_BENCH_JOBS (200), SHOAL_BENCH_BURST (1000),
  * SHOAL_BENCH_STORM_NODES (1000), SHOAL_BENCH_STORM_JOBS (100), SHOAL_BENCH_STORM_DELAY (10s),
- * SHOAL_BENCH_TIMEOUT_S (900, for each wait); SHOAL_BENCH_LOG_LEVEL (error) for the orchestrator.
+ * SHOAL_BENCH_TIMEOUT_S (900, for each wait), SHOAL_BENCH_JOIN_RATE (0: every node handshakes at
+ * once; else nodes started per second), SHOAL_BENCH_FIGURES (1,2,3,4,5), SHOAL_BENCH_LOG_LEVEL
+ * (warn: the orchestrator's lines are counted, see orchestrator-log.ts).
  * `bench:scale:smoke` runs it with 50 nodes and 20 jobs.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:scale
@@ -32,12 +34,14 @@ import { startScaleSystem } from './system.js';
 const NODES = positiveIntEnv('SHOAL_BENCH_NODES', 10_000);
 const TIMEOUT_MS = positiveIntEnv('SHOAL_BENCH_TIMEOUT_S', 900) * 1000;
 const DISCONNECT_MS = positiveIntEnv('SHOAL_BENCH_DISCONNECT_TIMEOUT_S', 20) * 1000;
-const LOG_LEVELS = ['warn', 'error', 'info'] as const;
-const logLevel = LOG_LEVELS.find((l) => l === process.env.SHOAL_BENCH_LOG_LEVEL) ?? 'error';
+const logLevel = process.env.SHOAL_BENCH_LOG_LEVEL || 'warn';
+/** Which figures to run, e.g. "1,2" to look at joining alone; 3-5 need 1. */
+const FIGURES = new Set((process.env.SHOAL_BENCH_FIGURES || '1,2,3,4,5').split(',').map((f) => f.trim()));
 
 const nodesConfig = {
   nodes: NODES,
   perConnection: positiveIntEnv('SHOAL_BENCH_NODES_PER_CONNECTION', 250),
+  joinPerSecond: Number(process.env.SHOAL_BENCH_JOIN_RATE || 0),
   // The orchestrator asks for four heartbeats per disconnect timeout (nodes/settings.ts).
   heartbeatMs: DISCONNECT_MS / 4,
   connectTimeoutMs: TIMEOUT_MS,
@@ -61,24 +65,37 @@ console.log(
 );
 
 const sys = await startScaleSystem({ disconnectTimeoutMs: DISCONNECT_MS, logLevel });
+// Interrupted: stop the simulator, nats-server and the database rather than leave them behind.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void sys.stop().finally(() => process.exit(130)));
+}
+const steps: Array<[string, string, () => Promise<unknown>]> = [
+  ['1', '1. orchestrator CPU in steady state', () => steadyState(sys, nodesConfig)],
+  ['2', '2. node list', () => nodeListLatency(sys, nodesConfig)],
+  ['3', '3. placement', () => placement(sys, jobsConfig)],
+  ['4', '4. concurrent submissions', () => burst(sys, jobsConfig)],
+];
 try {
+  // Every figure needs the fleet, so it always joins.
   section('1. nodes join and heartbeat');
   const connected = await connectFleet(sys, nodesConfig);
-  await steadyState(sys, nodesConfig);
-  section('2. node list');
-  await nodeListLatency(sys, nodesConfig);
-  section('3. placement');
-  await placement(sys, jobsConfig);
-  section('4. concurrent submissions');
-  await burst(sys, jobsConfig);
-  section('5. reconnect storm');
-  await reconnectStorm(sys, {
-    nodes: connected,
-    stormNodes: positiveIntEnv('SHOAL_BENCH_STORM_NODES', 1_000),
-    jobs: positiveIntEnv('SHOAL_BENCH_STORM_JOBS', 100),
-    delay: process.env.SHOAL_BENCH_STORM_DELAY || '10s',
-    timeoutMs: TIMEOUT_MS,
-  });
+  sys.log.flush();
+  for (const [, title, run] of steps.filter(([id]) => FIGURES.has(id))) {
+    section(title);
+    await run();
+    sys.log.flush();
+  }
+  if (FIGURES.has('5')) {
+    section('5. reconnect storm');
+    await reconnectStorm(sys, {
+      nodes: connected,
+      stormNodes: positiveIntEnv('SHOAL_BENCH_STORM_NODES', 1_000),
+      jobs: positiveIntEnv('SHOAL_BENCH_STORM_JOBS', 100),
+      delay: process.env.SHOAL_BENCH_STORM_DELAY || '10s',
+      timeoutMs: TIMEOUT_MS,
+    });
+    sys.log.flush();
+  }
   printTable();
 } finally {
   await sys.stop();

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connectNats } from '@shoal/protocol';
 import { type NatsConnection, type SimCounters, SimNode } from './sim-node.js';
 
@@ -16,6 +17,8 @@ export interface FleetOptions {
   perConnection: number;
   /** Node ids are `<prefix>-<index>`. */
   prefix: string;
+  /** Nodes that start handshaking per second; 0: all at once. */
+  joinPerSecond: number;
 }
 
 export interface FleetStats {
@@ -49,6 +52,7 @@ export class SimFleet {
   private groups: Group[] = [];
   private reconnects = 0;
   private markAt = Number.POSITIVE_INFINITY;
+  private stopped = false;
 
   static async start(options: FleetOptions): Promise<SimFleet> {
     const fleet = new SimFleet();
@@ -67,7 +71,7 @@ export class SimFleet {
     // Every node subscribes first, then all handshake: none is asked for a bid it cannot hear.
     for (const node of fleet.nodes()) node.subscribe();
     await Promise.all(fleet.groups.map((g) => g.nc.flush()));
-    for (const node of fleet.nodes()) node.start();
+    void fleet.join(options.joinPerSecond);
     return fleet;
   }
 
@@ -111,9 +115,20 @@ export class SimFleet {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await Promise.all(this.nodes().map((node) => node.stop()));
     await Promise.all(this.groups.map((g) => g.nc.close()));
     this.groups = [];
+  }
+
+  /** Starts the nodes, all at once or a tenth of `perSecond` every 100 ms. */
+  private async join(perSecond: number): Promise<void> {
+    const nodes = this.nodes();
+    const step = perSecond > 0 ? Math.ceil(perSecond / 10) : nodes.length;
+    for (let i = 0; i < nodes.length && !this.stopped; i += step) {
+      if (i > 0) await sleep(100);
+      for (const node of nodes.slice(i, i + step)) node.start();
+    }
   }
 
   private nodes(): SimNode[] {

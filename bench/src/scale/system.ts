@@ -7,6 +7,7 @@ import {
   type TempDir,
   type TestDatabase,
 } from '@shoal/testkit';
+import { OrchestratorLog } from './orchestrator-log.js';
 import { SimRemote } from './sim-remote.js';
 
 /**
@@ -27,6 +28,8 @@ export interface ScaleSystem {
   nats: NatsServer;
   orchestrator: RunningOrchestrator;
   sim: SimRemote;
+  /** The orchestrator's log lines, counted. */
+  log: OrchestratorLog;
   /** Postgres server processes of this run's database, for CPU accounting. */
   database: string;
   stop(): Promise<void>;
@@ -35,7 +38,7 @@ export interface ScaleSystem {
 export interface ScaleSystemOptions {
   /** The orchestrator's nodeDisconnectTimeout; nodes heartbeat every quarter of it. */
   disconnectTimeoutMs: number;
-  logLevel: 'warn' | 'error' | 'info';
+  logLevel: string;
 }
 
 export async function startScaleSystem(options: ScaleSystemOptions): Promise<ScaleSystem> {
@@ -44,6 +47,7 @@ export async function startScaleSystem(options: ScaleSystemOptions): Promise<Sca
   let dir: TempDir | undefined;
   let orchestrator: RunningOrchestrator | undefined;
   let sim: SimRemote | undefined;
+  const log = new OrchestratorLog(options.logLevel);
   const stop = async () => {
     await sim?.close();
     await orchestrator?.stop();
@@ -55,18 +59,18 @@ export async function startScaleSystem(options: ScaleSystemOptions): Promise<Sca
     db = await createTestDatabase({ prefix: 'shoal_bench_scale' });
     nats = await startNatsServer();
     dir = await makeTempDir('shoal-bench-scale-');
-    orchestrator = await startOrchestrator({
+    const config = {
       apiHost: '127.0.0.1',
       apiPort: 0,
       dataDir: dir.path,
       db: db.url,
       natsUrl: nats.url,
       nodeDisconnectTimeout: options.disconnectTimeoutMs,
-      logLevel: options.logLevel,
-    });
+    };
+    orchestrator = await startOrchestrator(config, { logger: log.logger });
     sim = SimRemote.spawn();
     const database = new URL(db.url).pathname.slice(1);
-    return { api: orchestrator.url, nats, orchestrator, sim, database, stop };
+    return { api: orchestrator.url, nats, orchestrator, sim, log, database, stop };
   } catch (error) {
     await stop();
     throw error;
