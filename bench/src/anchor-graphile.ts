@@ -76,10 +76,14 @@ export async function runGraphileAnchor(options: AnchorOptions): Promise<AnchorR
   const { jobs, concurrency, slots, taskMs } = options;
   const db = await createTestDatabase({ prefix: 'shoal_bench_graphile' });
   const pools: pg.Pool[] = [];
+  // A pool's end() resolves once it has asked its connections to close, not once they have: the
+  // drop would then terminate backends still closing, and each would report an error.
+  const closed: Promise<void>[] = [];
   const pool = (max: number) => {
     const made = new pg.Pool({ connectionString: db.url, max });
     // An idle connection that fails is dropped by the pool; without a listener it would throw.
     made.on('error', (error) => console.error(`graphile-worker anchor: idle connection: ${error.message}`));
+    made.on('connect', (client) => closed.push(new Promise((resolve) => client.once('end', resolve))));
     pools.push(made);
     return made;
   };
@@ -170,6 +174,7 @@ export async function runGraphileAnchor(options: AnchorOptions): Promise<AnchorR
     // throws "already stopped", which must not hide the run's own outcome.
     for (const runner of runners) await runner.stop().catch(() => {});
     await Promise.all(pools.map((p) => p.end()));
+    await Promise.race([Promise.all(closed), sleep(5_000)]);
     await db.drop();
   }
 }
