@@ -19,6 +19,8 @@ import { isCI, missingServices, type ServiceName } from '@shoal/testkit';
 
 interface Smoke {
   script: string;
+  /** The full-size script this one stands for, when it is a benchmark's own small variant. */
+  covers?: string;
   env: Record<string, string>;
   needs: readonly ServiceName[];
   /** Lines the output must hold, beyond a clean exit. */
@@ -55,6 +57,14 @@ const SMOKES: readonly Smoke[] = [
     needs: ['postgres', 'nats'],
     expect: bothRan,
   },
+  // bench:scale's own small variant (50 simulated nodes); it ends with its figures table.
+  {
+    script: 'bench:scale:smoke',
+    covers: 'bench:scale',
+    env: {},
+    needs: ['postgres', 'nats'],
+    expect: [/^\| figure \| goal \| measured \|$/m],
+  },
   // Its pair count has a floor of 20 (bench/src/docker-echo.ts), so it takes the longest.
   {
     script: 'bench:docker',
@@ -90,7 +100,10 @@ const scripts = Object.keys(
   (JSON.parse(readFileSync(`${benchDir}/package.json`, 'utf8')) as { scripts: Record<string, string> })
     .scripts,
 );
-const known = new Set(['bench:smoke', ...SMOKES.map((s) => s.script)]);
+const known = new Set([
+  'bench:smoke',
+  ...SMOKES.flatMap((s) => (s.covers ? [s.script, s.covers] : [s.script])),
+]);
 const unknown = scripts.filter((name) => name.startsWith('bench:') && !known.has(name));
 if (unknown.length > 0) console.log(`==> not in this smoke run (bench/src/smoke.ts): ${unknown.join(', ')}`);
 
