@@ -31,7 +31,7 @@ export async function placement(sys: ScaleSystem, c: JobsConfig): Promise<void> 
   figure(
     `${c.jobs} noop jobs placed among ${c.nodes} nodes`,
     '',
-    `completed ${completed} of ${c.jobs} in ${seconds(took)}; ${rate.toFixed(0)} placements/s (first submit → last completion)`,
+    `${refusedPrefix(sent)}completed ${completed} of ${sent.acknowledged.length} acknowledged in ${seconds(took)}; ${rate.toFixed(0)} placements/s (first submit → last completion)`,
   );
 }
 
@@ -74,6 +74,13 @@ export function printRefusals(sent: Submissions): void {
   if (sent.refused.size === 0) return;
   const parts = [...sent.refused].map(([status, n]) => `${n} × ${status === 0 ? 'no answer' : status}`);
   note(`refused: ${parts.join(', ')}`);
+}
+
+/** "refused 844 (503); " when any were: a goal met on a few acknowledged jobs must say so. */
+function refusedPrefix(sent: Submissions): string {
+  const refused = [...sent.refused.values()].reduce((a, b) => a + b, 0);
+  const statuses = [...sent.refused.keys()].map((s) => (s === 0 ? 'no answer' : String(s))).join(', ');
+  return refused === 0 ? '' : `refused ${refused} (${statuses}); `;
 }
 
 /** Server time from the first job's creation to the last job's last change, in seconds. */

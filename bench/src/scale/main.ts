@@ -25,9 +25,10 @@
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:scale
  */
 import { positiveIntEnv } from '../env.js';
+import { connectFleet } from './figure-join.js';
 import { reconnectStorm } from './figure-storm.js';
 import { burst, placement } from './figures-jobs.js';
-import { connectFleet, nodeListLatency, steadyState } from './figures-nodes.js';
+import { nodeListLatency, steadyState } from './figures-nodes.js';
 import { machine, printTable, section } from './report.js';
 import { startScaleSystem } from './system.js';
 

@@ -22,17 +22,33 @@ export async function countConnected(api: string): Promise<number> {
   return count;
 }
 
-/** Milliseconds of `n` GETs of `path`, `concurrency` at a time, sorted; throws on a non-200. */
-export async function timeGets(api: string, path: string, n: number, concurrency: number): Promise<number[]> {
+/** `<n> CONNECTED`, or why the API did not say: for progress lines, where a refusal is news. */
+export function connectedNow(api: string): Promise<string> {
+  return countConnected(api).then(
+    (n) => `${n} CONNECTED`,
+    (error: unknown) => `unanswered (${(error as Error).message.slice(0, 90)})`,
+  );
+}
+
+export interface Timings {
+  /** Milliseconds of the requests answered 200, sorted. */
+  ok: number[];
+  /** The others, by status. */
+  refused: Map<number, number>;
+}
+
+/** `n` GETs of `path`, `concurrency` at a time, each timed. */
+export async function timeGets(api: string, path: string, n: number, concurrency: number): Promise<Timings> {
   const url = new URL(`${api}${path}`);
-  const times: number[] = [];
+  const out: Timings = { ok: [], refused: new Map() };
   await inParallel(n, concurrency, async (_i, agent) => {
     const started = performance.now();
     const res = await send('GET', url, agent);
-    times.push(performance.now() - started);
-    if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${res.text.slice(0, 200)}`);
+    if (res.status === 200) out.ok.push(performance.now() - started);
+    else out.refused.set(res.status, (out.refused.get(res.status) ?? 0) + 1);
   });
-  return times.sort((a, b) => a - b);
+  out.ok.sort((a, b) => a - b);
+  return out;
 }
 
 export interface Submissions {
