@@ -1,20 +1,18 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { serve } from '@hono/node-server';
 import {
   type Clock,
   createIdGenerator,
   type IdGenerator,
-  isValidNodeId,
   type NodeInfo,
   nanosFromMillis,
   systemClock,
 } from '@shoal/models';
 import { type Logger, pino } from 'pino';
-import { WebSocketServer } from 'ws';
 import { createApp } from './api/app.js';
+import { closeServer, listen } from './api/http-server.js';
 import {
   maskUrl,
   type OrchestratorConfig,
@@ -26,6 +24,7 @@ import {
 import { schedulingHandler } from './lifecycle/handler.js';
 import { LogRelay } from './logs/relay.js';
 import { withUpgradeRejections } from './logs/upgrade.js';
+import { persistentNodeId } from './node-identity.js';
 import { serveJoins } from './nodes/join.js';
 import { type NodeManager, startNodeManager } from './nodes/node-manager.js';
 import { resolveSettings } from './planner/index.js';
@@ -260,39 +259,4 @@ export async function startOrchestrator(
       return stopped;
     },
   };
-}
-
-function listen(fetch: Parameters<typeof serve>[0]['fetch'], config: OrchestratorConfig): Promise<Server> {
-  return new Promise((ready, fail) => {
-    // The logs route upgrades to a WebSocket through this ws server (node-server drives it).
-    const websocket = { server: new WebSocketServer({ noServer: true }) };
-    const server = serve({ fetch, port: config.apiPort, hostname: config.apiHost, websocket }) as Server;
-    server.once('listening', () => ready(server));
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      const reason = error.code === 'EADDRINUSE' ? `port ${config.apiPort} is already in use` : error.message;
-      fail(new Error(`cannot listen on ${config.apiHost}:${config.apiPort}: ${reason}`));
-    });
-  });
-}
-
-async function closeServer(server: Server, graceMs: number): Promise<void> {
-  const closed = new Promise<void>((done) => server.close(() => done()));
-  server.closeIdleConnections();
-  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-  await closed;
-  clearTimeout(timer);
-}
-
-/** The orchestrator keeps its node id across restarts, like an agent does. */
-function persistentNodeId(dir: string, ids: IdGenerator): string {
-  const file = join(dir, 'node-id');
-  try {
-    const id = readFileSync(file, 'utf8').trim();
-    if (isValidNodeId(id)) return id;
-  } catch {
-    // First start: no id yet.
-  }
-  const id = ids.node();
-  writeFileSync(file, `${id}\n`);
-  return id;
 }
