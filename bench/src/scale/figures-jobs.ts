@@ -72,14 +72,14 @@ export function describeAccount(a: RunAccount): string {
 
 export function printRefusals(sent: Submissions): void {
   if (sent.refused.size === 0) return;
-  const parts = [...sent.refused].map(([status, n]) => `${n} × ${status === 0 ? 'no answer' : status}`);
+  const parts = [...sent.refused].map(([status, n]) => `${n} × ${status}`);
   note(`refused: ${parts.join(', ')}`);
 }
 
 /** "refused 844 (503); " when any were: a goal met on a few acknowledged jobs must say so. */
 function refusedPrefix(sent: Submissions): string {
   const refused = [...sent.refused.values()].reduce((a, b) => a + b, 0);
-  const statuses = [...sent.refused.keys()].map((s) => (s === 0 ? 'no answer' : String(s))).join(', ');
+  const statuses = [...sent.refused.keys()].join(', ');
   return refused === 0 ? '' : `refused ${refused} (${statuses}); `;
 }
 

@@ -17,8 +17,8 @@
  * SHOAL_BENCH_DISCONNECT_TIMEOUT_S (20: heartbeats every 5 s), SHOAL_BENCH_STEADY_S (30),
  * SHOAL_BENCH_LIST_REQUESTS (200), SHOAL_BENCH_JOBS (200), SHOAL_BENCH_BURST (1000),
  * SHOAL_BENCH_STORM_NODES (1000), SHOAL_BENCH_STORM_JOBS (100), SHOAL_BENCH_STORM_DELAY (10s),
- * SHOAL_BENCH_TIMEOUT_S (900, for each wait), SHOAL_BENCH_JOIN_RATE (0: every node handshakes at
- * once; else nodes started per second), SHOAL_BENCH_FIGURES (1,2,3,4,5), SHOAL_BENCH_LOG_LEVEL
+ * SHOAL_BENCH_TIMEOUT_S (900, for each wait), SHOAL_BENCH_JOIN_RATE (100 nodes start handshaking a
+ * second; 0: all at the same moment), SHOAL_BENCH_FIGURES (1,2,3,4,5), SHOAL_BENCH_LOG_LEVEL
  * (warn: the orchestrator's lines are counted, see orchestrator-log.ts).
  * `bench:scale:smoke` runs it with 50 nodes and 20 jobs.
  *
@@ -42,7 +42,8 @@ const FIGURES = new Set((process.env.SHOAL_BENCH_FIGURES || '1,2,3,4,5').split('
 const nodesConfig = {
   nodes: NODES,
   perConnection: positiveIntEnv('SHOAL_BENCH_NODES_PER_CONNECTION', 250),
-  joinPerSecond: Number(process.env.SHOAL_BENCH_JOIN_RATE || 0),
+  // 0 is allowed here: every node handshakes at the same moment.
+  joinPerSecond: process.env.SHOAL_BENCH_JOIN_RATE === '0' ? 0 : positiveIntEnv('SHOAL_BENCH_JOIN_RATE', 100),
   // The orchestrator asks for four heartbeats per disconnect timeout (nodes/settings.ts).
   heartbeatMs: DISCONNECT_MS / 4,
   connectTimeoutMs: TIMEOUT_MS,

@@ -54,8 +54,8 @@ export async function timeGets(api: string, path: string, n: number, concurrency
 export interface Submissions {
   /** JobIDs of the submissions answered 200. */
   acknowledged: string[];
-  /** Refusals by status (0: no answer at all). */
-  refused: Map<number, number>;
+  /** The others by HTTP status, or by the socket's error code when no answer came. */
+  refused: Map<string, number>;
 }
 
 /** `n` PUTs of `job`, `concurrency` in flight; every answer is kept, none throws. */
@@ -69,9 +69,12 @@ export async function submitJobs(
   const body = JSON.stringify({ Job: job });
   const out: Submissions = { acknowledged: [], refused: new Map() };
   await inParallel(n, concurrency, async (_i, agent) => {
-    const res = await send('PUT', url, agent, body).catch(() => ({ status: 0, text: '' }));
+    const res = await send('PUT', url, agent, body).catch((error: NodeJS.ErrnoException) => ({
+      status: `no answer: ${error.code ?? error.message}`,
+      text: '',
+    }));
     if (res.status === 200) out.acknowledged.push((decodeJson(res.text) as { JobID: string }).JobID);
-    else out.refused.set(res.status, (out.refused.get(res.status) ?? 0) + 1);
+    else out.refused.set(String(res.status), (out.refused.get(String(res.status)) ?? 0) + 1);
   });
   return out;
 }
