@@ -36,8 +36,12 @@ export const SESSION_SETTINGS = {
 
 /** Seconds. */
 const CONNECT_TIMEOUT = 3;
-/** How long the probe waits for a fresh connection to answer `select 1`. */
-const PROBE_MS = 1_000;
+/**
+ * How long the probe waits for a fresh connection to answer `select 1`. Well past the API's 2 s
+ * answer (which the deadline already gave): dropping every connection fails all that is in flight,
+ * so it is for a server that is truly silent, not one that is slow under load.
+ */
+const PROBE_MS = 5_000;
 
 export interface PgPool {
   readonly client: Sql<Types>;
@@ -66,13 +70,21 @@ export function openPgPool(url: string): PgPool {
 
   /** False only when a fresh connection gets no answer at all in time. */
   const answers = async (): Promise<boolean> => {
-    const probe = postgres(url, { ...common, max: 1 });
+    // Its own connect timeout is past PROBE_MS, so a server that takes the TCP connection but
+    // never answers is found silent by the timer below rather than refused by the timeout.
+    const probe = postgres(url, { ...common, max: 1, connect_timeout: PROBE_MS / 1_000 + 1 });
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const silent = new Promise<false>((done) => {
         timer = setTimeout(() => done(false), PROBE_MS);
       });
-      return await Promise.race([probe.unsafe('select 1').then(() => true), silent]);
+      // Settled either way: when the timer wins, ending the probe below fails this query
+      // (CONNECTION_DESTROYED), and an unhandled rejection would end the process.
+      const answered = probe.unsafe('select 1').then(
+        () => true,
+        () => true,
+      );
+      return await Promise.race([answered, silent]);
     } catch {
       // Refused or ended: the pool's connections have failed on their own already.
       return true;
