@@ -137,3 +137,53 @@ describeWithServices(['nats'], 'control request/reply over real NATS', () => {
     expect(after.ok && after.envelope.payload).toEqual({ Ok: true });
   });
 });
+
+describeWithServices(['nats'], 'control requests under overload', () => {
+  const server = useNatsServer();
+  const log = recordingLogger();
+
+  it('handles a few at a time and drops those that waited past their requester’s timeout', async () => {
+    const agent = await connectNats({ servers: server.url, name: 'test-agent' });
+    const orchestrator = await connectNats({ servers: server.url, name: 'test-orchestrator' });
+    let handled = 0;
+    const subscription = serveControl(
+      orchestrator,
+      async (request) => {
+        handled++;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return makeEnvelope(
+          'ShutdownNoticeReply',
+          { Ok: true },
+          { id: `r-${request.id}`, nodeId: request.nodeId, time: 1n },
+        );
+      },
+      { logger: log, concurrency: { limit: 1, staleAfterMs: 100 } },
+    );
+    await orchestrator.flush();
+    try {
+      const ask = (i: number) =>
+        requestControl(
+          agent,
+          ctrlSubject(NODE),
+          makeEnvelope(
+            'ShutdownNotice',
+            { Reason: 'bye' },
+            { id: `m-${i}`, nodeId: NODE, time: 1n, seq: 0n },
+          ),
+          { timeoutMs: 1_000 },
+        ).then(
+          (result) => (result.ok ? 'answered' : 'refused'),
+          () => 'timed out',
+        );
+      const outcomes = await Promise.all([0, 1, 2].map(ask));
+      // The first is answered after 300 ms; the others waited that long, past 100 ms: dropped.
+      expect(outcomes).toEqual(['answered', 'timed out', 'timed out']);
+      expect(handled).toBe(1);
+      expect(log.find('control requests dropped: they waited past their timeout')).toHaveLength(1);
+    } finally {
+      subscription.unsubscribe();
+      await agent.close();
+      await orchestrator.close();
+    }
+  });
+});

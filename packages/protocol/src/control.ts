@@ -5,6 +5,7 @@ import type { Requester } from './exchange.js';
 import { errorMessage, type Logger, safeLog, silentLogger } from './logger.js';
 import { CONTROL_REPLY_TYPE, type ControlReplyType, type ControlRequestType } from './messages/catalog.js';
 import { decodeReply, encodeReply, errorReply } from './replies.js';
+import { SheddingQueue } from './shedding-queue.js';
 import { ORCHESTRATOR_SUBSCRIPTIONS, parseSubject } from './subjects.js';
 
 /**
@@ -61,6 +62,18 @@ export async function requestControl<T extends ControlRequestType>(
 
 export type ControlHandler = (request: Envelope<ControlRequestType>) => Promise<Envelope<ControlReplyType>>;
 
+export interface ServeControlOptions {
+  logger?: Logger;
+  maxBytes?: number;
+  subject?: string;
+  queue?: string;
+  /**
+   * At most this many requests handled at once; the rest wait, and one that waited past
+   * `staleAfterMs` (its requester's timeout) is dropped unanswered (see SheddingQueue).
+   */
+  concurrency?: { limit: number; staleAfterMs: number };
+}
+
 /**
  * The orchestrator's side: subscribes to every node's `.ctrl`, checks that each request comes
  * from the node its subject names, and answers with what `handle` returns. Never throws.
@@ -68,9 +81,10 @@ export type ControlHandler = (request: Envelope<ControlRequestType>) => Promise<
 export function serveControl(
   nc: Pick<NatsConnection, 'subscribe'>,
   handle: ControlHandler,
-  options: { logger?: Logger; maxBytes?: number; subject?: string; queue?: string } = {},
+  options: ServeControlOptions = {},
 ): Subscription {
   const logger = options.logger ?? silentLogger;
+  const shedding = options.concurrency && sheddingFor(options.concurrency, logger);
   const respond = (msg: Msg, data: Uint8Array) => {
     try {
       msg.respond(data);
@@ -119,7 +133,30 @@ export function serveControl(
     ...(options.queue === undefined ? {} : { queue: options.queue }),
     callback: (error, msg) => {
       if (error) safeLog(logger, 'error', { err: error.message }, 'control subscription error');
+      else if (shedding) shedding.push(() => answer(msg));
       else void answer(msg);
+    },
+  });
+}
+
+/** A SheddingQueue that logs its drops at most once a second, as a count. */
+function sheddingFor(concurrency: { limit: number; staleAfterMs: number }, logger: Logger): SheddingQueue {
+  let dropped = 0;
+  let loggedAt = 0;
+  return new SheddingQueue({
+    ...concurrency,
+    onDrop: (waitedMs) => {
+      dropped++;
+      const now = Date.now();
+      if (now - loggedAt < 1_000) return;
+      safeLog(
+        logger,
+        'warn',
+        { dropped, waitedMs },
+        'control requests dropped: they waited past their timeout',
+      );
+      dropped = 0;
+      loggedAt = now;
     },
   });
 }

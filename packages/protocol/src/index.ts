@@ -18,4 +18,5 @@ export * from './receiver.js';
 export * from './replies.js';
 export * from './results-url.js';
 export * from './sender.js';
+export * from './shedding-queue.js';
 export * from './subjects.js';

@@ -32,10 +32,20 @@ export interface NodeManager {
   stop(): Promise<void>;
 }
 
+/**
+ * Handshakes and heartbeats in progress at once: each holds a store connection (the pool has
+ * ten, shared with the API, the workers and the reports). A request that waited past 4 s is
+ * dropped: agents give up after 5 s (their control timeout) and ask again, so answering it would
+ * spend a connection on nobody. Thousands of nodes reconnecting at once then queue here, in
+ * order, instead of piling onto the store until every answer comes too late.
+ */
+const CONTROL_CONCURRENCY = { limit: 4, staleAfterMs: 4_000 };
+
 export function startNodeManager(options: NodeManagerOptions): NodeManager {
   const { nc, queue, logger } = options;
   const subscription = serveControl(nc, controlHandler(options), {
     logger,
+    concurrency: CONTROL_CONCURRENCY,
     ...(queue === undefined ? {} : { queue }),
   });
   const liveness = startLiveness(options);
