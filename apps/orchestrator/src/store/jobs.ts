@@ -1,45 +1,100 @@
-import { ErrorCode, formatSelector, type Job, type JobStateType, ShoalError } from '@shoal/models';
-import { and, eq, like, or, sql } from 'drizzle-orm';
+import {
+  ErrorCode,
+  formatSelector,
+  type Job,
+  type JobStateType,
+  type Requirement,
+  type Selector,
+  ShoalError,
+} from '@shoal/models';
+import { and, eq, getTableColumns, like, or, sql } from 'drizzle-orm';
 import type { Db, Handle } from './db.js';
 import { afterToken, checkLimit, type Keyset, keysetAfter, keysetOrder, toPage } from './keyset.js';
 import { findByIdOrPrefix } from './lookup.js';
 import { fingerprint } from './page-token.js';
-import { jobs } from './schema.js';
+import { jobLabels, jobs } from './schema.js';
 import { selectorSql } from './selector-sql.js';
 import type { JobRepo, ListJobsQuery } from './types.js';
 
 const COMPONENT = 'JobStore';
 type JobRow = typeof jobs.$inferSelect;
-function jobsKeyset(query: ListJobsQuery): Keyset<JobRow> {
+
+/**
+ * The keyset of a job list. When a label drives the page (see listJobsQuery) the order columns
+ * are job_labels' copies of create_time and id, so the bound and ORDER BY fall on its index; the
+ * values, and so the page tokens, are the same either way.
+ */
+function jobsKeyset(query: ListJobsQuery, byLabel: boolean): Keyset<JobRow> {
   const byId = query.orderBy === 'id';
+  const id = byLabel ? jobLabels.jobId : jobs.id;
+  const createTime = byLabel ? jobLabels.createTime : jobs.createTime;
   return {
     scope: {
       order: `jobs:${query.orderBy}:${query.reverse ? 'desc' : 'asc'}`,
       query: fingerprint(query.namespace, formatSelector(query.selector)),
       kinds: byId ? ['string'] : ['bigint', 'string'],
     },
-    columns: byId ? [jobs.id] : [jobs.createTime, jobs.id],
+    columns: byId ? [id] : [createTime, id],
     keyOf: byId ? (row) => [row.id] : (row) => [row.createTime, row.id],
     reverse: query.reverse,
   };
 }
 
+/** The selector's first `key=value` requirement, which can drive the page from job_labels. */
+function drivingLabel(selector: Selector): { label: Requirement; rest: Selector } | undefined {
+  const at = selector.requirements.findIndex(
+    (r) => r.op === 'eq' || (r.op === 'in' && r.values.length === 1),
+  );
+  const label = selector.requirements[at];
+  if (!label) return undefined;
+  return { label, rest: { requirements: selector.requirements.filter((_, i) => i !== at) } };
+}
+
 /**
  * The SQL of one page: filters, selector and keyset bound in the WHERE clause, `limit + 1` rows.
  * Exported so the scale test can EXPLAIN exactly what `list` runs.
+ *
+ * Without a `key=value` requirement the page is a range of a jobs index (namespace, create_time,
+ * id or id). With one, the range is read from job_labels instead, in list order, each entry joined
+ * to its job: the GIN index on labels would find every job carrying the label and sort them all,
+ * and walking the jobs order would pass every job that lacks it — O(jobs) for a rare label either
+ * way. The other requirements filter the joined jobs. The same holds on page 1,000 (the keyset
+ * bound is part of the range) and for `*` (stored as a namespace of its own).
  */
 export function listJobsQuery(db: Db, query: ListJobsQuery) {
-  const keyset = jobsKeyset(query);
+  const driving = drivingLabel(query.selector);
+  const keyset = jobsKeyset(query, driving !== undefined);
   const limit = checkLimit(query.limit);
-  const where = and(
-    query.namespace === '*' ? undefined : eq(jobs.namespace, query.namespace),
-    selectorSql(jobs.labels, query.selector),
-    keysetAfter(keyset, afterToken(keyset, query.nextToken)),
-  );
+  const after = keysetAfter(keyset, afterToken(keyset, query.nextToken));
+  if (!driving) {
+    const statement = db
+      .select()
+      .from(jobs)
+      .where(
+        and(
+          query.namespace === '*' ? undefined : eq(jobs.namespace, query.namespace),
+          selectorSql(jobs.labels, query.selector),
+          after,
+        ),
+      )
+      .orderBy(...keysetOrder(keyset))
+      .limit(limit + 1);
+    return { statement, keyset, limit };
+  }
   const statement = db
-    .select()
-    .from(jobs)
-    .where(where)
+    .select(getTableColumns(jobs))
+    .from(jobLabels)
+    .innerJoin(jobs, eq(jobs.id, jobLabels.jobId))
+    .where(
+      and(
+        eq(jobLabels.key, driving.label.key),
+        eq(jobLabels.value, driving.label.values[0] ?? ''),
+        // `*` is stored as a namespace of its own (see jobLabels).
+        eq(jobLabels.namespace, query.namespace),
+        selectorSql(jobs.labels, driving.rest),
+        after,
+      ),
+    )
     .orderBy(...keysetOrder(keyset))
     .limit(limit + 1);
   return { statement, keyset, limit };

@@ -47,6 +47,8 @@ export const jobs = pgTable(
   (t) => [
     index('jobs_namespace_create_idx').on(t.namespace, t.createTime, t.id),
     index('jobs_create_idx').on(t.createTime, t.id),
+    // A namespace's jobs by id: without it a small namespace listed by id walks every job's id.
+    index('jobs_namespace_id_idx').on(t.namespace, t.id),
     index('jobs_id_prefix_idx').using('btree', sql`${t.id} text_pattern_ops`),
     index('jobs_labels_idx').using('gin', t.labels),
     index('jobs_state_idx').on(t.state),
@@ -54,6 +56,37 @@ export const jobs = pgTable(
     index('jobs_queue_idx')
       .on(t.priority.desc().nullsFirst(), t.createTime, t.id)
       .where(sql`${t.state} = 'Queued'`),
+  ],
+);
+
+/**
+ * A job's labels as rows, written by a trigger on jobs (migration 0005) in the statement that
+ * inserts the job; a job's labels never change afterwards. The GIN index on jobs.labels finds the
+ * jobs carrying a label but not in list order, so a page filtered by a rare label would sort every
+ * match and one by a common label would walk the list order past every non-match. These btree
+ * indexes hold each label's jobs in the orders the list offers: a page is one range scan of
+ * `limit` entries, each joined to its job by primary key.
+ *
+ * Each label is stored twice, under the job's namespace and under `*` (every namespace, as the
+ * list spells it), so one index per order serves both: the planner has no second index to
+ * prefer on a stale estimate and then filter by namespace.
+ */
+export const jobLabels = pgTable(
+  'job_labels',
+  {
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    /** The job's namespace, or `*`. */
+    namespace: text('namespace').notNull(),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+    createTime: nanos('create_time').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.jobId, t.namespace, t.key] }),
+    index('job_labels_create_idx').on(t.key, t.value, t.namespace, t.createTime, t.jobId),
+    index('job_labels_id_idx').on(t.key, t.value, t.namespace, t.jobId),
   ],
 );
 
@@ -245,6 +278,7 @@ export const submissionTokens = pgTable(
 
 export const schema = {
   jobs,
+  jobLabels,
   executions,
   evaluations,
   jobHistory,

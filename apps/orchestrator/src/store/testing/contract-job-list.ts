@@ -105,6 +105,39 @@ export function jobListContract(ctx: StoreContext): void {
       expect(pages.flat().map((j) => j.ID)).toEqual(expected);
     });
 
+    // A `key=value` requirement drives the page from job_labels (its own index and join), so its
+    // orders, pages and namespaces are checked against the in-memory matcher as well.
+    it.each([
+      ['create_time', false],
+      ['create_time', true],
+      ['id', false],
+      ['id', true],
+    ] as const)('pages a listing by a label value by %s (reverse %s)', async (orderBy, reverse) => {
+      const selector = parseSelector('env=prod,tier!=db');
+      const order = orderBy === 'id' ? byId : byCreateTime;
+      const expected = jobs.filter((j) => selectorMatches(selector, j.Labels)).sort(order);
+      if (reverse) expected.reverse();
+      const pages = await walk((nextToken) =>
+        ctx.store.jobs.list(
+          query({ selector, orderBy, reverse, limit: 3, ...(nextToken ? { nextToken } : {}) }),
+        ),
+      );
+      expect(pages.flat().map((j) => j.ID)).toEqual(expected.map((j) => j.ID));
+      const everywhere = await listIds({
+        namespace: '*',
+        selector: parseSelector(`run in (${run}),env=prod`),
+      });
+      // Every env=prod job of this run, and the one in another namespace.
+      expect(everywhere).toHaveLength(jobs.filter((j) => j.Labels.env === 'prod').length + 1);
+    });
+
+    it('lists by label a job whose namespace is literally `*`, once', async () => {
+      const mark = unique('mark-');
+      const job = makeJob({ Namespace: '*', Labels: { mark } });
+      await ctx.store.jobs.insert(job);
+      expect(await listIds({ namespace: '*', selector: parseSelector(`mark=${mark}`) })).toEqual([job.ID]);
+    });
+
     it('refuses tampered, foreign and garbage tokens as a bad next_token', async () => {
       const { nextToken } = await ctx.store.jobs.list(query({ limit: 2 }));
       const [body = '', check = ''] = nextToken.split('.');
