@@ -6,12 +6,14 @@ import {
   type Envelope,
   makeEnvelope,
   type Payload,
+  SheddingQueue,
   serveControl,
   UNKNOWN_NODE_REASON,
 } from '@shoal/protocol';
 import { evaluateJobsOnNode, evaluateWaitingJobs } from '../lifecycle/node-events.js';
 import type { NodeManagerDeps } from './deps.js';
 import { handshake } from './handshake.js';
+import { HeartbeatWriter } from './heartbeats.js';
 import { type Liveness, startLiveness } from './liveness.js';
 import { nodeInfoProblem } from './node-info.js';
 
@@ -33,13 +35,15 @@ export interface NodeManager {
 }
 
 /**
- * Handshakes and heartbeats in progress at once: each holds a store connection (the pool has
- * ten, shared with the API, the workers and the reports). A request that waited past 4 s is
- * dropped: agents give up after 5 s (their control timeout) and ask again, so answering it would
- * spend a connection on nobody. Thousands of nodes reconnecting at once then queue here, in
- * order, instead of piling onto the store until every answer comes too late.
+ * Control requests in progress at once (heartbeats mostly, written in groups of up to this many),
+ * and how long one may wait for its turn. A request that waited past 4 s is dropped: agents give
+ * up after 5 s (their control timeout) and ask again, so answering it would spend the store on
+ * nobody. Thousands of nodes reconnecting at once then queue here, in order, instead of piling
+ * onto the store until every answer comes too late.
  */
-const CONTROL_CONCURRENCY = { limit: 4, staleAfterMs: 4_000 };
+const CONTROL_CONCURRENCY = { limit: 256, staleAfterMs: 4_000 };
+/** Handshakes, info updates and shutdowns at once (the store's pool has ten connections, shared). */
+const TRANSACTIONS_AT_ONCE = 4;
 
 export function startNodeManager(options: NodeManagerOptions): NodeManager {
   const { nc, queue, logger } = options;
@@ -60,6 +64,15 @@ export function startNodeManager(options: NodeManagerOptions): NodeManager {
 
 export function controlHandler(deps: NodeManagerDeps): ControlHandler {
   const { clock, ids } = deps;
+  const heartbeats = new HeartbeatWriter(deps.store, () => clock.now());
+  // Handshakes, info updates and shutdowns are transactions, each holding a store connection:
+  // a few at a time. Heartbeats are written in groups and need no such limit.
+  const transactions = new SheddingQueue({
+    limit: TRANSACTIONS_AT_ONCE,
+    staleAfterMs: Number.POSITIVE_INFINITY,
+  });
+  const inTurn = <T>(run: () => Promise<T>): Promise<T> =>
+    new Promise((resolve, reject) => transactions.push(() => run().then(resolve, reject)));
   const reply = <T extends keyof typeof CONTROL_REPLY_TYPE>(
     request: Envelope<T>,
     payload: Payload<(typeof CONTROL_REPLY_TYPE)[T]>,
@@ -73,13 +86,13 @@ export function controlHandler(deps: NodeManagerDeps): ControlHandler {
   return async (request) => {
     switch (request.type) {
       case 'Handshake':
-        return reply(request, await handshake(deps, request.nodeId, request.payload));
+        return reply(request, await inTurn(() => handshake(deps, request.nodeId, request.payload)));
       case 'Heartbeat':
-        return reply(request, await heartbeat(deps, request.nodeId, request.payload));
+        return reply(request, await heartbeat(heartbeats, request.nodeId, request.payload));
       case 'UpdateNodeInfo':
-        return reply(request, await updateInfo(deps, request.nodeId, request.payload));
+        return reply(request, await inTurn(() => updateInfo(deps, request.nodeId, request.payload)));
       case 'ShutdownNotice':
-        return reply(request, await shutdown(deps, request.nodeId, request.payload));
+        return reply(request, await inTurn(() => shutdown(deps, request.nodeId, request.payload)));
     }
   };
 }
@@ -89,7 +102,7 @@ export function controlHandler(deps: NodeManagerDeps): ControlHandler {
  * handshake (again): that is the one path back to CONNECTED, and it resumes the node's stream.
  */
 async function heartbeat(
-  { store, clock }: NodeManagerDeps,
+  writer: HeartbeatWriter,
   nodeId: string,
   beat: Payload<'Heartbeat'>,
 ): Promise<Payload<'HeartbeatReply'>> {
@@ -100,9 +113,10 @@ async function heartbeat(
     Healthy: beat.Healthy,
     HealthReason: beat.HealthReason ?? '',
   };
-  const record = await store.nodeStatus.heartbeat(nodeId, report, clock.now());
-  const LastSeqReceived = await store.agentCursors.lastApplied(nodeId);
-  return record ? { Ok: true, LastSeqReceived } : { Ok: false, LastSeqReceived, Reason: UNKNOWN_NODE_REASON };
+  const { connected, lastSeqApplied: LastSeqReceived } = await writer.record(nodeId, report);
+  return connected
+    ? { Ok: true, LastSeqReceived }
+    : { Ok: false, LastSeqReceived, Reason: UNKNOWN_NODE_REASON };
 }
 
 /** New labels or resources: jobs waiting for a node like this one get another look. */

@@ -2,7 +2,8 @@ import { ComputeStateType as C, type JobType, NodeConnection } from '@shoal/mode
 import { and, asc, eq, lt, notInArray, sql } from 'drizzle-orm';
 import type { Handle } from './db.js';
 import { rowToNode } from './nodes.js';
-import { executions, jobs, nodes } from './schema.js';
+import { recordset, rowsOf } from './recordset.js';
+import { agentCursors, executions, jobs, nodes } from './schema.js';
 import type { NodeRecord, NodeStatusRepo } from './types.js';
 
 type NodeRow = typeof nodes.$inferSelect;
@@ -48,6 +49,41 @@ export function nodeStatusRepo({ db }: Handle): NodeStatusRepo {
         .where(connected(id))
         .returning();
       return row ? toRecord(row) : undefined;
+    },
+
+    async heartbeatMany(beats, now) {
+      const latest = new Map(beats.map((b) => [b.id, b.report]));
+      const rows = [...latest].map(([id, report]) => ({
+        id,
+        patch: {
+          AvailableCapacity: report.AvailableCapacity,
+          RunningExecutions: report.RunningExecutions,
+          EnqueuedExecutions: report.EnqueuedExecutions,
+        },
+        healthy: report.Healthy,
+        health_reason: report.HealthReason,
+      }));
+      if (rows.length === 0) return new Map();
+      const beat = recordset(rows, 'id text, patch jsonb, healthy boolean, health_reason text');
+      // One statement: the update (as `heartbeat` does, merged in SQL) and each node's cursor.
+      const result = await db.execute(sql`
+        with updated as (
+          update ${nodes} n set
+            info = jsonb_set(n.info, '{ComputeNodeInfo}', coalesce(n.info -> 'ComputeNodeInfo', '{}'::jsonb) || v.patch),
+            healthy = v.healthy, health_reason = v.health_reason, last_heartbeat = ${now.toString()}::bigint,
+            revision = n.revision + 1, modify_time = ${now.toString()}::bigint
+          from ${beat}
+          where n.id = v.id and n.connection = ${NodeConnection.Connected}
+          returning n.id)
+        select b.id, (u.id is not null) as connected, coalesce(c.last_seq, 0)::text as last_seq
+        from jsonb_to_recordset(${JSON.stringify(rows.map((r) => ({ id: r.id })))}::jsonb) as b(id text)
+        left join updated u on u.id = b.id
+        left join ${agentCursors} c on c.node_id = b.id`);
+      const out = new Map<string, { connected: boolean; lastSeqApplied: bigint }>();
+      for (const row of rowsOf<{ id: string; connected: boolean; last_seq: string }>(result)) {
+        out.set(row.id, { connected: row.connected, lastSeqApplied: BigInt(row.last_seq) });
+      }
+      return out;
     },
 
     async updateInfo(id, info, now) {

@@ -233,6 +233,15 @@ export interface NodeStatusRepo {
    * lastHeartbeat = now. Undefined when the node is unknown or not connected (it must handshake).
    */
   heartbeat(id: string, report: NodeHeartbeat, now: Nanos): Promise<NodeRecord | undefined>;
+  /**
+   * `heartbeat` for many nodes in one statement (a node given twice takes its last report), with
+   * each node's applied report cursor: per id, whether it was CONNECTED (and so updated) and the
+   * last seq applied from it.
+   */
+  heartbeatMany(
+    beats: ReadonlyArray<{ id: string; report: NodeHeartbeat }>,
+    now: Nanos,
+  ): Promise<Map<string, { connected: boolean; lastSeqApplied: bigint }>>;
   /** Replaces the info (and labels) of a CONNECTED node; undefined when unknown or not connected. */
   updateInfo(id: string, info: NodeInfo, now: Nanos): Promise<NodeRecord | undefined>;
   /**

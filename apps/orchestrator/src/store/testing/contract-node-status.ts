@@ -51,6 +51,39 @@ export function nodeStatusContract(ctx: StoreContext): void {
       expect(await ctx.store.nodeStatus.updateInfo(id, node.Info, tick())).toBeUndefined();
     });
 
+    it('records many heartbeats in one statement, with each node’s applied cursor', async () => {
+      const [a, b, gone] = [await connectedNode(), await connectedNode(), await connectedNode()];
+      const [idA, idB, idGone] = [a.Info.NodeID, b.Info.NodeID, gone.Info.NodeID];
+      await ctx.store.agentCursors.advance(idA, 7n, tick());
+      expect(await ctx.store.nodeStatus.disconnect(idGone, tick())).toBe(true);
+      const unknown = unique('n-none-');
+      const at = tick();
+      const healthy = { ...report, Healthy: true, HealthReason: '' };
+      const beats = [idA, idB, idGone, unknown].map((id) => ({ id, report }));
+      // A node given twice takes its last report.
+      const result = await ctx.store.nodeStatus.heartbeatMany([...beats, { id: idB, report: healthy }], at);
+      expect(Object.fromEntries(result)).toEqual({
+        [idA]: { connected: true, lastSeqApplied: 7n },
+        [idB]: { connected: true, lastSeqApplied: 0n },
+        [idGone]: { connected: false, lastSeqApplied: 0n },
+        [unknown]: { connected: false, lastSeqApplied: 0n },
+      });
+      expect(await ctx.store.nodeStatus.find(idA)).toMatchObject({ healthy: false, lastHeartbeat: at });
+      expect((await ctx.store.nodeStatus.find(idA))?.state.Info.ComputeNodeInfo).toEqual({
+        ...a.Info.ComputeNodeInfo,
+        AvailableCapacity: report.AvailableCapacity,
+        RunningExecutions: 2,
+        EnqueuedExecutions: 1,
+      });
+      expect(await ctx.store.nodeStatus.find(idB)).toMatchObject({
+        healthy: true,
+        healthReason: '',
+        lastHeartbeat: at,
+      });
+      expect((await ctx.store.nodeStatus.find(idGone))?.lastHeartbeat).not.toBe(at);
+      expect(await ctx.store.nodeStatus.heartbeatMany([], tick())).toEqual(new Map());
+    });
+
     it('updates the info and labels of a connected node', async () => {
       const node = await connectedNode();
       const info = { ...node.Info, Labels: { zone: 'c' } };
