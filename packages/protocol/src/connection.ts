@@ -111,9 +111,26 @@ export function natsLoginOption(flags: {
 }): Pick<NatsOptions, 'token' | 'user' | 'password' | 'nkeySeed' | 'credsFile'> {
   if (flags.natsToken !== undefined) return { token: flags.natsToken };
   if (flags.natsUser !== undefined) return { user: flags.natsUser, password: flags.natsPassword };
-  if (flags.natsNkey !== undefined) return { nkeySeed: readFileSync(flags.natsNkey, 'utf8').trim() };
+  if (flags.natsNkey !== undefined) return { nkeySeed: readSeedFile(flags.natsNkey) };
   if (flags.natsCreds !== undefined) return { credsFile: flags.natsCreds };
   return {};
+}
+
+/** The seed in an nkey file, or an error that names the flag and the file. */
+function readSeedFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw ShoalError.validation(
+      [
+        {
+          path: 'natsNkey',
+          message: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+        },
+      ],
+      'NATS',
+    );
+  }
 }
 
 export type ResolvedNatsOptions = z.output<typeof NatsOptionsSchema>;

@@ -2,6 +2,7 @@ import { createUser, fromPublic, fromSeed } from '@nats-io/nkeys';
 import { isValidNodeId } from '@shoal/models';
 import { z } from 'zod';
 import { formatIssues } from './codec.js';
+import { connectNats } from './connection.js';
 import { SUBJECT_PREFIX } from './subjects.js';
 
 /**
@@ -93,6 +94,29 @@ export async function requestJoin(
   if ('refused' in reply) throw new Error(`the answer to joining was malformed: ${reply.refused}`);
   if (!reply.Accepted)
     throw new Error(`the orchestrator refused to let node ${nodeId} join: ${reply.Message ?? ''}`);
+}
+
+/**
+ * Joins in one go: a connection of its own as the join user (for tools and tests; the agent
+ * waits for an unreachable server first), the request, and the connection closed again.
+ */
+export async function joinWithToken(
+  connection: { servers: string; name: string; tls?: { caFile?: string } },
+  token: string,
+  nodeId: string,
+  publicKey: string,
+): Promise<void> {
+  const nc = await connectNats({
+    ...connection,
+    user: JOIN_USER,
+    password: token,
+    inboxPrefix: JOIN_INBOX_PREFIX,
+  });
+  try {
+    await requestJoin(nc, nodeId, publicKey);
+  } finally {
+    await nc.close();
+  }
 }
 
 /** The NATS permissions of a node's user: its own subjects, nothing else. */

@@ -5,15 +5,14 @@ import {
   ctrlSubject,
   encodeMessage,
   inSubject,
-  JOIN_INBOX_PREFIX,
   JOIN_USER,
+  joinWithToken,
   makeEnvelope,
   nkeyPublicKey,
   nodeInboxPrefix,
   outSubject,
   PROTOCOL_VERSION,
   requestControl,
-  requestJoin,
 } from '@shoal/protocol';
 import { describeWithServices, waitFor } from '@shoal/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -58,20 +57,8 @@ describeWithServices(['nats'], 'an attacker on the NATS plane', () => {
     await cluster?.stop();
   });
 
-  const join = async (nodeId: string, seed: string) => {
-    const nc = await connectNats({
-      servers: url,
-      name: `join-${nodeId}`,
-      user: JOIN_USER,
-      password: token,
-      inboxPrefix: JOIN_INBOX_PREFIX,
-    });
-    try {
-      await requestJoin(nc, nodeId, nkeyPublicKey(seed));
-    } finally {
-      await nc.close();
-    }
-  };
+  const join = (nodeId: string, seed: string) =>
+    joinWithToken({ servers: url, name: `join-${nodeId}` }, token, nodeId, nkeyPublicKey(seed));
   const victim = async () =>
     (await getJson<{ Node: NodeState }>(`${cluster.api}/api/v1/orchestrator/nodes/victim`)).Node;
   const executionsOf = async (id: string) =>

@@ -30,27 +30,6 @@ export function nodeStatusRepo({ db }: Handle): NodeStatusRepo {
       return rows.map(toRecord);
     },
 
-    async heartbeat(id, report, now) {
-      // Merged in SQL rather than read-modify-write, so an UpdateNodeInfo racing it is not undone.
-      const patch = JSON.stringify({
-        AvailableCapacity: report.AvailableCapacity,
-        RunningExecutions: report.RunningExecutions,
-        EnqueuedExecutions: report.EnqueuedExecutions,
-      });
-      const [row] = await db
-        .update(nodes)
-        .set({
-          info: sql`jsonb_set(${nodes.info}, '{ComputeNodeInfo}', coalesce(${nodes.info} -> 'ComputeNodeInfo', '{}'::jsonb) || ${patch}::jsonb)`,
-          healthy: report.Healthy,
-          healthReason: report.HealthReason,
-          lastHeartbeat: now,
-          ...bump(now),
-        })
-        .where(connected(id))
-        .returning();
-      return row ? toRecord(row) : undefined;
-    },
-
     async heartbeatMany(beats, now) {
       const latest = new Map(beats.map((b) => [b.id, b.report]));
       const rows = [...latest].map(([id, report]) => ({
@@ -65,7 +44,8 @@ export function nodeStatusRepo({ db }: Handle): NodeStatusRepo {
       }));
       if (rows.length === 0) return new Map();
       const beat = recordset(rows, 'id text, patch jsonb, healthy boolean, health_reason text');
-      // One statement: the update (as `heartbeat` does, merged in SQL) and each node's cursor.
+      // One statement: the update and each node's cursor. The info is merged in SQL rather than
+      // read-modify-write, so an UpdateNodeInfo racing it is not undone.
       const result = await db.execute(sql`
         with updated as (
           update ${nodes} n set

@@ -229,14 +229,10 @@ export interface NodeStatusRepo {
   /** Every node, connected or not, ordered by id. */
   list(): Promise<NodeRecord[]>;
   /**
-   * Records a heartbeat of a CONNECTED node: capacity and counts into its ComputeNodeInfo, health,
-   * lastHeartbeat = now. Undefined when the node is unknown or not connected (it must handshake).
-   */
-  heartbeat(id: string, report: NodeHeartbeat, now: Nanos): Promise<NodeRecord | undefined>;
-  /**
-   * `heartbeat` for many nodes in one statement (a node given twice takes its last report), with
-   * each node's applied report cursor: per id, whether it was CONNECTED (and so updated) and the
-   * last seq applied from it.
+   * Heartbeats of many nodes in one statement: each CONNECTED node gets its capacity, counts and
+   * health merged in, and lastHeartbeat = now (a node given twice takes its last report). Per id:
+   * whether it was CONNECTED (and so updated; otherwise it must handshake), and the last seq
+   * applied from it.
    */
   heartbeatMany(
     beats: ReadonlyArray<{ id: string; report: NodeHeartbeat }>,

@@ -281,7 +281,7 @@ export class SimCluster {
         Healthy: true,
         HealthReason: '',
       };
-      await this.store.nodeStatus.heartbeat(agent.nodeId, beat, now);
+      await this.store.nodeStatus.heartbeatMany([{ id: agent.nodeId, report: beat }], now);
     }
     await this.liveness.check();
   }

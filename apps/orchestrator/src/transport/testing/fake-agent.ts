@@ -7,8 +7,7 @@ import {
   ctrlSubject,
   type EnvelopeOf,
   inSubject,
-  JOIN_INBOX_PREFIX,
-  JOIN_USER,
+  joinWithToken,
   type MessageType,
   makeEnvelope,
   nkeyPublicKey,
@@ -19,7 +18,6 @@ import {
   PROTOCOL_VERSION,
   Receiver,
   requestControl,
-  requestJoin,
   Sender,
   type StreamEnvelope,
   serveReceiver,
@@ -48,22 +46,6 @@ export interface FakeAgentOptions {
 
 const CAPACITY = { CPU: 4, Memory: 8 * 1024 ** 3, Disk: 50 * 1024 ** 3, GPU: 0 };
 
-/** Joins as the `join` user would: a connection of its own, closed once answered. */
-export async function joinAs(url: string, token: string, nodeId: string, seed: string): Promise<void> {
-  const nc = await connectNats({
-    servers: url,
-    name: `join-${nodeId}`,
-    user: JOIN_USER,
-    password: token,
-    inboxPrefix: JOIN_INBOX_PREFIX,
-  });
-  try {
-    await requestJoin(nc, nodeId, nkeyPublicKey(seed));
-  } finally {
-    await nc.close();
-  }
-}
-
 export class FakeAgent {
   readonly outbox = new MemoryOutbox();
   readonly tracker = new MemorySeqTracker();
@@ -85,7 +67,12 @@ export class FakeAgent {
     let seed = options.nkeySeed;
     if (options.joinToken !== undefined) {
       seed ??= createNkeySeed();
-      await joinAs(options.url, options.joinToken, nodeId, seed);
+      await joinWithToken(
+        { servers: options.url, name: `join-${nodeId}` },
+        options.joinToken,
+        nodeId,
+        nkeyPublicKey(seed),
+      );
     }
     const nc = await connectNats({
       servers: options.url,
