@@ -9,17 +9,27 @@ import type { NatsConnection } from './transport.js';
  * on a wrong token: a refused login is an operator's mistake and ends the start at once instead.
  * Once connected, nats.js reconnects on its own, forever (connectNats).
  */
+/** Refused logins before the credentials are taken to be wrong (about 2 s in all). */
+const AUTH_TRIES = 4;
+
 export async function connectWhenReachable(
   options: NatsOptions,
   logger: Logger,
   retry: { maxMs: number } = { maxMs: 5_000 },
 ): Promise<NatsConnection> {
   const server = redact(String(options.servers));
+  let refusals = 0;
   for (let attempt = 1; ; attempt++) {
     try {
       return await connectNats(options, logger);
     } catch (error) {
       const err = errorMessage(error);
+      // A refusal is also what a client connecting while the server reloads its users may get
+      // (a node joining next door): a few quick tries before it counts as wrong credentials.
+      if (/authori[sz]ation|authentication|permission/i.test(err) && ++refusals < AUTH_TRIES) {
+        await new Promise((resolve) => setTimeout(resolve, 300 * refusals));
+        continue;
+      }
       if (/authori[sz]ation|authentication|permission/i.test(err)) {
         const hint =
           options.nkeySeed === undefined
