@@ -71,7 +71,7 @@ const JOB_FIELDS: Array<[name: string, job: Record<string, unknown>, field: stri
 // biome-ignore format: a table reads best one row per line
 const BODIES: Array<[name: string, options: CallOptions, status: number, code: string, message: string]> = [
   ['empty body', {}, 400, 'BadRequest', 'request body is required'],
-  ['unknown top-level key', { body: '{"Job":{},"Extra":1}' }, 400, 'ValidationError', 'Extra: unknown field'],
+  ['an empty job beside an unknown key', { body: '{"Job":{},"Extra":1}' }, 400, 'ValidationError', 'Job.Type: missing job type'],
   ['array body', { body: '[]' }, 400, 'ValidationError', 'invalid request: expected object, got array'],
   ['body over 10 MiB', { body: `"${'x'.repeat(10 * 1024 * 1024)}"` }, 413, 'PayloadTooLarge', 'exceeds the limit of 10485760 bytes'],
   ['declared length over the limit', { body: '{}', headers: { 'Content-Length': '99999999' } }, 413, 'PayloadTooLarge', 'exceeds the limit'],

@@ -1,9 +1,10 @@
+import type { DecodedRequest, RequestEnvelope } from '@shoal/models';
 import {
   decodeJson,
+  decodeRequest,
   ErrorCode,
   JsonSyntaxError,
   MAX_JSON_DEPTH,
-  problemsFromZod,
   ShoalError,
   textProblems,
 } from '@shoal/models';
@@ -116,26 +117,25 @@ export async function readJsonBody(c: Context, options: BodyOptions): Promise<un
   return body;
 }
 
-/** Reads a JSON body and checks it against its envelope schema; a wrong shape lists every field. */
+/**
+ * Reads a JSON body and decodes it as Go would (decodeRequest): keys in any case, unknown keys
+ * dropped with a warning, null as absent; then checks its values, listing every field that is wrong.
+ */
 export async function readBodyAs<S extends z.ZodType>(
   c: Context,
-  schema: S,
+  envelope: RequestEnvelope<S>,
   options: BodyOptions & { required: true },
-): Promise<z.output<S>>;
+): Promise<DecodedRequest<z.output<S>>>;
 export async function readBodyAs<S extends z.ZodType>(
   c: Context,
-  schema: S,
+  envelope: RequestEnvelope<S>,
   options: BodyOptions,
-): Promise<z.output<S> | undefined>;
+): Promise<DecodedRequest<z.output<S>> | undefined>;
 export async function readBodyAs<S extends z.ZodType>(
   c: Context,
-  schema: S,
+  envelope: RequestEnvelope<S>,
   options: BodyOptions,
-): Promise<z.output<S> | undefined> {
+): Promise<DecodedRequest<z.output<S>> | undefined> {
   const body = await readJsonBody(c, options);
-  if (body === undefined) return undefined;
-  // reportInput lets the messages say what came (`expected object, got array`).
-  const parsed = schema.safeParse(body, { reportInput: true });
-  if (!parsed.success) throw ShoalError.validation(problemsFromZod(parsed.error), 'API');
-  return parsed.data;
+  return body === undefined ? undefined : decodeRequest(envelope, body);
 }

@@ -11,13 +11,26 @@ import { NodeInfoSchema, NodeStateSchema } from './node.js';
  * a PutJobRequest is checked by `prepareJobSubmission`, which reports every problem at once.
  */
 
-export const PutJobRequestSchema = z.strictObject({
-  Job: z.unknown(),
+/**
+ * What every request body may carry besides its own fields (Bacalhau's BaseRequest and
+ * BasePutRequest). Headers, Credential and Context are accepted for Go clients and not acted on:
+ * Shoal reads credentials from the HTTP Authorization header.
+ */
+const BaseRequestFields = {
+  Namespace: z.string().max(255).optional(),
   /**
    * Names the submission, so that retrying it is safe: a PUT whose token was already used in the
    * job's namespace answers the first PUT's ids and makes no job. Empty means none.
    */
   IdempotencyToken: z.string().max(256).optional(),
+  Headers: z.record(z.string(), z.string()).optional(),
+  Credential: z.unknown().optional(),
+  Context: z.unknown().optional(),
+};
+
+export const PutJobRequestSchema = z.strictObject({
+  ...BaseRequestFields,
+  Job: z.unknown(),
 });
 export type PutJobRequest = z.infer<typeof PutJobRequestSchema>;
 
@@ -55,7 +68,12 @@ export const ListJobsResponseSchema = z.object({
 });
 export type ListJobsResponse = z.infer<typeof ListJobsResponseSchema>;
 
-export const StopJobRequestSchema = z.strictObject({ Reason: z.string().max(1024).optional() });
+export const StopJobRequestSchema = z.strictObject({
+  ...BaseRequestFields,
+  /** The job is named by the path; Go's client also sends it here, where it is not used. */
+  JobID: z.string().max(1024).optional(),
+  Reason: z.string().max(1024).optional(),
+});
 export const StopJobResponseSchema = z.object({ EvaluationID: z.string() });
 export type StopJobResponse = z.infer<typeof StopJobResponseSchema>;
 
@@ -81,6 +99,9 @@ export const NodeAction = { Approve: 'approve', Reject: 'reject', Delete: 'delet
 export type NodeAction = (typeof NodeAction)[keyof typeof NodeAction];
 
 export const PutNodeRequestSchema = z.strictObject({
+  ...BaseRequestFields,
+  /** The node is named by the path; Go's client also sends it here, where it is not used. */
+  NodeID: z.string().max(1024).optional(),
   Action: z.enum([NodeAction.Approve, NodeAction.Reject, NodeAction.Delete]),
   Message: z.string().max(1024).optional(),
 });

@@ -1,4 +1,6 @@
 import type { Constraint } from '../constraints.js';
+import { decodeAs, unknownFieldWarning } from '../decode/go-decode.js';
+import { JOB_SHAPE } from '../decode/shapes.js';
 import {
   ENGINE_TYPES,
   JobStateType,
@@ -43,15 +45,18 @@ export type PrepareJobResult =
 
 /**
  * Checks a submitted job, reporting every problem with its field path, and returns it normalised
- * with defaults applied, in state Pending at revision 1.
+ * with defaults applied, in state Pending at revision 1. Keys that name no field are warnings.
  */
 export function prepareJobSubmission(input: unknown, options: PrepareJobOptions): PrepareJobResult {
   const p = new FieldParser();
   const root = options.root ?? ['Job'];
   const policy = options.policy ?? {};
-  const raw = p.parse(JobShapeSchema, input, root);
-  if (!raw) return { ok: false, problems: p.problems, warnings: [] };
-  const warnings = ignoredFieldWarnings(raw);
+  // Read as Go reads it first: keys in any case, unknown ones dropped (and reported), null absent.
+  const decoded = decodeAs(JOB_SHAPE, input, root);
+  const raw = p.parse(JobShapeSchema, decoded.value, root);
+  const warnings = decoded.unknown.map(unknownFieldWarning);
+  if (!raw) return { ok: false, problems: p.problems, warnings };
+  warnings.push(...ignoredFieldWarnings(raw));
 
   const { values: job } = p.parseFields(JOB_FIELDS, raw, root);
   const type = checkJobType(job.Type, root, p);

@@ -26,6 +26,12 @@ export const ListJobsParams = z.object({
   reverse: reverse(),
 });
 
+/** Go's client repeats its BasePutRequest fields in the query. */
+export const PutJobParams = z.object({
+  idempotency_token: textParam(256, 'The IdempotencyToken, when not in the body.'),
+  namespace: textParam(255, 'Accepted from Go clients and not used: the job’s own Namespace decides.'),
+});
+
 export const DescribeJobParams = z.object({
   include: listParam(
     ['history', 'executions'],

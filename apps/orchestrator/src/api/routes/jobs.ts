@@ -3,10 +3,12 @@ import {
   GetJobResponseSchema,
   jobSizeError,
   ListJobsResponseSchema,
+  PutJobEnvelope,
   PutJobRequestSchema,
   PutJobResponseSchema,
   parseSelectors,
   ShoalError,
+  StopJobEnvelope,
   StopJobRequestSchema,
   StopJobResponseSchema,
 } from '@shoal/models';
@@ -18,7 +20,7 @@ import { parseQuery } from '../query.js';
 import { sendJson } from '../respond.js';
 import type { Route } from '../route.js';
 import { ID_ERRORS, STORE_ERRORS } from '../route.js';
-import { DescribeJobParams, ListJobsParams, StopJobParams } from './job-params.js';
+import { DescribeJobParams, ListJobsParams, PutJobParams, StopJobParams } from './job-params.js';
 
 export interface JobRouteDeps {
   jobs: JobService;
@@ -33,22 +35,30 @@ const BODY_ERRORS = [400, 413, 415, 503] as const;
 /** Submit, describe, list and stop. The per-job lists are in job-lists.ts. */
 export function jobRoutes({ jobs, maxBodyBytes, maxJobBytes }: JobRouteDeps): Route[] {
   const submit = async (c: Context) => {
-    const request = await readBodyAs(c, PutJobRequestSchema, { maxBytes: maxBodyBytes, required: true });
+    const q = parseQuery(c, PutJobParams);
+    const { value: request, warnings } = await readBodyAs(c, PutJobEnvelope, {
+      maxBytes: maxBodyBytes,
+      required: true,
+    });
     const tooLarge = jobSizeError(request.Job, maxJobBytes);
     if (tooLarge) throw tooLarge;
-    const answer = await jobs.submit(request.Job, { idempotencyToken: request.IdempotencyToken });
-    return sendJson(c, PutJobResponseSchema, answer);
+    // Go's client sends the token in the query as well as the body; either names the submission.
+    const idempotencyToken = request.IdempotencyToken || q.idempotency_token;
+    const answer = await jobs.submit(request.Job, { idempotencyToken });
+    return sendJson(c, PutJobResponseSchema, { ...answer, Warnings: [...warnings, ...answer.Warnings] });
   };
   const submitSpec = {
     path: '/orchestrator/jobs',
     summary: 'Submit a job',
     description:
-      'Every problem with the job is reported at once, each with its field path. Server-managed fields (ID, State, Revision, Version, CreateTime, ModifyTime) are ignored with a warning. A job spec over the size limit (768 KiB unless configured) is a 413: it must fit the one message that carries it to an agent. A PUT that repeats an earlier one’s IdempotencyToken (in the job’s namespace) answers that PUT’s JobID and EvaluationID and makes no job, so a client that got no answer or a 503 may retry safely.',
+      'Every problem with the job is reported at once, each with its field path. A key that names no field is ignored and named in Warnings (engine, publisher and input-source Params excepted: an unknown key there is a 400). Server-managed fields (ID, State, Revision, Version, CreateTime, ModifyTime) are ignored with a warning. A job spec over the size limit (768 KiB unless configured) is a 413: it must fit the one message that carries it to an agent. A PUT that repeats an earlier one’s IdempotencyToken (in the job’s namespace) answers that PUT’s JobID and EvaluationID and makes no job, so a client that got no answer or a 503 may retry safely.',
     tag: 'Jobs',
+    query: PutJobParams,
     body: {
       schema: PutJobRequestSchema,
       required: true,
-      description: '`{Job, IdempotencyToken?}`: the job to run, and a token that makes retrying safe.',
+      description:
+        '`{Job, IdempotencyToken?}` (Bacalhau’s PutJobRequest): the job to run, and a token that makes retrying safe. Keys match case-insensitively; unknown keys are ignored with a warning; Namespace, Headers, Credential and Context are accepted and not used.',
     },
     response: PutJobResponseSchema,
     responseDescription:
@@ -110,15 +120,20 @@ export function jobRoutes({ jobs, maxBodyBytes, maxJobBytes }: JobRouteDeps): Ro
       tag: 'Jobs',
       pathParams: JOB_ID,
       query: StopJobParams,
-      body: { schema: StopJobRequestSchema, required: false, description: 'Optional `{Reason}`.' },
+      body: {
+        schema: StopJobRequestSchema,
+        required: false,
+        description: 'Optional `{Reason}` (Bacalhau’s StopJobRequest, whose Go tag is `reason`).',
+      },
       response: StopJobResponseSchema,
       responseDescription: 'The stop evaluation’s id, or "" when the job was already stopped.',
       errors: [...ID_ERRORS, 413, 415],
       handle: async (c) => {
         const id = pathId(c, 'jobID');
         const q = parseQuery(c, StopJobParams);
-        const body = await readBodyAs(c, StopJobRequestSchema, { maxBytes: maxBodyBytes, required: false });
-        return sendJson(c, StopJobResponseSchema, await jobs.stop(id, stopReason(q.reason, body?.Reason)));
+        const body = await readBodyAs(c, StopJobEnvelope, { maxBytes: maxBodyBytes, required: false });
+        const reason = stopReason(q.reason, body?.value.Reason || undefined);
+        return sendJson(c, StopJobResponseSchema, await jobs.stop(id, reason));
       },
     },
   ];

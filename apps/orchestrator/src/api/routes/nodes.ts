@@ -3,6 +3,7 @@ import {
   ListNodesResponseSchema,
   NodeConnection,
   NodeMembership,
+  PutNodeEnvelope,
   PutNodeRequestSchema,
   PutNodeResponseSchema,
   parseSelectors,
@@ -94,14 +95,23 @@ export function nodeRoutes(nodes: NodeService, maxBodyBytes: number): Route[] {
       description: 'Repeating an action (approving an approved node) succeeds without a change.',
       tag: 'Nodes',
       pathParams: NODE_ID,
-      body: { schema: PutNodeRequestSchema, required: true, description: '`{Action, Message}`.' },
+      body: {
+        schema: PutNodeRequestSchema,
+        required: true,
+        description:
+          '`{Action, Message}` (Bacalhau’s PutNodeRequest; its other fields are accepted and not used).',
+      },
       response: PutNodeResponseSchema,
       responseDescription: 'Success is true once the action is applied.',
       errors: [...ID_ERRORS, 413, 415],
       handle: async (c) => {
         const id = pathId(c, 'nodeID');
-        const request = await readBodyAs(c, PutNodeRequestSchema, { maxBytes: maxBodyBytes, required: true });
-        return sendJson(c, PutNodeResponseSchema, await nodes.act(id, request));
+        const { value } = await readBodyAs(c, PutNodeEnvelope, { maxBytes: maxBodyBytes, required: true });
+        return sendJson(
+          c,
+          PutNodeResponseSchema,
+          await nodes.act(id, { Action: value.Action, Message: value.Message }),
+        );
       },
     },
   ];
