@@ -73,8 +73,14 @@ export const OrchestratorConfigSchema = z
     /** How long shutdown waits for requests in flight before closing connections. */
     shutdownGraceMs: z.int().min(0).max(600_000).default(10_000),
     evaluationPollMs: z.int().min(10).max(60_000).default(200),
-    /** Evaluations processed at once; claims are leased rows and each plan locks its job row. */
-    evaluationWorkers: z.int().min(1).max(64).default(4),
+    /**
+     * Evaluation batches in flight. Placement is serialized by one lock whichever worker holds it,
+     * so a second worker in the same process only waits for it: with four, the wait for the lock
+     * was most of a placement's latency and freed slots sat idle for half a second. One worker
+     * takes everything that gathered while it was busy as its next batch. Claims are leased rows,
+     * so more workers (or orchestrators) stay correct.
+     */
+    evaluationWorkers: z.int().min(1).max(64).default(1),
     /** An external NATS server (`nats://host:4222`); empty means spawn and supervise nats-server. */
     natsUrl: z.string().default(''),
     /** Where the spawned nats-server listens; 0 (or a port already taken) picks a free one. */

@@ -7,13 +7,13 @@ import { Scenario } from './testing/scenario.js';
 const nodes = (...ids: string[]) => ids.map((id) => makeNode({ id }));
 
 describe('batch: placing partitions', () => {
-  it('asks one node per partition, with desired Pending (a bid round) and the allocation', () => {
+  it('asks one node per partition to start at once (desired Running), with the allocation', () => {
     const sc = new Scenario({ job: makeJob({ Count: 3 }), nodes: nodes('n-1', 'n-2', 'n-3') });
     const plan = sc.step();
     expect(plan.newExecutions.map((n) => n.partition)).toEqual([0, 1, 2]);
     for (const n of plan.newExecutions) {
       expect(n).toMatchObject({
-        desiredState: D.Pending,
+        desiredState: D.Running,
         computeState: C.New,
         allocated: { CPU: 1, Memory: GB },
       });

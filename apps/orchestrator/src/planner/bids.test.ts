@@ -9,8 +9,19 @@ import { Scenario } from './testing/scenario.js';
 const nodes = (...ids: string[]) => ids.map((id) => makeNode({ id }));
 
 describe('batch: bids', () => {
-  it('accepts an accepted bid (desired Running, BidAccepted) and the job goes Running', () => {
-    const sc = new Scenario({ nodes: nodes('n-1') });
+  it('with one ask, takes the node accepting as the start: no approval round', () => {
+    const sc = new Scenario({ nodes: nodes('n-1', 'n-2') });
+    expect(sc.step().newExecutions).toMatchObject([{ desiredState: D.Running }]);
+    sc.report(0, C.AskForBid).report(0, C.BidAccepted);
+    const plan = sc.step();
+    expect(plan.executionUpdates).toEqual([]);
+    expect(plan.newExecutions).toEqual([]);
+    expect(plan.jobState).toMatchObject({ StateType: J.Running });
+  });
+
+  it('with several asks, accepts an accepted bid (desired Running, BidAccepted) and the job goes Running', () => {
+    // One node can only be asked once, so the partition has one offer, still judged in a round.
+    const sc = new Scenario({ nodes: nodes('n-1'), settings: { bidsPerPartition: 2 } });
     sc.step();
     sc.report(0, C.AskForBid);
     expect(isEmptyPlan(sc.plan())).toBe(true); // asked, not answered: nothing to do

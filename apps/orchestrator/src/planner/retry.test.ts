@@ -123,11 +123,11 @@ describe('retries', () => {
     expect(plan.jobState?.Message).toBe(
       `partition 1 failed after 1 attempt: node ${sc.exec(1).NodeID}: segfault`,
     );
-    // The job is over: the other partition's ask is withdrawn.
+    // The job is over: the other partition, asked to start at once, is cancelled.
     expect(plan.executionUpdates).toEqual([
       expect.objectContaining({
         executionId: sc.exec(0).ID,
-        send: 'BidRejected',
+        send: 'CancelExecution',
         comment: expect.stringMatching(/^job failed: partition 1/),
       }),
     ]);

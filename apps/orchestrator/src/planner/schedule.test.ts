@@ -5,14 +5,23 @@ import { schedule } from './schedule.js';
 import { GB, MB, makeJob, makeNode, makeSnapshot, makeTask, T0 } from './testing/fixtures.js';
 
 describe('dispatch by job type', () => {
-  it.each<[JobType, D]>([
-    ['batch', D.Pending],
-    ['service', D.Pending],
-    ['ops', D.Running],
-    ['daemon', D.Running],
-  ])('%s: new executions start with desired %i (WaitForApproval = desired Pending)', (type, desired) => {
-    const plan = schedule(makeSnapshot({ job: makeJob({ type }), nodes: [makeNode({ id: 'n-1' })] }), T0);
-    expect(plan.newExecutions.map((n) => n.desiredState)).toEqual([desired]);
+  // One ask per partition (the default) leaves nothing to choose between, so the node starts on
+  // accepting; several asks per partition wait for the offers (WaitForApproval = desired Pending).
+  it.each<[JobType, number, D]>([
+    ['batch', 1, D.Running],
+    ['service', 1, D.Running],
+    ['batch', 2, D.Pending],
+    ['service', 2, D.Pending],
+    ['ops', 1, D.Running],
+    ['daemon', 1, D.Running],
+  ])('%s with %i ask(s) per partition: new executions start with desired %i', (type, asks, desired) => {
+    const snapshot = makeSnapshot({
+      job: makeJob({ type }),
+      nodes: [makeNode({ id: 'n-1' }), makeNode({ id: 'n-2' })],
+      settings: { bidsPerPartition: asks },
+    });
+    const plan = schedule(snapshot, T0);
+    expect(new Set(plan.newExecutions.map((n) => n.desiredState))).toEqual(new Set([desired]));
   });
 });
 

@@ -50,7 +50,7 @@ describe('batch: a task that failed is the job’s answer', () => {
     const reason = `job failed: partition 2 failed on node ${sc.exec(2).NodeID}: exit code 1`;
     expect(plan.executionUpdates).toEqual([
       expect.objectContaining({ executionId: sc.exec(0).ID, comment: reason, send: 'CancelExecution' }),
-      expect.objectContaining({ executionId: sc.exec(1).ID, comment: reason, send: 'BidRejected' }),
+      expect.objectContaining({ executionId: sc.exec(1).ID, comment: reason, send: 'CancelExecution' }),
     ]);
   });
 
