@@ -1,4 +1,4 @@
-import type { BuildVersionInfo, NodeInfo } from '@shoal/models';
+import type { AgentNodeResponse, BuildVersionInfo } from '@shoal/models';
 import { AgentNodeResponseSchema, AgentVersionResponseSchema, AliveResponseSchema } from '@shoal/models';
 import type { HttpTransport, Schema } from './http.js';
 
@@ -19,11 +19,12 @@ export class AgentApi {
     return this.http.request({ method: 'GET', path: '/agent/alive', schema: AliveResponseSchema });
   }
 
-  async version(): Promise<{ BuildVersionInfo: BuildVersionInfo }> {
+  /** Bacalhau's GetVersionResponse: the build info's fields at the top level. */
+  async version(): Promise<BuildVersionInfo> {
     return this.http.request({ method: 'GET', path: '/agent/version', schema: AgentVersionResponseSchema });
   }
 
-  async node(): Promise<NodeInfo> {
+  async node(): Promise<AgentNodeResponse> {
     return this.http.request({ method: 'GET', path: '/agent/node', schema: AgentNodeResponseSchema });
   }
 

@@ -132,7 +132,7 @@ describe('ShoalClient against a real orchestrator', () => {
     expect(await client.nodes.list()).toEqual({ Nodes: [], NextToken: '' });
     expect((await failure(client.nodes.get('n-missing'))).code).toBe(ErrorCode.NotFound);
     expect(await client.agent.alive()).toEqual({ Status: 'OK' });
-    expect((await client.agent.version()).BuildVersionInfo.GitVersion).toMatch(/^v/);
+    expect((await client.agent.version()).GitVersion).toMatch(/^v/);
     expect((await client.agent.node()).NodeType).toBe('Requester');
     expect(await client.agent.config()).toHaveProperty('API');
   });

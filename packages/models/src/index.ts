@@ -3,6 +3,7 @@ export * from './codec.js';
 export * from './constraints.js';
 export * from './decode/index.js';
 export * from './duration.js';
+export * from './encode/index.js';
 export * from './enums.js';
 export * from './errors.js';
 export * from './ids.js';

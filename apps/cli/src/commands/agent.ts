@@ -42,7 +42,7 @@ export function addAgentCommand(program: Command, ctx: CommandContext): void {
   });
   sub('version', 'the client’s and the server’s versions', async (client) => {
     const data = await client.agent.version();
-    const v = data.BuildVersionInfo;
+    const v = data;
     return {
       data,
       text: renderFields([

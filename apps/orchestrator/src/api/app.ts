@@ -12,6 +12,7 @@ import { sendJson } from './respond.js';
 import type { Route } from './route.js';
 import { API_PREFIX } from './route.js';
 import { agentRoutes } from './routes/agent.js';
+import { authnRoutes } from './routes/authn.js';
 import { jobListRoutes } from './routes/job-lists.js';
 import { jobRoutes } from './routes/jobs.js';
 import { logRoutes } from './routes/logs.js';
@@ -36,6 +37,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     ...logRoutes({ store, logs: deps.logs }),
     ...nodeRoutes(nodes, maxBodyBytes),
     ...agentRoutes({ ...config, store }),
+    ...authnRoutes(config.auth, maxBodyBytes),
   ];
   // Built on first request, then served from memory: it only depends on the routes.
   let document: Record<string, unknown> | undefined;

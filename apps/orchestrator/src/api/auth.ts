@@ -20,8 +20,13 @@ export interface ApiTokens {
   read?: string | undefined;
 }
 
-/** Paths anyone may call, authenticated or not. */
-export const OPEN_PATHS: ReadonlySet<string> = new Set([`${API_PREFIX}/agent/alive`]);
+/** Paths anyone may call, authenticated or not: liveness, and logging in (routes/authn.ts). */
+export const OPEN_PATHS: ReadonlySet<string> = new Set([`${API_PREFIX}/agent/alive`, `${API_PREFIX}/auth`]);
+const OPEN_PREFIXES: readonly string[] = [`${API_PREFIX}/auth/`];
+
+export function isOpenPath(path: string): boolean {
+  return OPEN_PATHS.has(path) || OPEN_PREFIXES.some((prefix) => path.startsWith(prefix));
+}
 
 const REALM = 'Bearer realm="shoal"';
 const READ_METHODS = new Set(['GET', 'HEAD']);
@@ -86,7 +91,7 @@ export function apiAuth(tokens: ApiTokens | undefined): MiddlewareHandler<AppEnv
   if (!authEnabled(tokens)) return (_c, next) => next();
   const check = tokenChecker(tokens);
   return async (c, next) => {
-    if (OPEN_PATHS.has(c.req.path)) return next();
+    if (isOpenPath(c.req.path)) return next();
     const outcome = authenticate(c.req.header('Authorization'), check);
     if ('error' in outcome) {
       c.header('WWW-Authenticate', outcome.challenge);

@@ -28,7 +28,17 @@ describe('nodes', () => {
     expect(reply.status).toBe(200);
     expect(Object.keys(reply.body)).toEqual(['Nodes', 'NextToken']);
     expect(nodeIds(reply.body)).toEqual([A, B, C]);
-    expect(Object.keys((reply.body.Nodes as Doc[])[0] as Doc)).toEqual(['Info', 'Membership', 'Connection']);
+    // v1.3's NodeState, then v1.1's flat NodeInfo fields (see encode/nodes.ts).
+    expect(Object.keys((reply.body.Nodes as Doc[])[0] as Doc)).toEqual([
+      'Info',
+      'Membership',
+      'Connection',
+      'NodeID',
+      'NodeType',
+      'Labels',
+      'ComputeNodeInfo',
+      'BacalhauVersion',
+    ]);
   });
 
   it('filters by filter-approval, filter-status and labels, and pages', async () => {
@@ -95,8 +105,11 @@ describe('nodes', () => {
 describe('agent endpoints', () => {
   it('answers alive, version, node and config', async () => {
     expect((await call(h.app, 'GET', '/api/v1/agent/alive')).text).toBe('{"Status":"OK"}');
-    expect((await call(h.app, 'GET', '/api/v1/agent/version')).body).toEqual({ BuildVersionInfo: VERSION });
-    expect((await call(h.app, 'GET', '/api/v1/agent/node')).body).toEqual(NODE_INFO);
+    expect((await call(h.app, 'GET', '/api/v1/agent/version')).body).toEqual(VERSION);
+    expect((await call(h.app, 'GET', '/api/v1/agent/node')).body).toEqual({
+      ...NODE_INFO,
+      BacalhauVersion: VERSION,
+    });
     expect((await call(h.app, 'GET', '/api/v1/agent/config')).body).toEqual({
       api: { port: 1234 },
       token: '***',

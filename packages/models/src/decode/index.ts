@@ -1,4 +1,4 @@
-export { PutJobEnvelope, PutNodeEnvelope, StopJobEnvelope } from './envelopes.js';
+export { AuthnEnvelope, PutJobEnvelope, PutNodeEnvelope, StopJobEnvelope } from './envelopes.js';
 export type { Decoded, Shape } from './go-decode.js';
 export { decodeAs, unknownFieldWarning } from './go-decode.js';
 export type { DecodedRequest, RequestEnvelope } from './request.js';

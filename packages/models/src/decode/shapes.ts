@@ -73,3 +73,5 @@ export const PUT_NODE_REQUEST_SHAPE: Shape = object({
   Action: scalar,
   Message: scalar,
 });
+
+export const AUTHN_REQUEST_SHAPE: Shape = object({ ...BASE_REQUEST, Name: scalar, MethodData: scalar });

@@ -4,7 +4,7 @@ import { EvaluationSchema } from './evaluation.js';
 import { ExecutionSchema } from './execution.js';
 import { JobHistorySchema } from './history.js';
 import { JobSchema } from './job.js';
-import { NodeInfoSchema, NodeStateSchema } from './node.js';
+import { BuildVersionInfoSchema, NodeInfoSchema, NodeStateSchema } from './node.js';
 
 /**
  * Request and response bodies of the v1 API. Responses are what the server sends; the job inside
@@ -86,13 +86,28 @@ export type ListJobResultsResponse = z.infer<typeof ListJobResultsResponseSchema
 
 export const GetEvaluationResponseSchema = z.object({ Evaluation: EvaluationSchema });
 
+/** A node's info on the wire: BacalhauVersion (Go's name) beside Version (see encode/nodes.ts). */
+export const WireNodeInfoSchema = NodeInfoSchema.extend({
+  BacalhauVersion: BuildVersionInfoSchema.optional(),
+});
+
+/** NodeState for v1.3 clients, with v1.1's flat NodeInfo fields beside it for v1.1 clients. */
+export const WireNodeStateSchema = NodeStateSchema.extend({
+  Info: WireNodeInfoSchema,
+  NodeID: z.string().optional(),
+  NodeType: NodeInfoSchema.shape.NodeType.optional(),
+  Labels: NodeInfoSchema.shape.Labels.optional(),
+  ComputeNodeInfo: NodeInfoSchema.shape.ComputeNodeInfo,
+  BacalhauVersion: BuildVersionInfoSchema.optional(),
+});
+
 export const ListNodesResponseSchema = z.object({
-  Nodes: z.array(NodeStateSchema),
+  Nodes: z.array(WireNodeStateSchema),
   NextToken: z.string(),
 });
 export type ListNodesResponse = z.infer<typeof ListNodesResponseSchema>;
 
-export const GetNodeResponseSchema = z.object({ Node: NodeStateSchema });
+export const GetNodeResponseSchema = z.object({ Node: WireNodeStateSchema });
 export type GetNodeResponse = z.infer<typeof GetNodeResponseSchema>;
 
 export const NodeAction = { Approve: 'approve', Reject: 'reject', Delete: 'delete' } as const;
@@ -111,7 +126,9 @@ export const PutNodeResponseSchema = z.object({ Success: z.boolean(), Error: z.s
 export type PutNodeResponse = z.infer<typeof PutNodeResponseSchema>;
 
 export const AliveResponseSchema = z.object({ Status: z.literal('OK') });
-export const AgentVersionResponseSchema = z.object({
-  BuildVersionInfo: NodeInfoSchema.shape.Version,
-});
-export const AgentNodeResponseSchema = NodeInfoSchema;
+/** Go's GetVersionResponse embeds BuildVersionInfo, so its fields sit at the top. */
+export const AgentVersionResponseSchema = BuildVersionInfoSchema;
+export const AgentNodeResponseSchema = WireNodeInfoSchema;
+export type AgentNodeResponse = z.infer<typeof AgentNodeResponseSchema>;
+/** Go's agent/debug: one entry per component, what it is doing. */
+export const AgentDebugResponseSchema = z.record(z.string(), z.record(z.string(), z.unknown()));

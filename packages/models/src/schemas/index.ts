@@ -1,4 +1,5 @@
 export * from './api.js';
+export * from './authn.js';
 export * from './common.js';
 export * from './evaluation.js';
 export * from './execution.js';

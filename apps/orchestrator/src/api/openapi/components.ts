@@ -1,6 +1,9 @@
 import {
-  AgentVersionResponseSchema,
+  AgentDebugResponseSchema,
   AliveResponseSchema,
+  AuthnRequestSchema,
+  AuthnRequirementSchema,
+  AuthnResponseSchema,
   BuildVersionInfoSchema,
   ErrorBodySchema,
   ExecutionSchema,
@@ -8,6 +11,7 @@ import {
   GetNodeResponseSchema,
   JobHistorySchema,
   JobSchema,
+  ListAuthnMethodsResponseSchema,
   ListJobExecutionsResponseSchema,
   ListJobHistoryResponseSchema,
   ListJobResultsResponseSchema,
@@ -24,6 +28,8 @@ import {
   StopJobRequestSchema,
   StopJobResponseSchema,
   TaskSchema,
+  WireNodeInfoSchema,
+  WireNodeStateSchema,
 } from '@shoal/models';
 import { z } from 'zod';
 import { AgentConfigResponseSchema, ReadyResponseSchema } from '../routes/agent.js';
@@ -46,6 +52,16 @@ const COMPONENTS: ReadonlyArray<[z.ZodType, string, string?]> = [
   [JobHistorySchema, 'JobHistory'],
   [NodeStateSchema, 'NodeState'],
   [NodeInfoSchema, 'NodeInfo'],
+  [
+    WireNodeInfoSchema,
+    'WireNodeInfo',
+    'NodeInfo with its build info also as BacalhauVersion, the name Go clients read.',
+  ],
+  [
+    WireNodeStateSchema,
+    'WireNodeState',
+    'NodeState (v1.3), with v1.1’s flat NodeInfo fields beside Info for v1.1 clients.',
+  ],
   [BuildVersionInfoSchema, 'BuildVersionInfo'],
   [
     PutJobRequestSchema,
@@ -66,7 +82,11 @@ const COMPONENTS: ReadonlyArray<[z.ZodType, string, string?]> = [
   [PutNodeResponseSchema, 'PutNodeResponse'],
   [AliveResponseSchema, 'AliveResponse'],
   [ReadyResponseSchema, 'ReadyResponse'],
-  [AgentVersionResponseSchema, 'AgentVersionResponse'],
+  [AgentDebugResponseSchema, 'AgentDebugResponse'],
+  [ListAuthnMethodsResponseSchema, 'ListAuthnMethodsResponse'],
+  [AuthnRequirementSchema, 'AuthnRequirement'],
+  [AuthnRequestSchema, 'AuthnRequest'],
+  [AuthnResponseSchema, 'AuthnResponse'],
   [AgentConfigResponseSchema, 'AgentConfigResponse'],
   [OpenApiDocumentSchema, 'OpenApiDocument'],
   [LogFrameDocSchema, 'LogFrame'],

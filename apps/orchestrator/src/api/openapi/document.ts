@@ -1,6 +1,6 @@
 import type { BuildVersionInfo } from '@shoal/models';
 import { z } from 'zod';
-import { OPEN_PATHS } from '../auth.js';
+import { isOpenPath } from '../auth.js';
 import { ID_QUERY_PATTERN } from '../path-params.js';
 import { REQUEST_ID_HEADER } from '../request-id.js';
 import type { RouteSpec } from '../route.js';
@@ -47,7 +47,7 @@ function queryParameters(query: z.ZodObject): Json[] {
 /** What the server's API tokens mean for one route: which errors it adds, and whether it is open. */
 function access(route: RouteSpec, auth: boolean): { errors: number[]; open: boolean } {
   if (!auth) return { errors: [], open: false };
-  if (OPEN_PATHS.has(`${API_PREFIX}${route.path}`)) return { errors: [], open: true };
+  if (isOpenPath(`${API_PREFIX}${route.path}`)) return { errors: [], open: true };
   return { errors: route.method === 'get' ? [401] : [401, 403], open: false };
 }
 

@@ -1,11 +1,14 @@
 import type { BuildVersionInfo, NodeInfo } from '@shoal/models';
 import {
+  AgentDebugResponseSchema,
   AgentNodeResponseSchema,
   AgentVersionResponseSchema,
   AliveResponseSchema,
   ErrorCode,
+  goBuildVersion,
   isShoalError,
   ShoalError,
+  wireNodeInfo,
 } from '@shoal/models';
 import { z } from 'zod';
 import type { Store } from '../../store/types.js';
@@ -31,6 +34,7 @@ export interface AgentRouteDeps {
  * `ready` says whether the API can serve: the store answers, within the API's deadline.
  */
 export function agentRoutes({ nodeInfo, version, publicConfig, store }: AgentRouteDeps): Route[] {
+  const startedAt = Date.now();
   return [
     {
       method: 'get',
@@ -68,9 +72,11 @@ export function agentRoutes({ nodeInfo, version, publicConfig, store }: AgentRou
       summary: 'Build version',
       tag: 'Agent',
       response: AgentVersionResponseSchema,
+      description:
+        'Bacalhau’s GetVersionResponse: the BuildVersionInfo fields at the top level. BuildDate is always RFC 3339 (Go’s zero time when the build did not record one), which Go clients need to read it.',
       responseDescription: 'The build this orchestrator runs.',
       errors: [],
-      handle: (c) => sendJson(c, AgentVersionResponseSchema, { BuildVersionInfo: version }),
+      handle: (c) => sendJson(c, AgentVersionResponseSchema, goBuildVersion(version)),
     },
     {
       method: 'get',
@@ -79,9 +85,31 @@ export function agentRoutes({ nodeInfo, version, publicConfig, store }: AgentRou
       summary: 'This node’s info',
       tag: 'Agent',
       response: AgentNodeResponseSchema,
+      description:
+        'Its build info is written twice: as BacalhauVersion, which Go clients read, and as Version.',
       responseDescription: 'The orchestrator’s own node info.',
       errors: [],
-      handle: (c) => sendJson(c, AgentNodeResponseSchema, nodeInfo),
+      handle: (c) => sendJson(c, AgentNodeResponseSchema, wireNodeInfo(nodeInfo)),
+    },
+    {
+      method: 'get',
+      path: '/agent/debug',
+      operationId: 'agentDebug',
+      summary: 'What this node is doing',
+      description:
+        'Bacalhau’s map of component to debug info. It reads nothing from the store, so it answers even when the store does not.',
+      tag: 'Agent',
+      response: AgentDebugResponseSchema,
+      responseDescription: '`{Requester: {NodeID, Version, UptimeSeconds}}`.',
+      errors: [],
+      handle: (c) =>
+        sendJson(c, AgentDebugResponseSchema, {
+          Requester: {
+            NodeID: nodeInfo.NodeID,
+            Version: version.GitVersion,
+            UptimeSeconds: Math.floor((Date.now() - startedAt) / 1000),
+          },
+        }),
     },
     {
       method: 'get',

@@ -7,6 +7,7 @@ import {
   PutNodeRequestSchema,
   PutNodeResponseSchema,
   parseSelectors,
+  wireNodeState,
 } from '@shoal/models';
 import { z } from 'zod';
 import type { NodeService } from '../../service/node-service.js';
@@ -72,7 +73,7 @@ export function nodeRoutes(nodes: NodeService, maxBodyBytes: number): Route[] {
           reverse: q.reverse,
           nextToken: q.next_token || undefined,
         });
-        return sendJson(c, ListNodesResponseSchema, page);
+        return sendJson(c, ListNodesResponseSchema, { ...page, Nodes: page.Nodes.map(wireNodeState) });
       },
     },
     {
@@ -85,7 +86,10 @@ export function nodeRoutes(nodes: NodeService, maxBodyBytes: number): Route[] {
       response: GetNodeResponseSchema,
       responseDescription: 'The node’s info, membership and connection state.',
       errors: ID_ERRORS,
-      handle: async (c) => sendJson(c, GetNodeResponseSchema, await nodes.get(pathId(c, 'nodeID'))),
+      handle: async (c) => {
+        const { Node } = await nodes.get(pathId(c, 'nodeID'));
+        return sendJson(c, GetNodeResponseSchema, { Node: wireNodeState(Node) });
+      },
     },
     {
       method: 'put',

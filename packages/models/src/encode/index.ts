@@ -1,0 +1,3 @@
+export { GO_ZERO_TIME, goBuildVersion } from './build-version.js';
+export type { WireNodeInfo, WireNodeState } from './nodes.js';
+export { wireNodeInfo, wireNodeState } from './nodes.js';
