@@ -13,6 +13,8 @@ export interface NodeRow {
 export interface BenchCluster {
   /** The orchestrator's base URL. */
   api: string;
+  /** Its Postgres database, for benchmarks that write or count rows directly. */
+  dbUrl: string;
   /** Its nodes, once every agent is connected. */
   nodes: NodeRow[];
   /** The processes whose CPU the benchmark accounts for. */
@@ -71,7 +73,7 @@ export async function startBenchCluster(options: {
     );
     const pid = orchestrator.pid;
     const database = new URL(db.url).pathname.slice(1);
-    return { api, nodes, cpuParts: () => systemParts(pid, database, nats.port), stop };
+    return { api, dbUrl: db.url, nodes, cpuParts: () => systemParts(pid, database, nats.port), stop };
   } catch (error) {
     await stop();
     throw error;

@@ -6,15 +6,16 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:lists
  *
- * The rows are written with one INSERT … SELECT each (submitting 100,000 jobs through the API
- * would take minutes and measure the submit path instead); the orchestrator process created the
- * schema through its own migrations first.
+ * The jobs are copies of one submitted job, written with one INSERT … SELECT (stored-jobs.ts), and
+ * the nodes with another; the orchestrator process created the schema through its own migrations
+ * first.
  */
 import { createTestDatabase, makeTempDir } from '@shoal/testkit';
 import pg from 'pg';
 import { positiveIntEnv } from './env.js';
 import { percentile } from './jobs-client.js';
 import { startOrchestratorProcess } from './orchestrator-process.js';
+import { copyJobs } from './stored-jobs.js';
 
 const JOBS = positiveIntEnv('BENCH_JOBS', 100_000);
 const NODES = positiveIntEnv('BENCH_NODES', 1_000);
@@ -54,7 +55,7 @@ const jobsWhere = (where: string, order: string) =>
 const byLabel = (where: string, order: string) =>
   `select jobs.* from job_labels l join jobs on jobs.id = l.job_id where ${where} order by ${order} limit 11`;
 
-/** Submits one job through the API, whose tasks (as the API completes them) every row copies. */
+/** Submits one job through the API, which every stored job copies (stored-jobs.ts). */
 async function fill(api: string, client: pg.Client): Promise<void> {
   const res = await fetch(`${api}/jobs`, {
     method: 'PUT',
@@ -68,20 +69,22 @@ async function fill(api: string, client: pg.Client): Promise<void> {
     }),
   });
   if (!res.ok) throw new Error(`PUT /jobs: HTTP ${res.status} ${await res.text()}`);
+  const template = ((await res.json()) as { JobID: string }).JobID;
   // One job in 5,000 in a small namespace, listed among the others' jobs.
   const namespaces = `case when i % 5000 = 0 then 'tiny' else (array['${NAMESPACES.join("','")}'])[1 + (i / 100) % ${NAMESPACES.length}] end`;
-  const states = `(array['${STATES.join("','")}'])[1 + (i / 7) % ${STATES.length}]`;
-  await client.query(
-    `insert into jobs (id, name, namespace, type, priority, count, state, state_message, version,
-                       revision, labels, meta, constraints, tasks, create_time, modify_time)
-     select 'j-' || gen_random_uuid(), 'bench-' || i, ${namespaces}, 'batch', 0, 1, ${states}, '', 1, 1,
-            jsonb_build_object('shard', (i % 100)::text, 'env', case when (i / 400) % 2 = 0 then 'prod' else 'dev' end,
-                               'team', ${namespaces}),
-            '{}'::jsonb, '[]'::jsonb, (select tasks from jobs limit 1),
-            $2::bigint + i::bigint * 1000000, $2::bigint + i::bigint * 1000000 + (i % 977)::bigint * 1000000000
-     from generate_series(1, $1::int) as i`,
-    [JOBS, T0.toString()],
-  );
+  await copyJobs(client, {
+    template,
+    count: JOBS,
+    firstCreateTime: T0 + 1_000_000n,
+    columns: {
+      name: `'bench-' || i`,
+      namespace: namespaces,
+      state: `(array['${STATES.join("','")}'])[1 + (i / 7) % ${STATES.length}]`,
+      labels: `jsonb_build_object('shard', (i % 100)::text, 'env', case when (i / 400) % 2 = 0 then 'prod' else 'dev' end,
+                                  'team', ${namespaces})`,
+      modify_time: `${T0}::bigint + i::bigint * 1000000 + (i % 977)::bigint * 1000000000`,
+    },
+  });
   await client.query(
     `insert into nodes (id, node_type, labels, info, membership, connection, last_heartbeat, healthy,
                         health_reason, revision, create_time, modify_time)

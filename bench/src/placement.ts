@@ -25,7 +25,7 @@ import { printAnchor, runGraphileAnchor } from './anchor-graphile.js';
 import { startBenchCluster } from './bench-cluster.js';
 import { printCpu, startCpuAccount } from './cpu.js';
 import { positiveIntEnv } from './env.js';
-import { percentile, retriedNote, submitAll, waitAllTerminal } from './jobs-client.js';
+import { printPlacementRun, runPlacement } from './placement-run.js';
 
 const JOBS = positiveIntEnv('BENCH_JOBS', 2_000);
 const AGENTS = positiveIntEnv('BENCH_AGENTS', 10);
@@ -34,38 +34,13 @@ const CONCURRENCY = positiveIntEnv('BENCH_CONCURRENCY', 32);
 /** Runs the Shoal side and returns its placements/s. */
 async function placeOnShoal(): Promise<number> {
   const cluster = await startBenchCluster({ name: 'place', agents: AGENTS });
-  const { api } = cluster;
   try {
-    const job = {
-      Type: 'batch',
-      Labels: { bench: 'placement' },
-      Tasks: [{ Name: 'main', Engine: { Type: 'noop', Params: { Stdout: 'ok' } } }],
-    };
     const cpu = startCpuAccount(cluster.cpuParts());
-    const started = performance.now();
-    const retried = await submitAll(api, job, JOBS, CONCURRENCY);
-    const submitted = performance.now();
-    const jobs = await waitAllTerminal(api, 'placement', JOBS, { timeoutMs: 600_000 });
-    const completed = jobs.filter((j) => j.State.StateType === 'Completed');
-    const latencies = completed.map((j) => Number(j.ModifyTime - j.CreateTime) / 1e6).sort((a, b) => a - b);
-    // biome-ignore lint/complexity/useMathMinMax: the times are bigint, which Math.min cannot take.
-    const first = jobs.reduce((m, j) => (j.CreateTime < m ? j.CreateTime : m), jobs[0]?.CreateTime ?? 0n);
-    // biome-ignore lint/complexity/useMathMinMax: the times are bigint, which Math.max cannot take.
-    const last = jobs.reduce((m, j) => (j.ModifyTime > m ? j.ModifyTime : m), 0n);
-    const spanS = Number(last - first) / 1e9;
-    console.log(
-      `${JOBS} noop jobs, ${AGENTS} agents: submitted in ${((submitted - started) / 1000).toFixed(1)} s (${(JOBS / ((submitted - started) / 1000)).toFixed(0)} jobs/s)${retriedNote(retried)}`,
-    );
-    console.log(
-      `completed ${completed.length}, failed ${jobs.length - completed.length}; first submit → last completion ${spanS.toFixed(1)} s = ${(completed.length / spanS).toFixed(0)} placements/s (each placement runs to completion)`,
-    );
-    console.log(
-      `submit → Completed: p50 ${percentile(latencies, 0.5).toFixed(0)} ms, p90 ${percentile(latencies, 0.9).toFixed(0)} ms, p99 ${percentile(latencies, 0.99).toFixed(0)} ms, max ${(latencies.at(-1) ?? 0).toFixed(0)} ms`,
-    );
-    printCpu(cpu.finish(), completed.length);
-    const rate = completed.length / spanS;
-    console.log(`target (>= 2000 placements/s): ${rate >= 2000 ? 'met' : 'NOT met'}`);
-    return rate;
+    const run = await runPlacement(cluster.api, { label: 'placement', jobs: JOBS, concurrency: CONCURRENCY });
+    printPlacementRun(run, AGENTS);
+    printCpu(cpu.finish(), run.completed);
+    console.log(`target (>= 2000 placements/s): ${run.rate >= 2000 ? 'met' : 'NOT met'}`);
+    return run.rate;
   } finally {
     await cluster.stop();
   }

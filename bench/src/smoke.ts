@@ -44,6 +44,16 @@ const SMOKES: readonly Smoke[] = [
     expect: [/^target \(GET p99/m],
   },
   { script: 'bench:placement', env: sized, needs: ['postgres', 'nats'], expect: bothRan },
+  // 2,000 stored jobs: enough to run the bulk copy and both measured runs, written in seconds.
+  {
+    script: 'bench:placement-stored',
+    env: { ...sized, BENCH_STORED_JOBS: '2000', BENCH_WARMUP_JOBS: '10' },
+    needs: ['postgres', 'nats'],
+    expect: [
+      new RegExp(`^completed ${JOBS}, failed 0\\b[\\s\\S]*^completed ${JOBS}, failed 0\\b`, 'm'),
+      /^stored \/ empty: /m,
+    ],
+  },
   {
     script: 'bench:placement-burst',
     env: sized,
