@@ -53,7 +53,7 @@ export function addJobListCommand(job: Command, ctx: CommandContext): void {
       .command('list')
       .description('list jobs, newest first (--reverse for oldest first)')
       .option('--labels <selector>', 'label selector, e.g. "env in (prod,dev),!legacy"; repeatable', collect)
-      .option('--namespace <ns>', 'namespace to list; * for all (default: default)')
+      .option('--namespace <ns>', 'namespace to list (default: every namespace, as Bacalhau lists)')
       .option('--limit <n>', 'how many jobs to show', positiveInt, 10)
       .addOption(new Option('--order-by <key>', 'sort key').choices(['id', 'create_time']))
       .option('--reverse', 'oldest first')

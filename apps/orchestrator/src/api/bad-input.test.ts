@@ -92,7 +92,7 @@ const URLS: Array<[name: string, method: string, path: string, status: number, c
   ['NUL in node id', 'GET', `${NODES}/n-%00`, 400, 'ValidationError', 'nodeID', 'nodeID'],
   ['limit=-1', 'GET', `${JOBS}?limit=-1`, 400, 'ValidationError', 'limit: must be an integer between 1 and 1000', 'limit'],
   ['limit=abc', 'GET', `${JOBS}?limit=abc`, 400, 'ValidationError', 'limit: must be an integer between 1 and 1000', 'limit'],
-  ['executions limit=0', 'GET', `${JOBS}/j-x/executions?limit=0`, 400, 'ValidationError', 'limit', 'limit'],
+  ['executions limit=-1', 'GET', `${JOBS}/j-x/executions?limit=-1`, 400, 'ValidationError', 'limit', 'limit'],
   ['tampered next_token', 'GET', `${JOBS}?next_token=eyJ2IjoxfQ.AAAA`, 400, 'BadRequest', 'next_token'],
   ['bad order_by', 'GET', `${JOBS}?order_by=name`, 400, 'ValidationError', 'order_by: must be one of id, create_time', 'order_by'],
   ['bad executions order_by', 'GET', `${JOBS}/j-x/executions?order_by=x`, 400, 'ValidationError', 'modify_time, create_time, id, state', 'order_by'],

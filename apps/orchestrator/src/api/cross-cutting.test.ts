@@ -35,7 +35,7 @@ describe('X-Request-ID', () => {
       headers: { 'X-Request-ID': 'trace-42 abc' },
     });
     expect(ok.headers.get('X-Request-ID')).toBe('trace-42 abc');
-    const bad = await call(h.app, 'GET', `${JOBS}?limit=0`, { headers: { 'X-Request-ID': 'trace-43' } });
+    const bad = await call(h.app, 'GET', `${JOBS}?limit=-1`, { headers: { 'X-Request-ID': 'trace-43' } });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('X-Request-ID')).toBe('trace-43');
     expect(bad.body.RequestID).toBe('trace-43');
@@ -59,7 +59,7 @@ describe('X-Request-ID', () => {
   });
 
   it('writes one JSON access-log line per request', async () => {
-    await call(h.app, 'GET', `${JOBS}?limit=0`, { headers: { 'X-Request-ID': 'log-me' } });
+    await call(h.app, 'GET', `${JOBS}?limit=-1`, { headers: { 'X-Request-ID': 'log-me' } });
     const lines = h.logs.filter((l) => l.requestId === 'log-me');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ msg: 'request', method: 'GET', path: JOBS, status: 400 });

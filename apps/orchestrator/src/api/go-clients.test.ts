@@ -61,6 +61,28 @@ describe('nodes for v1.1 and v1.3 clients at once', () => {
   });
 });
 
+describe('job lists as Go clients ask for them', () => {
+  it('lists every namespace when none is named, as Bacalhau’s job store does', async () => {
+    const ids: string[] = [];
+    for (const Namespace of ['default', 'team-a']) {
+      const body = JSON.stringify({
+        Job: {
+          Namespace,
+          Type: 'batch',
+          Tasks: [{ Name: 't', Engine: { Type: 'docker', Params: { Image: 'x' } } }],
+        },
+      });
+      const reply = await call(open.app, 'PUT', '/api/v1/orchestrator/jobs', { body });
+      ids.push(String(reply.body.JobID));
+    }
+    const all = await call(open.app, 'GET', '/api/v1/orchestrator/jobs?limit=0&order_by=created_at');
+    expect(all.status, all.text).toBe(200);
+    expect((all.body.Jobs as Array<{ ID: string }>).map((j) => j.ID).sort()).toEqual([...ids].sort());
+    const one = await call(open.app, 'GET', '/api/v1/orchestrator/jobs?namespace=team-a');
+    expect((one.body.Jobs as Array<{ ID: string }>).map((j) => j.ID)).toEqual([ids[1]]);
+  });
+});
+
 describe('/api/v1/auth', () => {
   it('lists no method when the API is open', async () => {
     const reply = await call(open.app, 'GET', '/api/v1/auth');

@@ -179,7 +179,10 @@ describe('listing jobs', () => {
     expect((labelled.body.Jobs as Doc[]).map((j) => j.ID)).toEqual(ids.slice(0, 3));
     const everywhere = await call(h.app, 'GET', `${JOBS}?namespace=*&limit=1000`);
     expect((everywhere.body.Jobs as Doc[]).length).toBeGreaterThan(ids.length);
-    const defaults = await call(h.app, 'GET', JOBS);
+    const defaults = await call(h.app, 'GET', `${JOBS}?namespace=default&limit=1000`);
     expect((defaults.body.Jobs as Doc[]).every((j) => j.Namespace === 'default')).toBe(true);
+    // No namespace lists them all, as Bacalhau's job store does.
+    const unnamed = await call(h.app, 'GET', `${JOBS}?limit=1000`);
+    expect((unnamed.body.Jobs as Doc[]).length).toBe((everywhere.body.Jobs as Doc[]).length);
   });
 });

@@ -144,7 +144,7 @@ describe('real responses match the document', () => {
     ['put', () => J, J, 400, { body: '{"Job":{"Type":"cron"}}' }],
     ['put', () => J, J, 415, { body: '{}', contentType: 'text/plain' }],
     ['put', () => J, J, 413, { body: `"${'x'.repeat(10 * 1024 * 1024)}"` }],
-    ['get', () => `${J}?limit=0`, J, 400],
+    ['get', () => `${J}?limit=-1`, J, 400],
     ['get', () => `${J}/j-ffffffff`, `${J}/{jobID}`, 404],
     ['get', () => `${J}/j-`, `${J}/{jobID}`, 409],
     ['get', () => `${N}/n-ffffffff`, `${N}/{nodeID}`, 404],

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { ID_QUERY_PATTERN } from './path-params.js';
 import { parseQuery } from './query.js';
-import { JobHistoryParams, ListJobsParams } from './routes/job-params.js';
+import { JobExecutionsParams, JobHistoryParams, ListJobsParams } from './routes/job-params.js';
 import { ListNodesParams } from './routes/nodes.js';
 
 /** Parses `query` against `schema` through a real Hono context, as the routes do. */
@@ -65,7 +65,21 @@ describe('query parameters', () => {
     });
   });
 
-  it.each(['abc', '0', '1001', '1.5', '1e3', '', ' 5'])('refuses limit=%j', async (limit) => {
+  it("reads Go's limit=0 as the default, and Bacalhau's created_at/modified_at sort keys", async () => {
+    expect(await parse(ListJobsParams, 'limit=0&order_by=created_at')).toMatchObject({
+      limit: 10,
+      order_by: 'create_time',
+    });
+    expect(await parse(JobExecutionsParams, 'order_by=modified_at')).toMatchObject({
+      order_by: 'modify_time',
+    });
+    expect(await parse(ListNodesParams, 'limit=0&order_by=created_at')).toMatchObject({
+      limit: 100,
+      order_by: 'create_time',
+    });
+  });
+
+  it.each(['abc', '00', '1001', '1.5', '1e3', '', ' 5'])('refuses limit=%j', async (limit) => {
     expect(problems(await parse(ListJobsParams, `limit=${encodeURIComponent(limit)}`)).limit).toBe(
       'must be an integer between 1 and 1000',
     );

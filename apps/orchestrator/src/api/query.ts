@@ -29,10 +29,16 @@ function repeated<S extends z.ZodType>(schema: S) {
   return z.preprocess((raw: Raw) => (raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]), schema);
 }
 
+/**
+ * A bounded integer. `0` means the default, as it does to Bacalhau's server: Go's query encoder
+ * writes an unset limit as 0 when a client sets the field explicitly.
+ */
 export function intParam(min: number, max: number, defaultValue: number, description: string) {
   const error = `must be an integer between ${min} and ${max}`;
   const schema = z.int({ error }).min(min, { error }).max(max, { error }).default(defaultValue);
-  return single(schema, (raw) => (/^\d+$/.test(raw) ? Number(raw) : raw)).meta({ description });
+  const coerce = (raw: string) =>
+    raw === '0' && min > 0 ? undefined : /^\d+$/.test(raw) ? Number(raw) : raw;
+  return single(schema, coerce).meta({ description: `${description} 0 means the default.` });
 }
 
 export function boolParam(description: string) {
@@ -54,12 +60,17 @@ function enumCoerce(values: readonly string[], caseInsensitive: boolean) {
     : undefined;
 }
 
+/** `aliases` maps other spellings to a value: Bacalhau's `created_at` for Shoal's `create_time`. */
 export function enumParam<const T extends readonly [string, ...string[]]>(
   values: T,
   defaultValue: T[number],
   description: string,
+  aliases: Readonly<Record<string, T[number]>> = {},
 ) {
-  return single(enumSchema(values).default(defaultValue)).meta({ description });
+  const coerce = (raw: string) => (Object.hasOwn(aliases, raw) ? aliases[raw] : raw);
+  const also = Object.entries(aliases).map(([alias, value]) => `\`${alias}\` is \`${value}\``);
+  const text = also.length === 0 ? description : `${description} ${also.join(', ')}.`;
+  return single(enumSchema(values).default(defaultValue), coerce).meta({ description: text });
 }
 
 export function optionalEnumParam<const T extends readonly [string, ...string[]]>(

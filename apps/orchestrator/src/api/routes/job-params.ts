@@ -16,13 +16,16 @@ const nextToken = () => textParam(1024, 'Opaque pagination token from the previo
 const reverse = () => boolParam('Reverse the order (true, false, 1 or 0).');
 
 export const ListJobsParams = z.object({
-  namespace: textParam(255, 'Namespace to list; `*` lists every namespace. Default `default`.'),
+  namespace: textParam(
+    255,
+    'Namespace to list; `*` or none lists every namespace (as Bacalhau’s job store does for an empty one).',
+  ),
   labels: selectorsParam(
     'Label selector (`env in (prod,dev)`, `tier=web,!legacy`); may repeat, all must match.',
   ),
   limit: intParam(1, 1000, 10, 'Maximum number of jobs to return.'),
   next_token: nextToken(),
-  order_by: enumParam(['id', 'create_time'], 'create_time', 'Sort key.'),
+  order_by: enumParam(['id', 'create_time'], 'create_time', 'Sort key.', { created_at: 'create_time' }),
   reverse: reverse(),
 });
 
@@ -55,7 +58,10 @@ export const JobHistoryParams = z.object({
 export const JobExecutionsParams = z.object({
   limit: intParam(1, 1000, 100, 'Maximum number of executions to return.'),
   next_token: nextToken(),
-  order_by: enumParam(['modify_time', 'create_time', 'id', 'state'], 'modify_time', 'Sort key.'),
+  order_by: enumParam(['modify_time', 'create_time', 'id', 'state'], 'modify_time', 'Sort key.', {
+    created_at: 'create_time',
+    modified_at: 'modify_time',
+  }),
   reverse: reverse(),
 });
 

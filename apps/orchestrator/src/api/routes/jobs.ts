@@ -83,7 +83,8 @@ export function jobRoutes({ jobs, maxBodyBytes, maxJobBytes }: JobRouteDeps): Ro
       handle: async (c) => {
         const q = parseQuery(c, ListJobsParams);
         const page = await jobs.list({
-          namespace: q.namespace || 'default',
+          // Bacalhau's job store lists every namespace when none is named.
+          namespace: q.namespace || '*',
           selector: parseSelectors(q.labels),
           limit: q.limit,
           orderBy: q.order_by,

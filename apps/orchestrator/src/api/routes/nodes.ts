@@ -44,7 +44,7 @@ export const ListNodesParams = z.object({
   ),
   limit: intParam(1, 1000, 100, 'Maximum number of nodes to return.'),
   next_token: textParam(1024, 'Opaque pagination token from the previous page’s NextToken.'),
-  order_by: enumParam(['id', 'create_time'], 'id', 'Sort key.'),
+  order_by: enumParam(['id', 'create_time'], 'id', 'Sort key.', { created_at: 'create_time' }),
   reverse: boolParam('Reverse the order (true, false, 1 or 0).'),
 });
 
