@@ -17,6 +17,7 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:placement-stored
  */
+import { waitFor } from '@shoal/testkit';
 import pg from 'pg';
 import { type BenchCluster, startBenchCluster } from './bench-cluster.js';
 import { printCpu, startCpuAccount } from './cpu.js';
@@ -55,13 +56,22 @@ async function measure(
   return counting ? { run, statements: await readStatementStats(client, run.completed) } : { run };
 }
 
-/** Writes STORED terminal jobs, copies of a completed warm-up job and its run, then VACUUM ANALYZE. */
+/** Writes STORED terminal jobs, copies of a settled warm-up job and its run, then VACUUM ANALYZE. */
 async function fillStore(cluster: BenchCluster, client: pg.Client): Promise<void> {
-  const found = await client.query<{ id: string }>(
-    `select id from jobs where state = 'Completed' and labels->>'bench' = 'placement-warmup' limit 1`,
+  // A job the store is done with: Completed, and none of its evaluations still pending (a
+  // follow-up one can be, briefly). Copies of a pending evaluation would be 100,000 evaluations
+  // for the scheduler to work through during the measured run, which no settled store has.
+  const template = await waitFor(
+    async () => {
+      const found = await client.query<{ id: string }>(
+        `select id from jobs j where state = 'Completed' and labels->>'bench' = 'placement-warmup'
+           and not exists (select 1 from evaluations e where e.job_id = j.id and e.status = 'pending')
+         limit 1`,
+      );
+      return found.rows[0]?.id;
+    },
+    { timeoutMs: 60_000, message: 'a completed warm-up job with no pending evaluation, to copy' },
   );
-  const template = found.rows[0]?.id;
-  if (template === undefined) throw new Error('no completed warm-up job to copy');
   const before = await countRows(client, TABLES);
   const started = performance.now();
   await copyJobs(client, {
