@@ -10,6 +10,7 @@ import {
   ZERO_CAPACITY,
 } from '../planner/index.js';
 import type { OutgoingMessage, Repos } from '../store/index.js';
+import type { NodeCatalog } from './node-catalog.js';
 import { JobWorkspace } from './workspace.js';
 
 type Usage = Map<string, Capacity>;
@@ -50,14 +51,18 @@ export class SchedulingBatch {
   private readonly shares = new Map<string, { stored: Usage; now: Usage }>();
   private readonly outgoing = new Map<string, OutgoingMessage[]>();
 
-  constructor(private readonly grace?: NodeLossGrace) {}
+  constructor(
+    private readonly grace?: NodeLossGrace,
+    /** Shared by the batches of a process; without one, every node is read for each batch. */
+    private readonly catalog?: NodeCatalog,
+  ) {}
 
   /** The nodes, with usage that includes every plan applied so far in this batch. */
   async candidates(tx: Repos): Promise<NodeCandidate[]> {
     if (this.nodes === undefined) {
       // After the batch's job locks (taken at load), so a batch holding it never waits for a job.
       await tx.scheduling.lockPlacement();
-      const records = await tx.nodeStatus.list();
+      const records = await (this.catalog ? this.catalog.list(tx.nodeStatus) : tx.nodeStatus.list());
       this.stored = await tx.scheduling.usageByNode();
       const grace = this.grace;
       this.nodes = records.map((r) => ({

@@ -12,6 +12,7 @@ import type { Repos } from '../store/index.js';
 import type { EvaluationHandler, EvaluationOutcome } from '../worker/evaluation-worker.js';
 import { applyPlan } from './apply-plan.js';
 import { type NodeLossGrace, SchedulingBatch } from './batch.js';
+import { NodeCatalog } from './node-catalog.js';
 import { loadSnapshot } from './snapshot.js';
 
 export interface SchedulingHandlerOptions {
@@ -31,10 +32,11 @@ export interface SchedulingHandlerOptions {
  * first moves the job to Stopped, so the same pass cancels its executions.
  */
 export function schedulingHandler(options: SchedulingHandlerOptions): EvaluationHandler {
+  const catalog = new NodeCatalog();
   return {
     triggers: Object.values(EvaluationTrigger),
     batch() {
-      const batch = new SchedulingBatch(options.nodeLoss);
+      const batch = new SchedulingBatch(options.nodeLoss, catalog);
       return {
         prepare: (tx, evaluations) =>
           batch.workspace.load(

@@ -38,6 +38,8 @@ export interface SubmitOptions {
   idempotencyToken?: string;
   /** When the store must have answered (the API's per-request deadline). */
   deadline?: Deadline;
+  /** The accepting orchestrator's node id, recorded in the job's meta as Bacalhau records it. */
+  requesterId?: string;
 }
 
 export class JobSubmission {
@@ -53,7 +55,12 @@ export class JobSubmission {
     const { deadline } = options;
     const store = deadline ? bounded(this.deps.store, deadline) : this.deps.store;
     const now = clock.now();
-    const prepared = prepareJobSubmission(input, { id: ids.job(), now, ...(policy ? { policy } : {}) });
+    const prepared = prepareJobSubmission(input, {
+      id: ids.job(),
+      now,
+      ...(policy ? { policy } : {}),
+      ...(options.requesterId ? { requesterId: options.requesterId } : {}),
+    });
     if (!prepared.ok) throw ShoalError.validation(prepared.problems, 'JobSubmission');
     const { job, warnings } = prepared;
     const token = options.idempotencyToken || undefined;
@@ -62,10 +69,6 @@ export class JobSubmission {
       EvaluationID: found.evaluationId,
       Warnings: warnings,
     });
-    if (token !== undefined) {
-      const found = await store.submissionTokens.find(job.Namespace, token);
-      if (found) return earlier(found);
-    }
     const evaluation: Evaluation = newEvaluation({
       id: ids.evaluation(),
       job,
@@ -92,7 +95,11 @@ export class JobSubmission {
       createTime: now,
     };
     try {
-      await this.queue.submit({ job, event, evaluation, ...(record ? { token: record } : {}) }, deadline);
+      const outcome = await this.queue.submit(
+        { job, event, evaluation, ...(record ? { token: record } : {}) },
+        deadline,
+      );
+      if (!outcome.written) return earlier(outcome.earlier);
     } catch (error) {
       const lostRace = record && isShoalError(error) && error.code === ErrorCode.Conflict;
       const found = lostRace ? await store.submissionTokens.find(record.namespace, record.token) : undefined;

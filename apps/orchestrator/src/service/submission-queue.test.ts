@@ -143,4 +143,41 @@ describe('the submission queue', () => {
     );
     expect(w.begun()).toBe(1); // no retries one by one
   });
+
+  it('answers a token already used, and one given twice in a batch, with the first job: one lookup per batch', async () => {
+    const service = serviceOn(store);
+    const first = await service.submit(job({ Name: 'tok-first' }), { idempotencyToken: 'tok-a' });
+    const w = watched(store);
+    let lookups = 0;
+    const counting: Store = {
+      ...w.store,
+      transaction: (fn) =>
+        w.store.transaction((tx) =>
+          fn({
+            ...tx,
+            submissionTokens: {
+              ...tx.submissionTokens,
+              findMany: (keys) => {
+                lookups++;
+                return tx.submissionTokens.findMany(keys);
+              },
+            },
+          }),
+        ),
+    };
+    const batchService = serviceOn(counting);
+    const [again, newA, newB, plain] = await Promise.all([
+      batchService.submit(job({ Name: 'tok-again' }), { idempotencyToken: 'tok-a' }),
+      batchService.submit(job({ Name: 'tok-b1' }), { idempotencyToken: 'tok-b' }),
+      batchService.submit(job({ Name: 'tok-b2' }), { idempotencyToken: 'tok-b' }),
+      batchService.submit(job({ Name: 'no-token' })),
+    ]);
+    expect(again).toMatchObject({ JobID: first.JobID, EvaluationID: first.EvaluationID });
+    expect(newB).toMatchObject({ JobID: newA?.JobID, EvaluationID: newA?.EvaluationID });
+    expect(plain?.JobID).not.toBe(newA?.JobID);
+    expect(w.batches).toEqual([2]); // tok-b's first and the one without a token
+    expect(lookups).toBe(1);
+    expect((await store.jobs.get(newA?.JobID ?? '')).Name).toBe('tok-b1');
+    if (newA) await expectStored(newA);
+  });
 });

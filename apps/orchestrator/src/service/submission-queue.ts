@@ -20,10 +20,13 @@ export interface Submission {
   token?: SubmissionToken;
 }
 
+/** What became of a submission: written now, or answered by the earlier one with its token. */
+export type Submitted = { written: true } | { written: false; earlier: SubmissionToken };
+
 interface Waiting {
   submission: Submission;
   deadline: Deadline | undefined;
-  resolve: () => void;
+  resolve: (outcome: Submitted) => void;
   reject: (error: unknown) => void;
 }
 
@@ -49,10 +52,10 @@ export class SubmissionQueue {
    * never written; being written, its transaction answers by the batch's earliest deadline and its
    * commit guard refuses a late COMMIT (store/commit-guard.ts).
    */
-  submit(submission: Submission, deadline?: Deadline): Promise<void> {
+  submit(submission: Submission, deadline?: Deadline): Promise<Submitted> {
     let waiting: Waiting | undefined;
     const queued = () =>
-      new Promise<void>((resolve, reject) => {
+      new Promise<Submitted>((resolve, reject) => {
         waiting = { submission, deadline, resolve, reject };
         this.waiting.push(waiting);
         if (!this.writing) {
@@ -85,8 +88,8 @@ export class SubmissionQueue {
     });
     if (batch.length === 0) return;
     try {
-      await this.write(batch);
-      for (const w of batch) w.resolve();
+      const earlier = await this.write(batch);
+      for (const w of batch) w.resolve(outcomeOf(w, earlier));
       return;
     } catch (error) {
       // A dead database is nobody's own fault: retrying each one would only wait out the outage
@@ -100,24 +103,46 @@ export class SubmissionQueue {
     // commits or fails with its own error.
     for (const w of batch) {
       try {
-        await this.write([w]);
-        w.resolve();
+        w.resolve(outcomeOf(w, await this.write([w])));
       } catch (error) {
         w.reject(error);
       }
     }
   }
 
-  private write(batch: readonly Waiting[]): Promise<void> {
-    const submissions = batch.map((w) => w.submission);
+  /**
+   * Writes the batch's new submissions; returns the earlier submissions of those whose token was
+   * used already (by key), which are not written. Looking the tokens up here costs one statement
+   * per batch instead of one per request; two of one batch with one token make one job.
+   */
+  private write(batch: readonly Waiting[]): Promise<Map<string, SubmissionToken>> {
     const deadline = Deadline.earliest(batch.flatMap((w) => (w.deadline ? [w.deadline] : [])));
     const store = deadline ? bounded(this.store, deadline) : this.store;
     return store.transaction(async (tx) => {
+      const tokens = batch.flatMap((w) => (w.submission.token ? [w.submission.token] : []));
+      const earlier = new Map((await tx.submissionTokens.findMany(tokens)).map((t) => [tokenKey(t), t]));
+      const submissions: Submission[] = [];
+      for (const { submission } of batch) {
+        const { token } = submission;
+        if (token && earlier.has(tokenKey(token))) continue;
+        if (token) earlier.set(tokenKey(token), token);
+        submissions.push(submission);
+      }
       await tx.bulk.insertNewJobs(submissions.map((s) => ({ job: s.job, events: [s.event] })));
       await tx.evaluations.insertMany(submissions.map((s) => s.evaluation));
       await tx.submissionTokens.insertMany(submissions.flatMap((s) => (s.token ? [s.token] : [])));
+      // What the next lookups should answer: the token's first submission, never a later one.
+      return earlier;
     });
   }
+}
+
+const tokenKey = (t: { namespace: string; token: string }) => JSON.stringify([t.namespace, t.token]);
+
+function outcomeOf(w: Waiting, earlier: ReadonlyMap<string, SubmissionToken>): Submitted {
+  const { token, job } = w.submission;
+  const first = token && earlier.get(tokenKey(token));
+  return first && first.jobId !== job.ID ? { written: false, earlier: first } : { written: true };
 }
 
 function isUnavailable(error: unknown): boolean {

@@ -1,11 +1,10 @@
 import { ErrorCode, type Job, ShoalError } from '@shoal/models';
-import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
-import type { PgColumn } from 'drizzle-orm/pg-core';
+import { and, asc, eq } from 'drizzle-orm';
 import { atomically, type Handle } from './db.js';
 import { executionToRow, rowToStoredExecution } from './executions.js';
 import { historyToRow } from './history.js';
 import { jobToRow, rowToJob } from './jobs.js';
-import { insertRows, updateRows } from './recordset.js';
+import { inList, insertRows, updateRows } from './recordset.js';
 import { evaluations, executions, jobHistory, jobs } from './schema.js';
 import type { BulkRepo } from './types.js';
 
@@ -137,11 +136,6 @@ export function bulkRepo(handle: Handle): BulkRepo {
       );
     },
   };
-}
-
-/** `column IN (ids)` with the ids as one jsonb array parameter. */
-function inList(column: PgColumn, ids: readonly string[]): SQL {
-  return sql`${column} = any(array(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))`;
 }
 
 function assertAllSaved(what: string, ids: readonly string[], saved: readonly string[]): void {

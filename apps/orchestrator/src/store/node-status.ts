@@ -2,7 +2,7 @@ import { ComputeStateType as C, type JobType, NodeConnection } from '@shoal/mode
 import { and, asc, eq, lt, notInArray, sql } from 'drizzle-orm';
 import type { Handle } from './db.js';
 import { rowToNode } from './nodes.js';
-import { recordset, rowsOf } from './recordset.js';
+import { inList, recordset, rowsOf } from './recordset.js';
 import { agentCursors, executions, jobs, nodes } from './schema.js';
 import type { NodeRecord, NodeStatusRepo } from './types.js';
 
@@ -28,6 +28,17 @@ export function nodeStatusRepo({ db }: Handle): NodeStatusRepo {
     async list() {
       const rows = await db.select().from(nodes).orderBy(asc(nodes.id));
       return rows.map(toRecord);
+    },
+
+    async schedRevisions() {
+      const rows = await db.select({ id: nodes.id, rev: nodes.schedRevision }).from(nodes);
+      return new Map(rows.map((r) => [r.id, r.rev]));
+    },
+
+    async findMany(ids) {
+      if (ids.length === 0) return [];
+      const rows = await db.select().from(nodes).where(inList(nodes.id, ids));
+      return rows.map((row) => ({ ...toRecord(row), schedRevision: row.schedRevision }));
     },
 
     async heartbeatMany(beats, now) {

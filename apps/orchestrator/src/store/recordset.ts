@@ -1,5 +1,5 @@
 import { getTableColumns, type SQL, sql } from 'drizzle-orm';
-import type { PgTable } from 'drizzle-orm/pg-core';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from './db.js';
 
 /**
@@ -88,4 +88,9 @@ export async function updateRows<T extends PgTable>(
         returning ${table}."id"`,
   );
   return rowsOf<{ id: string }>(result).map((row) => row.id);
+}
+
+/** `column IN (ids)` with the ids as one jsonb array parameter: one statement text for any count. */
+export function inList(column: PgColumn, ids: readonly string[]): SQL {
+  return sql`${column} = any(array(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))`;
 }

@@ -206,6 +206,12 @@ export const nodes = pgTable(
     healthy: boolean('healthy').notNull().default(true),
     healthReason: text('health_reason').notNull().default(''),
     revision: integer('revision').notNull(),
+    /**
+     * Bumped (by a trigger, migration 0006) only when something placement reads changes: type,
+     * labels, membership, connection, health, or the info beyond what heartbeats refresh. The
+     * scheduler's node catalog re-reads a node only when this moved, so heartbeats cost it nothing.
+     */
+    schedRevision: integer('sched_revision').notNull().default(0),
     createTime: nanos('create_time').notNull(),
     modifyTime: nanos('modify_time').notNull(),
   },

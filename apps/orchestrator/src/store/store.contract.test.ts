@@ -8,6 +8,7 @@ import { executionsContract } from './testing/contract-executions.js';
 import { historyContract } from './testing/contract-history.js';
 import { jobListContract } from './testing/contract-job-list.js';
 import { jobsContract } from './testing/contract-jobs.js';
+import { nodeSchedRevisionContract } from './testing/contract-node-sched-revision.js';
 import { nodeStatusContract } from './testing/contract-node-status.js';
 import { nodesContract } from './testing/contract-nodes.js';
 import { outboxContract } from './testing/contract-outbox.js';
@@ -35,6 +36,7 @@ for (const driver of DRIVERS) {
     describe('nodes', () => nodesContract(ctx));
     describe('execution compute updates', () => executionUpdatesContract(ctx));
     describe('node status', () => nodeStatusContract(ctx));
+    describe('node placement revision', () => nodeSchedRevisionContract(ctx));
     describe('outbox', () => outboxContract(ctx));
     describe('agent cursors', () => agentCursorsContract(ctx));
     describe('bulk', () => bulkContract(ctx));

@@ -1,6 +1,6 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Handle } from './db.js';
-import { insertRows } from './recordset.js';
+import { insertRows, recordset } from './recordset.js';
 import { submissionTokens } from './schema.js';
 import type { SubmissionTokenRepo } from './types.js';
 
@@ -19,6 +19,17 @@ export function submissionTokenRepo(handle: Handle): SubmissionTokenRepo {
         .where(and(eq(submissionTokens.namespace, namespace), eq(submissionTokens.token, token)))
         .limit(1);
       return row;
+    },
+
+    async findMany(keys) {
+      if (keys.length === 0) return [];
+      const wanted = recordset(keys, 'namespace text, token text');
+      return db
+        .select()
+        .from(submissionTokens)
+        .where(
+          sql`(${submissionTokens.namespace}, ${submissionTokens.token}) in (select v.namespace, v.token from ${wanted})`,
+        );
     },
 
     async insertMany(tokens) {

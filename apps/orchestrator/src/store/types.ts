@@ -229,6 +229,13 @@ export interface NodeStatusRepo {
   /** Every node, connected or not, ordered by id. */
   list(): Promise<NodeRecord[]>;
   /**
+   * Every node's id and `schedRevision`, which moves only when something placement reads changes
+   * (not on heartbeats): what a cache of the nodes needs to know which ones to read again.
+   */
+  schedRevisions(): Promise<Map<string, number>>;
+  /** These nodes (those still stored), each with the `schedRevision` it was read at. */
+  findMany(ids: readonly string[]): Promise<Array<NodeRecord & { schedRevision: number }>>;
+  /**
    * Heartbeats of many nodes in one statement: each CONNECTED node gets its capacity, counts and
    * health merged in, and lastHeartbeat = now (a node given twice takes its last report). Per id:
    * whether it was CONNECTED (and so updated; otherwise it must handshake), and the last seq
@@ -306,6 +313,14 @@ export interface AgentCursorRepo {
    * error: it could move the cursor back.
    */
   advance(nodeId: string, seq: bigint, now: Nanos, below?: bigint): Promise<boolean>;
+  /**
+   * `advance` for several agents in one statement (each agent at most once): the ids whose cursor
+   * moved. The same guard and the same refusal of a `below` above `seq`.
+   */
+  advanceMany(
+    moves: ReadonlyArray<{ nodeId: string; seq: bigint; below: bigint }>,
+    now: Nanos,
+  ): Promise<Set<string>>;
 }
 
 /**
@@ -403,6 +418,8 @@ export interface SubmissionToken {
 export interface SubmissionTokenRepo {
   /** What the PUT that used `token` in `namespace` made, if one did. */
   find(namespace: string, token: string): Promise<SubmissionToken | undefined>;
+  /** `find` for many (namespace, token) pairs in one statement: the ones that were used. */
+  findMany(keys: ReadonlyArray<{ namespace: string; token: string }>): Promise<SubmissionToken[]>;
   /** Tokens of jobs written in the same transaction; one already used in its namespace is a Conflict. */
   insertMany(tokens: readonly SubmissionToken[]): Promise<void>;
 }

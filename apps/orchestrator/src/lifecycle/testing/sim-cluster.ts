@@ -19,7 +19,7 @@ import { resolveSettings, type SchedulerSettings } from '../../planner/index.js'
 import { JobService } from '../../service/job-service.js';
 import type { Repos, Store, StoredExecution } from '../../store/index.js';
 import { makeNode } from '../../store/testing/fixtures.js';
-import { agentSeqTracker } from '../../transport/store-ports.js';
+import { groupedReportTracker } from '../../transport/report-groups.js';
 import type { EvaluationHandler } from '../../worker/evaluation-worker.js';
 import { applyReports } from '../apply-reports.js';
 import { schedulingHandler } from '../handler.js';
@@ -83,7 +83,7 @@ export class SimCluster {
   private readonly service: JobService;
   private readonly nodeDeps: NodeManagerDeps;
   private readonly liveness: Liveness;
-  private readonly tracker: ReturnType<typeof agentSeqTracker>;
+  private readonly tracker: ReturnType<typeof groupedReportTracker>;
   private readonly logger: Logger;
   private readonly timeout: bigint;
   private readonly startedAt: bigint;
@@ -135,7 +135,8 @@ export class SimCluster {
       streams: { resume: () => {}, drop: async () => {} },
     };
     this.liveness = startLiveness(this.nodeDeps);
-    this.tracker = agentSeqTracker(store, clock);
+    const deps = { clock, ids: this.ids, logger: this.logger };
+    this.tracker = groupedReportTracker(store, clock, (envelopes, tx) => applyReports(envelopes, tx, deps));
   }
 
   static async start(options: ClusterOptions): Promise<SimCluster> {
@@ -257,9 +258,8 @@ export class SimCluster {
     const first = run[0];
     const last = run.at(-1);
     if (!first || !last) return 0;
-    const deps = { clock: this.clock, ids: this.ids, logger: this.logger };
-    const applied = await this.tracker.applyRun?.(agent.nodeId, first.seq, last.seq, (tx) =>
-      applyReports(run, tx, deps),
+    const applied = await this.tracker.applyRun?.(agent.nodeId, first.seq, last.seq, async (reports) =>
+      reports.add(run),
     );
     if (!applied) throw new Error(`${agent.nodeId}: run ${first.seq}..${last.seq} refused by the cursor`);
     agent.appliedUpTo(last.seq);

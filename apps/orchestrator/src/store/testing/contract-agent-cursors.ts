@@ -37,6 +37,29 @@ export function agentCursorsContract(ctx: StoreContext): void {
       expect(await ctx.store.agentCursors.lastApplied(node)).toBe(run ? 3n : 2n);
     });
 
+    it('moves many agents in one statement: new ones, those whose guard holds, and no others', async () => {
+      const [fresh, ahead, behind] = [unique('n-cur-'), unique('n-cur-'), unique('n-cur-')];
+      const cursors = ctx.store.agentCursors;
+      await cursors.advance(ahead, 2n, tick());
+      await cursors.advance(behind, 5n, tick());
+      const moved = await cursors.advanceMany(
+        [
+          { nodeId: fresh, seq: 4n, below: 1n },
+          { nodeId: ahead, seq: 6n, below: 3n },
+          { nodeId: behind, seq: 7n, below: 5n }, // 5 is applied already: refused whole
+        ],
+        tick(),
+      );
+      expect([...moved].sort()).toEqual([fresh, ahead].sort());
+      expect(await cursors.lastApplied(fresh)).toBe(4n);
+      expect(await cursors.lastApplied(ahead)).toBe(6n);
+      expect(await cursors.lastApplied(behind)).toBe(5n);
+      expect(await cursors.advanceMany([], tick())).toEqual(new Set());
+      await expect(cursors.advanceMany([{ nodeId: fresh, seq: 5n, below: 9n }], tick())).rejects.toThrow(
+        /guard 9 is above the new seq 5/,
+      );
+    });
+
     it('moves with its transaction: a rollback undoes it', async () => {
       const node = unique('n-cur-');
       await expect(

@@ -25,6 +25,13 @@ export function submissionGuardContract(ctx: StoreContext): void {
       expect(await ctx.store.submissionTokens.find('default', token.token)).toEqual(token);
       expect(await ctx.store.submissionTokens.find('other', token.token)).toBeUndefined();
       await ctx.store.submissionTokens.insertMany([]); // nothing to write: no statement
+      const many = await ctx.store.submissionTokens.findMany([
+        { namespace: 'default', token: token.token },
+        { namespace: 'other', token: token.token },
+        { namespace: 'default', token: unique('token-') },
+      ]);
+      expect(many).toEqual([token]);
+      expect(await ctx.store.submissionTokens.findMany([])).toEqual([]);
     });
 
     it('refuses a token already used in its namespace as a conflict, and writes none of the batch', async () => {
