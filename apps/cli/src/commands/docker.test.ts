@@ -106,7 +106,7 @@ describe('shoal docker run: the job it builds', () => {
       Publisher: { Type: '' },
       Resources: { CPU: '500m', Memory: '512Mb' },
       Network: { Type: 'None' },
-      Timeouts: { ExecutionTimeout: 0 },
+      Timeouts: { ExecutionTimeout: 1800 },
     });
   });
 

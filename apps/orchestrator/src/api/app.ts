@@ -32,7 +32,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   const routes: Route[] = [
-    ...jobRoutes({ jobs, maxBodyBytes, maxJobBytes: config.maxJobBytes ?? DEFAULT_MAX_JOB_BYTES }),
+    ...jobRoutes({
+      jobs,
+      maxBodyBytes,
+      maxJobBytes: config.maxJobBytes ?? DEFAULT_MAX_JOB_BYTES,
+      requesterId: config.nodeInfo.NodeID,
+    }),
     ...jobListRoutes(jobs),
     ...logRoutes({ store, logs: deps.logs }),
     ...nodeRoutes(nodes, maxBodyBytes),

@@ -55,7 +55,7 @@ const JOB_FIELDS: Array<[name: string, job: Record<string, unknown>, field: stri
   ['CPU 1e309', withTask({ Resources: { CPU: '1e309' } }), `${T}.Resources.CPU`, 'invalid CPU "1e309"'],
   ['memory 0', withTask({ Resources: { Memory: '0' } }), `${T}.Resources.Memory`, 'must be greater than zero'],
   ['negative count', { Count: -1 }, 'Job.Count', 'must not be negative'],
-  ['count for ops', { Type: 'ops', Count: 2 }, 'Job.Count', 'must be 0 or absent for ops'],
+  ['count over the limit', { Count: 20_000 }, 'Job.Count', 'must be at most 10000'],
   ['negative timeout', withTask({ Timeouts: { ExecutionTimeout: -1 } }), `${T}.Timeouts.ExecutionTimeout`, 'must not be negative'],
   ['entrypoint string', withTask({}, { Entrypoint: 'echo hi' }), `${P}.Entrypoint`, 'expected array'],
   ['parameter not a string', withTask({}, { Parameters: ['a', 1] }), `${P}.Parameters[1]`, 'expected string'],

@@ -83,6 +83,28 @@ describe('job lists as Go clients ask for them', () => {
   });
 });
 
+describe('what Bacalhau’s orchestrator sets on a job', () => {
+  it('records the requester, strips forged bacalhau.org/ meta, defaults the timeout, takes ops Count 1', async () => {
+    const body = JSON.stringify({
+      Job: {
+        Type: 'ops',
+        Count: 1,
+        Meta: { 'bacalhau.org/requester.id': 'forged' },
+        Tasks: [{ Name: 't', Engine: { Type: 'docker', Params: { Image: 'x' } } }],
+      },
+    });
+    const reply = await call(open.app, 'PUT', '/api/v1/orchestrator/jobs', { body });
+    expect(reply.status, reply.text).toBe(200);
+    expect(reply.body.Warnings).toEqual([
+      'meta key bacalhau.org/requester.id is set by the orchestrator; the submitted value was ignored',
+    ]);
+    const job = await open.store.jobs.get(String(reply.body.JobID));
+    expect(job.Meta).toEqual({ 'bacalhau.org/requester.id': NODE_INFO.NodeID });
+    expect(job.Count).toBe(0);
+    expect(job.Tasks[0]?.Timeouts.ExecutionTimeout).toBe(1800);
+  });
+});
+
 describe('/api/v1/auth', () => {
   it('lists no method when the API is open', async () => {
     const reply = await call(open.app, 'GET', '/api/v1/auth');

@@ -38,7 +38,7 @@ describe('PUT /orchestrator/jobs with a PutJobRequest envelope', () => {
     expect(reply.status, reply.text).toBe(200);
     expect(reply.body.Warnings).toEqual([]);
     const job = await h.store.jobs.get(String(reply.body.JobID));
-    expect(job.Meta).toEqual({});
+    expect(job.Meta).toEqual({ 'bacalhau.org/requester.id': 'n-orchestrator' });
   });
 
   it('matches keys case-insensitively, envelope and job alike', async () => {

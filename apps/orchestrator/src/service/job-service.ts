@@ -60,7 +60,10 @@ export class JobService {
   }
 
   /** PUT /jobs: see JobSubmission. */
-  submit(input: unknown, options: Pick<SubmitOptions, 'idempotencyToken'> = {}): Promise<PutJobResponse> {
+  submit(
+    input: unknown,
+    options: Pick<SubmitOptions, 'idempotencyToken' | 'requesterId'> = {},
+  ): Promise<PutJobResponse> {
     const deadline = this.deps.deadline?.();
     return this.submissions.submit(input, { ...options, ...(deadline ? { deadline } : {}) });
   }

@@ -184,13 +184,7 @@ const CASES: Case[] = [
   ['negative count', job({}, {}, { Count: -1 }), 'Job.Count', /must not be negative/],
   ['fractional count', job({}, {}, { Count: 1.5 }), 'Job.Count', /expected int/],
   ['absurd count', job({}, {}, { Count: 1e9 }), 'Job.Count', /at most 10000/],
-  ['count for ops', job({}, {}, { Type: 'ops', Count: 2 }), 'Job.Count', /must be 0 or absent for ops/],
-  [
-    'count for daemon',
-    job({}, {}, { Type: 'daemon', Count: 1 }),
-    'Job.Count',
-    /must be 0 or absent for daemon/,
-  ],
+  // A Count for ops or daemon is ignored, not refused: see bacalhau-defaults.test.ts.
   ['zero count for batch', job({}, {}, { Count: 0 }), 'Job.Count', /at least 1/],
   // timeouts
   [

@@ -26,15 +26,12 @@ export function checkJobType(type: string | undefined, at: Path, p: FieldParser)
   return known;
 }
 
-/** Count is the number of partitions for batch/service; ops and daemon run once per node. */
+/**
+ * Count is the number of partitions for batch/service; ops and daemon run once per node, so their
+ * Count is stored as 0 whatever came (see perNodeCountWarning).
+ */
 export function normaliseCount(type: JobType, count: number | undefined, at: Path, p: FieldParser): number {
-  const perNode = type === JobType.Ops || type === JobType.Daemon;
-  if (perNode) {
-    if (count !== undefined && count > 0) {
-      p.report([...at, 'Count'], `must be 0 or absent for ${type} jobs: they run on every matching node`);
-    }
-    return 0;
-  }
+  if (type === JobType.Ops || type === JobType.Daemon) return 0;
   if (count === 0) p.report([...at, 'Count'], `must be at least 1 for ${type} jobs (omit it for 1)`);
   return count ?? 1;
 }

@@ -62,7 +62,8 @@ describe('prepareJobSubmission: valid jobs', () => {
     expect(task?.Resources).toEqual({ CPU: '500m', Memory: '512Mb', Disk: '', GPU: '' });
     expect(task?.Network).toEqual({ Type: 'None' });
     expect(task?.Publisher).toEqual({ Type: 'noop', Params: {} });
-    expect(task?.Timeouts).toEqual({ ExecutionTimeout: 0, QueueTimeout: 0, TotalTimeout: 0 });
+    // Bacalhau's default for a batch task that names no ExecutionTimeout.
+    expect(task?.Timeouts).toEqual({ ExecutionTimeout: 1800, QueueTimeout: 0, TotalTimeout: 0 });
     // The result is a valid stored job.
     expect(JobSchema.parse(job)).toEqual(job);
   });
@@ -76,6 +77,8 @@ describe('prepareJobSubmission: valid jobs', () => {
       'job revision is ignored when submitting a job',
       'job create time is ignored when submitting a job',
       'job modify time is ignored when submitting a job',
+      'meta key bacalhau.org/requester.id is set by the orchestrator; the submitted value was ignored',
+      'meta key bacalhau.org/requester.publicKey is set by the orchestrator; the submitted value was ignored',
     ]);
     expect(job.ID).toBe(ID);
     expect(job.Name).toBe('A sample job');
@@ -83,7 +86,7 @@ describe('prepareJobSubmission: valid jobs', () => {
     expect(job.Tasks[0]?.Publisher.Type).toBe('');
     expect(job.Tasks[0]?.Resources.CPU).toBe('500m');
     expect(job.Tasks[0]?.Timeouts.ExecutionTimeout).toBe(1800);
-    expect(job.Meta['bacalhau.org/requester.id']).toBe('QmdZQ7ZbhnvWY1J12XYKGHApJ6aufKyLNSvf8jZBrBaAVL');
+    expect(job.Meta).toEqual({});
   });
 
   it('names a job after its id, and accepts nulls where Go clients send them', () => {

@@ -14,6 +14,7 @@ import { DEFAULT_CPU, DEFAULT_MEMORY } from '../resources.js';
 import type { Job } from '../schemas/job.js';
 import type { Task } from '../schemas/task.js';
 import type { Nanos } from '../time.js';
+import { defaultTimeouts, perNodeCountWarning, reserveBacalhauMeta } from './bacalhau-defaults.js';
 import { ENGINE_PARAMS } from './engines.js';
 import { FieldParser } from './field-parser.js';
 import { normalisePath } from './fields.js';
@@ -37,6 +38,8 @@ export interface PrepareJobOptions {
   policy?: SubmissionPolicy;
   /** Where the job sits in the request, for field paths. Default `['Job']`. */
   root?: ReadonlyArray<PropertyKey>;
+  /** The accepting orchestrator's node id, written as `bacalhau.org/requester.id`. */
+  requesterId?: string;
 }
 
 export type PrepareJobResult =
@@ -67,6 +70,10 @@ export function prepareJobSubmission(input: unknown, options: PrepareJobOptions)
   const tasks = (job.Tasks ?? []).map((t, i) => prepareTask(t, [...root, 'Tasks', i], policy, p));
 
   if (p.problems.length > 0 || type === undefined) return { ok: false, problems: p.problems, warnings };
+  const countWarning = perNodeCountWarning(type, job.Count);
+  if (countWarning) warnings.push(countWarning);
+  const meta = reserveBacalhauMeta(job.Meta ?? {}, options.requesterId);
+  warnings.push(...meta.warnings);
   return {
     ok: true,
     warnings,
@@ -82,9 +89,11 @@ export function prepareJobSubmission(input: unknown, options: PrepareJobOptions)
         Operator: c.Operator,
         Values: c.Values,
       })),
-      Meta: job.Meta ?? {},
+      Meta: meta.meta,
       Labels: job.Labels ?? {},
-      Tasks: tasks.filter((t): t is Task => t !== undefined),
+      Tasks: tasks
+        .filter((t): t is Task => t !== undefined)
+        .map((t) => ({ ...t, Timeouts: defaultTimeouts(type, t.Timeouts as Required<Task['Timeouts']>) })),
       State: { StateType: JobStateType.Pending, Message: '' },
       Version: 0,
       Revision: 1,

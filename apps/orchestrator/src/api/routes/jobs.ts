@@ -27,13 +27,15 @@ export interface JobRouteDeps {
   maxBodyBytes: number;
   /** The largest job spec accepted; the body cap above is only the outer guard. */
   maxJobBytes: number;
+  /** This orchestrator's node id: a job's `bacalhau.org/requester.id`. */
+  requesterId: string;
 }
 
 const JOB_ID = { jobID: 'Full job id or a unique prefix of one (`j-28c08f7f`).' };
 const BODY_ERRORS = [400, 413, 415, 503] as const;
 
 /** Submit, describe, list and stop. The per-job lists are in job-lists.ts. */
-export function jobRoutes({ jobs, maxBodyBytes, maxJobBytes }: JobRouteDeps): Route[] {
+export function jobRoutes({ jobs, maxBodyBytes, maxJobBytes, requesterId }: JobRouteDeps): Route[] {
   const submit = async (c: Context) => {
     const q = parseQuery(c, PutJobParams);
     const { value: request, warnings } = await readBodyAs(c, PutJobEnvelope, {
@@ -44,7 +46,7 @@ export function jobRoutes({ jobs, maxBodyBytes, maxJobBytes }: JobRouteDeps): Ro
     if (tooLarge) throw tooLarge;
     // Go's client sends the token in the query as well as the body; either names the submission.
     const idempotencyToken = request.IdempotencyToken || q.idempotency_token;
-    const answer = await jobs.submit(request.Job, { idempotencyToken });
+    const answer = await jobs.submit(request.Job, { idempotencyToken, requesterId });
     return sendJson(c, PutJobResponseSchema, { ...answer, Warnings: [...warnings, ...answer.Warnings] });
   };
   const submitSpec = {
