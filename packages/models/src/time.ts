@@ -57,6 +57,7 @@ export function secondsToNanos(s: number): Nanos {
   return BigInt(Math.round(s * 1000)) * NS_PER_MS;
 }
 
+/** RFC 3339 as Go's RFC3339Nano writes it: trailing zeros of the fraction dropped, and the fraction with them. */
 export function nanosToIso(ns: Nanos): string {
   const seconds = ns / NS_PER_S;
   let frac = ns % NS_PER_S;
@@ -66,7 +67,8 @@ export function nanosToIso(ns: Nanos): string {
     whole -= 1n;
   }
   const base = new Date(Number(whole) * 1000).toISOString().slice(0, 19);
-  return `${base}.${frac.toString().padStart(9, '0')}Z`;
+  const digits = frac.toString().padStart(9, '0').replace(/0+$/, '');
+  return digits === '' ? `${base}Z` : `${base}.${digits}Z`;
 }
 
 const ISO = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;

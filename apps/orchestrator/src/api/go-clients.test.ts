@@ -1,5 +1,14 @@
+import { decodeJson, ExecutionSchema, type RunOutput } from '@shoal/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, computeNode, type Harness, NODE_INFO, openHarness, VERSION } from './test-support.js';
+import {
+  call,
+  computeNode,
+  type Harness,
+  NODE_INFO,
+  openHarness,
+  seedText,
+  VERSION,
+} from './test-support.js';
 
 /**
  * What Bacalhau's Go client reads from the agent, node and auth routes: the fields it looks for,
@@ -152,5 +161,33 @@ describe('/api/v1/auth', () => {
     expect(noToken.status).toBe(401);
     const unknown = await call(h.app, 'POST', '/api/v1/auth/password', { body: '{"MethodData":""}' });
     expect(unknown.status).toBe(404);
+  });
+});
+
+describe('encoding as Go writes', () => {
+  it('adds ErrorMsg beside runnerError in RunOutput, and writes history times without trailing zeros', async () => {
+    const body = JSON.stringify({
+      Job: { Type: 'batch', Tasks: [{ Name: 't', Engine: { Type: 'docker', Params: { Image: 'x' } } }] },
+    });
+    open.clock.set(1_695_883_778_900_000_000n);
+    const jobId = String((await call(open.app, 'PUT', '/api/v1/orchestrator/jobs', { body })).body.JobID);
+    const history = await call(open.app, 'GET', `/api/v1/orchestrator/jobs/${jobId}/history`);
+    expect(history.text).toContain('"Time":"2023-09-28T06:49:38.9Z"');
+    const [seed] = (decodeJson(seedText('job-executions')) as { Executions: Array<Record<string, unknown>> })
+      .Executions;
+    const execution = ExecutionSchema.parse(seed);
+    await open.store.executions.insert({
+      ...execution,
+      JobID: jobId,
+      RunOutput: { ...(execution.RunOutput as RunOutput), runnerError: 'image not found' },
+    });
+    const listed = await call(open.app, 'GET', `/api/v1/orchestrator/jobs/${jobId}/executions`);
+    const [first] = listed.body.Executions as Array<{ RunOutput: Record<string, unknown> }>;
+    expect(first?.RunOutput).toMatchObject({ runnerError: 'image not found', ErrorMsg: 'image not found' });
+    const described = await call(open.app, 'GET', `/api/v1/orchestrator/jobs/${jobId}?include=executions`);
+    const included = (
+      described.body.Executions as { Executions: Array<{ RunOutput: Record<string, unknown> }> }
+    ).Executions;
+    expect(included[0]?.RunOutput.ErrorMsg).toBe('image not found');
   });
 });

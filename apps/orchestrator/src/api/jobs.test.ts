@@ -79,7 +79,7 @@ describe('the v1 jobs API examples', () => {
     expect((reply.body.History as Doc).History).toHaveLength(1);
   });
 
-  it('answers the job history: one JobLevel event, Undefined → Pending', async () => {
+  it('answers the job history: one JobLevel event, Pending → Pending as Bacalhau records it', async () => {
     const reply = await call(h.app, 'GET', `${JOBS}/${jobId}/history`);
     expect(reply.status).toBe(200);
     expect(Object.keys(reply.body)).toEqual(['NextToken', 'History']);
@@ -89,7 +89,7 @@ describe('the v1 jobs API examples', () => {
       {
         Type: 'JobLevel',
         JobID: jobId,
-        JobState: { Previous: 'Undefined', New: 'Pending' },
+        JobState: { Previous: 'Pending', New: 'Pending' },
         ExecutionState: null,
         NewRevision: 1,
         Comment: 'Job created',

@@ -53,7 +53,7 @@ describe('submit', () => {
     });
     const history = await store.history.list(JobID, { since: 0n, eventType: 'all', limit: 10 });
     expect(history.items.map((e) => [e.Type, e.JobState, e.NewRevision])).toEqual([
-      ['JobLevel', { Previous: 'Undefined', New: 'Pending' }, 1],
+      ['JobLevel', { Previous: 'Pending', New: 'Pending' }, 1],
     ]);
   });
 

@@ -12,7 +12,7 @@ import type {
   PutJobResponse,
   StopJobResponse,
 } from '@shoal/models';
-import { ErrorCode, JobStateType, newEvaluation, ShoalError } from '@shoal/models';
+import { ErrorCode, JobStateType, newEvaluation, ShoalError, wireExecution } from '@shoal/models';
 import type { ResultUrls } from '../results/result-urls.js';
 import { bounded } from '../store/bounded.js';
 import type { Deadline } from '../store/deadline.js';
@@ -78,7 +78,10 @@ export class JobService {
     }
     if (include.includes('executions')) {
       const page = await store.executions.list(job.ID, INCLUDED_EXECUTIONS);
-      response.Executions = { NextToken: page.nextToken, Executions: this.signed(page.items) };
+      response.Executions = {
+        NextToken: page.nextToken,
+        Executions: this.signed(page.items).map(wireExecution),
+      };
     }
     return response;
   }
@@ -122,7 +125,7 @@ export class JobService {
     const store = this.store();
     const job = await store.jobs.get(idOrPrefix);
     const page = await store.executions.list(job.ID, query);
-    return { NextToken: page.nextToken, Executions: this.signed(page.items) };
+    return { NextToken: page.nextToken, Executions: this.signed(page.items).map(wireExecution) };
   }
 
   async results(idOrPrefix: string, limit: number, nextToken?: string): Promise<ListJobResultsResponse> {

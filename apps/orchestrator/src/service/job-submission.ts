@@ -80,7 +80,8 @@ export class JobSubmission {
       event: {
         Type: HistoryEventType.JobLevel,
         JobID: job.ID,
-        JobState: { Previous: JobStateType.Undefined, New: job.State.StateType },
+        // Bacalhau's job store records a job's creation as Pending → Pending, not from Undefined.
+        JobState: { Previous: JobStateType.Pending, New: job.State.StateType },
         ExecutionState: null,
         NewRevision: job.Revision,
         Comment: 'Job created',

@@ -66,7 +66,7 @@ async function expectStored({ JobID, EvaluationID }: PutJobResponse): Promise<vo
   expect((await store.evaluations.get(EvaluationID)).JobID).toBe(JobID);
   const history = await store.history.list(JobID, { since: 0n, eventType: 'all', limit: 10 });
   expect(history.items.map((e) => [e.JobState, e.Comment])).toEqual([
-    [{ Previous: 'Undefined', New: 'Pending' }, 'Job created'],
+    [{ Previous: 'Pending', New: 'Pending' }, 'Job created'],
   ]);
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SpecConfigSchema } from './common.js';
 import { EvaluationSchema } from './evaluation.js';
-import { ExecutionSchema } from './execution.js';
+import { WireExecutionSchema } from './execution.js';
 import { JobHistorySchema } from './history.js';
 import { JobSchema } from './job.js';
 import { BuildVersionInfoSchema, NodeInfoSchema, NodeStateSchema } from './node.js';
@@ -51,7 +51,7 @@ export type ListJobHistoryResponse = z.infer<typeof ListJobHistoryResponseSchema
 export const ListJobExecutionsResponseSchema = z.object({
   // Key order follows the v1 jobs API's examples (test-data/).
   NextToken: z.string(),
-  Executions: z.array(ExecutionSchema),
+  Executions: z.array(WireExecutionSchema),
 });
 export type ListJobExecutionsResponse = z.infer<typeof ListJobExecutionsResponseSchema>;
 

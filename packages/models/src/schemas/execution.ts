@@ -37,3 +37,12 @@ export const ExecutionSchema = z.object({
   ModifyTime: NanosSchema,
 });
 export type Execution = z.infer<typeof ExecutionSchema>;
+
+/**
+ * An execution as the API sends it: its RunOutput also carries ErrorMsg, the name Go's
+ * RunCommandResult gives the runner's error (Go reads the other keys whatever their case).
+ */
+export const WireExecutionSchema = ExecutionSchema.extend({
+  RunOutput: RunOutputSchema.extend({ ErrorMsg: z.string().optional() }).nullable(),
+});
+export type WireExecution = z.infer<typeof WireExecutionSchema>;

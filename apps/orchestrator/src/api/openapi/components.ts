@@ -28,6 +28,7 @@ import {
   StopJobRequestSchema,
   StopJobResponseSchema,
   TaskSchema,
+  WireExecutionSchema,
   WireNodeInfoSchema,
   WireNodeStateSchema,
 } from '@shoal/models';
@@ -49,6 +50,11 @@ const COMPONENTS: ReadonlyArray<[z.ZodType, string, string?]> = [
   [TaskSchema, 'Task'],
   [SpecConfigSchema, 'SpecConfig'],
   [ExecutionSchema, 'Execution'],
+  [
+    WireExecutionSchema,
+    'WireExecution',
+    'An execution as sent: RunOutput also carries ErrorMsg, Go’s name for runnerError.',
+  ],
   [JobHistorySchema, 'JobHistory'],
   [NodeStateSchema, 'NodeState'],
   [NodeInfoSchema, 'NodeInfo'],
