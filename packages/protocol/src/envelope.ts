@@ -40,6 +40,14 @@ export interface EnvelopeOf<T extends MessageType> {
 export type Envelope<T extends MessageType = MessageType> = { [K in T]: EnvelopeOf<K> }[T];
 export type StreamEnvelope = Envelope<StreamMessageType>;
 
+/**
+ * A stream envelope as an outbox hands it to its sender: with the bytes it was encoded to when it
+ * was written (and validated), which are sent as they are. Validating and serializing a message
+ * again on every send was a large part of the CPU behind each message. A resync resend, which
+ * changes the header, is encoded again.
+ */
+export type OutboxEnvelope = StreamEnvelope & { readonly encoded?: Uint8Array };
+
 /** The envelope without its payload, validated before the payload is looked at. */
 export const EnvelopeHeaderSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),

@@ -1,5 +1,5 @@
 import { encodeMessage } from './codec.js';
-import type { StreamEnvelope } from './envelope.js';
+import type { OutboxEnvelope } from './envelope.js';
 import { errorMessage } from './logger.js';
 import { decodeReply } from './replies.js';
 
@@ -26,7 +26,7 @@ export interface ExchangeOptions {
 export async function exchange(
   nc: Requester,
   subject: string,
-  envelope: StreamEnvelope,
+  envelope: OutboxEnvelope,
   options: ExchangeOptions,
 ): Promise<Exchange> {
   const failed = (level: 'warn' | 'error', reason: string, fields: Record<string, unknown>): Exchange => ({
@@ -37,7 +37,11 @@ export async function exchange(
   });
   let data: Uint8Array;
   try {
-    data = encodeMessage(envelope, { maxBytes: options.maxBytes });
+    const { encoded } = envelope;
+    data =
+      encoded !== undefined && !envelope.resync && encoded.byteLength <= options.maxBytes
+        ? encoded
+        : encodeMessage(envelope, { maxBytes: options.maxBytes });
   } catch (error) {
     // The outbox writer should have encoded it once already; until fixed, the stream is stuck.
     return failed('error', 'cannot encode an outbox message: the stream is blocked', {

@@ -1,4 +1,4 @@
-import type { StreamEnvelope } from './envelope.js';
+import type { OutboxEnvelope } from './envelope.js';
 
 /**
  * The two ports of ordered at-least-once delivery. The protocol owns the rules (what to send
@@ -19,7 +19,7 @@ import type { StreamEnvelope } from './envelope.js';
  */
 export interface OutboxSource {
   /** Up to `limit` messages with seq > afterSeq, ascending by seq. */
-  pending(afterSeq: bigint, limit: number): Promise<StreamEnvelope[]>;
+  pending(afterSeq: bigint, limit: number): Promise<OutboxEnvelope[]>;
   /**
    * Everything ≤ seq was delivered: persist it (monotonically; a lower value changes nothing). The
    * outbox may then prune those messages. Calls are cumulative, so a failed call is covered by

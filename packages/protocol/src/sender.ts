@@ -1,7 +1,7 @@
 import { Alarm } from './alarm.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './codec.js';
-import type { StreamEnvelope } from './envelope.js';
+import type { OutboxEnvelope } from './envelope.js';
 import { exchange, type Requester } from './exchange.js';
 import { errorMessage, type Logger, safeLog, silentLogger } from './logger.js';
 import type { OutboxSource } from './ports.js';
@@ -134,7 +134,7 @@ export class Sender {
     if (batch.length === 0) return this.alarm.sleep(idlePollMs, true);
     for (let i = 0; i < batch.length; ) {
       if (this.stopped || this.requestedRewind !== undefined) return;
-      const envelope = batch[i] as StreamEnvelope;
+      const envelope = batch[i] as OutboxEnvelope;
       if (envelope.seq < this.cursor) {
         i++;
         continue;
@@ -156,9 +156,9 @@ export class Sender {
   }
 
   /** Up to `window` messages from `batch[start]` on, with consecutive seqs. */
-  private contiguousRun(batch: readonly StreamEnvelope[], start: number): StreamEnvelope[] {
+  private contiguousRun(batch: readonly OutboxEnvelope[], start: number): OutboxEnvelope[] {
     const window = Math.max(1, this.options.window ?? DEFAULT_WINDOW);
-    const first = batch[start] as StreamEnvelope;
+    const first = batch[start] as OutboxEnvelope;
     const run = [first];
     for (let next = batch[start + 1]; run.length < window && next?.seq === first.seq + BigInt(run.length); ) {
       run.push(next);
@@ -174,14 +174,14 @@ export class Sender {
    * answer is covered by any later ack. True when the whole run was acknowledged. The ack is
    * persisted once per run.
    */
-  private async deliver(run: readonly StreamEnvelope[]): Promise<boolean> {
+  private async deliver(run: readonly OutboxEnvelope[]): Promise<boolean> {
     const { nc, subject, requestTimeoutMs = 3_000, maxBytes = DEFAULT_MAX_MESSAGE_BYTES } = this.options;
     const outcomes = await Promise.all(
       run.map((envelope) => exchange(nc, subject, envelope, { timeoutMs: requestTimeoutMs, maxBytes })),
     );
     const lastAck = outcomes.findLastIndex((o) => o.kind === 'acked');
     if (lastAck >= 0) {
-      const envelope = run[lastAck] as StreamEnvelope;
+      const envelope = run[lastAck] as OutboxEnvelope;
       this.cursor = envelope.seq + 1n;
       if (this.failures > 0) {
         const fields = { seq: envelope.seq, type: envelope.type, id: envelope.id };

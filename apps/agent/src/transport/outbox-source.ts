@@ -1,8 +1,10 @@
 import {
   ACK_PERSIST_MS,
+  encodeTrusted,
   type LazyAckSource,
   lazyAcks,
   makeEnvelope,
+  type OutboxEnvelope,
   type StreamEnvelope,
 } from '@shoal/protocol';
 import type { Outbox, OutboxMessage } from '../store/index.js';
@@ -25,13 +27,14 @@ export function outboxSource(outbox: Outbox, nodeId: string, persistMs = ACK_PER
   );
 }
 
-export function toEnvelope(message: OutboxMessage, nodeId: string): StreamEnvelope {
-  // A report is a protocol `.out` payload already (validated when it was appended), and
-  // encodeMessage validates every envelope again before it leaves.
-  return makeEnvelope(message.type, message.payload, {
+export function toEnvelope(message: OutboxMessage, nodeId: string): OutboxEnvelope {
+  // A report is a protocol `.out` payload already, validated when it was appended: it is encoded
+  // here without being validated again (the seq may have changed since, so not stored encoded).
+  const envelope = makeEnvelope(message.type, message.payload, {
     id: message.id,
     nodeId,
     time: message.createdAt,
     seq: message.seq,
   }) as StreamEnvelope;
+  return { ...envelope, encoded: encodeTrusted(envelope) };
 }

@@ -4,8 +4,10 @@ import {
   decodeMessage,
   type Envelope,
   encodeMessage,
+  encodeTrusted,
   INT64_MAX,
   makeEnvelope,
+  type OutboxEnvelope,
   type StreamEnvelope,
 } from '@shoal/protocol';
 import { and, asc, eq, gt, lt, lte, sql } from 'drizzle-orm';
@@ -88,7 +90,8 @@ export function outboxRepo(handle: Handle): OutboxRepo {
             nodeId: envelope.nodeId,
             seq: envelope.seq,
             type: envelope.type,
-            message: decoder.decode(encodeMessage(envelope)),
+            // Validated above, before the seqs were taken: encoded once more only for the seq.
+            message: decoder.decode(encodeTrusted(envelope)),
             createTime: now,
           })),
         );
@@ -98,12 +101,12 @@ export function outboxRepo(handle: Handle): OutboxRepo {
 
     async pending(nodeId, afterSeq, limit) {
       const rows = await db
-        .select({ seq: outbox.seq, message: outbox.message })
+        .select({ seq: outbox.seq, type: outbox.type, message: outbox.message })
         .from(outbox)
         .where(and(eq(outbox.nodeId, nodeId), gt(outbox.seq, afterSeq)))
         .orderBy(asc(outbox.seq))
         .limit(limit);
-      return rows.map((row) => decodeStored(nodeId, row.seq, row.message));
+      return rows.map((row) => storedEnvelope(nodeId, row.seq, row.type, row.message));
     },
 
     async acked(nodeId, seq) {
@@ -156,6 +159,36 @@ export function outboxRepo(handle: Handle): OutboxRepo {
     },
   };
   return repo;
+}
+
+/**
+ * A row as its sender needs it: the bytes it was encoded to when written (sent as they are), its
+ * seq and type. The rest of the envelope is decoded (and checked) only if something reads it, a
+ * resync resend or a log line, since decoding and validating every message again on its way out
+ * was a large part of the CPU each message cost.
+ */
+function storedEnvelope(nodeId: string, seq: bigint, type: string, message: string): OutboxEnvelope {
+  let full: StreamEnvelope | undefined;
+  const decoded = () => {
+    full ??= decodeStored(nodeId, seq, message);
+    return full;
+  };
+  return {
+    v: 1,
+    seq,
+    nodeId,
+    type: type as StreamEnvelope['type'],
+    encoded: encoder.encode(message),
+    get id() {
+      return decoded().id;
+    },
+    get time() {
+      return decoded().time;
+    },
+    get payload() {
+      return decoded().payload;
+    },
+  } as OutboxEnvelope;
 }
 
 /** Rows were validated when written; one that no longer decodes is corruption, and says so. */

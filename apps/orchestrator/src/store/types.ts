@@ -19,7 +19,7 @@ import type {
   Selector,
   SpecConfig,
 } from '@shoal/models';
-import type { InMessageType, Payload, StreamEnvelope } from '@shoal/protocol';
+import type { InMessageType, OutboxEnvelope, Payload, StreamEnvelope } from '@shoal/protocol';
 
 /**
  * The store's port: what the API, the evaluation workers and (later) the node manager may ask of
@@ -286,7 +286,7 @@ export interface OutboxRepo {
   /** `enqueueMany` for several nodes at once, in two statements; envelopes in node-id order. */
   enqueueAll(byNode: ReadonlyMap<string, readonly OutgoingMessage[]>, now: Nanos): Promise<StreamEnvelope[]>;
   /** Up to `limit` messages with seq > afterSeq, ascending. */
-  pending(nodeId: string, afterSeq: bigint, limit: number): Promise<StreamEnvelope[]>;
+  pending(nodeId: string, afterSeq: bigint, limit: number): Promise<OutboxEnvelope[]>;
   /** Everything ≤ seq was delivered (monotonic; never beyond the last seq written). */
   acked(nodeId: string, seq: bigint): Promise<void>;
   lastAcked(nodeId: string): Promise<bigint>;

@@ -1,5 +1,5 @@
 import { ErrorCode, type Job } from '@shoal/models';
-import type { Payload } from '@shoal/protocol';
+import { decodeMessage, type OutboxEnvelope, type Payload } from '@shoal/protocol';
 import { describe, expect, it } from 'vitest';
 import { ids, makeJob, SEED_TIME, tick, unique } from './fixtures.js';
 import { rejection, type StoreContext } from './harness.js';
@@ -12,6 +12,18 @@ const ask = (job: Job): Payload<'AskForBid'> => ({
   WaitForApproval: true,
   Job: job,
 });
+
+/**
+ * What a sender reads, as plain envelopes; each one's encoded bytes (sent as they are) must decode
+ * to the envelope itself.
+ */
+async function readable(pending: Promise<OutboxEnvelope[]>) {
+  return (await pending).map(({ encoded, ...envelope }) => {
+    const decoded = encoded && decodeMessage(encoded, { expectedNodeId: envelope.nodeId, channel: 'in' });
+    expect(decoded).toEqual({ ok: true, envelope });
+    return envelope;
+  });
+}
 
 export function outboxContract(ctx: StoreContext): void {
   describe('outbox', () => {
@@ -29,7 +41,7 @@ export function outboxContract(ctx: StoreContext): void {
       });
       expect(await seqsOf(a)).toEqual([1n, 2n, 3n]);
       expect(await seqsOf(b)).toEqual([1n]);
-      const [stored] = await ctx.store.outbox.pending(a, 0n, 1);
+      const [stored] = await readable(ctx.store.outbox.pending(a, 0n, 1));
       expect(stored).toEqual(first);
       // The Job's int64 times survive digit for digit.
       expect(stored?.type === 'AskForBid' && stored.payload.Job.CreateTime).toBe(SEED_TIME);
@@ -52,7 +64,7 @@ export function outboxContract(ctx: StoreContext): void {
         [2n, 'BidAccepted'],
         [3n, 'CancelExecution'],
       ]);
-      expect(await ctx.store.outbox.pending(node, 1n, 10)).toEqual(envelopes);
+      expect(await readable(ctx.store.outbox.pending(node, 1n, 10))).toEqual(envelopes);
       expect(await ctx.store.outbox.enqueueMany(node, [], tick())).toEqual([]);
       // One invalid message refuses the whole call and uses up no seq.
       await rejection(
@@ -90,7 +102,7 @@ export function outboxContract(ctx: StoreContext): void {
         [a, 2n, 'e-a2'],
       ]);
       expect(await seqsOf(a)).toEqual([1n, 2n]);
-      expect(await ctx.store.outbox.pending(b, 0n, 10)).toEqual(envelopes.slice(0, 2));
+      expect(await readable(ctx.store.outbox.pending(b, 0n, 10))).toEqual(envelopes.slice(0, 2));
       expect(await seqsOf(c)).toEqual([]);
       expect(await ctx.store.outbox.enqueueAll(new Map(), tick())).toEqual([]);
     });
@@ -108,7 +120,7 @@ export function outboxContract(ctx: StoreContext): void {
       ).rejects.toThrow('the plan failed');
       await ctx.store.outbox.enqueue(node, 'CancelExecution', cancel(3), tick());
       expect(await seqsOf(node)).toEqual([1n, 2n]);
-      const [, second] = await ctx.store.outbox.pending(node, 0n, 10);
+      const [, second] = await readable(ctx.store.outbox.pending(node, 0n, 10));
       expect(second?.payload).toEqual(cancel(3));
     });
 
