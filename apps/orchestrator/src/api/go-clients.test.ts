@@ -92,6 +92,48 @@ describe('job lists as Go clients ask for them', () => {
   });
 });
 
+describe('label selectors with > and <', () => {
+  it('filters jobs and nodes by integer labels, and refuses a value that is not one', async () => {
+    const ids: Record<string, string> = {};
+    for (const gpus of ['1', '4']) {
+      const body = JSON.stringify({
+        Job: {
+          Namespace: 'numeric',
+          Type: 'batch',
+          Labels: { gpus },
+          Tasks: [{ Name: 't', Engine: { Type: 'docker', Params: { Image: 'x' } } }],
+        },
+      });
+      ids[gpus] = String((await call(open.app, 'PUT', '/api/v1/orchestrator/jobs', { body })).body.JobID);
+    }
+    const selector = encodeURIComponent('gpus>2');
+    const jobs = await call(
+      open.app,
+      'GET',
+      `/api/v1/orchestrator/jobs?namespace=numeric&labels=${selector}`,
+    );
+    expect(jobs.status, jobs.text).toBe(200);
+    expect((jobs.body.Jobs as Array<{ ID: string }>).map((j) => j.ID)).toEqual([ids['4']]);
+    await open.store.nodes.upsert(computeNode('n-11111111-0000-4000-8000-000000000001', { slots: '8' }), 1n);
+    await open.store.nodes.upsert(computeNode('n-11111111-0000-4000-8000-000000000002', { slots: '2' }), 2n);
+    const nodes = await call(
+      open.app,
+      'GET',
+      `/api/v1/orchestrator/nodes?labels=${encodeURIComponent('slots<5')}`,
+    );
+    expect((nodes.body.Nodes as Array<{ NodeID: string }>).map((n) => n.NodeID)).toEqual([
+      'n-11111111-0000-4000-8000-000000000002',
+    ]);
+    const bad = await call(
+      open.app,
+      'GET',
+      `/api/v1/orchestrator/jobs?labels=${encodeURIComponent('gpus>two')}`,
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.Message).toContain('labels: label selector "gpus>two": expected an integer after \'>\'');
+  });
+});
+
 describe('what Bacalhau’s orchestrator sets on a job', () => {
   it('records the requester, strips forged bacalhau.org/ meta, defaults the timeout, takes ops Count 1', async () => {
     const body = JSON.stringify({

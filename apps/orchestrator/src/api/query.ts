@@ -1,5 +1,11 @@
 import type { FieldProblem } from '@shoal/models';
-import { isoToNanos, isValidIdQuery, parseSelector, SelectorSyntaxError, ShoalError } from '@shoal/models';
+import {
+  isoToNanos,
+  isValidIdQuery,
+  parseSelectorsWithNumeric,
+  SelectorSyntaxError,
+  ShoalError,
+} from '@shoal/models';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { ID_QUERY_PATTERN } from './path-params.js';
@@ -104,7 +110,7 @@ export function selectorsParam(description: string) {
   const selectors = z.array(z.string()).superRefine((inputs, ctx) => {
     for (const input of inputs) {
       try {
-        parseSelector(input);
+        parseSelectorsWithNumeric([input]);
       } catch (error) {
         if (!(error instanceof SelectorSyntaxError)) throw error;
         ctx.addIssue({ code: 'custom', message: error.message, input });

@@ -3,10 +3,11 @@ import {
   GetJobResponseSchema,
   jobSizeError,
   ListJobsResponseSchema,
+  numericMatches,
   PutJobEnvelope,
   PutJobRequestSchema,
   PutJobResponseSchema,
-  parseSelectors,
+  parseSelectorsWithNumeric,
   ShoalError,
   StopJobEnvelope,
   StopJobRequestSchema,
@@ -84,16 +85,19 @@ export function jobRoutes({ jobs, maxBodyBytes, maxJobBytes, requesterId }: JobR
       errors: [400, ...STORE_ERRORS],
       handle: async (c) => {
         const q = parseQuery(c, ListJobsParams);
+        const { selector, numeric } = parseSelectorsWithNumeric(q.labels);
         const page = await jobs.list({
           // Bacalhau's job store lists every namespace when none is named.
           namespace: q.namespace || '*',
-          selector: parseSelectors(q.labels),
+          selector,
           limit: q.limit,
           orderBy: q.order_by,
           reverse: q.reverse,
           nextToken: q.next_token || undefined,
         });
-        return sendJson(c, ListJobsResponseSchema, page);
+        // `>` and `<` are checked on the page, as Bacalhau filters a page by labels: it may come short.
+        const matching = page.Jobs.filter((job) => numericMatches(numeric, job.Labels));
+        return sendJson(c, ListJobsResponseSchema, { ...page, Jobs: matching });
       },
     },
     {

@@ -3,10 +3,11 @@ import {
   ListNodesResponseSchema,
   NodeConnection,
   NodeMembership,
+  numericMatches,
   PutNodeEnvelope,
   PutNodeRequestSchema,
   PutNodeResponseSchema,
-  parseSelectors,
+  parseSelectorsWithNumeric,
   wireNodeState,
 } from '@shoal/models';
 import { z } from 'zod';
@@ -64,8 +65,9 @@ export function nodeRoutes(nodes: NodeService, maxBodyBytes: number): Route[] {
       errors: [400, ...STORE_ERRORS],
       handle: async (c) => {
         const q = parseQuery(c, ListNodesParams);
+        const { selector, numeric } = parseSelectorsWithNumeric(q.labels);
         const page = await nodes.list({
-          selector: parseSelectors(q.labels),
+          selector,
           membership: q['filter-approval'],
           connection: q['filter-status'],
           limit: q.limit,
@@ -73,7 +75,9 @@ export function nodeRoutes(nodes: NodeService, maxBodyBytes: number): Route[] {
           reverse: q.reverse,
           nextToken: q.next_token || undefined,
         });
-        return sendJson(c, ListNodesResponseSchema, { ...page, Nodes: page.Nodes.map(wireNodeState) });
+        // `>` and `<` are checked on the page, as Bacalhau filters a page by labels: it may come short.
+        const matching = page.Nodes.filter((node) => numericMatches(numeric, node.Info.Labels));
+        return sendJson(c, ListNodesResponseSchema, { ...page, Nodes: matching.map(wireNodeState) });
       },
     },
     {
