@@ -50,6 +50,17 @@ describe('parseJobText', () => {
   });
 });
 
+describe('keys in any case', () => {
+  it('reads a lowercase job: envelope and lowercase job keys, as the server does', () => {
+    const input = parseJobText(
+      'job:\n  type: batch\n  tasks:\n    - name: t\n      engine: {type: noop}\n',
+      'job.yaml',
+    );
+    const { job } = normaliseJob(input);
+    expect(job).toMatchObject({ Type: 'batch', Tasks: [{ Name: 't', Engine: { Type: 'noop' } }] });
+  });
+});
+
 describe('normaliseJob (--dry-run)', () => {
   it('applies the server’s defaults and leaves out what the server sets', () => {
     const { job, warnings } = normaliseJob({

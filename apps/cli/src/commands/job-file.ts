@@ -39,12 +39,15 @@ export function parseJobText(text: string, name: string): unknown {
     );
   }
   const record = value as Record<string, unknown>;
-  // `{Job: …}` is the API's request body; a bare Job has Type and Tasks at the top.
-  if ('Job' in record && !('Type' in record) && !('Tasks' in record)) {
-    const keys = Object.keys(record).filter((k) => k !== 'Job');
+  // `{Job: …}` is the API's request body; a bare Job has Type and Tasks at the top. Keys match in
+  // any case, as the server's decoder matches them (`job:` is `Job:`).
+  const named = (field: string) => Object.keys(record).find((k) => k.toLowerCase() === field.toLowerCase());
+  const job = named('Job');
+  if (job !== undefined && named('Type') === undefined && named('Tasks') === undefined) {
+    const keys = Object.keys(record).filter((k) => k !== job);
     if (keys.length > 0)
       throw fileError(`${name}: unknown key${keys.length > 1 ? 's' : ''} next to Job: ${keys.join(', ')}`);
-    return record.Job;
+    return record[job];
   }
   return record;
 }
