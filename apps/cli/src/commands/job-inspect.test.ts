@@ -79,7 +79,7 @@ describeWithServices(['nats'], 'shoal job describe|executions|history|stop', () 
     expect(executions.stdout).toMatch(/inspect-a\s+Completed/);
 
     const history = await cluster.cli(['job', 'history', short(ids[0] ?? '')]);
-    expect(history.stdout).toMatch(/Job\s+1\s+Undefined → Pending\s+Job created/);
+    expect(history.stdout).toMatch(/Job\s+1\s+Pending → Pending\s+Job created/);
     expect(history.stdout).toMatch(/Execution\s+\d+\s+e-[0-9a-f]{8}\s+inspect-a\s+BidAccepted → Completed/);
     expect(history.stdout).toMatch(/Running → Completed/);
 
