@@ -4,7 +4,7 @@ import { describeWithServices, useNatsServer, waitFor } from '@shoal/testkit';
 import { afterEach, expect, it } from 'vitest';
 import type { Store } from '../store/index.js';
 import { FakeAgent } from './testing/fake-agent.js';
-import { type SideHarness, startSide, useMemoryStore } from './testing/harness.js';
+import { FAST_SENDER, type SideHarness, startSide, useMemoryStore } from './testing/harness.js';
 
 const ids = createIdGenerator();
 const nowNs = () => BigInt(Date.now()) * 1_000_000n;
@@ -58,6 +58,25 @@ describeWithServices(['nats'], 'dispatcher: outboxes to agents', () => {
     expect(reasons(a)).toEqual(range(1, 20));
     expect(a.received.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => BigInt(i + 1)));
     expect(await db.store.outbox.undelivered()).not.toContain(a.nodeId);
+  });
+
+  it('delivers what another orchestrator wrote, found by one sweep for all nodes, not by each sender polling', async () => {
+    // Senders that poll only every 10 minutes: what arrives in time came through the sweep.
+    const started = await startSide({
+      url: nats.url,
+      store: db.store,
+      sender: { ...FAST_SENDER, idlePollMs: 600_000 },
+      sweepEveryMs: 100,
+    });
+    cleanup.push(() => started.stop());
+    const a = await agent();
+    await a.handshake();
+    await enqueue(db.store, a.nodeId, 1, 1);
+    started.side.dispatcher.onCommitted([a.nodeId]);
+    await delivered(db.store, a.nodeId, 1n);
+    await enqueue(db.store, a.nodeId, 2, 2); // no onCommitted: written elsewhere
+    await delivered(db.store, a.nodeId, 3n);
+    expect(reasons(a)).toEqual(range(1, 3));
   });
 
   it('resumes after what a restarted agent says it has', async () => {

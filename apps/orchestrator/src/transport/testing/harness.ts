@@ -73,6 +73,8 @@ export async function startSide(options: {
   store: Store;
   nodes?: Partial<NodeSettings>;
   clock?: Clock;
+  sender?: SenderTuning;
+  sweepEveryMs?: number;
 }): Promise<SideHarness> {
   const log = recordingLogger();
   const nc = await connectNats({
@@ -84,7 +86,14 @@ export async function startSide(options: {
   const clock = options.clock ?? systemClock();
   const ids = createIdGenerator();
   const { store } = options;
-  const dispatcher = new Dispatcher({ nc, store, clock, logger: log.logger, sender: FAST_SENDER });
+  const dispatcher = new Dispatcher({
+    nc,
+    store,
+    clock,
+    logger: log.logger,
+    sender: options.sender ?? FAST_SENDER,
+    ...(options.sweepEveryMs === undefined ? {} : { sweepEveryMs: options.sweepEveryMs }),
+  });
   await dispatcher.start();
   const nodes = startNodeManager({
     nc,
