@@ -28,7 +28,10 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await openHarness({ config: { auth: { full: TOKEN } } });
-  await h.store.nodes.upsert(computeNode(vars.nodeID as string, { zone: 'c' }, 'PENDING'), h.clock.now());
+  await h.store.nodes.upsert(
+    computeNode(vars.nodeID as string, { zone: 'c', slots: '4' }, 'PENDING'),
+    h.clock.now(),
+  );
 });
 afterAll(async () => {
   await h.close();
