@@ -129,8 +129,11 @@ export class SubmissionQueue {
         submissions.push(submission);
       }
       await tx.bulk.insertNewJobs(submissions.map((s) => ({ job: s.job, events: [s.event] })));
-      await tx.evaluations.insertMany(submissions.map((s) => s.evaluation));
-      await tx.submissionTokens.insertMany(submissions.flatMap((s) => (s.token ? [s.token] : [])));
+      // Both refer to the jobs just written, not to each other: sent together, one round trip.
+      await Promise.all([
+        tx.evaluations.insertMany(submissions.map((s) => s.evaluation)),
+        tx.submissionTokens.insertMany(submissions.flatMap((s) => (s.token ? [s.token] : []))),
+      ]);
       // What the next lookups should answer: the token's first submission, never a later one.
       return earlier;
     });

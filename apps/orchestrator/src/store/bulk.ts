@@ -99,10 +99,11 @@ export function bulkRepo(handle: Handle): BulkRepo {
         events.map((event, i) => historyToRow(job.ID, i + 1, event)),
       );
       const rows = entries.map(({ job, events }) => ({ ...jobToRow(job), historySeq: events.length }));
-      await atomically(handle, async (tx) => {
-        await insertRows(tx, jobs, rows);
-        await insertRows(tx, jobHistory, history);
-      });
+      // Sent together on the transaction's connection (one round trip). The history refers to its
+      // jobs: both calls take the same path to the driver, so the jobs' statement is sent first.
+      await atomically(handle, (tx) =>
+        Promise.all([insertRows(tx, jobs, rows), insertRows(tx, jobHistory, history)]),
+      );
     },
 
     async insertHistory(rows) {
