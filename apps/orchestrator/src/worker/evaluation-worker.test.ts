@@ -162,4 +162,44 @@ describe('evaluation worker', () => {
     expect(committed).toEqual(good.map((e) => [e.JobID]));
     expect((await store.evaluations.get(bad.ID)).Status).toBe('pending');
   });
+
+  it('gives the event loop a turn between the evaluations of a batch, so I/O is not held up by planning', async () => {
+    const evaluations = await submit(3);
+    const order: string[] = [];
+    const handler: EvaluationHandler = {
+      triggers: [EvaluationTrigger.JobRegister],
+      batch: () => ({
+        async handle(_tx, evaluation) {
+          // Stands for an answer waiting in the event loop (a timer or socket callback).
+          if (order.length === 0) setImmediate(() => order.push('io'));
+          order.push(evaluation.JobID);
+          return { status: 'complete', comment: 'planned' };
+        },
+        async complete() {
+          return undefined;
+        },
+      }),
+    };
+    const worker = startEvaluationWorker({
+      store,
+      clock: systemClock(),
+      logger: pino({ level: 'silent' }),
+      handlers: [handler],
+      workerId: 'w-yield',
+      pollMs: 20,
+      batchSize: 3,
+    });
+    try {
+      await waitFor(async () => (await statuses(evaluations)).every((s) => s === 'complete'), {
+        timeoutMs: 10_000,
+        message: 'evaluations were not finished',
+      });
+    } finally {
+      await worker.stop();
+    }
+    const handled = order.filter((o) => o !== 'io');
+    expect(handled).toHaveLength(3);
+    // The callback ran after the first evaluation and before the second, not after the batch.
+    expect(order.indexOf('io')).toBe(1);
+  });
 });

@@ -61,6 +61,8 @@ function inLockOrder(a: Evaluation, b: Evaluation): number {
 }
 const CONFLICT_RETRIES = 3;
 
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
  * Takes due evaluations from the store in batches and hands them to the handler for their trigger,
  * all of a batch in one transaction: per-evaluation costs (a transaction, loading the nodes,
@@ -110,6 +112,11 @@ export function startEvaluationWorker(options: EvaluationWorkerOptions): Evaluat
           const upFront = [...batches.values()].every((batch) => batch.prepare !== undefined);
           const outcomes = [];
           for (const evaluation of upFront ? [...evaluations].sort(inQueueOrder) : ordered) {
+            // Planning is CPU work that resolves as microtasks: without a turn of the event loop
+            // between evaluations, a batch among thousands of nodes held up every HTTP answer,
+            // heartbeat and report for as long as it took (long enough for answers to miss
+            // their deadline after their commit).
+            if (outcomes.length > 0) await yieldToEventLoop();
             const handler = handlerOf(evaluation);
             const batch = handler && batches.get(handler);
             const outcome = batch
