@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeStatusRepo } from '../store/index.js';
-import { makeNode, tick, unique } from '../store/testing/fixtures.js';
+import { heartbeatReport, makeNode, tick, unique } from '../store/testing/fixtures.js';
 import { DRIVERS, useStore } from '../store/testing/harness.js';
 import { NodeCatalog } from './node-catalog.js';
 
 const pglite = DRIVERS.find((d) => d.name === 'pglite');
 if (!pglite) throw new Error('no pglite driver');
-
-const healthyBeat = {
-  AvailableCapacity: { CPU: 1, Memory: 1_000, Disk: 0, GPU: 0 },
-  RunningExecutions: 1,
-  EnqueuedExecutions: 0,
-  Healthy: true,
-  HealthReason: '',
-};
 
 describe('NodeCatalog', () => {
   const ctx = useStore(pglite);
@@ -45,7 +37,10 @@ describe('NodeCatalog', () => {
     expect(reads.flat()).toEqual(expect.arrayContaining(first));
 
     reads.length = 0;
-    await ctx.store.nodeStatus.heartbeatMany([{ id: `${prefix}a`, report: healthyBeat }], tick());
+    await ctx.store.nodeStatus.heartbeatMany(
+      [{ id: `${prefix}a`, report: heartbeatReport({ RunningExecutions: 1 }) }],
+      tick(),
+    );
     await catalog.list(repo);
     expect(reads).toEqual([]);
 

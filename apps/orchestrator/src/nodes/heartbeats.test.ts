@@ -1,16 +1,10 @@
 import { systemClock } from '@shoal/models';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openStore, type Store } from '../store/index.js';
-import { makeNode, tick, unique } from '../store/testing/fixtures.js';
+import { heartbeatReport, makeNode, tick, unique } from '../store/testing/fixtures.js';
 import { HeartbeatWriter } from './heartbeats.js';
 
-const report = {
-  AvailableCapacity: { CPU: 1, Memory: 1, Disk: 1, GPU: 0 },
-  RunningExecutions: 0,
-  EnqueuedExecutions: 0,
-  Healthy: true,
-  HealthReason: '',
-};
+const report = heartbeatReport();
 
 let store: Store;
 beforeAll(async () => {

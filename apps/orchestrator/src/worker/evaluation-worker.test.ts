@@ -52,26 +52,34 @@ describe('evaluation worker', () => {
   const statuses = (evaluations: readonly Evaluation[]) =>
     Promise.all(evaluations.map(async (e) => (await store.evaluations.get(e.ID)).Status));
 
-  it('handles claimed evaluations in batches, in job-id order, and finishes them all', async () => {
-    const evaluations = await submit(5);
-    const { handler, committed } = recordingHandler(new Set());
+  /** Runs a worker with `handler` until every one of `done` is complete, then stops it. */
+  async function runUntilComplete(
+    handler: EvaluationHandler,
+    done: readonly Evaluation[],
+    options: { workerId: string; batchSize?: number; leaseMs?: number },
+  ): Promise<void> {
     const worker = startEvaluationWorker({
       store,
       clock: systemClock(),
       logger: pino({ level: 'silent' }),
       handlers: [handler],
-      workerId: 'w-batch',
       pollMs: 20,
-      batchSize: 3,
+      ...options,
     });
     try {
-      await waitFor(async () => (await statuses(evaluations)).every((s) => s === 'complete'), {
+      await waitFor(async () => (await statuses(done)).every((s) => s === 'complete'), {
         timeoutMs: 10_000,
         message: 'evaluations were not finished',
       });
     } finally {
       await worker.stop();
     }
+  }
+
+  it('handles claimed evaluations in batches, in job-id order, and finishes them all', async () => {
+    const evaluations = await submit(5);
+    const { handler, committed } = recordingHandler(new Set());
+    await runUntilComplete(handler, evaluations, { workerId: 'w-batch', batchSize: 3 });
     // 5 evaluations with batches of at most 3: two transactions, each sorted by job id.
     expect(committed.map((b) => b.length)).toEqual([3, 2]);
     for (const batch of committed) expect(batch).toEqual([...batch].sort());
@@ -115,22 +123,7 @@ describe('evaluation worker', () => {
         complete: async () => undefined,
       }),
     };
-    const worker = startEvaluationWorker({
-      store,
-      clock: systemClock(),
-      logger: pino({ level: 'silent' }),
-      handlers: [handler],
-      workerId: 'w-queue',
-      pollMs: 20,
-    });
-    try {
-      await waitFor(async () => (await statuses(queued)).every((s) => s === 'complete'), {
-        timeoutMs: 10_000,
-        message: 'evaluations were not finished',
-      });
-    } finally {
-      await worker.stop();
-    }
+    await runUntilComplete(handler, queued, { workerId: 'w-queue' });
     const [third, first, urgent, second] = queued.map((e) => e.ID);
     expect(order).toEqual([urgent, first, second, third]);
   });
@@ -139,25 +132,8 @@ describe('evaluation worker', () => {
     const evaluations = await submit(4);
     const bad = evaluations[2] as Evaluation;
     const { handler, committed } = recordingHandler(new Set([bad.JobID]));
-    const worker = startEvaluationWorker({
-      store,
-      clock: systemClock(),
-      logger: pino({ level: 'silent' }),
-      handlers: [handler],
-      workerId: 'w-poison',
-      pollMs: 20,
-      batchSize: 10,
-      leaseMs: 60_000,
-    });
     const good = evaluations.filter((e) => e !== bad);
-    try {
-      await waitFor(async () => (await statuses(good)).every((s) => s === 'complete'), {
-        timeoutMs: 10_000,
-        message: 'the good evaluations were not finished',
-      });
-    } finally {
-      await worker.stop();
-    }
+    await runUntilComplete(handler, good, { workerId: 'w-poison', batchSize: 10, leaseMs: 60_000 });
     // The batch of four never committed; each good one did alone; the bad one stays pending.
     expect(committed).toEqual(good.map((e) => [e.JobID]));
     expect((await store.evaluations.get(bad.ID)).Status).toBe('pending');
@@ -180,23 +156,7 @@ describe('evaluation worker', () => {
         },
       }),
     };
-    const worker = startEvaluationWorker({
-      store,
-      clock: systemClock(),
-      logger: pino({ level: 'silent' }),
-      handlers: [handler],
-      workerId: 'w-yield',
-      pollMs: 20,
-      batchSize: 3,
-    });
-    try {
-      await waitFor(async () => (await statuses(evaluations)).every((s) => s === 'complete'), {
-        timeoutMs: 10_000,
-        message: 'evaluations were not finished',
-      });
-    } finally {
-      await worker.stop();
-    }
+    await runUntilComplete(handler, evaluations, { workerId: 'w-yield', batchSize: 3 });
     const handled = order.filter((o) => o !== 'io');
     expect(handled).toHaveLength(3);
     // The callback ran after the first evaluation and before the second, not after the batch.

@@ -1,15 +1,15 @@
 import { NodeMembership } from '@shoal/models';
 import { expect, it } from 'vitest';
-import { makeNode, tick, unique } from './fixtures.js';
+import { heartbeatReport, makeNode, tick, unique } from './fixtures.js';
 import type { StoreContext } from './harness.js';
 
-const beat = (healthy: boolean, cpu: number) => ({
-  AvailableCapacity: { CPU: cpu, Memory: 1_000, Disk: 0, GPU: 0 },
-  RunningExecutions: 3,
-  EnqueuedExecutions: 1,
-  Healthy: healthy,
-  HealthReason: healthy ? '' : 'docker daemon does not answer',
-});
+const beat = (healthy: boolean, cpu: number) =>
+  heartbeatReport({
+    AvailableCapacity: { CPU: cpu, Memory: 1_000, Disk: 0, GPU: 0 },
+    RunningExecutions: 3,
+    Healthy: healthy,
+    HealthReason: healthy ? '' : 'docker daemon does not answer',
+  });
 
 /** `schedRevision` moves when what placement reads changes, and only then (not on heartbeats). */
 export function nodeSchedRevisionContract(ctx: StoreContext): void {

@@ -1,15 +1,15 @@
 import { ComputeStateType as C, DesiredStateType as D, type Job } from '@shoal/models';
 import { describe, expect, it } from 'vitest';
-import { makeExecution, makeJob, makeNode, tick, unique } from './fixtures.js';
+import { heartbeatReport, makeExecution, makeJob, makeNode, tick, unique } from './fixtures.js';
 import type { StoreContext } from './harness.js';
 
-const report = {
+const report = heartbeatReport({
   AvailableCapacity: { CPU: 1.5, Memory: 1_000_000, Disk: 0, GPU: 0 },
   RunningExecutions: 2,
   EnqueuedExecutions: 1,
   Healthy: false,
   HealthReason: 'docker daemon does not answer',
-};
+});
 
 export function nodeStatusContract(ctx: StoreContext): void {
   describe('node status', () => {

@@ -13,7 +13,7 @@ import {
   type NodeState,
   type RunOutput,
 } from '@shoal/models';
-import type { NewHistoryEvent } from '../types.js';
+import type { NewHistoryEvent, NodeHeartbeat } from '../types.js';
 
 /** Builders for valid models with fresh ids, so tests sharing one store never see each other. */
 
@@ -118,6 +118,18 @@ export function makeEvaluation(job: Job, overrides: Partial<Evaluation> = {}): E
     WaitUntil: 0n,
     CreateTime: time,
     ModifyTime: time,
+    ...overrides,
+  };
+}
+
+/** What a healthy, idle node reports in a heartbeat; override what a test is about. */
+export function heartbeatReport(overrides: Partial<NodeHeartbeat> = {}): NodeHeartbeat {
+  return {
+    AvailableCapacity: { CPU: 1, Memory: 1_000, Disk: 0, GPU: 0 },
+    RunningExecutions: 0,
+    EnqueuedExecutions: 0,
+    Healthy: true,
+    HealthReason: '',
     ...overrides,
   };
 }
