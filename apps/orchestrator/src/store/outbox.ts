@@ -8,6 +8,7 @@ import {
   INT64_MAX,
   makeEnvelope,
   type OutboxEnvelope,
+  PROTOCOL_VERSION,
   type StreamEnvelope,
 } from '@shoal/protocol';
 import { and, asc, eq, gt, lt, lte, sql } from 'drizzle-orm';
@@ -174,7 +175,7 @@ function storedEnvelope(nodeId: string, seq: bigint, type: string, message: stri
     return full;
   };
   return {
-    v: 1,
+    v: PROTOCOL_VERSION,
     seq,
     nodeId,
     type: type as StreamEnvelope['type'],
