@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Host packages the test suites need: Docker engine, nats-server, a static busybox (for the test
-# image) and - only when no Postgres answers on 127.0.0.1:5432 - the PostgreSQL server binaries.
+# image), chromium (browser tests) and - only when no Postgres answers on 127.0.0.1:5432 - the PostgreSQL server binaries.
 # Installs only what is missing; `apt-get update` runs only if something must be installed.
 #
 #   infra/scripts/host-deps.sh            # check + install
@@ -55,6 +55,7 @@ host_deps_missing() {
   fi
   have psql || echo postgresql-client # used to verify DATABASE_URL
   have openssl || echo openssl          # the NATS TLS test makes its own certificates
+  [[ -x /usr/bin/chromium ]] || echo chromium # the web dashboard's browser tests (playwright-core)
   return 0
 }
 

@@ -1,5 +1,6 @@
 import type { RunOutput, Task } from '@shoal/models';
 import type { ResourceRequest } from '../node/capacity.js';
+import type { StagedInput } from '../storage/storage.js';
 
 /**
  * What every engine implements (noop now, docker next, wasm later). The execution manager owns
@@ -12,6 +13,11 @@ export interface RunSpec {
   task: Task;
   /** What the agent reserved for this run: engines turn it into limits (NanoCpus, Memory, …). */
   resources: ResourceRequest;
+  /**
+   * The task's InputSources, fetched before the run (storage/): each is mounted at its target.
+   * Absent until staged (prepare) or when the task has none.
+   */
+  inputs?: readonly StagedInput[];
   /** Aborted when the orchestrator cancels the execution or the agent shuts down: stop promptly. */
   signal: AbortSignal;
   /** Finer progress (`pulling image`); the manager rate-limits it, so call it freely. Never throws. */
