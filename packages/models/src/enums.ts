@@ -64,10 +64,14 @@ export const NetworkType = {
 export type NetworkType = (typeof NetworkType)[keyof typeof NetworkType];
 export const NETWORK_TYPES: readonly NetworkType[] = Object.values(NetworkType);
 
-/** Engines an agent can run. `noop` completes with a scripted result (tests, benchmarks). */
+/**
+ * Engines an agent can run. `noop` completes with a scripted result (tests, benchmarks); `wasm`
+ * runs a WASI preview 1 module without Docker.
+ */
 export const EngineType = {
   Docker: 'docker',
   Noop: 'noop',
+  Wasm: 'wasm',
 } as const;
 export type EngineType = (typeof EngineType)[keyof typeof EngineType];
 export const ENGINE_TYPES: readonly EngineType[] = Object.values(EngineType);
@@ -80,8 +84,12 @@ export const PublisherType = {
 export type PublisherType = (typeof PublisherType)[keyof typeof PublisherType];
 export const PUBLISHER_TYPES: readonly PublisherType[] = Object.values(PublisherType);
 
+/** Input source types, with Bacalhau's names; matched case-insensitively on submission. */
 export const StorageSourceType = {
+  Inline: 'inline',
+  URLDownload: 'urlDownload',
   LocalDirectory: 'localDirectory',
+  S3: 's3',
 } as const;
 export type StorageSourceType = (typeof StorageSourceType)[keyof typeof StorageSourceType];
 export const STORAGE_SOURCE_TYPES: readonly StorageSourceType[] = Object.values(StorageSourceType);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDurationMs } from '../duration.js';
 import { EngineType } from '../enums.js';
 import { AbsolutePathSchema, envNameProblem, imageReferenceProblem, NoNulSchema } from './fields.js';
+import { WasmParamsSchema } from './wasm-params.js';
 
 /**
  * Engine parameters. These objects are strict: an unknown key (`Privileged`, `CapAdd`,
@@ -69,4 +70,5 @@ export type NoopParams = z.output<typeof NoopParamsSchema>;
 export const ENGINE_PARAMS: Record<EngineType, z.ZodType> = {
   [EngineType.Docker]: DockerParamsSchema,
   [EngineType.Noop]: NoopParamsSchema,
+  [EngineType.Wasm]: WasmParamsSchema,
 };

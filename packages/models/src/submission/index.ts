@@ -16,3 +16,5 @@ export { CONTAINER_SYSTEM_TREES, DOCKER_SOCKETS, FORBIDDEN_SUBTREES } from './po
 export type { PrepareJobOptions, PrepareJobResult } from './prepare.js';
 export { prepareJobSubmission } from './prepare.js';
 export { formatPath, problemsFromZod } from './problems.js';
+export type { WasmModuleInput, WasmParams } from './wasm-params.js';
+export { WASM_MODULE_SOURCE_TYPES, WasmParamsSchema } from './wasm-params.js';

@@ -1,6 +1,15 @@
 import type { EngineType } from '../enums.js';
-import { ENGINE_TYPES, NETWORK_TYPES, NetworkType, PUBLISHER_TYPES, STORAGE_SOURCE_TYPES } from '../enums.js';
+import {
+  ENGINE_TYPES,
+  NETWORK_TYPES,
+  NetworkType,
+  PUBLISHER_TYPES,
+  STORAGE_SOURCE_TYPES,
+  StorageSourceType,
+} from '../enums.js';
 import { tryParseResources } from '../resources.js';
+import type { LocalDirectoryParams } from '../schemas/input-sources.js';
+import { INPUT_SOURCE_PARAMS } from '../schemas/input-sources.js';
 import { ENGINE_PARAMS } from './engines.js';
 import { envNameProblem, globMatches, imageReferenceProblem, isWithin, normalisePath } from './fields.js';
 import type { SpecInput, TaskInput } from './job-input.js';
@@ -84,9 +93,14 @@ export function checkEnv(
     if (problem) report([...at, 'Env', name], problem);
     bytes += utf8Bytes(name) + utf8Bytes(value) + 2;
   }
-  const dockerEnv = engine?.Params?.EnvironmentVariables;
-  if (Array.isArray(dockerEnv))
-    for (const e of dockerEnv) if (typeof e === 'string') bytes += utf8Bytes(e) + 1;
+  const engineEnv = engine?.Params?.EnvironmentVariables;
+  if (Array.isArray(engineEnv))
+    for (const e of engineEnv)
+      if (typeof e === 'string') bytes += utf8Bytes(e) + 1;
+      // The wasm engine's variables are a map, as Bacalhau's wasm spec has them.
+      else if (typeof engineEnv === 'object' && engineEnv !== null)
+        for (const [k, v] of Object.entries(engineEnv))
+          if (typeof v === 'string') bytes += utf8Bytes(k) + utf8Bytes(v) + 2;
   if (bytes > MAX_ENV_BYTES)
     report([...at, 'Env'], `environment is ${bytes} bytes; the limit is ${MAX_ENV_BYTES}`);
 }
@@ -144,7 +158,13 @@ export function checkPaths(
   inputs.forEach((input, i) => {
     const where = [...at, 'InputSources', i];
     claim(input.Target, [...where, 'Target'], 'target');
-    checkHostMount(input.Source.Type ?? '', input.Source.Params ?? {}, [...where, 'Source'], policy, report);
+    checkInputSource(
+      input.Source.Type ?? '',
+      input.Source.Params ?? {},
+      [...where, 'Source'],
+      policy,
+      report,
+    );
   });
   const names = new Set<string>();
   results.forEach((result, i) => {
@@ -155,35 +175,45 @@ export function checkPaths(
   });
 }
 
-function checkHostMount(
+/** Each input's Params against its type's schema; a local path also against the structural rules. */
+function checkInputSource(
   type: string,
   params: Record<string, unknown>,
   at: Path,
   policy: SubmissionPolicy,
   report: Report,
 ): void {
-  if (!canonical(type, STORAGE_SOURCE_TYPES)) {
+  const source = canonical(type, STORAGE_SOURCE_TYPES);
+  if (!source) {
     report(
       [...at, 'Type'],
-      `unknown input source type ${JSON.stringify(type)}: ${allowed(STORAGE_SOURCE_TYPES)}`,
+      type
+        ? `unknown input source type ${JSON.stringify(type)}: ${allowed(STORAGE_SOURCE_TYPES)}`
+        : `is required: ${allowed(STORAGE_SOURCE_TYPES)}`,
     );
     return;
   }
-  const unknown = Object.keys(params).filter((k) => k !== 'SourcePath' && k !== 'ReadWrite');
-  for (const key of unknown) report([...at, 'Params', key], 'unknown field');
-  const source = params.SourcePath;
-  const readWrite = params.ReadWrite ?? false;
-  if (typeof readWrite !== 'boolean')
-    report([...at, 'Params', 'ReadWrite'], `expected boolean, got ${typeof readWrite}`);
-  if (typeof source !== 'string' || !source.startsWith('/')) {
-    report([...at, 'Params', 'SourcePath'], 'must be an absolute host path');
+  const parsed = INPUT_SOURCE_PARAMS[source].safeParse(params, { reportInput: true });
+  if (!parsed.success) {
+    for (const p of zodProblems(parsed.error, [...at, 'Params'])) report(p.path, p.message);
     return;
   }
-  if (source.includes('\u0000') || source.split('/').includes('..')) {
-    report([...at, 'Params', 'SourcePath'], 'must not contain ".." segments or NUL bytes');
-    return;
-  }
-  const path = normalisePath(source);
+  if (source === StorageSourceType.LocalDirectory)
+    checkHostMount(parsed.data as LocalDirectoryParams, at, policy, report);
+}
+
+/**
+ * Never the host's root, system trees or Docker socket. Beyond that, each agent's operator decides
+ * which paths it mounts (`--allow-local-path`, checked when it bids); a cluster that also sets
+ * `allowedHostPaths` narrows every node to those.
+ */
+function checkHostMount(
+  params: LocalDirectoryParams,
+  at: Path,
+  policy: SubmissionPolicy,
+  report: Report,
+): void {
+  const path = params.SourcePath;
   const forbidden =
     path === '/' ||
     FORBIDDEN_SUBTREES.some((f) => isWithin(path, f)) ||
@@ -195,7 +225,8 @@ function checkHostMount(
     );
     return;
   }
-  const rules = policy.allowedHostPaths ?? [];
+  const rules = policy.allowedHostPaths;
+  if (rules === undefined) return;
   const rule = rules.find((r) => isWithin(path, normalisePath(r.path)));
   if (!rule) {
     const hint =
@@ -203,7 +234,7 @@ function checkHostMount(
         ? 'host mounts are disabled: no path is allow-listed'
         : `allowed: ${rules.map((r) => r.path).join(', ')}`;
     report([...at, 'Params', 'SourcePath'], `${path} is not an allowed host path (${hint})`);
-  } else if (readWrite === true && !rule.readWrite) {
+  } else if (params.ReadWrite && !rule.readWrite) {
     report([...at, 'Params', 'ReadWrite'], `${path} is allowed read-only`);
   }
 }
