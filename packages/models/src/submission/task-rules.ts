@@ -94,13 +94,13 @@ export function checkEnv(
     bytes += utf8Bytes(name) + utf8Bytes(value) + 2;
   }
   const engineEnv = engine?.Params?.EnvironmentVariables;
-  if (Array.isArray(engineEnv))
-    for (const e of engineEnv)
-      if (typeof e === 'string') bytes += utf8Bytes(e) + 1;
-      // The wasm engine's variables are a map, as Bacalhau's wasm spec has them.
-      else if (typeof engineEnv === 'object' && engineEnv !== null)
-        for (const [k, v] of Object.entries(engineEnv))
-          if (typeof v === 'string') bytes += utf8Bytes(k) + utf8Bytes(v) + 2;
+  if (Array.isArray(engineEnv)) {
+    for (const e of engineEnv) if (typeof e === 'string') bytes += utf8Bytes(e) + 1;
+  } else if (typeof engineEnv === 'object' && engineEnv !== null) {
+    // The wasm engine's variables are a map, as Bacalhau's wasm spec has them.
+    for (const [k, v] of Object.entries(engineEnv))
+      if (typeof v === 'string') bytes += utf8Bytes(k) + utf8Bytes(v) + 2;
+  }
   if (bytes > MAX_ENV_BYTES)
     report([...at, 'Env'], `environment is ${bytes} bytes; the limit is ${MAX_ENV_BYTES}`);
 }

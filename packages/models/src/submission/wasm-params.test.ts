@@ -84,6 +84,12 @@ describe('wasm engine params', () => {
       `${P}.EnvironmentVariables.SHOAL_X`,
       /reserved prefix/,
     ],
+    [
+      'variables past the environment limit',
+      { EntryModule: MODULE, EnvironmentVariables: { BIG: 'x'.repeat(70_000) } },
+      'Job.Tasks[0].Env',
+      /environment is \d+ bytes; the limit is/,
+    ],
     ['a non-string parameter', { EntryModule: MODULE, Parameters: [1] }, `${P}.Parameters[0]`, /string/],
   ])('refuse %s', (_name, params, field, message) => {
     const found = problems(params);
