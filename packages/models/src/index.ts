@@ -1,6 +1,7 @@
 export * from './capacity.js';
 export * from './codec.js';
 export * from './constraints.js';
+export * from './data-uri.js';
 export * from './decode/index.js';
 export * from './duration.js';
 export * from './encode/index.js';

@@ -4,6 +4,7 @@ export * from './common.js';
 export * from './evaluation.js';
 export * from './execution.js';
 export * from './history.js';
+export * from './input-sources.js';
 export * from './job.js';
 export * from './node.js';
 export * from './states.js';

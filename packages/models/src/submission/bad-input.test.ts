@@ -65,12 +65,13 @@ const CASES: Case[] = [
     /not allowed on this cluster \(allowed: shoal-test\/\*\)/,
     { ...opts, policy: { allowedImages: ['shoal-test/*'] } },
   ],
-  // host path without an allow-list
+  // host path where the cluster's policy allows none
   [
     'host path, nothing allowed',
     mount('/data'),
     `${T}.InputSources[0].Source.Params.SourcePath`,
     /host mounts are disabled/,
+    { ...opts, policy: { allowedHostPaths: [] } },
   ],
   [
     'host path outside the allow-list',

@@ -1,4 +1,4 @@
-/** Operator policy that submissions are checked against. Everything is denied unless allowed. */
+/** Operator policy that submissions are checked against. */
 export interface HostPathRule {
   /** Absolute host directory; its subdirectories are allowed too. */
   path: string;
@@ -8,7 +8,10 @@ export interface HostPathRule {
 export interface SubmissionPolicy {
   /** Glob patterns (`*` wildcard) of allowed images; absent or empty allows every image. */
   allowedImages?: readonly string[];
-  /** Host directories that tasks may mount; absent or empty forbids host mounts. */
+  /**
+   * Host directories that tasks may mount, for the whole cluster. Absent leaves it to each agent's
+   * `--allow-local-path` rules (checked when it bids); empty forbids host mounts everywhere.
+   */
   allowedHostPaths?: readonly HostPathRule[];
 }
 

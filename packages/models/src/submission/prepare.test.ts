@@ -139,7 +139,10 @@ describe('prepareJobSubmission: valid jobs', () => {
       },
     );
     const { job } = ok(input, { ...opts, policy });
-    expect(job.Tasks[0]?.InputSources[0]?.Source.Params).toEqual({ SourcePath: '/data/set1' });
+    expect(job.Tasks[0]?.InputSources[0]?.Source.Params).toEqual({
+      SourcePath: '/data/set1',
+      ReadWrite: false,
+    });
   });
 
   it('keeps big nanosecond times exact through encoding', () => {

@@ -8,9 +8,11 @@ import {
   NetworkType,
   PUBLISHER_TYPES,
   STORAGE_SOURCE_TYPES,
+  type StorageSourceType,
 } from '../enums.js';
 import type { FieldProblem } from '../errors.js';
 import { DEFAULT_CPU, DEFAULT_MEMORY } from '../resources.js';
+import { INPUT_SOURCE_PARAMS } from '../schemas/input-sources.js';
 import type { Job } from '../schemas/job.js';
 import type { Task } from '../schemas/task.js';
 import type { Nanos } from '../time.js';
@@ -126,6 +128,9 @@ function prepareTask(
   return p.problems.length === before ? normaliseTask(t as TaskInput) : undefined;
 }
 
+const sourceType = (type: string | undefined): StorageSourceType =>
+  rules.canonical(type ?? '', STORAGE_SOURCE_TYPES) ?? 'localDirectory';
+
 /** Runs only on a task that passed every check, so lookups below cannot miss. */
 function normaliseTask(t: TaskInput): Task {
   const engine = rules.canonical(t.Engine.Type ?? '', ENGINE_TYPES) ?? 'docker';
@@ -143,8 +148,8 @@ function normaliseTask(t: TaskInput): Task {
     Meta: t.Meta,
     InputSources: t.InputSources.map((i) => ({
       Source: {
-        Type: rules.canonical(i.Source.Type ?? '', STORAGE_SOURCE_TYPES) ?? '',
-        Params: { ...i.Source.Params, SourcePath: normalisePath(String(i.Source.Params?.SourcePath)) },
+        Type: sourceType(i.Source.Type),
+        Params: INPUT_SOURCE_PARAMS[sourceType(i.Source.Type)].parse(i.Source.Params ?? {}),
       },
       Alias: i.Alias ?? '',
       Target: normalisePath(i.Target),
