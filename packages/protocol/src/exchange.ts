@@ -2,6 +2,7 @@ import { encodeMessage } from './codec.js';
 import type { OutboxEnvelope } from './envelope.js';
 import { errorMessage } from './logger.js';
 import { decodeReply } from './replies.js';
+import type { SendFailure } from './stream-metrics.js';
 
 /**
  * One request of a stream and what its answer means for the sender. Everything that can go wrong
@@ -11,7 +12,14 @@ import { decodeReply } from './replies.js';
 export type Exchange =
   | { kind: 'acked' }
   | { kind: 'rewind'; to: bigint }
-  | { kind: 'failed'; level: 'warn' | 'error'; reason: string; fields: Record<string, unknown> };
+  | {
+      kind: 'failed';
+      level: 'warn' | 'error';
+      /** What went wrong, for counting; `reason` says it for the log. */
+      cause: Exclude<SendFailure, 'rewind'>;
+      reason: string;
+      fields: Record<string, unknown>;
+    };
 
 /** The part of a NatsConnection a sender uses (a NatsConnection is one). */
 export interface Requester {
@@ -29,12 +37,12 @@ export async function exchange(
   envelope: OutboxEnvelope,
   options: ExchangeOptions,
 ): Promise<Exchange> {
-  const failed = (level: 'warn' | 'error', reason: string, fields: Record<string, unknown>): Exchange => ({
-    kind: 'failed',
-    level,
-    reason,
-    fields,
-  });
+  const failed = (
+    level: 'warn' | 'error',
+    cause: Exclude<SendFailure, 'rewind'>,
+    reason: string,
+    fields: Record<string, unknown>,
+  ): Exchange => ({ kind: 'failed', level, cause, reason, fields });
   let data: Uint8Array;
   try {
     const { encoded } = envelope;
@@ -44,7 +52,7 @@ export async function exchange(
         : encodeMessage(envelope, { maxBytes: options.maxBytes });
   } catch (error) {
     // The outbox writer should have encoded it once already; until fixed, the stream is stuck.
-    return failed('error', 'cannot encode an outbox message: the stream is blocked', {
+    return failed('error', 'encode_failed', 'cannot encode an outbox message: the stream is blocked', {
       err: errorMessage(error),
     });
   }
@@ -52,20 +60,26 @@ export async function exchange(
   try {
     raw = (await nc.request(subject, data, { timeout: options.timeoutMs })).data;
   } catch (error) {
-    return failed('warn', 'request failed', { err: describeNatsError(error) });
+    return failed('warn', 'request_failed', 'request failed', { err: describeNatsError(error) });
   }
   const decoded = decodeReply(raw);
-  if (!decoded.ok) return failed('error', 'peer sent an unreadable reply', { err: decoded.error });
+  if (!decoded.ok)
+    return failed('error', 'bad_reply', 'peer sent an unreadable reply', { err: decoded.error });
   const reply = decoded.reply;
   if ('Ack' in reply && reply.Ack === envelope.seq) return { kind: 'acked' };
   // A receiver nacks with last + 1 ≤ seq; anything above would skip messages it never had.
   if ('Nack' in reply && reply.Nack <= envelope.seq) return { kind: 'rewind', to: reply.Nack };
   if ('Error' in reply) {
     // apply_failed is the peer's transient trouble; anything else means the message is refused.
-    const level = reply.Error.Code === 'apply_failed' ? 'warn' : 'error';
-    return failed(level, 'peer refused the message', { code: reply.Error.Code, err: reply.Error.Message });
+    const transient = reply.Error.Code === 'apply_failed';
+    return failed(
+      transient ? 'warn' : 'error',
+      transient ? 'apply_failed' : 'refused',
+      'peer refused the message',
+      { code: reply.Error.Code, err: reply.Error.Message },
+    );
   }
-  return failed('error', 'peer answered with a seq that does not fit the message sent', {
+  return failed('error', 'bad_reply', 'peer answered with a seq that does not fit the message sent', {
     reply: String(Object.values(reply)[0]),
   });
 }

@@ -19,4 +19,5 @@ export * from './replies.js';
 export * from './results-url.js';
 export * from './sender.js';
 export * from './shedding-queue.js';
+export * from './stream-metrics.js';
 export * from './subjects.js';

@@ -2,6 +2,7 @@ import type { StreamEnvelope } from './envelope.js';
 import { errorMessage, type Logger, safeLog } from './logger.js';
 import type { SeqTracker } from './ports.js';
 import { ack, errorReply, nack, type Reply } from './replies.js';
+import type { StreamMetrics } from './stream-metrics.js';
 
 /**
  * Group apply: the receiver's decisions (see receiver.ts) taken for every message queued for a
@@ -24,6 +25,7 @@ export interface RunQueuesOptions<Ctx> {
   /** The one-at-a-time path (never throws), for the messages of a run that could not commit. */
   decideOne: (envelope: StreamEnvelope) => Promise<Reply>;
   logger: Logger;
+  metrics: StreamMetrics;
 }
 
 interface Waiting {
@@ -69,7 +71,7 @@ export class RunQueues<Ctx> {
 
   /** One reply per message of `batch` (in arrival order), as if each had been decided in turn. */
   private async decide(peer: string, batch: StreamEnvelope[]): Promise<Reply[]> {
-    const { lastApplied, decideOne, logger } = this.options;
+    const { lastApplied, decideOne, logger, metrics } = this.options;
     const replies: Reply[] = [];
     let lostAt = -1;
     try {
@@ -78,10 +80,10 @@ export class RunQueues<Ctx> {
         const pos = replies.length;
         const first = batch[pos] as StreamEnvelope;
         if (first.seq <= last) {
-          logDecision(logger, 'duplicate', first, last);
+          logDecision(logger, 'duplicate', first, last, metrics);
           replies.push(ack(first.seq));
         } else if (first.seq > last + 1n && !first.resync) {
-          logDecision(logger, 'gap', first, last);
+          logDecision(logger, 'gap', first, last, metrics);
           replies.push(nack(last + 1n));
         } else {
           const { segment, run } = runFrom(batch, pos);
@@ -92,10 +94,10 @@ export class RunQueues<Ctx> {
             lostAt = pos;
             last = await lastApplied(peer);
           } else if (outcome === 'applied') {
-            if (first.seq > last + 1n) logDecision(logger, 'resync', first, last);
+            if (first.seq > last + 1n) logDecision(logger, 'resync', first, last, metrics);
             last = (run.at(-1) as StreamEnvelope).seq;
             for (const envelope of segment) {
-              if (!run.includes(envelope)) logDecision(logger, 'duplicate', envelope, last);
+              if (!run.includes(envelope)) logDecision(logger, 'duplicate', envelope, last, metrics);
               replies.push(ack(envelope.seq));
             }
           } else {
@@ -151,13 +153,15 @@ const DECISIONS = {
   resync: ['warn', 'sender resynced past messages it no longer has: skipping ahead'],
 } as const;
 
-/** The log line of a decision other than a plain apply; one wording for both paths. */
+/** The log line and the count of a decision other than a plain apply; one wording for both paths. */
 export function logDecision(
   logger: Logger,
   decision: keyof typeof DECISIONS,
   envelope: StreamEnvelope,
   last: bigint,
+  metrics: StreamMetrics,
 ): void {
+  metrics.decided(decision);
   const [level, msg] = DECISIONS[decision];
   const fields = { peer: envelope.nodeId, seq: envelope.seq, type: envelope.type, id: envelope.id, last };
   const skipped = decision === 'resync' ? { skipped: `${last + 1n}..${envelope.seq - 1n}` } : {};

@@ -6,6 +6,7 @@ import { isStreamType } from './messages/catalog.js';
 import type { SeqTracker } from './ports.js';
 import { logDecision, RunQueues, type StreamRunHandler } from './receiver-run.js';
 import { ack, encodeReply, errorReply, nack, type Reply, type ReplyErrorCode } from './replies.js';
+import { noStreamMetrics, type StreamMetrics } from './stream-metrics.js';
 import { parseSubject } from './subjects.js';
 
 /**
@@ -42,6 +43,8 @@ export interface ReceiverOptions<Ctx> {
   channel: 'in' | 'out';
   logger?: Logger;
   maxBytes?: number;
+  /** Counts what arrives and how it is answered. */
+  metrics?: StreamMetrics;
 }
 
 export class Receiver<Ctx = void> {
@@ -49,9 +52,11 @@ export class Receiver<Ctx = void> {
   /** One promise chain per peer: a resend must not race the delivery it duplicates. */
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly runs: RunQueues<Ctx> | undefined;
+  private readonly metrics: StreamMetrics;
 
   constructor(private readonly options: ReceiverOptions<Ctx>) {
     this.logger = options.logger ?? silentLogger;
+    this.metrics = options.metrics ?? noStreamMetrics;
     const { tracker, handleRun } = options;
     if (handleRun && tracker.applyRun) {
       this.runs = new RunQueues({
@@ -60,6 +65,7 @@ export class Receiver<Ctx = void> {
         handleRun,
         decideOne: (envelope) => this.decide(envelope),
         logger: this.logger,
+        metrics: this.metrics,
       });
     }
   }
@@ -68,6 +74,7 @@ export class Receiver<Ctx = void> {
   async handleMessage(subject: string, data: Uint8Array): Promise<Reply> {
     const parsed = parseSubject(subject);
     if (parsed?.channel !== this.options.channel) {
+      this.metrics.received('unknown', 'refused', 'bad_envelope');
       return this.refuse({
         code: 'bad_envelope',
         message: `not a .${this.options.channel} subject: ${subject}`,
@@ -83,6 +90,15 @@ export class Receiver<Ctx = void> {
 
   /** Decides for an already decoded message and returns the reply to send. Never throws. */
   async receive(decoded: DecodeResult): Promise<Reply> {
+    const reply = await this.answer(decoded);
+    const type = decoded.ok ? decoded.envelope.type : 'unknown';
+    if ('Ack' in reply) this.metrics.received(type, 'acked');
+    else if ('Nack' in reply) this.metrics.received(type, 'nacked');
+    else this.metrics.received(type, 'refused', reply.Error.Code);
+    return reply;
+  }
+
+  private async answer(decoded: DecodeResult): Promise<Reply> {
     if (!decoded.ok) return this.refuse(decoded.error);
     const envelope = decoded.envelope;
     if (!isStreamType(envelope.type)) {
@@ -103,11 +119,11 @@ export class Receiver<Ctx = void> {
       for (let round = 0; round < 2; round++) {
         const last = await tracker.lastApplied(peer);
         if (envelope.seq <= last) {
-          logDecision(this.logger, 'duplicate', envelope, last);
+          logDecision(this.logger, 'duplicate', envelope, last, this.metrics);
           return ack(envelope.seq);
         }
         if (envelope.seq > last + 1n) {
-          logDecision(this.logger, envelope.resync ? 'resync' : 'gap', envelope, last);
+          logDecision(this.logger, envelope.resync ? 'resync' : 'gap', envelope, last, this.metrics);
           if (!envelope.resync) return nack(last + 1n);
         }
         if (await tracker.apply(peer, envelope.seq, (ctx) => handle(envelope, ctx))) return ack(envelope.seq);

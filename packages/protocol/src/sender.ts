@@ -5,6 +5,7 @@ import type { OutboxEnvelope } from './envelope.js';
 import { exchange, type Requester } from './exchange.js';
 import { errorMessage, type Logger, safeLog, silentLogger } from './logger.js';
 import type { OutboxSource } from './ports.js';
+import { noStreamMetrics, type StreamMetrics } from './stream-metrics.js';
 
 const DEFAULT_WINDOW = 32;
 
@@ -45,6 +46,8 @@ export interface SenderOptions {
   maxBytes?: number;
   /** Jitter source, for tests. */
   random?: () => number;
+  /** Counts sends, redeliveries and failed attempts. */
+  metrics?: StreamMetrics;
 }
 
 export interface SenderStatus {
@@ -67,9 +70,13 @@ export class Sender {
   private failures = 0;
   private rewinds = 0;
   private requestedRewind: bigint | undefined;
+  /** The highest seq this process has sent: sending it or one below again is a redelivery. */
+  private highestSent = 0n;
+  private readonly metrics: StreamMetrics;
 
   constructor(private readonly options: SenderOptions) {
     this.logger = options.logger ?? silentLogger;
+    this.metrics = options.metrics ?? noStreamMetrics;
   }
 
   /** Starts the loop (idempotent). It never rejects; stop() ends it. */
@@ -176,6 +183,10 @@ export class Sender {
    */
   private async deliver(run: readonly OutboxEnvelope[]): Promise<boolean> {
     const { nc, subject, requestTimeoutMs = 3_000, maxBytes = DEFAULT_MAX_MESSAGE_BYTES } = this.options;
+    for (const envelope of run) {
+      this.metrics.sent(envelope.type, envelope.seq <= this.highestSent);
+      if (envelope.seq > this.highestSent) this.highestSent = envelope.seq;
+    }
     const outcomes = await Promise.all(
       run.map((envelope) => exchange(nc, subject, envelope, { timeoutMs: requestTimeoutMs, maxBytes })),
     );
@@ -196,6 +207,7 @@ export class Sender {
     const envelope = run[failedAt];
     if (outcome === undefined || envelope === undefined || outcome.kind === 'acked') return true;
     const fields = { seq: envelope.seq, type: envelope.type, id: envelope.id };
+    this.metrics.sendFailed(outcome.kind === 'rewind' ? 'rewind' : outcome.cause);
     if (outcome.kind === 'rewind') {
       safeLog(this.logger, 'info', { ...fields, subject, expected: outcome.to }, 'peer asked to rewind');
       await this.rewindTo(outcome.to);
