@@ -80,6 +80,7 @@ export const ENGINE_TYPES: readonly EngineType[] = Object.values(EngineType);
 export const PublisherType = {
   Noop: 'noop',
   Local: 'local',
+  S3: 's3',
 } as const;
 export type PublisherType = (typeof PublisherType)[keyof typeof PublisherType];
 export const PUBLISHER_TYPES: readonly PublisherType[] = Object.values(PublisherType);

@@ -7,5 +7,6 @@ export * from './history.js';
 export * from './input-sources.js';
 export * from './job.js';
 export * from './node.js';
+export * from './s3.js';
 export * from './states.js';
 export * from './task.js';

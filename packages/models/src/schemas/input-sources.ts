@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { decodeDataUri } from '../data-uri.js';
 import { StorageSourceType } from '../enums.js';
 import { AbsolutePathSchema, normalisePath } from '../submission/fields.js';
+import { S3SourceParamsSchema } from './s3.js';
 
 /**
  * The Params of each input source type, with Bacalhau's field names. The objects are strict, so a
@@ -59,13 +60,10 @@ export const LocalDirectoryParamsSchema = z.strictObject({
 });
 export type LocalDirectoryParams = z.output<typeof LocalDirectoryParamsSchema>;
 
-/**
- * Params schema per source type. The `s3` entry belongs with the S3 source's own schema (./s3.ts);
- * until that is wired in here, s3 Params pass through unchecked and the agent's S3 provider checks them.
- */
+/** Params schema per source type; the S3 source's lives with the rest of S3 (./s3.ts). */
 export const INPUT_SOURCE_PARAMS: Record<StorageSourceType, z.ZodType<Record<string, unknown>>> = {
   [StorageSourceType.Inline]: InlineParamsSchema,
   [StorageSourceType.URLDownload]: UrlDownloadParamsSchema,
   [StorageSourceType.LocalDirectory]: LocalDirectoryParamsSchema,
-  [StorageSourceType.S3]: z.record(z.string(), z.unknown()),
+  [StorageSourceType.S3]: S3SourceParamsSchema,
 };

@@ -4,12 +4,14 @@ import {
   NETWORK_TYPES,
   NetworkType,
   PUBLISHER_TYPES,
+  PublisherType,
   STORAGE_SOURCE_TYPES,
   StorageSourceType,
 } from '../enums.js';
 import { tryParseResources } from '../resources.js';
 import type { LocalDirectoryParams } from '../schemas/input-sources.js';
 import { INPUT_SOURCE_PARAMS } from '../schemas/input-sources.js';
+import { S3PublisherParamsSchema } from '../schemas/s3.js';
 import { ENGINE_PARAMS } from './engines.js';
 import { envNameProblem, globMatches, imageReferenceProblem, isWithin, normalisePath } from './fields.js';
 import type { SpecInput, TaskInput } from './job-input.js';
@@ -72,6 +74,11 @@ export function checkPublisher(
       [...at, 'Publisher', 'Type'],
       `unknown publisher ${JSON.stringify(type)}: ${allowed(PUBLISHER_TYPES)}`,
     );
+  }
+  if (canonical(type, PUBLISHER_TYPES) === PublisherType.S3) {
+    const params = S3PublisherParamsSchema.safeParse(publisher?.Params ?? {}, { reportInput: true });
+    if (!params.success)
+      for (const p of zodProblems(params.error, [...at, 'Publisher', 'Params'])) report(p.path, p.message);
   }
   if (resultPaths > 0 && type === '') {
     report(
