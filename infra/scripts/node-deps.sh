@@ -34,6 +34,13 @@ pnpm_deps() {
   # Native addons (better-sqlite3) cannot download prebuilt binaries here: they compile against
   # the headers of the installed Node.
   (cd "$SHOAL_REPO_ROOT" && npm_config_nodedir="${npm_config_nodedir:-/usr}" pnpm install --frozen-lockfile)
+  cli_bundle
+}
+
+# `./shoal` runs built JavaScript (apps/cli/bundle) instead of the TypeScript sources through tsx:
+# a client command then starts in a fraction of the time. A few seconds; rebuilt on every setup.
+cli_bundle() {
+  (cd "$SHOAL_REPO_ROOT" && node apps/cli/scripts/bundle.mjs)
 }
 
 node_deps_main() {

@@ -1,0 +1,93 @@
+// Bundles the shoal command into apps/cli/bundle/: one ES module per lazily loaded part (the
+// server side loads only for `serve` and `devstack`), so a client command starts by parsing a few
+// files instead of resolving hundreds. `./shoal` runs it when it is newer than every source file,
+// and the TypeScript sources otherwise.
+//
+// Kept external: packages that carry native code, WebAssembly or worker files of their own. Each
+// of our sources keeps its own location in `import.meta.url`, so what it finds beside itself (SQL
+// migrations, package.json, worker scripts) is found in the bundle too.
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const KEEP_EXTERNAL = [
+  'better-sqlite3',
+  '@electric-sql/pglite',
+  'ssh2',
+  'cpu-features',
+  'pino',
+  'thread-stream',
+  'playwright-core',
+  'esbuild',
+  's3rver',
+];
+
+const cliDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = resolve(cliDir, 'bundle');
+// Built beside the final directory and swapped in at the end: a concurrent `./shoal` sees the old
+// bundle or the new one, never half of one.
+const staging = `${outdir}.${process.pid}.tmp`;
+const started = Date.now();
+
+const isExternal = (path) => KEEP_EXTERNAL.some((name) => path === name || path.startsWith(`${name}/`));
+
+await rm(staging, { recursive: true, force: true });
+await mkdir(staging, { recursive: true });
+await build({
+  entryPoints: [resolve(cliDir, 'src/main.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  outdir: staging,
+  splitting: true,
+  conditions: ['@shoal/source'],
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  // CommonJS packages inside an ES module bundle still call require() for Node's built-ins.
+  banner: {
+    js: "import { createRequire as __shoalRequire } from 'node:module'; const require = __shoalRequire(import.meta.url);",
+  },
+  plugins: [
+    {
+      name: 'shoal-sources-keep-their-url',
+      setup(b) {
+        b.onLoad({ filter: /\.tsx?$/ }, async (args) => {
+          if (args.path.includes('/node_modules/')) return undefined;
+          const source = await readFile(args.path, 'utf8');
+          // Relative to the chunk (every chunk sits in the bundle directory): the checkout may move.
+          const url = `new URL(${JSON.stringify(relative(outdir, args.path))}, import.meta.url).href`;
+          return {
+            contents: source.replaceAll('import.meta.url', url),
+            loader: args.path.endsWith('x') ? 'tsx' : 'ts',
+          };
+        });
+      },
+    },
+    {
+      name: 'external-native-packages',
+      setup(b) {
+        b.onResolve({ filter: /^[^./]/ }, async (args) => {
+          if (args.pluginData === 'inner' || !isExternal(args.path)) return undefined;
+          // Referenced by a path relative to the bundle: found wherever the importer's own
+          // dependencies are, which the bundle's directory alone would not see.
+          const found = await b.resolve(args.path, {
+            kind: args.kind,
+            resolveDir: args.resolveDir,
+            pluginData: 'inner',
+          });
+          if (found.errors.length > 0 || !found.path.startsWith('/')) return { external: true };
+          return { path: `./${relative(outdir, found.path)}`, external: true };
+        });
+      },
+    },
+  ],
+});
+const previous = `${outdir}.${process.pid}.old`;
+await rename(outdir, previous).catch(() => undefined);
+await rename(staging, outdir);
+await rm(previous, { recursive: true, force: true });
+console.log(
+  `shoal: bundled apps/cli into ${relative(process.cwd(), outdir) || '.'} in ${Date.now() - started} ms`,
+);
