@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Host packages the test suites need: Docker engine, nats-server, a static busybox (for the test
-# image), chromium (browser tests) and - only when no Postgres answers on 127.0.0.1:5432 - the PostgreSQL server binaries.
+# Host packages: Docker engine, nats-server and a static busybox (for the local test image); with
+# SHOAL_HOST_DEPS_TESTS=1 (.ci/run) also what the test suites need: chromium for the browser tests,
+# openssl, psql and - only when no Postgres answers on 127.0.0.1:5432 - the PostgreSQL server.
 # Installs only what is missing; `apt-get update` runs only if something must be installed.
 #
 #   infra/scripts/host-deps.sh            # check + install
@@ -50,12 +51,15 @@ host_deps_missing() {
   fi
   nats_server_bin >/dev/null || echo nats-server
   if ! deb_installed busybox-static && ! static_busybox_present; then echo busybox-static; fi
-  if ! postgres_default_answers && ! [[ -x "$PG_BIN_DIR/initdb" && -x "$PG_BIN_DIR/pg_ctl" ]]; then
-    echo postgresql
+  # What only the test suites need; the devstack (PGlite, no browser) runs without it.
+  if [[ -n "${SHOAL_HOST_DEPS_TESTS:-}" ]]; then
+    if ! postgres_default_answers && ! [[ -x "$PG_BIN_DIR/initdb" && -x "$PG_BIN_DIR/pg_ctl" ]]; then
+      echo postgresql
+    fi
+    have psql || echo postgresql-client         # used to verify DATABASE_URL
+    have openssl || echo openssl                # the NATS TLS test makes its own certificates
+    [[ -x /usr/bin/chromium ]] || echo chromium # the web dashboard's browser tests (playwright-core)
   fi
-  have psql || echo postgresql-client # used to verify DATABASE_URL
-  have openssl || echo openssl          # the NATS TLS test makes its own certificates
-  [[ -x /usr/bin/chromium ]] || echo chromium # the web dashboard's browser tests (playwright-core)
   return 0
 }
 
