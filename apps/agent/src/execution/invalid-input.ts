@@ -17,6 +17,20 @@ export function describeIssues(error: z.ZodError, prefix: readonly string[] = []
     .join('; ');
 }
 
+/**
+ * A task's engine Params, re-validated by the engine that runs them (an agent trusts no one with
+ * what it runs), or the one-line reason it refuses them: `invalid noop parameters: Engine.Params.…`.
+ */
+export function parseEngineParams<T>(
+  schema: z.ZodType<T>,
+  params: unknown,
+  what: string,
+): { ok: true; params: T } | { ok: false; error: string } {
+  const parsed = schema.safeParse(params ?? {});
+  if (parsed.success) return { ok: true, params: parsed.data };
+  return { ok: false, error: `${what}: ${describeIssues(parsed.error, ['Engine', 'Params'])}` };
+}
+
 /** The ExecutionID of a message that failed validation, if it has a usable one to answer to. */
 export function salvageExecutionId(message: unknown): string | undefined {
   if (typeof message !== 'object' || message === null) return undefined;

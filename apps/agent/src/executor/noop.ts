@@ -1,5 +1,5 @@
 import { EngineType, NoopParamsSchema, parseDurationMs } from '@shoal/models';
-import { describeIssues } from '../execution/invalid-input.js';
+import { parseEngineParams } from '../execution/invalid-input.js';
 import { sleep, systemTimers, type Timers } from '../timers.js';
 import {
   type Executor,
@@ -41,14 +41,9 @@ export class NoopExecutor implements Executor {
   async run(spec: RunSpec): Promise<ExecutorResult> {
     if (spec.signal.aborted) return { kind: 'cancelled' };
     // The orchestrator validated the job, but an agent trusts no one with what it runs.
-    const parsed = NoopParamsSchema.safeParse(spec.task.Engine.Params ?? {});
-    if (!parsed.success) {
-      return {
-        kind: 'failed',
-        error: `invalid noop parameters: ${describeIssues(parsed.error, ['Engine', 'Params'])}`,
-      };
-    }
-    const params = parsed.data;
+    const parsed = parseEngineParams(NoopParamsSchema, spec.task.Engine.Params, 'invalid noop parameters');
+    if (!parsed.ok) return { kind: 'failed', error: parsed.error };
+    const params = parsed.params;
     const delayMs = params.Delay === undefined ? 0 : parseDurationMs(params.Delay);
     // A Delay longer than the task's timeout ends as a real task would: timed out, for good. There
     // is no process to signal, so no grace, and nothing was printed yet (the output comes at the end).

@@ -30,7 +30,11 @@ export interface Launched {
 
 export type LaunchOutcome = { ok: true; launched: Launched } | { ok: false; result: ExecutorResult };
 
-export async function openFiles(dir: string, o: ResolvedDockerOptions, fresh: boolean): Promise<OutputFiles> {
+export async function openFiles(
+  dir: string,
+  o: Pick<ResolvedDockerOptions, 'maxOutputFileBytes'>,
+  fresh: boolean,
+): Promise<OutputFiles> {
   const stdout = await OutputFile.open(join(dir, 'stdout'), 'stdout', o.maxOutputFileBytes, fresh);
   try {
     const stderr = await OutputFile.open(join(dir, 'stderr'), 'stderr', o.maxOutputFileBytes, fresh);

@@ -1,0 +1,187 @@
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { EngineType, formatBytes, NetworkType, type RunOutput, WasmParamsSchema } from '@shoal/models';
+import { executionDir, isSafeExecutionId } from '../../execution/execution-files.js';
+import { parseEngineParams } from '../../execution/invalid-input.js';
+import { errorMessage } from '../../logger.js';
+import type { StageSource } from '../../storage/storage.js';
+import { collect } from '../docker/endings.js';
+import { closeFiles, openFiles } from '../docker/launch.js';
+import type { OutputFiles } from '../docker/log-stream.js';
+import {
+  type Executor,
+  type ExecutorCapabilities,
+  type ExecutorResult,
+  executionTimeoutSeconds,
+  type RunSpec,
+  timedOutError,
+} from '../executor.js';
+import { DEFAULT_MAX_INLINE_OUTPUT_BYTES } from '../output.js';
+import { limitModuleMemory, pagesFor } from './module-limits.js';
+import { preparePreopens } from './preopens.js';
+import { runInWorker, type WorkerEnd } from './run-worker.js';
+
+/**
+ * The wasm engine: a WASI preview 1 module run by node:wasi in a worker thread, for machines
+ * without Docker. The module comes from its EntryModule input source (staged into the execution's
+ * directory), its linear memory is bounded by the task's reserved memory (module-limits.ts), its
+ * inputs and result directories are preopened (preopens.ts), and its stdout and stderr land in the
+ * same files, with the same caps, as a container's, so `job logs` and the local publisher need not
+ * know which engine ran. Runs live in this process: they cannot be adopted after a restart.
+ */
+
+export interface WasmExecutorOptions {
+  /** The agent's state directory; each execution writes under `<stateDir>/executions/<id>`. */
+  stateDir: string;
+  /** Fetches the EntryModule (inline or urlDownload) into the execution's directory. */
+  stageSource: StageSource;
+  /** Bytes of stdout and of stderr kept in RunOutput. Default 64 KiB. */
+  maxInlineOutputBytes?: number;
+  /** Cap of each `<executionDir>/stdout|stderr` file. Default 100 MiB. */
+  maxOutputFileBytes?: number;
+  /** Cap of the worker's own JS heap (not the module's memory). Default 64 MiB. */
+  heapLimitMb?: number;
+}
+
+/** What a trap exits with, as a process killed by SIGABRT would (wasmtime reports it alike). */
+export const TRAP_EXIT_CODE = 134;
+
+export class WasmExecutor implements Executor {
+  private readonly o: Required<WasmExecutorOptions>;
+
+  constructor(options: WasmExecutorOptions) {
+    const maxOutputFileBytes = options.maxOutputFileBytes ?? 100 * 1024 * 1024;
+    this.o = {
+      heapLimitMb: 64,
+      ...options,
+      maxOutputFileBytes,
+      maxInlineOutputBytes: Math.min(
+        options.maxInlineOutputBytes ?? DEFAULT_MAX_INLINE_OUTPUT_BYTES,
+        maxOutputFileBytes,
+      ),
+    };
+  }
+
+  capabilities(): ExecutorCapabilities {
+    // No network of any kind: WASI preview 1 has no sockets to open.
+    return { engine: EngineType.Wasm, healthy: true, networks: [NetworkType.None] };
+  }
+
+  async run(spec: RunSpec): Promise<ExecutorResult> {
+    if (spec.signal.aborted) return { kind: 'cancelled' };
+    if (!isSafeExecutionId(spec.executionId)) return { kind: 'failed', error: 'unusable execution id' };
+    const parsed = parseEngineParams(WasmParamsSchema, spec.task.Engine.Params, 'invalid wasm task');
+    if (!parsed.ok) return { kind: 'failed', error: parsed.error };
+    const params = parsed.params;
+    const network = spec.task.Network?.Type || NetworkType.None;
+    if (network !== NetworkType.None) {
+      return { kind: 'failed', error: `network type ${network} is not supported by the wasm engine` };
+    }
+    const dir = executionDir(this.o.stateDir, spec.executionId);
+    let files: OutputFiles | undefined;
+    try {
+      await mkdir(dir, { recursive: true });
+      const laid = await preparePreopens(spec.task, spec.inputs ?? [], dir);
+      if (!laid.ok) return { kind: 'failed', error: `invalid wasm task: ${laid.error}` };
+      for (const resultDir of laid.value.resultDirs) await mkdir(resultDir, { recursive: true });
+
+      spec.onProgress('fetching the module');
+      let modulePath: string;
+      try {
+        const source = {
+          Type: params.EntryModule.Source.Type,
+          Params: params.EntryModule.Source.Params ?? {},
+        };
+        const staged = await this.o.stageSource(source, join(dir, 'module'), spec.signal);
+        modulePath = await moduleFile(staged.hostPath);
+      } catch (error) {
+        if (spec.signal.aborted) return { kind: 'cancelled' };
+        return { kind: 'failed', error: `cannot fetch the EntryModule: ${errorMessage(error)}` };
+      }
+      const maxPages = pagesFor(spec.resources.memoryBytes);
+      const limited = limitModuleMemory(new Uint8Array(await readFile(modulePath)), maxPages);
+      if (!limited.ok)
+        return { kind: 'failed', error: `cannot run the module: ${limited.error}`, final: true };
+
+      files = await openFiles(dir, this.o, true);
+      if (spec.signal.aborted) return { kind: 'cancelled' };
+      const name = moduleName(params.EntryModule, modulePath);
+      spec.onProgress('running');
+      const timeoutSeconds = executionTimeoutSeconds(spec.task);
+      const end = await runInWorker({
+        module: limited.bytes,
+        entrypoint: params.Entrypoint,
+        args: [name, ...params.Parameters],
+        // The engine's own variables win over the task's, as the docker engine orders them.
+        env: { ...spec.task.Env, ...params.EnvironmentVariables },
+        preopens: laid.value.preopens,
+        importedMemories: limited.importedMemories,
+        files,
+        timeoutSeconds,
+        signal: spec.signal,
+        heapLimitMb: this.o.heapLimitMb,
+      });
+      return await this.result(end, files, timeoutSeconds, spec.resources.memoryBytes);
+    } catch (error) {
+      if (spec.signal.aborted) return { kind: 'cancelled' };
+      return { kind: 'failed', error: `wasm executor error: ${errorMessage(error)}` };
+    } finally {
+      if (files) await closeFiles(files);
+    }
+  }
+
+  private async result(
+    end: WorkerEnd,
+    files: OutputFiles,
+    timeoutSeconds: number,
+    memoryBytes: number,
+  ): Promise<ExecutorResult> {
+    const output = (exitCode: number, runnerError: string): Promise<RunOutput> =>
+      collect(files, this.o, exitCode, runnerError);
+    switch (end.kind) {
+      case 'exit':
+        return { kind: 'completed', runOutput: await output(end.code, '') };
+      case 'cancel':
+        return { kind: 'cancelled', runOutput: await output(137, '') };
+      case 'timeout': {
+        const error = timedOutError(timeoutSeconds);
+        // Final: the module would time out on any node alike.
+        return { kind: 'failed', error, runOutput: await output(137, error), final: true };
+      }
+      case 'trap': {
+        const error = `the module trapped: ${end.message}`;
+        return { kind: 'failed', error, runOutput: await output(TRAP_EXIT_CODE, error), final: true };
+      }
+      case 'error': {
+        const error = `cannot run the module: ${end.message}`;
+        return { kind: 'failed', error, runOutput: await output(1, error), final: true };
+      }
+      case 'crashed': {
+        const error = `the wasm worker failed: ${end.message} (memory limit ${formatBytes(memoryBytes)})`;
+        return { kind: 'failed', error, runOutput: await output(137, error) };
+      }
+      case 'broken': {
+        const error = `the output could not be kept: ${end.reason}`;
+        return { kind: 'failed', error, runOutput: await output(137, error) };
+      }
+    }
+  }
+}
+
+/** The staged module: the file itself, or the one file of a directory a provider made. */
+async function moduleFile(hostPath: string): Promise<string> {
+  if (!(await stat(hostPath)).isDirectory()) return hostPath;
+  const entries = (await readdir(hostPath, { withFileTypes: true })).filter((e) => e.isFile());
+  const only = entries.length === 1 ? entries[0] : entries.find((e) => e.name.endsWith('.wasm'));
+  if (only === undefined)
+    throw new Error(`expected one module file in what was fetched, found ${entries.length}`);
+  return join(hostPath, only.name);
+}
+
+/** argv[0], as WASI runtimes give it: the module's name (its Alias, Target or file name). */
+function moduleName(input: { Alias?: string | null; Target?: string | null }, path: string): string {
+  if (input.Alias) return input.Alias;
+  if (input.Target) return basename(input.Target);
+  const file = basename(path);
+  return file === 'module' ? 'module.wasm' : file;
+}
