@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { DOCKER_CONFIG_FIELDS } from './executor/docker/config.js';
 import { CapacityConfigError } from './node/capacity.js';
 import { resolveCapacity } from './node/host-capacity.js';
+import { STORAGE_CONFIG_FIELDS } from './storage/config.js';
 
 /**
  * The agent's settings, as `shoal serve --compute` flags give them. Validated once, at the edge:
@@ -181,6 +182,8 @@ export const AgentConfigSchema = z
     retention: retention.default(DEFAULT_RETENTION_MS),
     /** Docker engine, output capture and run phases: networking, output caps, timeout grace, pids… */
     ...DOCKER_CONFIG_FIELDS,
+    /** Input sources: local paths tasks may mount, download cap and timeout. */
+    ...STORAGE_CONFIG_FIELDS,
   })
   .superRefine((c, ctx) => {
     const at = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });

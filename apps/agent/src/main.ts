@@ -23,6 +23,11 @@ import { LocalPublisher } from './publisher/local.js';
 import { noopPublisher, type Publisher } from './publisher/publisher.js';
 import { ResultsKey } from './publisher/results-key.js';
 import { type ResultsServer, startResultsServer } from './publisher/results-server.js';
+import { InlineProvider } from './storage/inline.js';
+import { LocalDirectoryProvider } from './storage/local-directory.js';
+import { StorageRegistry } from './storage/registry.js';
+import { InputStager } from './storage/staging.js';
+import { UrlDownloadProvider } from './storage/url-download.js';
 import { loadNodeId, openAgentStore } from './store/index.js';
 import { connectWhenReachable, redact } from './transport/connect.js';
 import { natsLogin } from './transport/join.js';
@@ -115,6 +120,12 @@ export async function startAgent(
   const logger = part('agent');
 
   const store = openAgentStore({ dataDir, clock, logger: part('store'), newId: ids.requestId });
+  // Input sources, one provider per type; engines that fetch their own inputs use storage.stageSource.
+  const storage = new StorageRegistry([
+    new InlineProvider(),
+    new UrlDownloadProvider({ maxBytes: config.downloadMaxSize, timeoutMs: config.downloadTimeout }),
+    new LocalDirectoryProvider(config.allowLocalPaths),
+  ]);
   const executors =
     overrides.executors ??
     config.engines.map((name) =>
@@ -154,6 +165,7 @@ export async function startAgent(
       capacity: new CapacityTracker(total),
       clock,
       logger: part('execution'),
+      inputs: new InputStager({ stateDir: dataDir, registry: storage }),
     });
     const recovered = await manager.recover();
     safeLog(logger, 'info', { ...recovered, dataDir }, 'local state recovered');

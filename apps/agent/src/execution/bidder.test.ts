@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NO_RESOURCES, type ResourceRequest } from '../node/capacity.js';
+import { LocalDirectoryProvider } from '../storage/local-directory.js';
 import { makeJob, makeTask } from '../testing/fixtures.js';
 import { type BidderContext, decideBid } from './bidder.js';
 
@@ -166,5 +167,20 @@ describe('decideBid', () => {
       accept: false,
       reason: expect.stringMatching(/^not enough disk/),
     });
+  });
+
+  it('refuses an input the node supports but will not take, naming the input and the rules', () => {
+    const local = new LocalDirectoryProvider([{ path: '/data', readWrite: false }]);
+    const ctx = node({ storageSources: ['localDirectory'], refuseInput: (s) => local.refuse(s) });
+    const mount = (SourcePath: string) => ({
+      Source: { Type: 'localDirectory', Params: { SourcePath, ReadWrite: false } },
+      Alias: '',
+      Target: `/in${SourcePath}`,
+    });
+    expect(decideBid(makeJob({ InputSources: [mount('/data/a'), mount('/srv')] }), ctx)).toEqual({
+      accept: false,
+      reason: 'input 1: local path /srv is not allowed on this node (allowed: /data:ro)',
+    });
+    expect(decideBid(makeJob({ InputSources: [mount('/data/a')] }), ctx)).toMatchObject({ accept: true });
   });
 });

@@ -1,4 +1,4 @@
-import { type Job, ResourceParseError } from '@shoal/models';
+import { type Job, ResourceParseError, type SpecConfig } from '@shoal/models';
 import type { ExecutorCapabilities } from '../executor/executor.js';
 import { misfit, type ResourceRequest, requestFromResources } from '../node/capacity.js';
 
@@ -14,6 +14,8 @@ export interface BidderContext {
   engines: readonly ExecutorCapabilities[];
   publishers: readonly string[];
   storageSources: readonly string[];
+  /** Why this node will not take an input it supports (a local path it does not allow). */
+  refuseInput?: (source: SpecConfig) => string | undefined;
   /** The node as a whole (a full disk stops bidding). */
   health: { healthy: boolean; reason?: string | undefined };
   /** What the node advertises, what its reservations hold, and the orchestrator's overcommit factor. */
@@ -63,13 +65,15 @@ export function decideBid(job: Job, node: BidderContext): BidDecision {
     return reject(`publisher ${publisher} is not supported by this node ${supported(node.publishers)}`);
   }
 
-  for (const input of task.InputSources) {
+  for (const [i, input] of task.InputSources.entries()) {
     const type = input.Source.Type;
     if (!node.storageSources.includes(type)) {
       return reject(
         `input source ${type || '(none)'} is not supported by this node ${supported(node.storageSources)}`,
       );
     }
+    const refused = node.refuseInput?.(input.Source);
+    if (refused !== undefined) return reject(`input ${i}: ${refused}`);
   }
 
   let request: ResourceRequest;

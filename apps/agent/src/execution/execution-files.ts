@@ -8,6 +8,7 @@ import { join } from 'node:path';
  *   <stateDir>/executions/<executionId>/stdout
  *   <stateDir>/executions/<executionId>/stderr
  *   <stateDir>/executions/<executionId>/results/<ResultPath.Name>/   (bind-mounted, written by the task)
+ *   <stateDir>/executions/<executionId>/inputs/<index>                 (fetched inputs, gone after the run)
  *   <stateDir>/executions/<executionId>/published/                     (what the local publisher packed)
  *   <stateDir>/results/<executionId>.tar.gz                            (what the results server serves)
  */
@@ -23,6 +24,11 @@ export function executionDir(stateDir: string, executionId: string): string {
   if (!isSafeExecutionId(executionId))
     throw new Error(`unusable execution id ${JSON.stringify(executionId)}`);
   return join(stateDir, 'executions', executionId);
+}
+
+/** Where a task's inputs are fetched to (storage/staging.ts); removed when the run ends. */
+export function inputsDir(stateDir: string, executionId: string): string {
+  return join(executionDir(stateDir, executionId), 'inputs');
 }
 
 export type OutputName = 'stdout' | 'stderr';

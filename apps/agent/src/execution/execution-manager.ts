@@ -12,10 +12,11 @@ import {
   CancelExecutionSchema,
 } from '@shoal/protocol';
 import type { Executor } from '../executor/executor.js';
-import { type Logger, safeLog } from '../logger.js';
+import { errorMessage, type Logger, safeLog } from '../logger.js';
 import type { CapacityTracker } from '../node/capacity.js';
 import { type ExecutionCounts, NodeStatus } from '../node/node-status.js';
 import { noopPublisher, type Publisher } from '../publisher/publisher.js';
+import type { InputStager } from '../storage/staging.js';
 import type { AgentStore, Tx } from '../store/index.js';
 import { systemTimers, type Timers } from '../timers.js';
 import { type BidDecision, decideBid } from './bidder.js';
@@ -33,8 +34,10 @@ export interface ExecutionManagerOptions {
   logger: Logger;
   /** Installed publishers, found by `type`. Default noop only; a task naming none gets noop. */
   publishers?: readonly Publisher[];
-  /** Input source types this node can mount. Default none. */
+  /** Input source types this node can mount, when no `inputs` stager says. Default none. */
   storageSources?: readonly string[];
+  /** Fetches inputs before runs; its registry gives the node's source types and bid refusals. */
+  inputs?: InputStager;
   /** Node-level health (a full disk, say). Default healthy. */
   health?: () => { healthy: boolean; reason?: string | undefined };
   timers?: Timers;
@@ -62,7 +65,13 @@ export class ExecutionManager {
     this.store = o.store;
     this.executors = new Map(o.executors.map((e) => [e.capabilities().engine, e]));
     const publishers = new Map((o.publishers ?? [noopPublisher]).map((p) => [p.type, p]));
-    this.node = new NodeStatus({ ...o, executors: this.executors, publishers: [...publishers.keys()] });
+    const registry = o.inputs?.registry;
+    this.node = new NodeStatus({
+      ...o,
+      executors: this.executors,
+      publishers: [...publishers.keys()],
+      ...(registry ? { storageSources: registry.types, refuseInput: (s) => registry.refuse(s) } : {}),
+    });
     this.runs = new RunTracker({
       store: o.store,
       executors: this.executors,
@@ -72,6 +81,7 @@ export class ExecutionManager {
       timers: o.timers ?? systemTimers,
       logger: o.logger,
       progressIntervalMs: o.progressIntervalMs ?? 1000,
+      inputs: o.inputs,
     });
     this.stopDeps = { store: o.store, capacity: o.capacity, runs: this.runs, logger: o.logger };
   }
@@ -166,8 +176,15 @@ export class ExecutionManager {
   }
 
   /** Call once at start, before the transport delivers commands. */
-  recover(): Promise<RecoverySummary> {
-    return recoverExecutions({ ...this.o, executors: this.executors, runs: this.runs });
+  async recover(): Promise<RecoverySummary> {
+    const summary = await recoverExecutions({ ...this.o, executors: this.executors, runs: this.runs });
+    // Inputs fetched for runs that did not survive the restart (an adopted run keeps its own).
+    await this.o.inputs
+      ?.sweep((id) => this.runs.has(id))
+      .catch((error: unknown) => {
+        this.log('warn', undefined, `could not sweep fetched inputs: ${errorMessage(error)}`);
+      });
+    return summary;
   }
 
   /** Running and enqueued executions and the free capacity, for heartbeats. */

@@ -3,6 +3,7 @@ import type { Executor, ExecutorResult, RunSpec } from '../executor/executor.js'
 import { errorMessage, type Logger, safeLog } from '../logger.js';
 import type { CapacityTracker } from '../node/capacity.js';
 import { NOTHING_PUBLISHED, type Publisher, publisherFor } from '../publisher/publisher.js';
+import type { InputStager } from '../storage/staging.js';
 import type { AgentStore, ExecutionRecord } from '../store/index.js';
 import type { Timers } from '../timers.js';
 import { ProgressThrottle } from './progress.js';
@@ -17,6 +18,8 @@ export interface RunTrackerOptions {
   timers: Timers;
   logger: Logger;
   progressIntervalMs: number;
+  /** Fetches a task's InputSources before its run; without it, tasks with inputs fail. */
+  inputs?: InputStager | undefined;
 }
 
 /**
@@ -59,7 +62,7 @@ export class RunTracker {
       executor === undefined || spec === undefined
         ? Promise.resolve({ kind: 'failed', error: 'no engine on this node can run this task' })
         : // A then, not a direct call: an executor that throws synchronously still yields a result.
-          Promise.resolve().then(() => executor.run(spec));
+          Promise.resolve().then(() => this.runWithInputs(executor, spec));
     this.track(record, controller, result);
   }
 
@@ -68,6 +71,8 @@ export class RunTracker {
     const executor = this.o.executors.get(record.job.Tasks[0]?.Engine.Type ?? '');
     const spec = this.spec(record, new AbortController().signal);
     if (!executor?.prepare || spec === undefined || this.stopping) return;
+    // A prepared container's mounts are fixed; inputs are only known once fetched, at the start.
+    if ((spec.task.InputSources ?? []).length > 0) return;
     const { signal: _signal, onProgress: _onProgress, ...prepare } = spec;
     executor.prepare(prepare);
   }
@@ -75,6 +80,25 @@ export class RunTracker {
   /** The execution will not run: whatever an engine prepared for it goes. */
   discard(executionId: string): void {
     for (const executor of this.o.executors.values()) executor.discard?.(executionId);
+  }
+
+  /**
+   * Inputs first, then the run: fetching is not part of the run, so the engine's execution timeout
+   * does not count it. A failed fetch fails the attempt (not final: another node may reach the data);
+   * a stop during it is a cancelled run. The inputs go when the run ends (see track).
+   */
+  private async runWithInputs(executor: Executor, spec: RunSpec): Promise<ExecutorResult> {
+    if ((spec.task.InputSources ?? []).length === 0) return executor.run(spec);
+    if (!this.o.inputs) return { kind: 'failed', error: 'this node cannot fetch input sources' };
+    spec.onProgress('fetching inputs');
+    let inputs: RunSpec['inputs'];
+    try {
+      inputs = await this.o.inputs.stage(spec.executionId, spec.task, spec.signal, spec.onProgress);
+    } catch (error) {
+      if (spec.signal.aborted) return { kind: 'cancelled' };
+      return { kind: 'failed', error: errorMessage(error) };
+    }
+    return executor.run({ ...spec, inputs });
   }
 
   /** Watches a run (started here, or re-adopted by its engine after a restart) to its report. */
@@ -87,6 +111,12 @@ export class RunTracker {
           error: `executor error: ${errorMessage(error)}`,
         }),
       )
+      .then(async (outcome) => {
+        // Before the report, so a finished execution has nothing left fetched. Not when the agent
+        // lets go of its runs: the container still reads them, and the next start's watch cleans up.
+        if (!this.stopping) await this.removeInputs(executionId);
+        return outcome;
+      })
       .then((outcome) => this.publish(record, outcome))
       .then(({ outcome, published }) => this.finish(executionId, outcome, published))
       .catch((error: unknown) => {
@@ -196,6 +226,19 @@ export class RunTracker {
   private finish(executionId: string, result: ExecutorResult, published: SpecConfig): Promise<void> {
     if (this.stopping) return Promise.resolve();
     return this.o.store.transaction((tx) => recordOutcome(tx, this.o, executionId, result, published));
+  }
+
+  private async removeInputs(executionId: string): Promise<void> {
+    try {
+      await this.o.inputs?.cleanup(executionId);
+    } catch (error) {
+      safeLog(
+        this.o.logger,
+        'warn',
+        { executionId, err: errorMessage(error) },
+        'could not remove fetched inputs',
+      );
+    }
   }
 
   /** Progress is best effort: a failed write is logged, never retried, never blocks the run. */

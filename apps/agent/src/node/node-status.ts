@@ -1,4 +1,4 @@
-import { ComputeStateType as C, type ComputeNodeInfo } from '@shoal/models';
+import { ComputeStateType as C, type ComputeNodeInfo, type SpecConfig } from '@shoal/models';
 import type { BidderContext } from '../execution/bidder.js';
 import type { Executor } from '../executor/executor.js';
 import type { AgentStore } from '../store/index.js';
@@ -16,6 +16,8 @@ export interface NodeStatusOptions {
   /** Default `['noop']`: publishing nothing needs nothing. */
   publishers?: readonly string[] | undefined;
   storageSources?: readonly string[] | undefined;
+  /** Why this node will not take an input (a local path it does not allow), at bid time. */
+  refuseInput?: ((source: SpecConfig) => string | undefined) | undefined;
   health?: (() => { healthy: boolean; reason?: string | undefined }) | undefined;
 }
 
@@ -44,6 +46,7 @@ export class NodeStatus {
       engines: [...this.o.executors.values()].map((e) => e.capabilities()),
       publishers: this.publishers,
       storageSources: this.storageSources,
+      ...(this.o.refuseInput ? { refuseInput: this.o.refuseInput } : {}),
       health: this.o.health?.() ?? { healthy: true },
       total: this.o.capacity.total,
       allocated: this.o.capacity.allocated(),

@@ -5,6 +5,7 @@ export {
   ContainerPathSchema,
   envNameProblem,
   imageReferenceProblem,
+  isWithin,
   normalisePath,
 } from './fields.js';
 export { MAX_COUNT, MAX_TIMEOUT_SECONDS } from './job-input.js';

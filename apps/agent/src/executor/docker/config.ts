@@ -9,7 +9,8 @@ import { DOCKER_DEFAULTS } from './options.js';
  * options.ts, once.
  */
 
-const size = (min: number, max: number) =>
+/** A size flag (`64KiB`, `100MB`, bytes) within [min, max]; shared by the other agent settings. */
+export const size = (min: number, max: number) =>
   z.union([z.string(), z.number()]).transform((value, ctx): number => {
     let bytes: number;
     try {
@@ -26,7 +27,8 @@ const size = (min: number, max: number) =>
     return bytes;
   });
 
-const duration = (minMs: number, maxMs: number) =>
+/** A duration flag (`10s`, milliseconds) within [minMs, maxMs]. */
+export const duration = (minMs: number, maxMs: number) =>
   z.union([z.string(), z.number()]).transform((value, ctx): number => {
     let ms: number;
     try {

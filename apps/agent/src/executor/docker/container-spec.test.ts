@@ -109,3 +109,46 @@ describe('planContainer', () => {
     expect(outcome.error).toMatch(/path "\/" must be an absolute path below \//);
   });
 });
+
+describe('planContainer: inputs', () => {
+  const withInputs = (inputs: Array<{ hostPath: string; target: string; readOnly: boolean }>) =>
+    planContainer(
+      {
+        executionId: 'e-1',
+        jobId: 'j-1',
+        task: makeTask({
+          Engine: { Type: 'docker', Params: { Image: 'busybox' } },
+          ResultPaths: [{ Name: 'out', Path: '/outputs' }],
+        }),
+        resources,
+        inputs,
+      },
+      '/state/executions/e-1',
+      options,
+    );
+
+  it('mounts each staged input at its target, read-only unless it may be written, before the results', () => {
+    const outcome = withInputs([
+      { hostPath: '/state/executions/e-1/inputs/0', target: '/inputs', readOnly: true },
+      { hostPath: '/data/set', target: '/data', readOnly: true },
+      { hostPath: '/scratch/x', target: '/scratch', readOnly: false },
+    ]);
+    expect(outcome.ok && outcome.plan.create.HostConfig?.Binds).toEqual([
+      '/state/executions/e-1/inputs/0:/inputs:ro',
+      '/data/set:/data:ro',
+      '/scratch/x:/scratch:rw',
+      '/state/executions/e-1/results/out:/outputs:rw',
+    ]);
+  });
+
+  it('refuses paths a bind cannot name', () => {
+    const outcome = withInputs([
+      { hostPath: '/data/a:b', target: '/in', readOnly: true },
+      { hostPath: '/data/a', target: '/in:rw', readOnly: true },
+    ]);
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.error).toContain('host path "/data/a:b" cannot be mounted');
+    expect(outcome.error).toContain('target "/in:rw" must be an absolute path');
+  });
+});

@@ -36,6 +36,15 @@ export function offeredNetworks(allowNetworkedJobs: boolean): string[] {
 /** A result name becomes a directory name on the host: one plain path segment, nothing else. */
 const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
+/** Binds are `host:container:mode`: a colon in either path would be read as another field. */
+function inputMountProblem(hostPath: string, target: string): string | undefined {
+  if (!hostPath.startsWith('/') || hostPath.includes(':'))
+    return `host path ${JSON.stringify(hostPath)} cannot be mounted`;
+  if (!target.startsWith('/') || target === '/' || target.includes(':') || target.split('/').includes('..'))
+    return `target ${JSON.stringify(target)} must be an absolute path below / without ":"`;
+  return undefined;
+}
+
 export interface ResultMount {
   name: string;
   hostPath: string;
@@ -51,7 +60,7 @@ export interface ContainerPlan {
 export type PlanOutcome = { ok: true; plan: ContainerPlan } | { ok: false; error: string };
 
 export function planContainer(
-  spec: Pick<RunSpec, 'executionId' | 'jobId' | 'task' | 'resources'>,
+  spec: Pick<RunSpec, 'executionId' | 'jobId' | 'task' | 'resources' | 'inputs'>,
   executionDir: string,
   options: Pick<ResolvedDockerOptions, 'nodeId' | 'allowNetworkedJobs' | 'pidsLimit' | 'maxOutputFileBytes'>,
 ): PlanOutcome {
@@ -89,6 +98,13 @@ export function planContainer(
       });
     }
   }
+  // Inputs first: a result path below an input's target then shadows it, never the other way round.
+  const binds: string[] = [];
+  for (const input of spec.inputs ?? []) {
+    const problem = inputMountProblem(input.hostPath, input.target);
+    if (problem) problems.push(`InputSources: ${problem}`);
+    else binds.push(`${input.hostPath}:${input.target}:${input.readOnly ? 'ro' : 'rw'}`);
+  }
   if (!parsed.success || problems.length > 0) return { ok: false, error: problems.join('; ') };
 
   const params = parsed.data;
@@ -119,7 +135,7 @@ export function planContainer(
       IpcMode: 'private',
       ...(memory > 0 ? { Memory: memory, MemorySwap: memory } : {}),
       ...(spec.resources.cpuMillis > 0 ? { NanoCpus: spec.resources.cpuMillis * 1_000_000 } : {}),
-      Binds: results.map((r) => `${r.hostPath}:${r.containerPath}:rw`),
+      Binds: [...binds, ...results.map((r) => `${r.hostPath}:${r.containerPath}:rw`)],
       // The agent reads and removes it; Docker must not remove it before the output is read.
       AutoRemove: false,
       RestartPolicy: { Name: 'no' },

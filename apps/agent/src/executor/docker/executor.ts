@@ -100,7 +100,8 @@ export class DockerExecutor implements Executor {
   prepare(spec: PrepareSpec): void {
     const id = spec.executionId;
     if (this.closing.signal.aborted || !this.health.current.healthy || this.prepared.has(id)) return;
-    if (!isSafeExecutionId(id)) return;
+    // Inputs are mounted too, and they exist only once fetched at the start: nothing to prepare.
+    if (!isSafeExecutionId(id) || (spec.task.InputSources ?? []).length > 0) return;
     const planned = planContainer(spec, executionDir(this.o.stateDir, id), this.o);
     if (planned.ok) this.prepared.prepare(id, planned.plan);
   }
