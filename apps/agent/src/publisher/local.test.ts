@@ -3,17 +3,11 @@ import { join } from 'node:path';
 import { makeTempDir } from '@shoal/testkit';
 import { list } from 'tar';
 import { afterEach, describe, expect, it } from 'vitest';
+import { makeRunOutput } from '../testing/fixtures.js';
 import { archivePath, LocalPublisher } from './local.js';
 import { noopPublisher, publisherFor } from './publisher.js';
 
-const runOutput = {
-  stdout: 'inline only\n',
-  stdouttruncated: false,
-  stderr: 'oops\n',
-  stderrtruncated: false,
-  exitCode: 3,
-  runnerError: '',
-};
+const runOutput = makeRunOutput();
 const task = (names: string[]) =>
   ({
     Publisher: { Type: 'local', Params: {} },

@@ -1,6 +1,6 @@
 import { access, link, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SpecConfig } from '@shoal/models';
+import type { RunOutput, SpecConfig, Task } from '@shoal/models';
 import { create } from 'tar';
 import { executionDir } from '../execution/execution-files.js';
 import type { Publisher, PublishRequest } from './publisher.js';
@@ -36,25 +36,7 @@ export class LocalPublisher implements Publisher {
   constructor(private readonly options: LocalPublisherOptions) {}
 
   async publish({ executionId, task, runOutput }: PublishRequest): Promise<SpecConfig> {
-    const dir = executionDir(this.options.stateDir, executionId);
-    const staged = join(dir, 'published');
-    await mkdir(staged, { recursive: true });
-    await stageStream(dir, staged, 'stdout', runOutput.stdout);
-    await stageStream(dir, staged, 'stderr', runOutput.stderr);
-    await writeFile(join(staged, 'exitCode'), String(runOutput.exitCode));
-    const names = ['exitCode', 'stderr', 'stdout'];
-    for (const { Name } of task.ResultPaths) {
-      if (!SAFE_NAME.test(Name) || RESERVED.has(Name)) {
-        throw new Error(`result path name ${JSON.stringify(Name)} cannot be published (reserved or unsafe)`);
-      }
-      const target = join(staged, Name);
-      if (!(await exists(target))) {
-        const source = join(dir, 'results', Name);
-        if (await exists(source)) await rename(source, target);
-        else await mkdir(target);
-      }
-      names.push(Name);
-    }
+    const { dir: staged, names } = await stageResults(this.options.stateDir, executionId, task, runOutput);
     const archive = archivePath(this.options.stateDir, executionId);
     await mkdir(join(this.options.stateDir, 'results'), { recursive: true });
     const partial = `${archive}.partial`;
@@ -64,6 +46,39 @@ export class LocalPublisher implements Publisher {
     const url = `${this.options.baseUrl.replace(/\/+$/, '')}/results/${executionId}.tar.gz`;
     return { Type: 'local', Params: { URL: url } };
   }
+}
+
+/**
+ * The run's results gathered in `<execution dir>/published` (stdout, stderr, exitCode and one
+ * directory per ResultPath), and the names at its top, in archive order. Every publisher packs or
+ * uploads this same tree, so `shoal job get` finds the same layout whichever one ran.
+ */
+export async function stageResults(
+  stateDir: string,
+  executionId: string,
+  task: Pick<Task, 'ResultPaths'>,
+  runOutput: RunOutput,
+): Promise<{ dir: string; names: string[] }> {
+  const dir = executionDir(stateDir, executionId);
+  const staged = join(dir, 'published');
+  await mkdir(staged, { recursive: true });
+  await stageStream(dir, staged, 'stdout', runOutput.stdout);
+  await stageStream(dir, staged, 'stderr', runOutput.stderr);
+  await writeFile(join(staged, 'exitCode'), String(runOutput.exitCode));
+  const names = ['exitCode', 'stderr', 'stdout'];
+  for (const { Name } of task.ResultPaths) {
+    if (!SAFE_NAME.test(Name) || RESERVED.has(Name)) {
+      throw new Error(`result path name ${JSON.stringify(Name)} cannot be published (reserved or unsafe)`);
+    }
+    const target = join(staged, Name);
+    if (!(await exists(target))) {
+      const source = join(dir, 'results', Name);
+      if (await exists(source)) await rename(source, target);
+      else await mkdir(target);
+    }
+    names.push(Name);
+  }
+  return { dir: staged, names };
 }
 
 async function stageStream(dir: string, staged: string, name: 'stdout' | 'stderr', text: string) {

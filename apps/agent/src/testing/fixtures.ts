@@ -4,6 +4,7 @@ import {
   type Job,
   manualClock,
   nanosFromMillis,
+  type RunOutput,
   type Task,
 } from '@shoal/models';
 import type { Payload } from '@shoal/protocol';
@@ -24,6 +25,19 @@ let counter = 0;
 export function testUuid(): string {
   counter++;
   return `00000000-0000-4000-8000-${counter.toString(16).padStart(12, '0')}`;
+}
+
+/** What a run printed, as publishers get it: by default `inline only` on stdout, `oops` on stderr, exit 3. */
+export function makeRunOutput(overrides: Partial<RunOutput> = {}): RunOutput {
+  return {
+    stdout: 'inline only\n',
+    stdouttruncated: false,
+    stderr: 'oops\n',
+    stderrtruncated: false,
+    exitCode: 3,
+    runnerError: '',
+    ...overrides,
+  };
 }
 
 export function makeTask(overrides: Partial<Task> = {}): Task {

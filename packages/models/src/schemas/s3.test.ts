@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { prepareJobSubmission } from '../submission/prepare.js';
-import { isS3Prefix, S3PublisherParamsSchema, S3SourceParamsSchema, s3ListPrefix } from './s3.js';
+import {
+  isS3Prefix,
+  S3PublisherParamsSchema,
+  S3SourceParamsSchema,
+  s3EndpointRefusal,
+  s3ListPrefix,
+} from './s3.js';
 
 const SHA = 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=';
 
@@ -117,5 +123,25 @@ describe('s3 on submission', () => {
         /^Job\.Tasks\[0\]\.Publisher\.Params\.AccessKeyID: credentials are never accepted/,
       ),
     ]);
+  });
+});
+
+describe('s3 endpoints an agent or CLI will sign requests for', () => {
+  it('allows AWS S3 and the listed ones, compared without a trailing slash', () => {
+    expect(s3EndpointRefusal('', [])).toBeUndefined();
+    expect(s3EndpointRefusal('https://s3.eu-west-1.amazonaws.com', [])).toBeUndefined();
+    expect(s3EndpointRefusal('https://s3.dualstack.us-east-1.amazonaws.com/', [])).toBeUndefined();
+    expect(s3EndpointRefusal('http://minio:9000/', ['http://minio:9000'])).toBeUndefined();
+  });
+
+  it('refuses any other host, AWS-hosted services of other customers included', () => {
+    for (const endpoint of [
+      'https://abc.execute-api.us-east-1.amazonaws.com',
+      'http://s3.amazonaws.com',
+      'https://s3.amazonaws.com.attacker.example',
+      'http://minio:9001',
+    ]) {
+      expect(s3EndpointRefusal(endpoint, ['http://minio:9000'])).toMatch(/is not allowed on this node/);
+    }
   });
 });

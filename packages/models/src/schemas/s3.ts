@@ -141,3 +141,37 @@ export const S3PublishedResultSchema = z.object({
   Region: optionalText(Region),
 });
 export type S3PublishedResult = z.output<typeof S3PublishedResultSchema>;
+
+/*
+ * Which S3 endpoints a party may be sent to with its credentials. A job may name any Endpoint; an
+ * agent (or a user's CLI) signs requests to it with its own keys, and a signed request can be
+ * replayed against AWS within minutes. So an endpoint is called only when it is AWS's own S3
+ * service, or one its operator listed. Pure: callers pass the list.
+ */
+
+/** AWS's S3 hosts: `s3.amazonaws.com`, `s3.eu-west-1.amazonaws.com`, `s3-fips.…`, `s3.dualstack.…`. */
+const AWS_S3_HOST = /^s3([.-][a-z0-9-]+)*\.amazonaws\.com(\.cn)?$/;
+
+/** The form endpoints are compared in: origin plus path, without a trailing slash. */
+export function normaliseS3Endpoint(endpoint: string): string {
+  const url = new URL(endpoint);
+  return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+export function isAwsS3Endpoint(endpoint: string): boolean {
+  const url = URL.canParse(endpoint) ? new URL(endpoint) : undefined;
+  return url?.protocol === 'https:' && AWS_S3_HOST.test(url.hostname);
+}
+
+/**
+ * Why a request to `endpoint` is refused, or undefined. Empty means AWS (the SDK picks the
+ * regional endpoint), always allowed.
+ */
+export function s3EndpointRefusal(endpoint: string, allowed: readonly string[]): string | undefined {
+  if (endpoint === '' || isAwsS3Endpoint(endpoint)) return undefined;
+  if (!URL.canParse(endpoint)) return `S3 endpoint ${JSON.stringify(endpoint)} is not a URL`;
+  const wanted = normaliseS3Endpoint(endpoint);
+  if (allowed.some((a) => URL.canParse(a) && normaliseS3Endpoint(a) === wanted)) return undefined;
+  const listed = allowed.length > 0 ? `allowed: AWS S3, ${allowed.join(', ')}` : 'only AWS S3 is allowed';
+  return `S3 endpoint ${wanted} is not allowed on this node (${listed}; operators add endpoints with --s3-endpoint)`;
+}
