@@ -1,10 +1,13 @@
 import { DEFAULT_MAX_JOB_BYTES } from '@shoal/models';
 import { Hono } from 'hono';
+import { dashboard } from '../ui/routes.js';
+import { UI_PREFIX } from '../ui/session.js';
 import { accessLog } from './access-log.js';
 import { apiAuth, authEnabled } from './auth.js';
 import type { AppDeps, AppEnv } from './deps.js';
 import { DEFAULT_MAX_BODY_BYTES } from './deps.js';
 import { errorHandler, normaliseThrows, notFoundHandler } from './errors.js';
+import { METRICS_PATH, metricsRoute } from './metrics-route.js';
 import { OpenApiDocumentSchema } from './openapi/components.js';
 import { buildOpenApiDocument } from './openapi/document.js';
 import { requestId } from './request-id.js';
@@ -62,8 +65,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   const app = new Hono<AppEnv>();
-  app.use('*', requestId(ids), accessLog(logger), apiAuth(config.auth), normaliseThrows);
+  // The dashboard checks the same tokens itself, from a cookie (ui/session.ts), not the header.
+  const bearerAuth = apiAuth(config.auth);
+  const isDashboard = (path: string) => path === UI_PREFIX || path.startsWith(`${UI_PREFIX}/`);
+  app.use('*', requestId(ids), accessLog(logger), (c, next) =>
+    isDashboard(c.req.path) ? next() : bearerAuth(c, next),
+  );
+  app.route(UI_PREFIX, dashboard({ jobs, nodes, store, logs: deps.logs, logger, auth: config.auth }));
+  app.use('*', normaliseThrows);
   for (const route of routes) app.on(route.method.toUpperCase(), `${API_PREFIX}${route.path}`, route.handle);
+  if (deps.metrics) app.get(METRICS_PATH, metricsRoute(deps.metrics));
   app.onError(errorHandler(logger));
   app.notFound(notFoundHandler);
   return app;
