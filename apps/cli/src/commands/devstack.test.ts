@@ -37,6 +37,19 @@ describe('shoal devstack flags', () => {
     expect(stderr.match(/--log-level/g)).toHaveLength(1);
   });
 
+  it('checks the per-node capacity and labels with the agent’s own rules', async () => {
+    const { code, stderr } = await devstack(
+      ...['--nodes', '2', '--node-cpu', 'lots', '--node-memory', '-1Gi'],
+      ...['--node-labels', 'ok=yes', '--node-labels', 'bad key=x', '--node-labels', 'a=b'],
+    );
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/error: --node-cpu: /);
+    expect(stderr).toMatch(/error: --node-memory: /);
+    expect(stderr).toContain('error: --node-labels: given 3 times for 2 node(s)');
+    expect(stderr).toMatch(/error: --node-labels \(node-2\): label "bad key=x"/);
+    expect(stderr).not.toContain('(node-1)');
+  });
+
   it('documents its flags', async () => {
     const { code, stdout } = await devstack('--help');
     expect(code).toBe(0);
@@ -49,6 +62,9 @@ describe('shoal devstack flags', () => {
       '--nats-url',
       '--engines',
       '--hello',
+      '--node-cpu',
+      '--node-memory',
+      '--node-labels',
     ]) {
       expect(stdout).toContain(flag);
     }

@@ -28,7 +28,12 @@ interface DevstackOptions {
   logLevel: string;
   hello?: boolean;
   helloImage: string;
+  nodeCpu?: string;
+  nodeMemory?: string;
+  nodeLabels: string[];
 }
+
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 function parseNodes(value: string): number {
   const n = Number(value);
@@ -50,6 +55,14 @@ export function addDevstackCommand(program: Command, io: CliIO, setExit: (code: 
     .option('--db <url>', 'postgres://… or pglite:<dir> (default: PGlite under --data-dir)')
     .option('--nats-url <url>', 'use this NATS server instead of starting one')
     .option('--engines <list>', 'engines the agents offer (unavailable ones are dropped)', 'docker,noop')
+    .option('--node-cpu <cores>', 'CPU each agent offers, e.g. 2 or 1500m (default: a share of the host)')
+    .option('--node-memory <size>', 'memory each agent offers, e.g. 4Gi (default: a share of the host)')
+    .option(
+      '--node-labels <k=v,…>',
+      'labels of one node, over its zone and name: the first flag is node-1’s, the next node-2’s, …',
+      collect,
+      [],
+    )
     .option('--log-level <level>', 'log level of the children: trace, debug, info, warn or error', 'info')
     .option('--hello', 'once ready, run a hello-world job and print its output')
     .option(
@@ -78,8 +91,23 @@ async function flagProblems(opts: DevstackOptions): Promise<string[]> {
   const agent = AgentConfigSchema.safeParse({
     natsUrl: opts.natsUrl ?? URL_FROM_ORCHESTRATOR,
     logLevel: opts.logLevel,
+    ...(opts.nodeCpu === undefined ? {} : { cpu: opts.nodeCpu }),
+    ...(opts.nodeMemory === undefined ? {} : { memory: opts.nodeMemory }),
   });
-  for (const issue of agent.error?.issues ?? []) problems.add(describeIssue(issue));
+  for (const issue of agent.error?.issues ?? []) {
+    // The agent's --cpu and --memory are the devstack's --node-cpu and --node-memory.
+    const flag = { cpu: '--node-cpu', memory: '--node-memory' }[String(issue.path[0])];
+    problems.add(flag === undefined ? describeIssue(issue) : `${flag}: ${issue.message}`);
+  }
+  if (opts.nodeLabels.length > opts.nodes) {
+    problems.add(`--node-labels: given ${opts.nodeLabels.length} times for ${opts.nodes} node(s)`);
+  }
+  opts.nodeLabels.forEach((labels, i) => {
+    const parsed = AgentConfigSchema.safeParse({ natsUrl: URL_FROM_ORCHESTRATOR, labels });
+    for (const issue of parsed.error?.issues ?? []) {
+      problems.add(`--node-labels (node-${i + 1}): ${issue.message}`);
+    }
+  });
   if (parseEngineList(opts.engines).length === 0) problems.add('--engines: name at least one engine');
   return [...problems];
 }
@@ -102,6 +130,9 @@ async function devstack(opts: DevstackOptions, io: CliIO): Promise<ExitCode> {
     logLevel: opts.logLevel,
     hello: opts.hello === true,
     helloImage: opts.helloImage,
+    nodeCpu: opts.nodeCpu,
+    nodeMemory: opts.nodeMemory,
+    nodeLabels: opts.nodeLabels,
   };
   const { Devstack } = await import('../devstack/devstack.js');
   const stack = new Devstack(config, {

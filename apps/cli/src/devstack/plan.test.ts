@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   agentArgs,
   agentUp,
+  capacityArgs,
   type DevstackConfig,
   findListening,
   orchestratorArgs,
@@ -52,7 +53,23 @@ describe('the devstack plan', () => {
     expect(agentArgs(config, node as never, 'nats://127.0.0.1:4300', ['noop'])).toEqual([
       ...['serve', '--compute', '--nats-url', 'nats://127.0.0.1:4300', '--name', 'node-1'],
       ...['--labels', 'zone=a,name=node-1', '--data-dir', '/srv/ds/nodes/node-1', '--engines', 'noop'],
-      ...['--log-level', 'info'],
+      ...['--capacity-fraction', '0.2666', '--log-level', 'info'],
+    ]);
+  });
+
+  it('gives each agent a share of the host, or the CPU and memory asked for', () => {
+    expect(capacityArgs({ nodes: 1 })).toEqual(['--capacity-fraction', '0.8']);
+    expect(capacityArgs({ nodes: 4, nodeCpu: '1500m', nodeMemory: '2Gi' })).toEqual([
+      ...['--capacity-fraction', '0.2', '--cpu', '1500m', '--memory', '2Gi'],
+    ]);
+  });
+
+  it('puts each --node-labels on its node, over the default zone and name', () => {
+    const plans = planNodes({ nodes: 3, dataDir: '/d', nodeLabels: ['gpu=yes,zone=x', ''] });
+    expect(plans.map((p) => p.labels)).toEqual([
+      'zone=x,name=node-1,gpu=yes',
+      'zone=b,name=node-2',
+      'zone=c,name=node-3',
     ]);
   });
 

@@ -20,7 +20,15 @@ export interface DevstackConfig {
   logLevel: string;
   hello: boolean;
   helloImage: string;
+  /** Each agent's CPU and memory (`2`, `1500m`; `4Gi`); unset, the host is divided between them. */
+  nodeCpu?: string | undefined;
+  nodeMemory?: string | undefined;
+  /** The k-th entry's labels go to node k, over its default `zone` and `name`. */
+  nodeLabels?: readonly string[];
 }
+
+/** The share of the host a lone agent offers; the devstack's agents split it between them. */
+export const HOST_SHARE = 0.8;
 
 export interface NodePlan {
   name: string;
@@ -35,16 +43,40 @@ export const orchestratorLog = (dataDir: string) => join(logDir(dataDir), 'orche
 
 const ZONES = 'abcdefghijklmnopqrstuvwxyz';
 
-export function planNodes(config: Pick<DevstackConfig, 'nodes' | 'dataDir'>): NodePlan[] {
+export function planNodes(config: Pick<DevstackConfig, 'nodes' | 'dataDir' | 'nodeLabels'>): NodePlan[] {
   return Array.from({ length: config.nodes }, (_, i) => {
     const name = `node-${i + 1}`;
     return {
       name,
-      labels: `zone=${ZONES[i % ZONES.length]},name=${name}`,
+      labels: mergeLabels(`zone=${ZONES[i % ZONES.length]},name=${name}`, config.nodeLabels?.[i] ?? ''),
       dataDir: join(config.dataDir, 'nodes', name),
       logFile: join(logDir(config.dataDir), `${name}.log`),
     };
   });
+}
+
+/** `base` with `extra`'s pairs on top: a key in both takes `extra`'s value. */
+function mergeLabels(base: string, extra: string): string {
+  const pairs = new Map<string, string>();
+  for (const pair of [...base.split(','), ...extra.split(',')].map((p) => p.trim()).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    pairs.set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
+  return [...pairs].map(([k, v]) => `${k}=${v}`).join(',');
+}
+
+/**
+ * Each agent offers its own part of the host, so that the cluster's capacity adds up to what the
+ * machine has instead of N times it: the flags given, else an equal share of what one agent offers.
+ */
+export function capacityArgs(config: Pick<DevstackConfig, 'nodes' | 'nodeCpu' | 'nodeMemory'>): string[] {
+  const share = Math.floor((HOST_SHARE / config.nodes) * 10_000) / 10_000;
+  return [
+    '--capacity-fraction',
+    String(share),
+    ...(config.nodeCpu === undefined ? [] : ['--cpu', config.nodeCpu]),
+    ...(config.nodeMemory === undefined ? [] : ['--memory', config.nodeMemory]),
+  ];
 }
 
 export function orchestratorArgs(config: DevstackConfig, apiPort: number, natsPort: number): string[] {
@@ -83,6 +115,7 @@ export function agentArgs(
     node.dataDir,
     '--engines',
     engines.join(','),
+    ...capacityArgs(config),
     '--log-level',
     config.logLevel,
   ];

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Execution, NodeState } from '@shoal/models';
 import {
@@ -48,6 +49,7 @@ describeWithServices(['nats'], 'shoal devstack', () => {
     devstack = startDevstack([
       ...['--nodes', '3', '--engines', 'noop', '--data-dir', dir.path],
       ...['--api-port', String(takenApi), '--nats-port', String(takenNats)],
+      ...['--node-labels', 'tier=gold,zone=a'],
     ]);
     url = await devstack.ready();
   }, 300_000);
@@ -64,27 +66,39 @@ describeWithServices(['nats'], 'shoal devstack', () => {
     expect(devstack.stderr()).toContain(`API port ${takenApi} is taken: the API listens on`);
     expect(devstack.stderr()).toContain(`NATS port ${takenNats} is taken: nats-server listens on`);
     expect(new URL(url).port).not.toBe(String(takenApi));
-    expect(devstack.stdout()).not.toContain(`NATS nats://127.0.0.1:${takenNats}`);
+    const natsPort = /^NATS +nats:\/\/127\.0\.0\.1:(\d+)$/m.exec(devstack.stdout())?.[1];
+    expect(natsPort).toBeDefined();
+    expect(natsPort).not.toBe(String(takenNats));
   });
 
   it('prints each node with its labels and lists three connected nodes with distinct labels', async () => {
-    for (const [name, zone] of [
-      ['node-1', 'a'],
-      ['node-2', 'b'],
-      ['node-3', 'c'],
+    for (const [name, labels] of [
+      ['node-1', 'name=node-1,tier=gold,zone=a'],
+      ['node-2', 'name=node-2,zone=b'],
+      ['node-3', 'name=node-3,zone=c'],
     ]) {
-      expect(devstack.stdout()).toMatch(
-        new RegExp(`^${name} +labels name=${name},zone=${zone}  engines noop`, 'm'),
-      );
+      expect(devstack.stdout()).toMatch(new RegExp(`^${name} +${name} +${labels} +.* noop +\\d+$`, 'm'));
     }
     const listed = (await nodes()).filter((n) => n.Info.NodeType === 'Compute');
     expect(listed.map((n) => [n.Info.NodeID, n.Connection, n.Info.Labels]).sort()).toEqual([
-      ['node-1', 'CONNECTED', { zone: 'a', name: 'node-1' }],
+      ['node-1', 'CONNECTED', { zone: 'a', name: 'node-1', tier: 'gold' }],
       ['node-2', 'CONNECTED', { zone: 'b', name: 'node-2' }],
       ['node-3', 'CONNECTED', { zone: 'c', name: 'node-3' }],
     ]);
     expect(devstack.stdout()).toContain(`child logs in ${join(dir.path, 'logs')}`);
     expect(readFileSync(join(dir.path, 'logs', 'node-2.log'), 'utf8')).toContain('handshake accepted');
+  });
+
+  it('divides the host between the nodes instead of counting it once per node', async () => {
+    const listed = (await nodes()).filter((n) => n.Info.NodeType === 'Compute');
+    const cpus = listed.map((n) => n.Info.ComputeNodeInfo?.MaxCapacity.CPU ?? 0);
+    const memory = listed.map((n) => n.Info.ComputeNodeInfo?.MaxCapacity.Memory ?? 0);
+    // Together they offer what one agent alone would (80% of the host), each a third of it.
+    expect(cpus.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(availableParallelism() * 0.8 + 0.001);
+    expect(memory.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(totalmem() * 0.8);
+    for (const m of memory) expect(m).toBeGreaterThan(totalmem() * 0.26);
+    expect(devstack.stdout()).toMatch(/^The nodes offer .* in all; this host has \d+ CPU/m);
+    expect(devstack.stdout()).toMatch(/^Dashboard +http:\/\/127\.0\.0\.1:\d+\/ui$/m);
   });
 
   const submitNoop = async (stdout: string, zone?: string) =>
@@ -136,7 +150,7 @@ describeWithServices(['nats'], 'shoal devstack', () => {
   }, 60_000);
 
   it('restarts an agent that dies, which then joins again', async () => {
-    const pid = Number(/^node-2 .* pid (\d+)$/m.exec(devstack.stdout())?.[1]);
+    const pid = Number(/^node-2 .* (\d+)$/m.exec(devstack.stdout())?.[1]);
     const handshakes = () =>
       readFileSync(join(dir.path, 'logs', 'node-2.log'), 'utf8').split('handshake accepted').length - 1;
     const before = handshakes();
@@ -153,7 +167,7 @@ describeWithServices(['nats'], 'shoal devstack', () => {
   }, 180_000);
 
   it('restarts the orchestrator when it dies; the cluster runs jobs again', async () => {
-    const pid = Number(/^orchestrator .* pid (\d+)$/m.exec(devstack.stdout())?.[1]);
+    const pid = Number(/^orchestrator .* (\d+)$/m.exec(devstack.stdout())?.[1]);
     process.kill(pid, 'SIGKILL');
     await waitFor(() => /orchestrator restarted \(pid \d+\)/.test(devstack.stderr()), {
       timeoutMs: 30_000,
@@ -284,7 +298,7 @@ describeWithServices(['nats', 'docker'], 'shoal devstack with Docker', () => {
   it.skipIf(!hasDockerEngine)(
     'runs the hello-world job in a container and prints its output',
     async () => {
-      expect(devstack.stdout()).toMatch(/^node-1 +labels name=node-1,zone=a {2}engines docker/m);
+      expect(devstack.stdout()).toMatch(/^node-1 +node-1 +name=node-1,zone=a +.* docker/m);
       await waitFor(
         () => /^hello-world: job \S+ on node-\d: Completed\nhello world\n/m.test(devstack.stdout()),
         {
