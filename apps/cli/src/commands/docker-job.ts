@@ -1,5 +1,6 @@
 import { type Constraint, parseSelector, type Requirement, SelectorSyntaxError } from '@shoal/models';
 import { InvalidArgumentError } from 'commander';
+import type { InputSourceFlag } from '../inputs/input-flag.js';
 
 /**
  * The job `shoal docker run` submits, like Bacalhau's: a batch job with one docker task whose
@@ -24,6 +25,7 @@ export interface DockerRunFlags {
   namespace?: string;
   entrypoint?: string;
   workdir?: string;
+  input?: InputSourceFlag[];
 }
 
 const OPERATOR: Record<Requirement['op'], Constraint['Operator']> = {
@@ -80,6 +82,7 @@ export function buildDockerJob(
     ...(Object.keys(resources).length > 0 ? { Resources: resources } : {}),
     ...(flags.network === undefined ? {} : { Network: { Type: flags.network } }),
     ...(flags.timeout === undefined ? {} : { Timeouts: { ExecutionTimeout: flags.timeout } }),
+    ...(flags.input ? { InputSources: flags.input } : {}),
   };
   return {
     ...(flags.name === undefined ? {} : { Name: flags.name }),

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { action, addApiOption, type CommandContext } from '../api-options.js';
 import { keyValue, nonNegativeInt, positiveInt } from '../arg-parsers.js';
+import { parseInputFlag } from '../inputs/input-flag.js';
 import { buildDockerJob, type DockerRunFlags, parseConstraintFlag } from './docker-job.js';
 import { addRunFlags, type RunFlags, runJob } from './job-submit.js';
 
@@ -34,7 +35,12 @@ export function addDockerCommand(program: Command, ctx: CommandContext): void {
     .option('--name <name>', 'job name (default: its id)')
     .option('--namespace <ns>', 'namespace (default: default)')
     .option('--entrypoint <path>', 'override the image’s entrypoint')
-    .option('-w, --workdir <dir>', 'working directory inside the container');
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option(
+      '-i, --input <source>',
+      'input to mount: URI[:PATH] or src=URI,dst=PATH[,opt=K=V] (https://…, file:///dir, s3://bucket/key, data:…, inline:FILE; default PATH /inputs); repeatable',
+      parseInputFlag,
+    );
   addApiOption(addRunFlags(run)).action(
     action(ctx, async (image: string, command: string[], flags: DockerRunFlags & RunFlags) =>
       runJob(ctx, buildDockerJob(image, command, flags), flags),

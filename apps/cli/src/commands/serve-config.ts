@@ -46,7 +46,12 @@ export interface ServeOptions {
   maxOutputFile?: string;
   timeoutGrace?: string;
   prepareTimeout?: string;
+  allowLocalPath?: string[];
+  downloadMaxSize?: string;
+  downloadTimeout?: string;
   publishers?: string;
+  s3Endpoint?: string[];
+  s3Region?: string;
   resultsHost?: string;
   resultsPort?: number;
   resultsPublicUrl?: string;
@@ -127,7 +132,12 @@ export function agentInput(
       maxOutputFile: opts.maxOutputFile,
       timeoutGrace: opts.timeoutGrace,
       prepareTimeout: opts.prepareTimeout,
+      allowLocalPaths: opts.allowLocalPath,
+      downloadMaxSize: opts.downloadMaxSize,
+      downloadTimeout: opts.downloadTimeout,
       publishers: opts.publishers,
+      s3Endpoints: opts.s3Endpoint,
+      s3Region: opts.s3Region,
       resultsHost: opts.resultsHost,
       resultsPort: opts.resultsPort,
       resultsPublicUrl: opts.resultsPublicUrl,
@@ -162,7 +172,11 @@ export interface Issue {
 }
 
 /** Config fields whose flag is not their name in kebab case: the flag takes a size, not bytes. */
-const FLAG_OF: Readonly<Record<string, string>> = { maxJobBytes: 'max-job-size' };
+const FLAG_OF: Readonly<Record<string, string>> = {
+  maxJobBytes: 'max-job-size',
+  s3Endpoints: 's3-endpoint',
+  allowLocalPaths: 'allow-local-path',
+};
 
 /** `natsUrl` → `--nats-url: must look like …`. */
 export function describeIssue(issue: Issue): string {

@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { collect } from '../arg-parsers.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import {
@@ -111,7 +112,23 @@ export function addServeCommand(program: Command, io: CliIO, setExit: (code: Exi
       '--prepare-timeout <duration>',
       'compute: limit of a run’s preparation (image pull), not counted in its timeout (default 10m)',
     )
-    .option('--publishers <list>', 'compute: where results go (noop, local; default both)')
+    .option(
+      '--allow-local-path <path[:ro|:rw]>',
+      'compute: a host directory tasks may mount as a localDirectory input, read-only unless :rw (repeatable; default none)',
+      collect,
+    )
+    .option('--download-max-size <size>', 'compute: largest urlDownload input, e.g. 2GiB (default 10GiB)')
+    .option(
+      '--download-timeout <duration>',
+      'compute: limit of one urlDownload input, not counted in the execution timeout (default 30m)',
+    )
+    .option('--publishers <list>', 'compute: where results may go (noop, local, s3; default noop,local)')
+    .option(
+      '--s3-endpoint <url>',
+      'compute: an S3 endpoint besides AWS that jobs may name, signed with this node’s credentials (repeatable)',
+      collect,
+    )
+    .option('--s3-region <region>', 'compute: region of S3 requests whose job names none (default us-east-1)')
     .option('--results-host <address>', 'compute: address of the local results server (default 127.0.0.1)')
     .option(
       '--results-port <port>',
