@@ -12,6 +12,7 @@ import { DOCKER_CONFIG_FIELDS } from './executor/docker/config.js';
 import { CapacityConfigError } from './node/capacity.js';
 import { resolveCapacity } from './node/host-capacity.js';
 import { STORAGE_CONFIG_FIELDS } from './storage/config.js';
+import { S3_CONFIG_FIELDS } from './storage/s3-config.js';
 
 /**
  * The agent's settings, as `shoal serve --compute` flags give them. Validated once, at the edge:
@@ -70,7 +71,7 @@ const engines = z.union([z.string(), z.array(z.string())]).transform((value, ctx
 });
 
 /** Publisher types this build has. */
-export const AVAILABLE_PUBLISHERS = ['noop', 'local'] as const;
+export const AVAILABLE_PUBLISHERS = ['noop', 'local', 's3'] as const;
 export type PublisherName = (typeof AVAILABLE_PUBLISHERS)[number];
 
 /** `noop,local` → the list, each one a publisher this build has; noop is always there. */
@@ -170,7 +171,10 @@ export const AgentConfigSchema = z
     handshakeRetryMaxMs: z.int().min(10).max(300_000).default(15_000),
     /** Budget of a graceful stop for flushing reports, then for the shutdown notice. */
     shutdownTimeoutMs: z.int().min(0).max(60_000).default(3_000),
-    /** Where completed runs' results go: `noop` (nowhere) and `local` (served by this agent). */
+    /**
+     * Where completed runs' results may go: `noop` (nowhere), `local` (served by this agent), `s3`
+     * (a bucket the job names, with this agent's credentials; not by default).
+     */
     publishers: publishers.default(['noop', 'local']),
     /** The local publisher's HTTP server: its address, port (0: any free one) and public URL. */
     resultsHost: z.string().min(1).default('127.0.0.1'),
@@ -184,6 +188,8 @@ export const AgentConfigSchema = z
     ...DOCKER_CONFIG_FIELDS,
     /** Input sources: local paths tasks may mount, download cap and timeout. */
     ...STORAGE_CONFIG_FIELDS,
+    /** S3 inputs and results: the endpoints jobs may name besides AWS's, the default region. */
+    ...S3_CONFIG_FIELDS,
   })
   .superRefine((c, ctx) => {
     const at = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });

@@ -23,9 +23,12 @@ import { LocalPublisher } from './publisher/local.js';
 import { noopPublisher, type Publisher } from './publisher/publisher.js';
 import { ResultsKey } from './publisher/results-key.js';
 import { type ResultsServer, startResultsServer } from './publisher/results-server.js';
+import { S3Publisher } from './publisher/s3.js';
 import { InlineProvider } from './storage/inline.js';
 import { LocalDirectoryProvider } from './storage/local-directory.js';
 import { StorageRegistry } from './storage/registry.js';
+import { S3Provider } from './storage/s3.js';
+import { S3Access } from './storage/s3-client.js';
 import { InputStager } from './storage/staging.js';
 import { UrlDownloadProvider } from './storage/url-download.js';
 import { loadNodeId, openAgentStore } from './store/index.js';
@@ -121,10 +124,13 @@ export async function startAgent(
 
   const store = openAgentStore({ dataDir, clock, logger: part('store'), newId: ids.requestId });
   // Input sources, one provider per type; engines that fetch their own inputs use storage.stageSource.
+  // S3 clients sign with this agent's own credentials (the SDK's default chain), never a job's.
+  const s3 = new S3Access({ endpoints: config.s3Endpoints, region: config.s3Region });
   const storage = new StorageRegistry([
     new InlineProvider(),
     new UrlDownloadProvider({ maxBytes: config.downloadMaxSize, timeoutMs: config.downloadTimeout }),
     new LocalDirectoryProvider(config.allowLocalPaths),
+    new S3Provider(s3),
   ]);
   const executors =
     overrides.executors ??
@@ -158,6 +164,8 @@ export async function startAgent(
       : undefined;
     const publishers: Publisher[] = [noopPublisher];
     if (results) publishers.push(new LocalPublisher({ stateDir: dataDir, baseUrl: results.url }));
+    if (config.publishers.includes('s3'))
+      publishers.push(new S3Publisher({ access: s3, stateDir: dataDir, nodeId, clock }));
     manager = new ExecutionManager({
       store,
       executors,
@@ -239,6 +247,7 @@ export async function startAgent(
           // Containers keep running: the next start re-adopts them (a restart loses no work).
           await running.letGo(closeEngines);
           await results?.close();
+          s3.close();
           await transport.close('agent shutting down', config.shutdownTimeoutMs);
           await store.close();
           safeLog(logger, 'info', {}, 'agent stopped');
@@ -250,6 +259,7 @@ export async function startAgent(
     await manager?.shutdown();
     await closeEngines();
     await results?.close();
+    s3.close();
     await store.close();
     throw error;
   }

@@ -1,0 +1,34 @@
+import { normaliseS3Endpoint, s3EndpointProblem } from '@shoal/models';
+import { z } from 'zod';
+
+/**
+ * The agent settings of S3, spread into AgentConfigSchema. Credentials are not among them: the
+ * agent takes its own from the AWS SDK's default chain (AWS_ACCESS_KEY_ID and
+ * AWS_SECRET_ACCESS_KEY, AWS_PROFILE and ~/.aws, an instance role).
+ */
+
+/** `http://minio:9000,https://ceph.internal` or a list → checked, normalised endpoints. */
+const endpoints = z.union([z.string(), z.array(z.string())]).transform((value, ctx): string[] => {
+  const list = (typeof value === 'string' ? value.split(',') : value).map((e) => e.trim()).filter(Boolean);
+  for (const endpoint of list) {
+    const problem = s3EndpointProblem(endpoint);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(endpoint)}: ${problem}` });
+      return z.NEVER;
+    }
+  }
+  return [...new Set(list.map(normaliseS3Endpoint))];
+});
+
+export const S3_CONFIG_FIELDS = {
+  /**
+   * S3 endpoints besides AWS's that jobs may name (their Endpoint): this agent sends them requests
+   * signed with its credentials. None by default: AWS S3 only.
+   */
+  s3Endpoints: endpoints.default([]),
+  /** The region of S3 requests whose job names none. */
+  s3Region: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'must be an AWS region name such as eu-west-1' })
+    .default('us-east-1'),
+};
