@@ -1,6 +1,7 @@
 import { type Constraint, parseSelector, type Requirement, SelectorSyntaxError } from '@shoal/models';
 import { InvalidArgumentError } from 'commander';
 import type { InputSourceFlag } from '../inputs/input-flag.js';
+import type { PublisherFlag } from '../publisher-flag.js';
 
 /**
  * The job `shoal docker run` submits, like Bacalhau's: a batch job with one docker task whose
@@ -20,7 +21,7 @@ export interface DockerRunFlags {
   constraint?: Constraint[];
   timeout?: number;
   network?: string;
-  publisher?: string;
+  publisher?: PublisherFlag;
   name?: string;
   namespace?: string;
   entrypoint?: string;
@@ -77,7 +78,7 @@ export function buildDockerJob(
         ...(flags.workdir === undefined ? {} : { WorkingDirectory: flags.workdir }),
       },
     },
-    ...(flags.publisher === undefined ? {} : { Publisher: { Type: flags.publisher } }),
+    ...(flags.publisher === undefined ? {} : { Publisher: flags.publisher }),
     ...(flags.env ? { Env: flags.env } : {}),
     ...(Object.keys(resources).length > 0 ? { Resources: resources } : {}),
     ...(flags.network === undefined ? {} : { Network: { Type: flags.network } }),

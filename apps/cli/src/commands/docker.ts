@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { action, addApiOption, type CommandContext } from '../api-options.js';
 import { keyValue, nonNegativeInt, positiveInt } from '../arg-parsers.js';
 import { parseInputFlag } from '../inputs/input-flag.js';
+import { parsePublisherFlag } from '../publisher-flag.js';
 import { buildDockerJob, type DockerRunFlags, parseConstraintFlag } from './docker-job.js';
 import { addRunFlags, type RunFlags, runJob } from './job-submit.js';
 
@@ -31,7 +32,11 @@ export function addDockerCommand(program: Command, ctx: CommandContext): void {
     )
     .option('--timeout <seconds>', 'execution timeout in seconds (0: none)', nonNegativeInt)
     .option('--network <type>', 'none, host, full or http (default none)')
-    .option('-p, --publisher <type>', 'where results go: local or noop')
+    .option(
+      '-p, --publisher <publisher>',
+      'where results go: local, noop, or s3://BUCKET/KEY with opt=region=…,opt=endpoint=…,opt=compress=true',
+      parsePublisherFlag,
+    )
     .option('--name <name>', 'job name (default: its id)')
     .option('--namespace <ns>', 'namespace (default: default)')
     .option('--entrypoint <path>', 'override the image’s entrypoint')
