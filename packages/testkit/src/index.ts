@@ -1,5 +1,6 @@
 export * from './docker.js';
 export * from './fixtures.js';
+export * from './http-files.js';
 export * from './nats.js';
 export * from './ports.js';
 export * from './postgres.js';

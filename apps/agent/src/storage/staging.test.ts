@@ -1,11 +1,10 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InputSource } from '@shoal/models';
-import { makeTempDir, type TempDir } from '@shoal/testkit';
+import { type HttpFiles, makeTempDir, serveBytes, startHttpFiles, type TempDir } from '@shoal/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inputsDir } from '../execution/execution-files.js';
 import { makeTask } from '../testing/fixtures.js';
-import { type HttpFiles, serveBytes, startHttpFiles } from '../testing/http-files.js';
 import { InlineProvider } from './inline.js';
 import { LocalDirectoryProvider } from './local-directory.js';
 import { StorageRegistry } from './registry.js';

@@ -2,15 +2,16 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTempDir, type TempDir } from '@shoal/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type HttpFiles,
+  makeTempDir,
   redirectTo,
   serveBytes,
   startHttpFiles,
   streamBytes,
-} from '../testing/http-files.js';
+  type TempDir,
+} from '@shoal/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileName, UrlDownloadProvider } from './url-download.js';
 
 const MiB = 1024 * 1024;

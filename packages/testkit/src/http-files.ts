@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 /**
- * A real HTTP server on a free port for input-source tests: each route is a handler; `url(path)`
+ * A real HTTP server on a free port for tests that download (input sources): each route is a handler; `url(path)`
  * names it. Requests are counted per path, so a test can see how far a redirect chain went.
  */
 export interface HttpFiles {
