@@ -8,6 +8,7 @@ import { addJobCommand } from './commands/job.js';
 import { addNodeCommand } from './commands/node.js';
 import { addServeCommand } from './commands/serve.js';
 import { addVersionCommand } from './commands/version.js';
+import { addWasmCommand } from './commands/wasm.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIO } from './io.js';
 
@@ -16,6 +17,7 @@ export function buildProgram(io: CliIO, info: BuildInfo, setExit: (code: ExitCod
   const program = new Command('shoal')
     .description('Shoal: run jobs on your own machines (Bacalhau v1 API compatible)')
     .version(`shoal v${info.version}`, '-V, --version', 'print the client version')
+    .option('--no-style', 'plain output for scripts: no spinner or live status, table cells never cut')
     .showHelpAfterError('(run shoal --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
@@ -26,13 +28,31 @@ export function buildProgram(io: CliIO, info: BuildInfo, setExit: (code: ExitCod
   const ctx: CommandContext = { io, info, setExit };
   addJobCommand(program, ctx);
   addDockerCommand(program, ctx);
+  addWasmCommand(program, ctx);
   addNodeCommand(program, ctx);
   addAgentCommand(program, ctx);
   return program;
 }
 
+/**
+ * `--no-style`, wherever it is given before `--`: every command then writes as it does to a pipe.
+ * Taken out before commander parses, so that each command needs nothing of its own for it.
+ */
+function withoutStyle(argv: readonly string[], io: CliIO): { argv: string[]; io: CliIO } {
+  const end = argv.indexOf('--');
+  const flags = end === -1 ? argv : argv.slice(0, end);
+  if (!flags.includes('--no-style')) return { argv: [...argv], io };
+  const rest = end === -1 ? [] : argv.slice(end);
+  return { argv: [...flags.filter((a) => a !== '--no-style'), ...rest], io: { ...io, isTTY: false } };
+}
+
 /** Runs the CLI and returns its exit code; usage mistakes are 2, never a stack trace. */
-export async function runCli(argv: readonly string[], io: CliIO, info: BuildInfo): Promise<ExitCode> {
+export async function runCli(
+  givenArgv: readonly string[],
+  givenIo: CliIO,
+  info: BuildInfo,
+): Promise<ExitCode> {
+  const { argv, io } = withoutStyle(givenArgv, givenIo);
   let code: ExitCode = ExitCode.Ok;
   const program = buildProgram(io, info, (c) => {
     code = c;

@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import { action, addApiOption, type CommandContext } from '../api-options.js';
+import { keyValue, nonNegativeInt, positiveInt } from '../arg-parsers.js';
+import { parsePublisherFlag } from '../publisher-flag.js';
+import { parseConstraintFlag } from './docker-job.js';
+import { addRunFlags, type RunFlags, runJob } from './job-submit.js';
+import {
+  buildWasmJob,
+  checkInlineSize,
+  entryModuleFor,
+  parseResultPath,
+  type WasmRunFlags,
+} from './wasm-job.js';
+
+/**
+ * `shoal wasm run MODULE [-- ARGS…]`: runs a WASI preview 1 module as a batch job on a node with
+ * the wasm engine, and then behaves as `docker run` does (--wait, --follow, --id-only, --dry-run).
+ * MODULE is a local .wasm file, sent inline in the job, or an http(s) URL.
+ */
+export function addWasmCommand(program: Command, ctx: CommandContext): void {
+  const wasm = program.command('wasm').description('run WebAssembly (WASI) modules as jobs');
+  const run = wasm
+    .command('run')
+    .description('run a module as a batch job: shoal wasm run module.wasm -- ARGS…')
+    .argument('<module>', 'a local .wasm file (sent inline) or an http(s) URL')
+    .argument('[args...]', 'the module’s arguments (put them after --)')
+    .option('--entry-point <name>', 'the exported function to call (default _start)')
+    .option('-e, --env <K=V>', 'environment variable of the module; repeatable', keyValue)
+    .option(
+      '--result-path <name:path>',
+      'a directory the module writes results to; repeatable',
+      parseResultPath,
+    )
+    .option('--count <n>', 'how many executions (partitions)', positiveInt)
+    .option('--cpu <cpu>', 'CPU per execution, e.g. 500m or 2')
+    .option('--memory <size>', 'memory per execution, which also bounds the module’s memory, e.g. 64Mb')
+    .option('--disk <size>', 'disk per execution, e.g. 1Gi')
+    .option('-l, --label <k=v>', 'job label; repeatable', keyValue)
+    .option(
+      '--constraint <selector>',
+      'node label constraint, e.g. "zone=a"; repeatable',
+      parseConstraintFlag,
+    )
+    .option('--timeout <seconds>', 'execution timeout in seconds (0: none)', nonNegativeInt)
+    .option(
+      '-p, --publisher <publisher>',
+      'where results go: local, noop, or s3://BUCKET/KEY with opt=region=…,opt=endpoint=…,opt=compress=true',
+      parsePublisherFlag,
+    )
+    .option('--name <name>', 'job name (default: its id)')
+    .option('--namespace <ns>', 'namespace (default: default)');
+  addApiOption(addRunFlags(run)).action(
+    action(ctx, async (module: string, args: string[], flags: WasmRunFlags & RunFlags) => {
+      const job = buildWasmJob(await entryModuleFor(module), args, flags);
+      checkInlineSize(job, module);
+      return runJob(ctx, job, flags);
+    }),
+  );
+}
