@@ -46,8 +46,12 @@ export interface WasmExecutorOptions {
 /** What a trap exits with, as a process killed by SIGABRT would (wasmtime reports it alike). */
 export const TRAP_EXIT_CODE = 134;
 
+const CLOSED = 'the wasm executor was closed';
+
 export class WasmExecutor implements Executor {
   private readonly o: Required<WasmExecutorOptions>;
+  /** Aborted by close(): every worker ends, as it would with a killed agent process. */
+  private readonly closing = new AbortController();
 
   constructor(options: WasmExecutorOptions) {
     const maxOutputFileBytes = options.maxOutputFileBytes ?? 100 * 1024 * 1024;
@@ -69,6 +73,7 @@ export class WasmExecutor implements Executor {
 
   async run(spec: RunSpec): Promise<ExecutorResult> {
     if (spec.signal.aborted) return { kind: 'cancelled' };
+    if (this.closing.signal.aborted) return { kind: 'failed', error: CLOSED };
     if (!isSafeExecutionId(spec.executionId)) return { kind: 'failed', error: 'unusable execution id' };
     const parsed = parseEngineParams(WasmParamsSchema, spec.task.Engine.Params, 'invalid wasm task');
     if (!parsed.ok) return { kind: 'failed', error: parsed.error };
@@ -78,6 +83,7 @@ export class WasmExecutor implements Executor {
       return { kind: 'failed', error: `network type ${network} is not supported by the wasm engine` };
     }
     const dir = executionDir(this.o.stateDir, spec.executionId);
+    const signal = AbortSignal.any([spec.signal, this.closing.signal]);
     let files: OutputFiles | undefined;
     try {
       await mkdir(dir, { recursive: true });
@@ -92,10 +98,10 @@ export class WasmExecutor implements Executor {
           Type: params.EntryModule.Source.Type,
           Params: params.EntryModule.Source.Params ?? {},
         };
-        const staged = await this.o.stageSource(source, join(dir, 'module'), spec.signal);
+        const staged = await this.o.stageSource(source, join(dir, 'module'), signal);
         modulePath = await moduleFile(staged.hostPath);
       } catch (error) {
-        if (spec.signal.aborted) return { kind: 'cancelled' };
+        if (signal.aborted) return this.stopped(spec);
         return { kind: 'failed', error: `cannot fetch the EntryModule: ${errorMessage(error)}` };
       }
       const maxPages = pagesFor(spec.resources.memoryBytes);
@@ -104,7 +110,7 @@ export class WasmExecutor implements Executor {
         return { kind: 'failed', error: `cannot run the module: ${limited.error}`, final: true };
 
       files = await openFiles(dir, this.o, true);
-      if (spec.signal.aborted) return { kind: 'cancelled' };
+      if (signal.aborted) return this.stopped(spec);
       const name = moduleName(params.EntryModule, modulePath);
       spec.onProgress('running');
       const timeoutSeconds = executionTimeoutSeconds(spec.task);
@@ -118,16 +124,32 @@ export class WasmExecutor implements Executor {
         importedMemories: limited.importedMemories,
         files,
         timeoutSeconds,
-        signal: spec.signal,
+        signal,
         heapLimitMb: this.o.heapLimitMb,
       });
+      if (end.kind === 'cancel') return this.stopped(spec, await collect(files, this.o, 137, ''));
       return await this.result(end, files, timeoutSeconds, spec.resources.memoryBytes);
     } catch (error) {
-      if (spec.signal.aborted) return { kind: 'cancelled' };
+      if (signal.aborted) return this.stopped(spec);
       return { kind: 'failed', error: `wasm executor error: ${errorMessage(error)}` };
     } finally {
       if (files) await closeFiles(files);
     }
+  }
+
+  /** Ends every run: the agent is stopping, and its runs end with it. */
+  async close(): Promise<void> {
+    this.closing.abort(new Error(CLOSED));
+  }
+
+  /** A run ended by its own stop is cancelled; one ended by close() failed (another node may run it). */
+  private stopped(spec: RunSpec, runOutput?: RunOutput): ExecutorResult {
+    if (spec.signal.aborted) return runOutput ? { kind: 'cancelled', runOutput } : { kind: 'cancelled' };
+    return {
+      kind: 'failed',
+      error: CLOSED,
+      ...(runOutput ? { runOutput: { ...runOutput, runnerError: CLOSED } } : {}),
+    };
   }
 
   private async result(

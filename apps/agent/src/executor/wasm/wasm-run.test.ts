@@ -160,6 +160,26 @@ describe('WasmExecutor', () => {
     expect(Date.now() - stoppedAt).toBeLessThan(2_000);
   });
 
+  it('ends its running modules when it is closed, as the agent process ending would', async () => {
+    const s = await spec('loop');
+    const running = executor.run(s);
+    await waitFor(
+      async () =>
+        (await readFile(outputPath(tmp.path, s.executionId, 'stdout'), 'utf8').catch(() => '')) !== '',
+      { message: 'the module to print' },
+    );
+    await executor.close();
+    expect(await running).toMatchObject({
+      kind: 'failed',
+      error: 'the wasm executor was closed',
+      runOutput: { stdout: 'looping\n' },
+    });
+    expect(await executor.run(await spec('hello'))).toEqual({
+      kind: 'failed',
+      error: 'the wasm executor was closed',
+    });
+  });
+
   it('preopens a file input at its target directory', async () => {
     const source = join(tmp.path, 'staged', 'input.txt');
     await mkdir(join(tmp.path, 'staged'), { recursive: true });
