@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
 import type { GetJobResponse, Job } from '@shoal/models';
-import { encodeJson, isTerminalJobState, nanosToIso } from '@shoal/models';
+import { encodeJson, isTerminalComputeState, isTerminalJobState, nanosToIso } from '@shoal/models';
 import type { Access } from '../api/auth.js';
 import type { JobService } from '../service/job-service.js';
 import { u } from './layout.js';
@@ -28,11 +28,14 @@ function StopButton({ job }: { job: Job }) {
   );
 }
 
-/** The part that changes while the job runs; it replaces itself until the job is finished. */
+/** The part that changes while the job runs; it replaces itself until the job and its executions end. */
 export function JobStatus({ view, access }: { view: GetJobResponse; access: Access | undefined }) {
   const { Job: job } = view;
   const live = !isTerminalJobState(job.State.StateType);
-  const polling = live ? { 'hx-get': u(`/jobs/${job.ID}/status`), 'hx-trigger': 'every 2s' } : {};
+  // A stopped job's executions still end after it (the node reports them cancelled): follow them too.
+  const executions = view.Executions?.Executions ?? [];
+  const settled = !live && executions.every((x) => isTerminalComputeState(x.ComputeState.StateType));
+  const polling = !settled ? { 'hx-get': u(`/jobs/${job.ID}/status`), 'hx-trigger': 'every 2s' } : {};
   return (
     <div id="job-status" hx-swap="outerHTML" {...polling}>
       <dl class="facts">
@@ -47,7 +50,7 @@ export function JobStatus({ view, access }: { view: GetJobResponse; access: Acce
         <dd>{shortTime(nanosToIso(job.ModifyTime))}</dd>
       </dl>
       {live && access === 'full' ? <StopButton job={job} /> : null}
-      <Timeline history={view.History?.History ?? []} executions={view.Executions?.Executions ?? []} />
+      <Timeline history={view.History?.History ?? []} executions={executions} />
     </div>
   );
 }
