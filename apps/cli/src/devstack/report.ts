@@ -101,7 +101,7 @@ export function printReady(
   );
   if (env.SHOAL_API_TOKEN || env.SHOAL_API_READ_TOKEN) {
     io.out(
-      'API auth is on (SHOAL_API_TOKEN): clients send it as a bearer token (the CLI reads SHOAL_TOKEN)\n',
+      'API auth is on (SHOAL_API_TOKEN): clients send it as a bearer token (the CLI reads SHOAL_TOKEN); the dashboard asks for it once\n',
     );
   }
   io.out(`ready: ${listening.apiUrl} with ${nodes.length} node(s) connected; Ctrl-C stops the cluster\n`);
