@@ -33,11 +33,12 @@ describe('agent config', () => {
   it('accepts only engines this build has, and lists them', () => {
     expect(AgentConfigSchema.parse({ ...NATS, engines: 'noop,noop' }).engines).toEqual(['noop']);
     expect(AgentConfigSchema.parse({ ...NATS, engines: 'docker,noop' }).engines).toEqual(['docker', 'noop']);
-    expect(problems({ engines: 'docker,wasm' })).toEqual([
-      'engines: unknown engine wasm: available engines are noop,docker',
+    expect(AgentConfigSchema.parse({ ...NATS, engines: 'wasm,noop' }).engines).toEqual(['wasm', 'noop']);
+    expect(problems({ engines: 'docker,firecracker' })).toEqual([
+      'engines: unknown engine firecracker: available engines are noop,docker,wasm',
     ]);
     expect(problems({ engines: ' , ' })).toEqual([
-      'engines: name at least one engine (available: noop,docker)',
+      'engines: name at least one engine (available: noop,docker,wasm)',
     ]);
   });
 

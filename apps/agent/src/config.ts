@@ -21,7 +21,7 @@ import { S3_CONFIG_FIELDS } from './storage/s3-config.js';
  */
 
 /** Engines this build can run; a name not listed here is refused at start. */
-export const AVAILABLE_ENGINES = ['noop', 'docker'] as const;
+export const AVAILABLE_ENGINES = ['noop', 'docker', 'wasm'] as const;
 export type EngineName = (typeof AVAILABLE_ENGINES)[number];
 
 const isEngine = (name: string): name is EngineName =>
@@ -182,6 +182,11 @@ export const AgentConfigSchema = z
     resultsPublicUrl: z
       .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://10.0.0.5:6001' })
       .optional(),
+    /**
+     * Bearer token for GET /metrics on the results server; without it the page is open to whoever
+     * reaches that server (it tells job counts, no secret). See docs/observability.md.
+     */
+    metricsToken: z.string().min(16).optional(),
     /** How long a finished execution's files and record are kept (ms; 0: forever). See retention.ts. */
     retention: retention.default(DEFAULT_RETENTION_MS),
     /** Docker engine, output capture and run phases: networking, output caps, timeout grace, pids… */

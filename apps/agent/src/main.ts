@@ -15,8 +15,10 @@ import { dockerOptionsFromConfig } from './executor/docker/config.js';
 import { DockerExecutor } from './executor/docker/executor.js';
 import type { Executor } from './executor/executor.js';
 import { NoopExecutor } from './executor/noop.js';
+import { WasmExecutor } from './executor/wasm/executor.js';
 import { type Logger, type RootLogger, safeLog } from './logger.js';
 import { startLogServer } from './logs/server.js';
+import { agentMetrics } from './metrics/registry.js';
 import { CapacityTracker } from './node/capacity.js';
 import { type HostProbe, resolveCapacity } from './node/host-capacity.js';
 import { LocalPublisher } from './publisher/local.js';
@@ -30,6 +32,7 @@ import { StorageRegistry } from './storage/registry.js';
 import { S3Provider } from './storage/s3.js';
 import { S3Access } from './storage/s3-client.js';
 import { InputStager } from './storage/staging.js';
+import type { StageSource } from './storage/storage.js';
 import { UrlDownloadProvider } from './storage/url-download.js';
 import { loadNodeId, openAgentStore } from './store/index.js';
 import { connectWhenReachable, redact } from './transport/connect.js';
@@ -84,6 +87,8 @@ interface EngineContext {
   nodeId: string;
   stateDir: string;
   logger: Logger;
+  /** Fetches an engine's own inputs (the wasm EntryModule) with this node's input-source providers. */
+  stageSource: StageSource;
 }
 
 /** Each name config.ts accepts has its engine here; the type makes a missing one a compile error. */
@@ -97,6 +102,14 @@ const ENGINES: Record<EngineName, (c: EngineContext) => Executor> = {
       stateDir,
       logger,
       ...dockerOptionsFromConfig(config),
+    }),
+  // In-process: needs no daemon, so an agent without Docker can run wasm tasks.
+  wasm: ({ config, stateDir, stageSource }) =>
+    new WasmExecutor({
+      stateDir,
+      stageSource,
+      maxInlineOutputBytes: config.maxInlineOutput,
+      maxOutputFileBytes: config.maxOutputFile,
     }),
 };
 
@@ -135,7 +148,13 @@ export async function startAgent(
   const executors =
     overrides.executors ??
     config.engines.map((name) =>
-      ENGINES[name]({ config, nodeId, stateDir: dataDir, logger: part('executor', { engine: name }) }),
+      ENGINES[name]({
+        config,
+        nodeId,
+        stateDir: dataDir,
+        logger: part('executor', { engine: name }),
+        stageSource: storage.stageSource,
+      }),
     );
   const closeEngines = () => Promise.allSettled(executors.map((e) => e.close?.()));
   let manager: ExecutionManager | undefined;
@@ -152,6 +171,13 @@ export async function startAgent(
       gpu: config.gpu,
       ...(overrides.probe ? { probe: overrides.probe } : {}),
     });
+    const capacity = new CapacityTracker(total);
+    // One registry for this agent, served at /metrics by the results server.
+    const metrics = agentMetrics({
+      engines: executors.map((e) => e.capabilities().engine),
+      capacity,
+      runningExecutions: () => manager?.activeRuns ?? 0,
+    });
     results = config.publishers.includes('local')
       ? await startResultsServer({
           stateDir: dataDir,
@@ -160,6 +186,7 @@ export async function startAgent(
           publicUrl: config.resultsPublicUrl,
           key: resultsKey,
           clock,
+          metrics: { endpoint: metrics.endpoint, token: config.metricsToken },
         })
       : undefined;
     const publishers: Publisher[] = [noopPublisher];
@@ -170,7 +197,8 @@ export async function startAgent(
       store,
       executors,
       publishers,
-      capacity: new CapacityTracker(total),
+      capacity,
+      metrics: metrics.runs,
       clock,
       logger: part('execution'),
       inputs: new InputStager({ stateDir: dataDir, registry: storage }),
@@ -198,6 +226,7 @@ export async function startAgent(
       controlTimeoutMs: config.controlTimeoutMs,
       handshakeRetryMaxMs: config.handshakeRetryMaxMs,
       resultsKey,
+      metrics: metrics.streams,
     });
     const logs = startLogServer({
       nc,

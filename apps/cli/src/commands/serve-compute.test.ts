@@ -32,8 +32,8 @@ describe('shoal serve --compute flags', () => {
     ],
     [['--compute', ...NATS, '--labels', 'zone'], /--labels: "zone" is not key=value/],
     [
-      ['--compute', ...NATS, '--engines', 'wasm'],
-      /--engines: unknown engine wasm: available engines are noop,docker/,
+      ['--compute', ...NATS, '--engines', 'firecracker'],
+      /--engines: unknown engine firecracker: available engines are noop,docker,wasm/,
     ],
     [['--compute', ...NATS, '--max-inline-output', 'lots'], /--max-inline-output: invalid size "lots"/],
     [['--compute', ...NATS, '--max-output-file', '10'], /--max-output-file: must be a size from 1024/],
@@ -64,16 +64,16 @@ describe('shoal serve --compute flags', () => {
       '--labels',
       '=x',
       '--engines',
-      'docker,wasm',
+      'docker,firecracker',
     ]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/--labels: /);
-    expect(stderr).toMatch(/--engines: unknown engine wasm/);
+    expect(stderr).toMatch(/--engines: unknown engine firecracker/);
     expect(stderr).not.toMatch(/listening on/);
   });
 
   it('exits 2 from the real process too', async () => {
-    const child = spawn(shoal, ['serve', '--compute', '--engines', 'wasm'], {
+    const child = spawn(shoal, ['serve', '--compute', '--engines', 'firecracker'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';

@@ -11,9 +11,13 @@ export interface Proc {
   output: () => string;
 }
 
-export function start(args: string[]): Proc {
+/** `env` is added to this process's environment (DOCKER_HOST for an agent without Docker, say). */
+export function start(args: string[], env: Record<string, string> = {}): Proc {
   const child = killOnExit(
-    spawn(shoal, ['serve', '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    spawn(shoal, ['serve', '--log-level', 'warn', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    }),
   );
   let output = '';
   const collect = (d: Buffer) => {
