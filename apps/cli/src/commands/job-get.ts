@@ -11,7 +11,14 @@ import {
   makeClient,
 } from '../api-options.js';
 import { ExitCode } from '../exit-codes.js';
-import { downloadAndUnpack, ensureAbsent, removeQuietly, resultUrl } from './job-results.js';
+import {
+  downloadAndUnpack,
+  ensureAbsent,
+  removeQuietly,
+  resultUrl,
+  type UnpackReport,
+} from './job-results.js';
+import { downloadS3Result, s3ResultParams } from './job-results-s3.js';
 
 /**
  * `shoal job get ID`: downloads what the job's executions published into
@@ -45,7 +52,7 @@ export function addJobGetCommand(job: Command, ctx: CommandContext): void {
   addApiOption(
     job
       .command('get')
-      .description('download the results a job published (local publisher)')
+      .description('download the results a job published (local or s3 publisher)')
       .argument('<id>', 'job id or a unique prefix (j-28c08f7f)')
       .option('--output-dir <dir>', 'where job-<id>/ is created', '.'),
   ).action(
@@ -63,20 +70,26 @@ export function addJobGetCommand(job: Command, ctx: CommandContext): void {
           },
         );
       }
-      const urls = results.map(resultUrl);
+      const origin = new URL(client.apiUrl).origin;
+      const jobEndpoint = found.Tasks[0]?.Publisher.Params?.Endpoint;
+      // Every result is checked before anything is downloaded.
+      const downloads = results.map((result): ((dir: string) => Promise<UnpackReport>) => {
+        if (result.Type === 's3') {
+          const options = {
+            jobEndpoint: typeof jobEndpoint === 'string' ? jobEndpoint : '',
+            env: envOf(ctx),
+          };
+          s3ResultParams(result, options.jobEndpoint);
+          return (dir) => downloadS3Result(result, dir, options);
+        }
+        const url = resultUrl(result);
+        return (dir) => downloadAndUnpack(url, dir, { token: envOf(ctx).SHOAL_TOKEN, apiOrigin: origin });
+      });
       const root = join(flags.outputDir, `job-${shortId(found.ID)}`);
       await ensureAbsent(root);
-      const origin = new URL(client.apiUrl).origin;
       try {
-        for (const [i, url] of urls.entries()) {
-          const report = await downloadAndUnpack(
-            url,
-            placeOf(results[i] as SpecConfig, i, urls.length, root),
-            {
-              token: envOf(ctx).SHOAL_TOKEN,
-              apiOrigin: origin,
-            },
-          );
+        for (const [i, download] of downloads.entries()) {
+          const report = await download(placeOf(results[i] as SpecConfig, i, downloads.length, root));
           if (report.skipped.length > 0) {
             ctx.io.err(
               `Warning: skipped ${report.skipped.length} unsafe entries (links, absolute or .. paths): ${report.skipped.slice(0, 5).join(', ')}\n`,

@@ -106,7 +106,9 @@ describe('job results download', () => {
     await expect(refused).rejects.toThrow(
       `cannot download ${base}/results/refused.tar.gz: HTTP 403: expired result URL: ask the orchestrator for a new one`,
     );
-    expect(() => resultUrl({ Type: 's3', Params: { Bucket: 'b' } })).toThrow(/only local results/);
+    expect(() => resultUrl({ Type: 'ipfs', Params: { CID: 'Qm' } })).toThrow(
+      /only local \(with a URL\) and s3 results/,
+    );
     expect(resultUrl({ Type: 'local', Params: { URL: `${base}/r.tar.gz` } })).toBe(`${base}/r.tar.gz`);
     expect(() => resultUrl({ Type: 'local', Params: null })).toThrow(
       expect.objectContaining({ code: ErrorCode.BadRequest }),

@@ -39,7 +39,7 @@ export function resultUrl(result: SpecConfig): string {
   if (result.Type !== 'local' || typeof url !== 'string' || url === '') {
     throw new ShoalError(
       ErrorCode.BadRequest,
-      `cannot download a result of type ${JSON.stringify(result.Type)}: only local results (with a URL) can be fetched by shoal`,
+      `cannot download a result of type ${JSON.stringify(result.Type)}: only local (with a URL) and s3 results can be fetched by shoal`,
       { component: 'CLI' },
     );
   }
@@ -75,6 +75,14 @@ export async function downloadAndUnpack(
       component: 'CLI',
     });
   }
+  return unpackArchive(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), directory, shown);
+}
+
+/**
+ * Unpacks a tar.gz stream (a result archive, whichever publisher made it) into `directory`,
+ * skipping what could land outside it. `shown` names the archive in errors.
+ */
+export async function unpackArchive(body: Readable, directory: string, shown: string): Promise<UnpackReport> {
   await mkdir(directory, { recursive: true });
   const root = resolve(directory);
   const skipped: string[] = [];
@@ -85,9 +93,7 @@ export async function downloadAndUnpack(
     preserveOwner: false,
     filter: (path, entry) => {
       const type = 'type' in entry ? String(entry.type) : 'File';
-      const rel = relative(root, resolve(root, path));
-      const inside = isSafeEntryPath(path) && !rel.startsWith('..') && !isAbsolute(rel);
-      if (!inside || !SAFE_TYPES.has(type)) {
+      if (!isInside(root, path) || !SAFE_TYPES.has(type)) {
         skipped.push(path);
         return false;
       }
@@ -96,7 +102,7 @@ export async function downloadAndUnpack(
     },
   });
   try {
-    await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), unpack);
+    await pipeline(body, unpack);
   } catch (error) {
     throw new ShoalError(
       ErrorCode.Internal,
@@ -105,6 +111,12 @@ export async function downloadAndUnpack(
     );
   }
   return { directory: root, files, skipped };
+}
+
+/** A relative entry path that stays below `root` once resolved. */
+export function isInside(root: string, path: string): boolean {
+  const rel = relative(root, resolve(root, path));
+  return isSafeEntryPath(path) && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
 /** The results server's `{Message}` (why a URL was refused: unsigned, expired, …), as `: <message>`. */
