@@ -24,6 +24,8 @@ import {
 import { schedulingHandler } from './lifecycle/handler.js';
 import { LogRelay } from './logs/relay.js';
 import { withUpgradeRejections } from './logs/upgrade.js';
+import { orchestratorMetrics } from './metrics/registry.js';
+import { registerStoreGauges } from './metrics/store-gauges.js';
 import { persistentNodeId } from './node-identity.js';
 import { serveJoins } from './nodes/join.js';
 import { type NodeManager, startNodeManager } from './nodes/node-manager.js';
@@ -82,9 +84,11 @@ export async function startOrchestrator(
   // Agents get their results keys at handshake and the API signs with the same: one secret for both.
   const resultUrls = new ResultUrls({ secret: loadResultsSecret(stateDir), clock });
 
+  // One registry for this orchestrator (served at /metrics); the parts count through its ports.
+  const metrics = orchestratorMetrics();
   // Workers are woken by every committed evaluation insert; they exist only further down.
   const wakeWorkers: Array<() => void> = [];
-  const store = signallingStore(await openStore({ url: storeUrl(config) }), () => {
+  const store = signallingStore(await openStore({ url: storeUrl(config), timer: metrics.store }), () => {
     for (const wake of wakeWorkers) wake();
   });
   const startedAt = clock.now();
@@ -102,7 +106,13 @@ export async function startOrchestrator(
     const nc = nats.nc;
     // Everything over NATS shares one connection: node membership (`.ctrl`), the agents' reports
     // (`.out`) and one sender per node (`.in`).
-    dispatcher = new Dispatcher({ nc, store, clock, logger: logger.child({ component: 'dispatcher' }) });
+    dispatcher = new Dispatcher({
+      nc,
+      store,
+      clock,
+      logger: logger.child({ component: 'dispatcher' }),
+      metrics: metrics.streams,
+    });
     await dispatcher.start();
     nodeManager = startNodeManager({
       nc,
@@ -127,6 +137,7 @@ export async function startOrchestrator(
       ids,
       logger: logger.child({ component: 'reports' }),
       queue: ORCHESTRATOR_QUEUE,
+      metrics: metrics.streams,
     });
     const { credentials, server: natsServer } = nats;
     if (credentials && natsServer) {
@@ -162,6 +173,12 @@ export async function startOrchestrator(
   const timers = overrides.timers ?? systemTimers;
   const apiStore = boundedCalls(store, STORE_ANSWER_MS, timers);
   const deadline = () => Deadline.after(STORE_ANSWER_MS, timers);
+  // Through the API's deadline: a scrape answers even when the database does not.
+  registerStoreGauges({
+    registry: metrics.registry,
+    store: apiStore,
+    logger: logger.child({ component: 'metrics' }),
+  });
   const logs = new LogRelay({
     nc: natsLink.nc,
     store: apiStore,
@@ -185,6 +202,7 @@ export async function startOrchestrator(
     ids,
     logger: logger.child({ component: 'api' }),
     logs,
+    metrics: metrics.endpoint,
     config: {
       nodeInfo,
       version,
@@ -208,6 +226,7 @@ export async function startOrchestrator(
     // A disconnected node keeps its executions for the disconnect timeout before they count as lost.
     nodeLoss: { startedAt, graceNanos: nanosFromMillis(config.nodeDisconnectTimeout) },
     onCommitted: (nodeIds) => outbox.onCommitted(nodeIds),
+    metrics: metrics.scheduling,
   });
   const workers = Array.from({ length: config.evaluationWorkers }, (_, i) =>
     startEvaluationWorker({
@@ -217,6 +236,7 @@ export async function startOrchestrator(
       handlers: [handler],
       workerId: `${nodeId}/${process.pid}/${i}`,
       pollMs: config.evaluationPollMs,
+      metrics: metrics.evaluations,
     }),
   );
   // One worker per commit, in turn: waking all of them for one evaluation only makes them contend

@@ -6,6 +6,7 @@ export * from './ports.js';
 export * from './postgres.js';
 export * from './postgres-server.js';
 export * from './process.js';
+export * from './prometheus-text.js';
 export * from './s3-server.js';
 export * from './services.js';
 export * from './tls.js';

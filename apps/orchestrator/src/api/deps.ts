@@ -1,6 +1,7 @@
 import type { BuildVersionInfo, IdGenerator, NodeInfo } from '@shoal/models';
 import type { Logger } from 'pino';
 import type { LogRelay } from '../logs/relay.js';
+import type { MetricsEndpoint } from '../metrics/ports.js';
 import type { JobService } from '../service/job-service.js';
 import type { NodeService } from '../service/node-service.js';
 import type { Store } from '../store/types.js';
@@ -40,6 +41,8 @@ export interface AppDeps {
   config: AppConfig;
   /** Relays job logs from the agents over NATS; without it the logs route answers 503. */
   logs?: LogRelay;
+  /** Served at GET /metrics (api/metrics-route.ts); without it there is no such route. */
+  metrics?: MetricsEndpoint;
 }
 
 /** Per-request values that middleware hands to handlers and to the error handler. */

@@ -3,6 +3,7 @@ import type { BuildVersionInfo, IdGenerator, NodeInfo, NodeState } from '@shoal/
 import { createIdGenerator, decodeJson, manualClock } from '@shoal/models';
 import type { Hono } from 'hono';
 import { pino } from 'pino';
+import type { MetricsEndpoint } from '../metrics/ports.js';
 import { JobService } from '../service/job-service.js';
 import { NodeService } from '../service/node-service.js';
 import { openStore } from '../store/index.js';
@@ -50,6 +51,8 @@ export interface HarnessOptions {
   ids?: IdGenerator;
   /** Lets a test put a faulty repository in front of the real store. */
   wrapStore?: (store: Store) => Store;
+  /** Served at /metrics. */
+  metrics?: MetricsEndpoint;
 }
 
 /** An app over an already open store, with its own clock and captured logs. */
@@ -66,6 +69,7 @@ export function harnessFor(store: Store, options: HarnessOptions = {}): Harness 
     store: served,
     ids,
     logger,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
     config: {
       nodeInfo: NODE_INFO,
       version: VERSION,

@@ -7,12 +7,14 @@ import {
   JobStateType,
   type Nanos,
 } from '@shoal/models';
+import type { SchedulingMetrics } from '../metrics/ports.js';
 import { isEmptyPlan, type SchedulerSettings, schedule } from '../planner/index.js';
 import type { Repos } from '../store/index.js';
 import type { EvaluationHandler, EvaluationOutcome } from '../worker/evaluation-worker.js';
 import { applyPlan } from './apply-plan.js';
 import { type NodeLossGrace, SchedulingBatch } from './batch.js';
 import { NodeCatalog } from './node-catalog.js';
+import { PlanTally } from './plan-tally.js';
 import { loadSnapshot } from './snapshot.js';
 
 export interface SchedulingHandlerOptions {
@@ -22,6 +24,8 @@ export interface SchedulingHandlerOptions {
   nodeLoss?: NodeLossGrace;
   /** Called after the plan committed, with the nodes that have new messages. */
   onCommitted?: (nodeIds: ReadonlySet<string>) => void;
+  /** Told what each committed batch's plans did (placements, queued and failed jobs, queue waits). */
+  metrics?: SchedulingMetrics;
 }
 
 /**
@@ -37,17 +41,23 @@ export function schedulingHandler(options: SchedulingHandlerOptions): Evaluation
     triggers: Object.values(EvaluationTrigger),
     batch() {
       const batch = new SchedulingBatch(options.nodeLoss, catalog);
+      const tally = options.metrics && new PlanTally();
       return {
         prepare: (tx, evaluations) =>
           batch.workspace.load(
             tx,
             evaluations.map((e) => e.JobID),
           ),
-        handle: (tx, evaluation, now) => handleOne(tx, evaluation, now, batch, options),
+        handle: (tx, evaluation, now) => handleOne(tx, evaluation, now, batch, options, tally),
         async complete(tx, now) {
           // Rows and messages do not depend on each other: written together, waited for once.
           const [, touched] = await Promise.all([batch.workspace.flush(tx), batch.flush(tx, now)]);
-          return touched.size > 0 ? () => options.onCommitted?.(touched) : undefined;
+          const notify = touched.size > 0 ? () => options.onCommitted?.(touched) : undefined;
+          if (tally === undefined || tally.empty) return notify;
+          return () => {
+            notify?.();
+            options.metrics?.planned(tally);
+          };
         },
       };
     },
@@ -60,6 +70,7 @@ async function handleOne(
   now: Nanos,
   batch: SchedulingBatch,
   options: SchedulingHandlerOptions,
+  tally: PlanTally | undefined,
 ): Promise<EvaluationOutcome> {
   const work = batch.workspace;
   if (evaluation.TriggeredBy === EvaluationTrigger.JobStop) {
@@ -89,6 +100,7 @@ async function handleOne(
   }
   const snapshot = await loadSnapshot(tx, evaluation, options.settings ?? {}, batch);
   const plan = schedule(snapshot, now);
+  tally?.add(snapshot, plan, now);
   // A plan that only waits (a retry's backoff, a queue timeout) still has its follow-up to write.
   if (isEmptyPlan(plan) && !plan.followUp) return { status: 'complete', comment: 'nothing to do' };
   applyPlan(snapshot, plan, { now, ids: options.ids, evaluation, batch });

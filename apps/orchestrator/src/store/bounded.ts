@@ -64,6 +64,7 @@ const REPOS: Record<keyof Repos, true> = {
   bulk: true,
   submissionTokens: true,
   commitGuard: true,
+  counts: true,
 };
 
 type Wrap = <T>(work: () => Promise<T>) => Promise<T>;

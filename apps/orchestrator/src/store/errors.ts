@@ -1,4 +1,5 @@
 import { ErrorCode, isShoalError, ShoalError } from '@shoal/models';
+import { monotonicSeconds, type StoreCallTimer } from './call-timer.js';
 
 /**
  * Turns what the drivers throw into ShoalErrors, so callers (the API, the workers) only ever see
@@ -119,17 +120,38 @@ export function toStoreError(error: unknown): unknown {
 
 type AsyncMethods<T> = { [K in keyof T]: T[K] extends (...args: never[]) => Promise<unknown> ? T[K] : never };
 
-/** Wraps every method so that no driver error escapes a repository. */
-export function guard<T extends AsyncMethods<T>>(repo: T): T {
+/**
+ * Wraps every method so that no driver error escapes a repository and, with a timer, so that each
+ * call's duration is recorded under `<repo>.<method>` (the recorder is looked up on first use).
+ */
+export function guard<T extends AsyncMethods<T>>(
+  repo: T,
+  timing?: { repo: string; timer: StoreCallTimer },
+): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, method] of Object.entries(repo) as Array<
     [string, (...args: unknown[]) => Promise<unknown>]
   >) {
+    if (timing === undefined) {
+      wrapped[name] = async (...args: unknown[]) => {
+        try {
+          return await method(...args);
+        } catch (error) {
+          throw toStoreError(error);
+        }
+      };
+      continue;
+    }
+    let record: ((seconds: number) => void) | undefined;
     wrapped[name] = async (...args: unknown[]) => {
+      const started = monotonicSeconds();
       try {
         return await method(...args);
       } catch (error) {
         throw toStoreError(error);
+      } finally {
+        record ??= timing.timer.recorder(`${timing.repo}.${name}`);
+        record(monotonicSeconds() - started);
       }
     };
   }

@@ -9,6 +9,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { monotonicSeconds, type StoreCallTimer } from './call-timer.js';
 import type { Db } from './db.js';
 import { toStoreError, unavailable } from './errors.js';
 import { openPgPool, SESSION_SETTINGS } from './pg-pool.js';
@@ -32,11 +33,11 @@ const openDirectories = new Set<string>();
  * in `<dir>`), or `pglite:memory`.
  */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
-  const { url, migrate = true } = options;
+  const { url, migrate = true, timer } = options;
   try {
-    if (/^postgres(ql)?:\/\//i.test(url)) return await openPostgres(url, migrate);
+    if (/^postgres(ql)?:\/\//i.test(url)) return await openPostgres(url, migrate, timer);
     if (url.startsWith('pglite:') && url.length > 'pglite:'.length) {
-      return await openPglite(url.slice('pglite:'.length), migrate);
+      return await openPglite(url.slice('pglite:'.length), migrate, timer);
     }
   } catch (error) {
     throw toStoreError(error);
@@ -47,7 +48,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   });
 }
 
-async function openPostgres(url: string, migrate: boolean): Promise<Store> {
+async function openPostgres(url: string, migrate: boolean, timer?: StoreCallTimer): Promise<Store> {
   if (migrate) {
     // Migrating runs on a connection of its own that holds a session advisory lock, so orchestrators
     // starting together take turns; drizzle's migrator alone would let both create the tables. No
@@ -75,6 +76,7 @@ async function openPostgres(url: string, migrate: boolean): Promise<Store> {
     end: () => pool.end(),
     stalled: () => pool.stalled(),
     warnings: await serverWarnings(db),
+    timer,
   });
 }
 
@@ -98,7 +100,7 @@ async function serverWarnings(db: Db): Promise<string[]> {
   }
 }
 
-async function openPglite(location: string, migrate: boolean): Promise<Store> {
+async function openPglite(location: string, migrate: boolean, timer?: StoreCallTimer): Promise<Store> {
   const dataDir = location === 'memory' ? undefined : resolve(location);
   if (dataDir !== undefined) {
     if (openDirectories.has(dataDir)) {
@@ -126,6 +128,7 @@ async function openPglite(location: string, migrate: boolean): Promise<Store> {
       // In-process: nothing between the orchestrator and the database can stall on its own.
       stalled: async () => {},
       warnings: [],
+      timer,
     });
   } catch (error) {
     await client?.close().catch(() => {});
@@ -140,20 +143,25 @@ interface Driver {
   end(): Promise<void>;
   stalled(): Promise<void>;
   warnings: readonly string[];
+  timer: StoreCallTimer | undefined;
 }
 
-function buildStore({ driver, db, end, stalled, warnings }: Driver): Store {
+function buildStore({ driver, db, end, stalled, warnings, timer }: Driver): Store {
   let closing: Promise<void> | undefined;
+  const recordTransaction = timer?.recorder('transaction');
   return {
     driver,
     warnings,
     stalled,
-    ...makeRepos({ db, inTransaction: false }),
+    ...makeRepos({ db, inTransaction: false }, timer),
     async transaction(fn) {
+      const started = recordTransaction && monotonicSeconds();
       try {
-        return await db.transaction((tx) => fn(makeRepos({ db: tx, inTransaction: true })));
+        return await db.transaction((tx) => fn(makeRepos({ db: tx, inTransaction: true }, timer)));
       } catch (error) {
         throw toStoreError(error);
+      } finally {
+        if (started !== undefined) recordTransaction?.(monotonicSeconds() - started);
       }
     },
     async ping() {

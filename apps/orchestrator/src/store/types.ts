@@ -20,6 +20,7 @@ import type {
   SpecConfig,
 } from '@shoal/models';
 import type { InMessageType, OutboxEnvelope, Payload, StreamEnvelope } from '@shoal/protocol';
+import type { StoreCallTimer } from './call-timer.js';
 
 /**
  * The store's port: what the API, the evaluation workers and (later) the node manager may ask of
@@ -446,6 +447,18 @@ export interface Repos {
   bulk: BulkRepo;
   submissionTokens: SubmissionTokenRepo;
   commitGuard: CommitGuardRepo;
+  counts: CountsRepo;
+}
+
+/** What the metrics endpoint reads from the store (counts.ts). */
+export interface StoreCounts {
+  jobs: Array<{ state: string; type: string; count: number }>;
+  nodes: Array<{ membership: string; connection: string; count: number }>;
+  pendingEvaluations: number;
+}
+
+export interface CountsRepo {
+  summary(): Promise<StoreCounts>;
 }
 
 export interface Store extends Repos {
@@ -476,4 +489,6 @@ export interface OpenStoreOptions {
   url: string;
   /** Apply migrations before returning (default true). */
   migrate?: boolean;
+  /** Times every repository call and transaction (call-timer.ts). */
+  timer?: StoreCallTimer;
 }

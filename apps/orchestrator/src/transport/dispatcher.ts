@@ -6,6 +6,7 @@ import {
   type Requester,
   Sender,
   type SenderOptions,
+  type StreamMetrics,
 } from '@shoal/protocol';
 import type { Logger } from 'pino';
 import type { Store } from '../store/index.js';
@@ -30,6 +31,8 @@ export interface DispatcherOptions {
   pruneEveryMs?: number;
   /** How often one query looks for undelivered messages (those another orchestrator wrote). */
   sweepEveryMs?: number;
+  /** Counts every sender's messages, redeliveries and failed attempts. */
+  metrics?: StreamMetrics;
 }
 
 /** What the plan applier needs: call it after a commit that enqueued messages for these nodes. */
@@ -81,6 +84,7 @@ export class Dispatcher implements OutboxNotifier {
         source,
         logger: logger.child({ nodeId, stream: 'in' }),
         idlePollMs: IDLE_POLL_MS,
+        ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
         ...this.options.sender,
       });
     } catch (error) {

@@ -1,4 +1,4 @@
-import { ORCHESTRATOR_SUBSCRIPTIONS, Receiver, serveReceiver } from '@shoal/protocol';
+import { ORCHESTRATOR_SUBSCRIPTIONS, Receiver, type StreamMetrics, serveReceiver } from '@shoal/protocol';
 import { applyReports, type ReportDeps } from '../lifecycle/apply-reports.js';
 import type { Store } from '../store/index.js';
 import { groupedReportTracker, type ReportCollector } from './report-groups.js';
@@ -22,6 +22,8 @@ export interface ReportReceiverOptions extends ReportDeps {
   store: Store;
   /** Shared by every orchestrator, so each report is handled by one of them. */
   queue?: string;
+  /** Counts the reports received and how they were answered. */
+  metrics?: StreamMetrics;
 }
 
 /** Subscribes to every agent's report stream. */
@@ -33,6 +35,7 @@ export function serveReports(options: ReportReceiverOptions): ReturnType<typeof 
     handleRun: async (envelopes, collector) => collector.add(envelopes),
     channel: 'out',
     logger,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   return serveReceiver(nc, ORCHESTRATOR_SUBSCRIPTIONS.out, receiver, {
     logger,

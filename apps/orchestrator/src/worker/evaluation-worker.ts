@@ -7,6 +7,8 @@ import {
   isShoalError,
 } from '@shoal/models';
 import type { Logger } from 'pino';
+import type { EvaluationMetrics } from '../metrics/ports.js';
+import { monotonicSeconds } from '../store/call-timer.js';
 import type { Repos, Store } from '../store/index.js';
 
 /** What a handler decided; the evaluation is finished with it in the batch's transaction. */
@@ -40,6 +42,8 @@ export interface EvaluationWorkerOptions {
   leaseMs?: number;
   /** Evaluations claimed and handled in one transaction. Default 64. */
   batchSize?: number;
+  /** Told of each committed batch and its evaluations' outcomes, and of each failed batch. */
+  metrics?: EvaluationMetrics;
 }
 
 export interface EvaluationWorker {
@@ -90,7 +94,9 @@ export function startEvaluationWorker(options: EvaluationWorkerOptions): Evaluat
 
   /** One transaction for the evaluations, each by the handler for its trigger. */
   async function runBatch(evaluations: readonly Evaluation[]): Promise<void> {
+    const started = monotonicSeconds();
     for (let attempt = 1; ; attempt++) {
+      const finished: Array<{ trigger: string; status: string }> = [];
       try {
         const afterCommit = await store.transaction(async (tx) => {
           const now = clock.now();
@@ -123,6 +129,7 @@ export function startEvaluationWorker(options: EvaluationWorkerOptions): Evaluat
               ? await batch.handle(tx, evaluation, now)
               : { status: 'failed' as const, comment: `no handler for ${evaluation.TriggeredBy}` };
             outcomes.push({ id: evaluation.ID, ...outcome });
+            finished.push({ trigger: evaluation.TriggeredBy, status: outcome.status });
           }
           // The batches' last writes and the outcomes are independent: sent together, awaited once.
           const [, ...hooks] = await Promise.all([
@@ -132,12 +139,19 @@ export function startEvaluationWorker(options: EvaluationWorkerOptions): Evaluat
           return hooks;
         });
         for (const hook of afterCommit) hook?.();
+        if (options.metrics) {
+          for (const { trigger, status } of finished) options.metrics.evaluated(trigger, status);
+          options.metrics.batchDone(monotonicSeconds() - started);
+        }
         logger.debug({ evaluations: evaluations.length }, 'evaluations processed');
         return;
       } catch (error) {
         // A lost compare-and-swap means a job moved under us: read it again and retry.
         const conflict = isShoalError(error) && error.code === 'Conflict';
-        if (!conflict || attempt >= CONFLICT_RETRIES) throw error;
+        if (!conflict || attempt >= CONFLICT_RETRIES) {
+          options.metrics?.batchFailed();
+          throw error;
+        }
       }
     }
   }
