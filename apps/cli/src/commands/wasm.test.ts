@@ -29,7 +29,7 @@ describe('shoal wasm run: the job it builds', () => {
     return decodeJson(run.stdout) as { Tasks: Array<Record<string, unknown>> };
   };
 
-  it('sends a local module inline, the words after -- as Parameters, -e as EnvironmentVariables', async () => {
+  it('sends a local module inline, the words after -- as Parameters, -e as EnvironmentVariables, -i as inputs', async () => {
     const job = await dryRun([
       '--entry-point',
       'main',
@@ -41,6 +41,8 @@ describe('shoal wasm run: the job it builds', () => {
       '30',
       '--result-path',
       'outputs:/outputs',
+      '-i',
+      'data:,hello,dst=/inputs/hello.txt',
       module,
       '--',
       'one',
@@ -62,6 +64,9 @@ describe('shoal wasm run: the job it builds', () => {
       },
       Publisher: { Type: 'local' },
       ResultPaths: [{ Name: 'outputs', Path: '/outputs' }],
+      InputSources: [
+        { Source: { Type: 'inline', Params: { URL: 'data:,hello' } }, Target: '/inputs/hello.txt' },
+      ],
       Resources: { Memory: '64Mb' },
       Timeouts: { ExecutionTimeout: 30 },
     });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { action, addApiOption, type CommandContext } from '../api-options.js';
 import { keyValue, nonNegativeInt, positiveInt } from '../arg-parsers.js';
+import { parseInputFlag } from '../inputs/input-flag.js';
 import { parsePublisherFlag } from '../publisher-flag.js';
 import { parseConstraintFlag } from './docker-job.js';
 import { addRunFlags, type RunFlags, runJob } from './job-submit.js';
@@ -42,6 +43,11 @@ export function addWasmCommand(program: Command, ctx: CommandContext): void {
       parseConstraintFlag,
     )
     .option('--timeout <seconds>', 'execution timeout in seconds (0: none)', nonNegativeInt)
+    .option(
+      '-i, --input <source>',
+      'input preopened for the module: URI[:PATH] or src=URI,dst=PATH, as docker run takes it; repeatable',
+      parseInputFlag,
+    )
     .option(
       '-p, --publisher <publisher>',
       'where results go: local, noop, or s3://BUCKET/KEY with opt=region=…,opt=endpoint=…,opt=compress=true',

@@ -164,6 +164,23 @@ describeWithServices(['postgres', 'nats'], 'shoal wasm run on an agent without D
     expect(await readFile(join(root, 'exitCode'), 'utf8')).toBe('0');
   }, 90_000);
 
+  it('preopens an input given with -i, fetched by the node’s own inline provider', async () => {
+    // The engine's test module that copies data.txt of its first preopened directory to stdout.
+    const cat = new URL('../../../agent/src/executor/wasm/testdata/cat.wat', import.meta.url);
+    const file = join(dir.path, 'cat.wasm');
+    await writeFile(file, await compile(await readFile(cat, 'utf8')));
+    const run = await shoal([
+      'wasm',
+      'run',
+      '--wait',
+      '-i',
+      'data:,an%20input%20file,dst=/inputs/data.txt',
+      file,
+    ]);
+    expect(run.stdout).toContain('an input file');
+    expect(run.code).toBe(0);
+  }, 90_000);
+
   it('ends with the module’s exit code', async () => {
     const file = join(dir.path, 'seven.wasm');
     await writeFile(file, await compile(SEVEN));
