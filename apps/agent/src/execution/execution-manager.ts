@@ -13,6 +13,7 @@ import {
 } from '@shoal/protocol';
 import type { Executor } from '../executor/executor.js';
 import { errorMessage, type Logger, safeLog } from '../logger.js';
+import type { RunMetrics } from '../metrics/ports.js';
 import type { CapacityTracker } from '../node/capacity.js';
 import { type ExecutionCounts, NodeStatus } from '../node/node-status.js';
 import { noopPublisher, type Publisher } from '../publisher/publisher.js';
@@ -43,6 +44,8 @@ export interface ExecutionManagerOptions {
   timers?: Timers;
   /** At most one ExecutionProgress per execution per interval. Default 1 000 ms. */
   progressIntervalMs?: number;
+  /** Told how each run ended and how long it took. */
+  metrics?: RunMetrics;
 }
 
 /**
@@ -82,6 +85,7 @@ export class ExecutionManager {
       logger: o.logger,
       progressIntervalMs: o.progressIntervalMs ?? 1000,
       inputs: o.inputs,
+      metrics: o.metrics,
     });
     this.stopDeps = { store: o.store, capacity: o.capacity, runs: this.runs, logger: o.logger };
   }

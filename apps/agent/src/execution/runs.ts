@@ -1,6 +1,7 @@
 import { ComputeStateType as C, type Clock, type SpecConfig } from '@shoal/models';
 import type { Executor, ExecutorResult, RunSpec } from '../executor/executor.js';
 import { errorMessage, type Logger, safeLog } from '../logger.js';
+import type { RunMetrics } from '../metrics/ports.js';
 import type { CapacityTracker } from '../node/capacity.js';
 import { NOTHING_PUBLISHED, type Publisher, publisherFor } from '../publisher/publisher.js';
 import type { InputStager } from '../storage/staging.js';
@@ -20,6 +21,8 @@ export interface RunTrackerOptions {
   progressIntervalMs: number;
   /** Fetches a task's InputSources before its run; without it, tasks with inputs fail. */
   inputs?: InputStager | undefined;
+  /** Told how each run ended and how long it ran (not the runs let go of at shutdown). */
+  metrics?: RunMetrics | undefined;
 }
 
 /**
@@ -117,7 +120,13 @@ export class RunTracker {
         if (!this.stopping) await this.removeInputs(executionId);
         return outcome;
       })
-      .then((outcome) => this.publish(record, outcome))
+      .then((outcome) => {
+        // Since the store recorded it running (a re-adopted run keeps that time across restarts).
+        const seconds = Number(this.o.clock.now() - record.updatedAt) / 1e9;
+        if (!this.stopping)
+          this.o.metrics?.runEnded(record.job.Tasks[0]?.Engine.Type ?? '', outcome, seconds);
+        return this.publish(record, outcome);
+      })
       .then(({ outcome, published }) => this.finish(executionId, outcome, published))
       .catch((error: unknown) => {
         // The result could not be recorded (disk full?): the row stays running, and the next

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { type Clock, ErrorCode, isShoalError, ShoalError } from '@shoal/models';
 import { checkResultRequest } from '@shoal/protocol';
+import { METRICS_PATH, type MetricsRoute, metricsHandler } from '../metrics/http.js';
 import { archivePath } from './local.js';
 import type { ResultsKey } from './results-key.js';
 
@@ -37,13 +38,17 @@ export interface ResultsServerOptions {
   key: ResultsKey;
   /** Judges expiry (a URL's `expires` is the orchestrator's Unix seconds). */
   clock: Clock;
+  /** Also serves GET /metrics (metrics/http.ts): this is the agent's one HTTP listener. */
+  metrics?: MetricsRoute;
 }
 
 export async function startResultsServer(options: ResultsServerOptions): Promise<ResultsServer> {
+  const metrics = options.metrics && metricsHandler(options.metrics);
   const server = createServer((req, res) => {
     const target = req.url ?? '';
     const at = target.indexOf('?');
     const path = at < 0 ? target : target.slice(0, at);
+    if (metrics && path === METRICS_PATH) return metrics(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 405, 'only GET and HEAD are served');
     const executionId = ROUTE.exec(path)?.[1];
     if (!executionId) return fail(res, 404, 'no such result: results are at /results/<execution id>.tar.gz');

@@ -1,4 +1,4 @@
-import { Receiver, type StreamEnvelope } from '@shoal/protocol';
+import { Receiver, type StreamEnvelope, type StreamMetrics } from '@shoal/protocol';
 import type { ExecutionManager } from '../execution/execution-manager.js';
 import { type Logger, safeLog } from '../logger.js';
 import type { InboundSeqTracker, Tx } from '../store/index.js';
@@ -13,6 +13,7 @@ export function inboundReceiver(deps: {
   tracker: InboundSeqTracker;
   manager: ExecutionManager;
   logger: Logger;
+  metrics?: StreamMetrics;
 }): Receiver<Tx> {
   const { manager } = deps;
   const handle = async (envelope: StreamEnvelope, tx: Tx): Promise<void> => {
@@ -34,6 +35,7 @@ export function inboundReceiver(deps: {
     tracker: deps.tracker,
     channel: 'in',
     logger: deps.logger,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
     handle,
     // Commands that queued up (a scheduling batch asks a node for several bids at once) are applied
     // in one transaction: one commit, so one fsync, for the lot.

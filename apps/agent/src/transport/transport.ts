@@ -5,6 +5,7 @@ import {
   outSubject,
   PROTOCOL_VERSION,
   Sender,
+  type StreamMetrics,
   serveReceiver,
 } from '@shoal/protocol';
 import { errorMessage, type Logger, safeLog } from '../logger.js';
@@ -34,6 +35,8 @@ export interface TransportOptions {
   handshakeRetryMaxMs: number;
   /** Takes the key each accepted handshake brings, for the results server. */
   resultsKey?: Pick<ResultsKey, 'accept'>;
+  /** Counts the reports sent and the commands received. */
+  metrics?: StreamMetrics;
 }
 
 export interface AgentTransport {
@@ -53,7 +56,8 @@ export function startTransport(o: TransportOptions): AgentTransport {
   const { nc, store, node, logger } = o;
   const nodeId = node.nodeId;
   const source = outboxSource(store.outbox, nodeId);
-  const sender = new Sender({ nc, subject: outSubject(nodeId), source, logger });
+  const metrics = o.metrics ? { metrics: o.metrics } : {};
+  const sender = new Sender({ nc, subject: outSubject(nodeId), source, logger, ...metrics });
   const unhook = store.outbox.onAppend(() => sender.notify());
   let everAccepted = false;
 
@@ -86,7 +90,7 @@ export function startTransport(o: TransportOptions): AgentTransport {
   const subscription = serveReceiver(
     nc,
     inSubject(nodeId),
-    inboundReceiver({ tracker: store.inbound, manager: node.manager, logger }),
+    inboundReceiver({ tracker: store.inbound, manager: node.manager, logger, ...metrics }),
     { logger },
   );
   let quiet = false;
