@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { bufferIO } from '../io.js';
-import { runCli } from '../program.js';
+import { runShoal } from '../testing/test-cluster.js';
 import { agentInput, type ServeOptions } from './serve-config.js';
 
 /** `shoal serve --compute`: the input-source flags and their errors. */
 
-const info = { version: '0.1.0', node: process.version, platform: 'linux/x64' };
 const NATS = ['--nats-url', 'nats://127.0.0.1:4222'];
-
-async function cli(args: string[]): Promise<{ code: number; stderr: string }> {
-  const io = bufferIO();
-  const code = await runCli(['serve', ...args], io, info);
-  return { code, stderr: io.stderr };
-}
 
 describe('shoal serve --compute input-source flags', () => {
   it.each([
@@ -26,7 +18,7 @@ describe('shoal serve --compute input-source flags', () => {
     [['--download-timeout', 'soon'], /--download-timeout: invalid duration "soon"/],
     [['--download-timeout', '10ms'], /--download-timeout: must be from 1000 ms/],
   ])('refuses %j with exit code 2, naming the flag', async (args, message) => {
-    const { code, stderr } = await cli(['--compute', ...NATS, ...args]);
+    const { code, stderr } = await runShoal(undefined, ['serve', '--compute', ...NATS, ...args]);
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
   });

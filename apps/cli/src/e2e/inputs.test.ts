@@ -166,20 +166,10 @@ describeWithServices(['nats', 'docker'], 'input sources', () => {
   }, 90_000);
 
   it('refuses a URL that is not http(s) on submission, naming the field', async () => {
-    const res = await fetch(`${cluster.api}/api/v1/orchestrator/jobs`, {
-      method: 'PUT',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        Job: {
-          Type: 'batch',
-          Tasks: [
-            task([{ ...url('/x'), Source: { Type: 'urlDownload', Params: { URL: 'file:///etc/passwd' } } }]),
-          ],
-        },
-      }),
-    });
-    expect(res.status).toBe(400);
-    expect(await res.text()).toContain('Job.Tasks[0].InputSources[0].Source.Params.URL');
+    const ftp = { Source: { Type: 'urlDownload', Params: { URL: 'file:///etc/passwd' } }, Target: '/inputs' };
+    await expect(submit(cluster.api, { Type: 'batch', Tasks: [task([ftp])] })).rejects.toThrow(
+      /^submit: 400 .*Job\.Tasks\[0\]\.InputSources\[0\]\.Source\.Params\.URL/,
+    );
   });
 
   it('does not count fetching toward the execution timeout', async () => {
