@@ -55,6 +55,7 @@ export interface ServeOptions {
   resultsHost?: string;
   resultsPort?: number;
   resultsPublicUrl?: string;
+  metricsToken?: string;
   retention?: string;
   apiToken?: string;
   apiReadToken?: string;
@@ -141,6 +142,7 @@ export function agentInput(
       resultsHost: opts.resultsHost,
       resultsPort: opts.resultsPort,
       resultsPublicUrl: opts.resultsPublicUrl,
+      metricsToken: opts.metricsToken || undefined,
       retention: opts.retention,
     }),
     ...natsFlags(opts),
@@ -158,6 +160,11 @@ export const joinTokenOption = () =>
     '--join-token <token>',
     "compute: the token to join the orchestrator's NATS with (`shoal node token`); orchestrator: the token to accept (default: made at first start)",
   ).env('SHOAL_JOIN_TOKEN');
+export const metricsTokenOption = () =>
+  new Option(
+    '--metrics-token <token>',
+    'compute: bearer token GET /metrics on the results server asks for (default: none, the page is open)',
+  ).env('SHOAL_METRICS_TOKEN');
 export const apiReadTokenOption = () =>
   new Option('--api-read-token <token>', 'orchestrator: bearer token for GET routes only').env(
     'SHOAL_API_READ_TOKEN',

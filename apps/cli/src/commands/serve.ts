@@ -8,6 +8,7 @@ import {
   apiTokenOption,
   describeIssue,
   joinTokenOption,
+  metricsTokenOption,
   orchestratorInput,
   parseFraction,
   type ServeOptions,
@@ -78,6 +79,7 @@ export function addServeCommand(program: Command, io: CliIO, setExit: (code: Exi
     .addOption(apiTokenOption())
     .addOption(apiReadTokenOption())
     .addOption(joinTokenOption())
+    .addOption(metricsTokenOption())
     .option('--nats-token <token>', 'login to a --nats-url server: token')
     .option('--nats-user <user>', 'login to a --nats-url server: user (with --nats-password)')
     .option('--nats-password <password>', 'login to a --nats-url server: password')
