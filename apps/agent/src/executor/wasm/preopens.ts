@@ -1,4 +1,4 @@
-import { copyFile, cp, link, mkdir, realpath, stat } from 'node:fs/promises';
+import { copyFile, cp, link, lstat, mkdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, posix, sep } from 'node:path';
 import type { Task } from '@shoal/models';
 import type { StagedInput } from '../../storage/storage.js';
@@ -14,7 +14,8 @@ import type { StagedInput } from '../../storage/storage.js';
  *
  * node:wasi has no read-only preopens: whatever is preopened, the module may write. Fetched inputs
  * live in the execution's directory, so a write changes only this run's copy; a read-only input
- * that lives elsewhere (a host directory) is handed over as a copy for the same reason.
+ * that lives elsewhere (a host directory) is handed over as a copy for the same reason, without
+ * its symlinks (node:wasi follows a link out of a preopen).
  */
 
 const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -75,7 +76,8 @@ export async function preparePreopens(
     const real = await realpath(host);
     if (input.readOnly && !isInside(real, ownDir)) {
       host = join(executionDir, 'wasm-inputs', `dir-${i}`);
-      await cp(real, host, { recursive: true, dereference: false, errorOnExist: true });
+      // Links stay behind: node:wasi would follow one out of the copy, to wherever it leads.
+      await cp(real, host, { recursive: true, errorOnExist: true, filter: notSymlink });
     }
     const clash = claim(input.target, host);
     if (clash) return { ok: false, error: `input ${clash}` };
@@ -112,5 +114,7 @@ async function placeFile(from: string, to: string, ownDir: string): Promise<void
   }
   await copyFile(real, to);
 }
+
+const notSymlink = async (path: string) => !(await lstat(path)).isSymbolicLink();
 
 const isInside = (path: string, dir: string) => path === dir || path.startsWith(dir + sep);

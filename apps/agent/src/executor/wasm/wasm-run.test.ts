@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir, type TempDir, waitFor } from '@shoal/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -201,6 +201,22 @@ describe('WasmExecutor', () => {
       await spec('cat', { inputs: [{ hostPath: dir, target: '/data', readOnly: true }] }),
     );
     expect(result).toMatchObject({ kind: 'completed', runOutput: { stdout: 'from a directory\n' } });
+  });
+
+  it('copies a read-only host directory without its symlinks, so none leads out of the preopen', async () => {
+    const dir = join(tmp.path, 'host-with-link');
+    await mkdir(dir, { recursive: true });
+    await symlink('/etc/hostname', join(dir, 'data.txt'));
+    const result = await executor.run(
+      await spec('cat', { inputs: [{ hostPath: dir, target: '/data', readOnly: true }] }),
+    );
+    // cat exits with path_open's errno: 44, ENOENT.
+    expect(result).toMatchObject({ kind: 'completed', runOutput: { stdout: '', exitCode: 44 } });
+  });
+
+  it('refuses to create symlinks (ENOTSUP), even ones that stay inside a preopen', async () => {
+    const s = await spec('symlink', { task: { ResultPaths: [{ Name: 'outputs', Path: '/outputs' }] } });
+    expect(await executor.run(s)).toMatchObject({ kind: 'completed', runOutput: { exitCode: 58 } });
   });
 
   it('writes results into <execution dir>/results/<Name>, as the docker engine does', async () => {

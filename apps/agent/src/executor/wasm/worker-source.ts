@@ -69,6 +69,9 @@ async function main() {
     new DataView(memory.buffer).setUint32(written, total, true);
     return 0;
   };
+  // No symlinks: node:wasi follows a link wherever it leads, so a link made inside a preopen and
+  // then moved (a relative target climbing out from its new place) would reach the host's files.
+  wasiImports.path_symlink = () => 58; // ENOTSUP
   const imports = { wasi_snapshot_preview1: wasiImports };
   const given = [];
   for (const m of d.importedMemories) {
