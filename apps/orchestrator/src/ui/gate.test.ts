@@ -47,9 +47,13 @@ describe('without the token', () => {
   });
 
   it('gives fragments and buttons nothing either, and a wrong cookie is no better', async () => {
-    const rows = await request('GET', '/ui/jobs/rows', { 'HX-Request': 'true' });
+    const rows = await request('GET', '/ui/jobs/rows', {
+      'HX-Request': 'true',
+      'HX-Current-URL': 'http://localhost/ui?state=Running',
+    });
     expect(rows.status).toBe(401);
     expect(rows.text).not.toContain(SECRET_NAME);
+    expect(rows.headers.get('hx-redirect')).toBe('/ui/login?next=%2Fui%3Fstate%3DRunning');
     expect((await request('GET', '/ui', cookie(`${FULL}x`))).status).toBe(401);
     const stop = await request('POST', `/ui/jobs/${jobId}/stop`, SAME_ORIGIN);
     expect(stop.status).toBe(401);

@@ -67,6 +67,18 @@ export function loginRoutes(ui: Hono<UiEnv>, session: UiSession): void {
   });
 }
 
+/** The login page that returns to the page a polling fragment belongs to. */
+function loginUrl(pageUrl: string | undefined): string {
+  let next: string | undefined;
+  try {
+    const url = new URL(pageUrl ?? '');
+    next = `${url.pathname}${url.search}`;
+  } catch {
+    next = undefined;
+  }
+  return `/ui/login?next=${encodeURIComponent(safeReturnPath(next))}`;
+}
+
 /** Everything past the login routes: the token first, then full access for any change. */
 export function guard(): MiddlewareHandler<UiEnv> {
   return async (c, next) => {
@@ -76,6 +88,8 @@ export function guard(): MiddlewareHandler<UiEnv> {
         const url = new URL(c.req.url);
         return sendPage(c, <LoginPage next={safeReturnPath(`${url.pathname}${url.search}`)} />, 401);
       }
+      // A page left open after logging out (or a token change): htmx takes the whole tab to the login.
+      if (isFragment(c)) c.header('HX-Redirect', loginUrl(c.req.header('hx-current-url')));
       throw new ShoalError(ErrorCode.Unauthorized, 'log in first: this dashboard needs the API token', {
         component: COMPONENT,
         hint: 'reload the page to get the login form',

@@ -22,6 +22,7 @@ h2 { font-size: 1.1rem; margin: 1.4rem 0 .5rem; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; color: var(--muted); }
+td > code, td > a > code { white-space: nowrap; }
 code, pre { font-family: ui-monospace, monospace; font-size: 13px; }
 pre { background: color-mix(in srgb, var(--fg) 6%, transparent); padding: .7rem; overflow: auto;
   max-height: 30rem; white-space: pre-wrap; word-break: break-word; }
