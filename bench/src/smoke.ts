@@ -82,6 +82,13 @@ const SMOKES: readonly Smoke[] = [
     needs: ['postgres', 'nats', 'docker'],
     expect: [/^ratio shoal \/ docker: /m],
   },
+  // 8 MB in and out once: the whole S3 path (s3rver, staging, the publisher) without the wait.
+  {
+    script: 'bench:data',
+    env: { BENCH_DATA_MB: '8', BENCH_DATA_ROUNDS: '1' },
+    needs: ['postgres', 'nats', 'docker'],
+    expect: [/^ratio job \/ plain: /m],
+  },
 ];
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
