@@ -25,32 +25,16 @@ export function registerStoreGauges(options: StoreGaugeOptions): void {
   const nowMs = options.nowMs ?? (() => performance.now());
   const registers = [registry];
   // prom-client calls each gauge's collect on every scrape: the first refreshes, the others wait.
-  const jobs = new Gauge({
-    name: 'shoal_jobs',
-    help: 'Jobs in the store, by state and type.',
-    collect: () => refresh(),
-    labelNames: ['state', 'type'],
-    registers,
-  });
-  const queueDepth = new Gauge({
-    name: 'shoal_job_queue_depth',
-    help: 'Jobs in state Queued: waiting for a node with room.',
-    collect: () => refresh(),
-    registers,
-  });
-  const pending = new Gauge({
-    name: 'shoal_evaluations_pending',
-    help: 'Evaluations waiting for a worker.',
-    collect: () => refresh(),
-    registers,
-  });
-  const nodes = new Gauge({
-    name: 'shoal_nodes',
-    help: 'Compute nodes known to the orchestrator, by membership (approval) and connection state.',
-    collect: () => refresh(),
-    labelNames: ['membership', 'connection'],
-    registers,
-  });
+  const gauge = (name: string, help: string, labelNames: string[] = []) =>
+    new Gauge({ name, help, labelNames, registers, collect: () => refresh() });
+  const jobs = gauge('shoal_jobs', 'Jobs in the store, by state and type.', ['state', 'type']);
+  const queueDepth = gauge('shoal_job_queue_depth', 'Jobs in state Queued: waiting for a node with room.');
+  const pending = gauge('shoal_evaluations_pending', 'Evaluations waiting for a worker.');
+  const nodes = gauge(
+    'shoal_nodes',
+    'Compute nodes known to the orchestrator, by membership (approval) and connection state.',
+    ['membership', 'connection'],
+  );
   const failures = new Counter({
     name: 'shoal_metrics_store_read_failures_total',
     help: 'Scrapes whose store counts could not be read (the gauges kept their last values).',
