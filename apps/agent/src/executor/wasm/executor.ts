@@ -41,6 +41,8 @@ export interface WasmExecutorOptions {
   maxOutputFileBytes?: number;
   /** Cap of the worker's own JS heap (not the module's memory). Default 64 MiB. */
   heapLimitMb?: number;
+  /** Largest module compiled (it is read whole into memory). Default 128 MiB. */
+  maxModuleBytes?: number;
 }
 
 /** What a trap exits with, as a process killed by SIGABRT would (wasmtime reports it alike). */
@@ -57,6 +59,7 @@ export class WasmExecutor implements Executor {
     const maxOutputFileBytes = options.maxOutputFileBytes ?? 100 * 1024 * 1024;
     this.o = {
       heapLimitMb: 64,
+      maxModuleBytes: 128 * 1024 * 1024,
       ...options,
       maxOutputFileBytes,
       maxInlineOutputBytes: Math.min(
@@ -103,6 +106,11 @@ export class WasmExecutor implements Executor {
       } catch (error) {
         if (signal.aborted) return this.stopped(spec);
         return { kind: 'failed', error: `cannot fetch the EntryModule: ${errorMessage(error)}` };
+      }
+      const size = (await stat(modulePath)).size;
+      if (size > this.o.maxModuleBytes) {
+        const error = `the module is ${formatBytes(size)}; this node runs modules of at most ${formatBytes(this.o.maxModuleBytes)}`;
+        return { kind: 'failed', error };
       }
       const maxPages = pagesFor(spec.resources.memoryBytes);
       const limited = limitModuleMemory(new Uint8Array(await readFile(modulePath)), maxPages);

@@ -239,6 +239,18 @@ describe('WasmExecutor', () => {
     });
   });
 
+  it('refuses a module larger than the node compiles', async () => {
+    const small = new WasmExecutor({
+      stateDir: tmp.path,
+      stageSource: inlineStageSource,
+      maxModuleBytes: 64,
+    });
+    expect(await small.run(await spec('hello'))).toMatchObject({
+      kind: 'failed',
+      error: expect.stringMatching(/^the module is .*; this node runs modules of at most 64 B/),
+    });
+  });
+
   it('fails bad params and networked tasks with a reason, before running anything', async () => {
     const bad = await spec('hello', { params: { ImportModules: [{}] } });
     expect(await executor.run(bad)).toMatchObject({
