@@ -15,7 +15,13 @@ import { Labels, StateBadge, shortTime } from './parts.js';
 /** The newest this many jobs are fetched; the state filter then applies to them. */
 export const JOBS_SHOWN = 200;
 
-export async function loadJobs(jobs: JobService, q: JobsPageQuery): Promise<Job[]> {
+export interface JobsListing {
+  jobs: Job[];
+  /** Whether older jobs exist beyond the newest JOBS_SHOWN that were looked at. */
+  more: boolean;
+}
+
+export async function loadJobs(jobs: JobService, q: JobsPageQuery): Promise<JobsListing> {
   const { selector, numeric } = parseSelectorsWithNumeric(q.labels);
   const page = await jobs.list({
     namespace: q.namespace ?? '*',
@@ -25,10 +31,11 @@ export async function loadJobs(jobs: JobService, q: JobsPageQuery): Promise<Job[
     reverse: true,
   });
   // `>`/`<` selectors and the state are checked here, as the API checks numeric selectors.
-  return page.Jobs.filter(
+  const matching = page.Jobs.filter(
     (job) =>
       numericMatches(numeric, job.Labels) && (q.state === undefined || job.State.StateType === q.state),
   );
+  return { jobs: matching, more: page.NextToken !== '' };
 }
 
 export function JobFilters({ q }: { q: JobsPageQuery }) {
@@ -65,7 +72,8 @@ export function JobFilters({ q }: { q: JobsPageQuery }) {
 }
 
 /** The polled table; it replaces itself (outerHTML), so its own attributes carry the polling. */
-export function JobsTable({ jobs, q }: { jobs: Job[]; q: JobsPageQuery }) {
+export function JobsTable({ listing, q }: { listing: JobsListing; q: JobsPageQuery }) {
+  const { jobs } = listing;
   return (
     <div id="jobs" hx-get={u(`/jobs/rows${jobsQueryString(q)}`)} hx-trigger="every 2s" hx-swap="outerHTML">
       <table>
@@ -106,6 +114,9 @@ export function JobsTable({ jobs, q }: { jobs: Job[]; q: JobsPageQuery }) {
         </tbody>
       </table>
       {jobs.length === 0 ? <p class="muted">No job matches.</p> : null}
+      {listing.more ? (
+        <p class="muted">{`Only the newest ${JOBS_SHOWN} jobs are shown; narrow by namespace or labels.`}</p>
+      ) : null}
     </div>
   );
 }

@@ -54,18 +54,18 @@ export function dashboard(deps: DashboardDeps): Hono<UiEnv> {
 
   ui.get('/', async (c) => {
     const q = parseQuery(c, JobsPageParams);
-    const list = await loadJobs(jobs, q);
+    const listing = await loadJobs(jobs, q);
     return sendPage(
       c,
       <Layout {...frame(c, 'Jobs')}>
         <JobFilters q={q} />
-        <JobsTable jobs={list} q={q} />
+        <JobsTable listing={listing} q={q} />
       </Layout>,
     );
   });
   ui.get('/jobs/rows', async (c) => {
     const q = parseQuery(c, JobsPageParams);
-    return sendFragment(c, <JobsTable jobs={await loadJobs(jobs, q)} q={q} />);
+    return sendFragment(c, <JobsTable listing={await loadJobs(jobs, q)} q={q} />);
   });
   ui.get('/jobs/:jobID', async (c) => {
     const view = await loadJob(jobs, pathId(c, 'jobID'));
