@@ -1,6 +1,9 @@
+import { manualClock } from '@shoal/models';
 import { describe, expect, it } from 'vitest';
 import { NO_RESOURCES, type ResourceRequest } from '../node/capacity.js';
+import { S3Publisher } from '../publisher/s3.js';
 import { LocalDirectoryProvider } from '../storage/local-directory.js';
+import { S3Access } from '../storage/s3-client.js';
 import { makeJob, makeTask } from '../testing/fixtures.js';
 import { type BidderContext, decideBid } from './bidder.js';
 
@@ -182,5 +185,24 @@ describe('decideBid', () => {
       reason: 'input 1: local path /srv is not allowed on this node (allowed: /data:ro)',
     });
     expect(decideBid(makeJob({ InputSources: [mount('/data/a')] }), ctx)).toMatchObject({ accept: true });
+  });
+
+  it('refuses a publisher destination the node will not use, naming the publisher and the reason', () => {
+    const publisher = new S3Publisher({
+      access: new S3Access({ endpoints: ['http://minio:9000'] }),
+      stateDir: '/unused',
+      nodeId: 'n',
+      clock: manualClock(),
+    });
+    const ctx = node({ publishers: ['noop', 's3'], refusePublisher: (p) => publisher.refuse(p) });
+    const to = (Endpoint: string) =>
+      makeJob({ Publisher: { Type: 's3', Params: { Bucket: 'out', Key: 'k/', Endpoint } } });
+    expect(decideBid(to('http://collector.example'), ctx)).toEqual({
+      accept: false,
+      reason: expect.stringMatching(
+        /^publisher s3: S3 endpoint http:\/\/collector\.example is not allowed on this node/,
+      ),
+    });
+    expect(decideBid(to('http://minio:9000'), ctx)).toMatchObject({ accept: true });
   });
 });

@@ -16,6 +16,8 @@ export interface BidderContext {
   storageSources: readonly string[];
   /** Why this node will not take an input it supports (a local path it does not allow). */
   refuseInput?: (source: SpecConfig) => string | undefined;
+  /** Why this node will not publish where the task asks (an S3 endpoint it does not allow). */
+  refusePublisher?: (publisher: SpecConfig) => string | undefined;
   /** The node as a whole (a full disk stops bidding). */
   health: { healthy: boolean; reason?: string | undefined };
   /** What the node advertises, what its reservations hold, and the orchestrator's overcommit factor. */
@@ -64,6 +66,8 @@ export function decideBid(job: Job, node: BidderContext): BidDecision {
   if (publisher !== '' && !node.publishers.includes(publisher)) {
     return reject(`publisher ${publisher} is not supported by this node ${supported(node.publishers)}`);
   }
+  const refusedPublisher = publisher === '' ? undefined : node.refusePublisher?.(task.Publisher);
+  if (refusedPublisher !== undefined) return reject(`publisher ${publisher}: ${refusedPublisher}`);
 
   for (const [i, input] of task.InputSources.entries()) {
     const type = input.Source.Type;

@@ -73,6 +73,7 @@ export class ExecutionManager {
       ...o,
       executors: this.executors,
       publishers: [...publishers.keys()],
+      refusePublisher: (spec) => publishers.get(spec.Type)?.refuse?.(spec),
       ...(registry ? { storageSources: registry.types, refuseInput: (s) => registry.refuse(s) } : {}),
     });
     this.runs = new RunTracker({

@@ -18,6 +18,8 @@ export interface NodeStatusOptions {
   storageSources?: readonly string[] | undefined;
   /** Why this node will not take an input (a local path it does not allow), at bid time. */
   refuseInput?: ((source: SpecConfig) => string | undefined) | undefined;
+  /** Why this node will not publish where a task asks, at bid time. */
+  refusePublisher?: ((publisher: SpecConfig) => string | undefined) | undefined;
   health?: (() => { healthy: boolean; reason?: string | undefined }) | undefined;
 }
 
@@ -47,6 +49,7 @@ export class NodeStatus {
       publishers: this.publishers,
       storageSources: this.storageSources,
       ...(this.o.refuseInput ? { refuseInput: this.o.refuseInput } : {}),
+      ...(this.o.refusePublisher ? { refusePublisher: this.o.refusePublisher } : {}),
       health: this.o.health?.() ?? { healthy: true },
       total: this.o.capacity.total,
       allocated: this.o.capacity.allocated(),

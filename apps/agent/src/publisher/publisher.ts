@@ -16,6 +16,11 @@ export interface PublishRequest {
 export interface Publisher {
   /** The `Task.Publisher.Type` it serves (`noop`, `local`). */
   readonly type: string;
+  /**
+   * At bid time, without I/O: why this node will not publish where the task asks (an S3 endpoint
+   * its operator does not allow, say), or undefined. The reason lands in the job's history.
+   */
+  refuse?(publisher: SpecConfig): string | undefined;
   publish(request: PublishRequest): Promise<SpecConfig>;
 }
 

@@ -39,6 +39,12 @@ export class S3Publisher implements Publisher {
 
   constructor(private readonly o: S3PublisherOptions) {}
 
+  refuse(publisher: SpecConfig): string | undefined {
+    const parsed = S3PublisherParamsSchema.safeParse(publisher.Params ?? {});
+    // Bad Params fail the publish with the field named; the bid only judges the endpoint.
+    return parsed.success ? this.o.access.refusal(parsed.data.Endpoint) : undefined;
+  }
+
   async publish({ executionId, jobId, task, runOutput }: PublishRequest): Promise<SpecConfig> {
     const params = parseParams(S3PublisherParamsSchema, task.Publisher.Params);
     const client = this.o.access.client(params);

@@ -139,7 +139,7 @@ describeWithServices(['nats', 'docker'], 's3 inputs and results', () => {
     );
   }, 120_000);
 
-  it('fails with the reason when publishing fails, and refuses in the bid an endpoint the node does not allow', async () => {
+  it('fails with the reason when publishing fails, and refuses in the bid endpoints the node does not allow', async () => {
     const task = (extra: Record<string, unknown>) => ({
       Name: 'main',
       Engine: { Type: 'docker', Params: { Image: testImageName(), Parameters: ['true'] } },
@@ -175,6 +175,17 @@ describeWithServices(['nats', 'docker'], 's3 inputs and results', () => {
     await waitForJobState(cluster.api, stranger, ['Failed'], 60_000);
     expect(await history(stranger)).toContain(
       'input 0: S3 endpoint http://collector.example:9000 is not allowed on this node',
+    );
+
+    const collector = await submit({
+      Publisher: {
+        Type: 's3',
+        Params: { Bucket: 'results', Key: 'x/', Endpoint: 'http://collector.example:9000' },
+      },
+    });
+    await waitForJobState(cluster.api, collector, ['Failed'], 60_000);
+    expect(await history(collector)).toContain(
+      'publisher s3: S3 endpoint http://collector.example:9000 is not allowed on this node',
     );
   }, 150_000);
 });
