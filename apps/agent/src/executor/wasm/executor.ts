@@ -1,6 +1,6 @@
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { EngineType, formatBytes, NetworkType, type RunOutput, WasmParamsSchema } from '@shoal/models';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EngineType, NetworkType, type RunOutput, WasmParamsSchema } from '@shoal/models';
 import { executionDir, isSafeExecutionId } from '../../execution/execution-files.js';
 import { parseEngineParams } from '../../execution/invalid-input.js';
 import { errorMessage } from '../../logger.js';
@@ -14,12 +14,13 @@ import {
   type ExecutorResult,
   executionTimeoutSeconds,
   type RunSpec,
-  timedOutError,
 } from '../executor.js';
 import { DEFAULT_MAX_INLINE_OUTPUT_BYTES } from '../output.js';
-import { limitModuleMemory, pagesFor } from './module-limits.js';
+import { endingResult, KILLED_EXIT_CODE } from './endings.js';
+import { loadEntryModule } from './entry-module.js';
+import { pagesFor } from './module-limits.js';
 import { preparePreopens } from './preopens.js';
-import { runInWorker, type WorkerEnd } from './run-worker.js';
+import { runInWorker } from './run-worker.js';
 
 /**
  * The wasm engine: a WASI preview 1 module run by node:wasi in a worker thread, for machines
@@ -44,9 +45,6 @@ export interface WasmExecutorOptions {
   /** Largest module compiled (it is read whole into memory). Default 128 MiB. */
   maxModuleBytes?: number;
 }
-
-/** What a trap exits with, as a process killed by SIGABRT would (wasmtime reports it alike). */
-export const TRAP_EXIT_CODE = 134;
 
 const CLOSED = 'the wasm executor was closed';
 
@@ -95,48 +93,38 @@ export class WasmExecutor implements Executor {
       for (const resultDir of laid.value.resultDirs) await mkdir(resultDir, { recursive: true });
 
       spec.onProgress('fetching the module');
-      let modulePath: string;
-      try {
-        const source = {
-          Type: params.EntryModule.Source.Type,
-          Params: params.EntryModule.Source.Params ?? {},
-        };
-        const staged = await this.o.stageSource(source, join(dir, 'module'), signal);
-        modulePath = await moduleFile(staged.hostPath);
-      } catch (error) {
-        if (signal.aborted) return this.stopped(spec);
-        return { kind: 'failed', error: `cannot fetch the EntryModule: ${errorMessage(error)}` };
-      }
-      const size = (await stat(modulePath)).size;
-      if (size > this.o.maxModuleBytes) {
-        const error = `the module is ${formatBytes(size)}; this node runs modules of at most ${formatBytes(this.o.maxModuleBytes)}`;
-        return { kind: 'failed', error };
-      }
-      const maxPages = pagesFor(spec.resources.memoryBytes);
-      const limited = limitModuleMemory(new Uint8Array(await readFile(modulePath)), maxPages);
-      if (!limited.ok)
-        return { kind: 'failed', error: `cannot run the module: ${limited.error}`, final: true };
+      const loaded = await loadEntryModule(params.EntryModule, join(dir, 'module'), {
+        stageSource: this.o.stageSource,
+        maxModuleBytes: this.o.maxModuleBytes,
+        maxPages: pagesFor(spec.resources.memoryBytes),
+        signal,
+      });
+      if (!loaded.ok) return 'result' in loaded ? loaded.result : this.stopped(spec);
+      const { module } = loaded;
 
       files = await openFiles(dir, this.o, true);
       if (signal.aborted) return this.stopped(spec);
-      const name = moduleName(params.EntryModule, modulePath);
       spec.onProgress('running');
       const timeoutSeconds = executionTimeoutSeconds(spec.task);
       const end = await runInWorker({
-        module: limited.bytes,
+        module: module.bytes,
         entrypoint: params.Entrypoint,
-        args: [name, ...params.Parameters],
+        args: [module.name, ...params.Parameters],
         // The engine's own variables win over the task's, as the docker engine orders them.
         env: { ...spec.task.Env, ...params.EnvironmentVariables },
         preopens: laid.value.preopens,
-        importedMemories: limited.importedMemories,
+        importedMemories: module.importedMemories,
         files,
         timeoutSeconds,
         signal,
         heapLimitMb: this.o.heapLimitMb,
       });
-      if (end.kind === 'cancel') return this.stopped(spec, await collect(files, this.o, 137, ''));
-      return await this.result(end, files, timeoutSeconds, spec.resources.memoryBytes);
+      if (end.kind === 'cancel') {
+        return this.stopped(spec, await collect(files, this.o, KILLED_EXIT_CODE, ''));
+      }
+      const { maxInlineOutputBytes } = this.o;
+      const memoryBytes = spec.resources.memoryBytes;
+      return await endingResult(end, files, { maxInlineOutputBytes, timeoutSeconds, memoryBytes });
     } catch (error) {
       if (signal.aborted) return this.stopped(spec);
       return { kind: 'failed', error: `wasm executor error: ${errorMessage(error)}` };
@@ -159,59 +147,4 @@ export class WasmExecutor implements Executor {
       ...(runOutput ? { runOutput: { ...runOutput, runnerError: CLOSED } } : {}),
     };
   }
-
-  private async result(
-    end: WorkerEnd,
-    files: OutputFiles,
-    timeoutSeconds: number,
-    memoryBytes: number,
-  ): Promise<ExecutorResult> {
-    const output = (exitCode: number, runnerError: string): Promise<RunOutput> =>
-      collect(files, this.o, exitCode, runnerError);
-    switch (end.kind) {
-      case 'exit':
-        return { kind: 'completed', runOutput: await output(end.code, '') };
-      case 'cancel':
-        return { kind: 'cancelled', runOutput: await output(137, '') };
-      case 'timeout': {
-        const error = timedOutError(timeoutSeconds);
-        // Final: the module would time out on any node alike.
-        return { kind: 'failed', error, runOutput: await output(137, error), final: true };
-      }
-      case 'trap': {
-        const error = `the module trapped: ${end.message}`;
-        return { kind: 'failed', error, runOutput: await output(TRAP_EXIT_CODE, error), final: true };
-      }
-      case 'error': {
-        const error = `cannot run the module: ${end.message}`;
-        return { kind: 'failed', error, runOutput: await output(1, error), final: true };
-      }
-      case 'crashed': {
-        const error = `the wasm worker failed: ${end.message} (memory limit ${formatBytes(memoryBytes)})`;
-        return { kind: 'failed', error, runOutput: await output(137, error) };
-      }
-      case 'broken': {
-        const error = `the output could not be kept: ${end.reason}`;
-        return { kind: 'failed', error, runOutput: await output(137, error) };
-      }
-    }
-  }
-}
-
-/** The staged module: the file itself, or the one file of a directory a provider made. */
-async function moduleFile(hostPath: string): Promise<string> {
-  if (!(await stat(hostPath)).isDirectory()) return hostPath;
-  const entries = (await readdir(hostPath, { withFileTypes: true })).filter((e) => e.isFile());
-  const only = entries.length === 1 ? entries[0] : entries.find((e) => e.name.endsWith('.wasm'));
-  if (only === undefined)
-    throw new Error(`expected one module file in what was fetched, found ${entries.length}`);
-  return join(hostPath, only.name);
-}
-
-/** argv[0], as WASI runtimes give it: the module's name (its Alias, Target or file name). */
-function moduleName(input: { Alias?: string | null; Target?: string | null }, path: string): string {
-  if (input.Alias) return input.Alias;
-  if (input.Target) return basename(input.Target);
-  const file = basename(path);
-  return file === 'module' ? 'module.wasm' : file;
 }

@@ -1,7 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { SpecConfig } from '@shoal/models';
 import wabt from 'wabt';
-import type { StagedSource, StageSource } from '../../storage/storage.js';
+import type { StagedInput, StagedSource, StageSource } from '../../storage/storage.js';
+import { makeTask } from '../../testing/fixtures.js';
+import type { RunSpec } from '../executor.js';
 
 /**
  * Test helpers of the wasm engine: the modules under testdata/ built from their text form with
@@ -51,3 +53,31 @@ export const inlineStageSource: StageSource = async (
   await writeFile(dest, Buffer.from(url.slice(comma + 1), 'base64'));
   return { hostPath: dest, readOnly: true };
 };
+
+export interface WasmRunOptions {
+  params?: Record<string, unknown>;
+  task?: Parameters<typeof makeTask>[0];
+  /** The reservation that bounds the module's memory. Default 64 MiB. */
+  memoryBytes?: number;
+  inputs?: StagedInput[];
+  signal?: AbortSignal;
+}
+
+let runs = 0;
+
+/** A RunSpec running testdata/<module>.wat, inline, as a new execution each time. */
+export async function wasmRunSpec(module: string, o: WasmRunOptions = {}): Promise<RunSpec> {
+  runs++;
+  return {
+    executionId: `e-${runs}`,
+    jobId: 'j-1',
+    task: makeTask({
+      Engine: { Type: 'wasm', Params: { EntryModule: inlineModule(await watModule(module)), ...o.params } },
+      ...o.task,
+    }),
+    resources: { cpuMillis: 500, memoryBytes: o.memoryBytes ?? 64 * 1024 * 1024, diskBytes: 0, gpu: 0 },
+    inputs: o.inputs ?? [],
+    signal: o.signal ?? new AbortController().signal,
+    onProgress: () => {},
+  };
+}
