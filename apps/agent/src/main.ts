@@ -27,7 +27,7 @@ import { ResultsKey } from './publisher/results-key.js';
 import { type ResultsServer, startResultsServer } from './publisher/results-server.js';
 import { S3Publisher } from './publisher/s3.js';
 import { InlineProvider } from './storage/inline.js';
-import { LocalDirectoryProvider } from './storage/local-directory.js';
+import { describeRules, LocalDirectoryProvider } from './storage/local-directory.js';
 import { StorageRegistry } from './storage/registry.js';
 import { S3Provider } from './storage/s3.js';
 import { S3Access } from './storage/s3-client.js';
@@ -252,6 +252,8 @@ export async function startAgent(
       engines: config.engines,
       results: results?.url,
       retentionMs: config.retention,
+      // What tasks may mount from this machine, in the flag's own syntax (`none; see …` when nothing).
+      localPaths: describeRules(config.allowLocalPaths),
     };
     safeLog(logger, 'info', started, 'agent started');
 
