@@ -1,0 +1,140 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ComputeStateType as C, type InputSource } from '@shoal/models';
+import { makeTempDir, waitFor } from '@shoal/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Executor, ExecutorResult, PrepareSpec, RunSpec } from '../executor/executor.js';
+import { InlineProvider } from '../storage/inline.js';
+import { LocalDirectoryProvider } from '../storage/local-directory.js';
+import { StorageRegistry } from '../storage/registry.js';
+import { InputStager } from '../storage/staging.js';
+import type { StagedInput } from '../storage/storage.js';
+import { type Harness, makeAsk, makeJob, openHarness } from '../testing/fixtures.js';
+import { inputsDir } from './execution-files.js';
+
+/** The run tracker with inputs: staged before the run, handed to the engine, gone after it. */
+
+class RecordingExecutor implements Executor {
+  prepared: string[] = [];
+  /** What each run saw, and whether its inputs existed while it ran. */
+  runs: Array<{ inputs: readonly StagedInput[] | undefined; present: boolean }> = [];
+  constructor(private readonly stateDir: () => string) {}
+  capabilities() {
+    return { engine: 'noop', healthy: true };
+  }
+  prepare(spec: PrepareSpec): void {
+    this.prepared.push(spec.executionId);
+  }
+  async run(spec: RunSpec): Promise<ExecutorResult> {
+    const present = await readdir(inputsDir(this.stateDir(), spec.executionId)).then(
+      () => true,
+      () => false,
+    );
+    this.runs.push({ inputs: spec.inputs, present });
+    return {
+      kind: 'completed',
+      runOutput: {
+        stdout: '',
+        stdouttruncated: false,
+        stderr: '',
+        stderrtruncated: false,
+        exitCode: 0,
+        runnerError: '',
+      },
+    };
+  }
+}
+
+let h: Harness;
+afterEach(async () => {
+  await h.stop();
+  await h.dir.cleanup();
+});
+
+const inline: InputSource = {
+  Source: { Type: 'inline', Params: { URL: 'data:,x' } },
+  Alias: '',
+  Target: '/in/x',
+};
+const state = (id: string) => h.store.transaction((tx) => h.store.executions.get(tx, id));
+
+async function harness() {
+  const dir = await makeTempDir('shoal-agent-');
+  const executor = new RecordingExecutor(() => dir.path);
+  const registry = new StorageRegistry([
+    new InlineProvider(),
+    new LocalDirectoryProvider([{ path: '/data', readWrite: false }]),
+  ]);
+  h = await openHarness({
+    dir,
+    executors: [executor],
+    inputs: new InputStager({ stateDir: dir.path, registry }),
+  });
+  return { executor, stateDir: dir.path };
+}
+
+describe('runs with inputs', () => {
+  it('does not prepare a task with inputs, and hands the staged inputs to the engine', async () => {
+    const { executor, stateDir } = await harness();
+    const plain = makeAsk({});
+    const withInputs = makeAsk(
+      {},
+      { Job: makeJob({ Engine: { Type: 'noop', Params: {} }, InputSources: [inline] }) },
+    );
+    await h.manager.onAskForBid(plain);
+    await h.manager.onAskForBid(withInputs);
+    expect(executor.prepared).toEqual([plain.ExecutionID]);
+
+    await h.manager.onBidAccepted({ ExecutionID: withInputs.ExecutionID });
+    await waitFor(async () => (await state(withInputs.ExecutionID))?.localState === C.Completed);
+    const dir = inputsDir(stateDir, withInputs.ExecutionID);
+    expect(executor.runs).toEqual([
+      { inputs: [{ hostPath: join(dir, '0'), target: '/in/x', readOnly: true }], present: true },
+    ]);
+    await expect(readdir(dir)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('fails the attempt, not for good, when an input cannot be staged, and never runs the engine', async () => {
+    const { executor } = await harness();
+    const missing: InputSource = {
+      Source: { Type: 'localDirectory', Params: { SourcePath: '/data/not-here', ReadWrite: false } },
+      Alias: '',
+      Target: '/data',
+    };
+    const ask = makeAsk(
+      {},
+      {
+        WaitForApproval: false,
+        Job: makeJob({ Engine: { Type: 'noop', Params: {} }, InputSources: [missing] }),
+      },
+    );
+    await h.manager.onAskForBid(ask);
+    await waitFor(async () => (await state(ask.ExecutionID))?.localState === C.Failed);
+    expect(await state(ask.ExecutionID)).toMatchObject({
+      message: 'input 0 (localDirectory /data/not-here): local path /data/not-here does not exist',
+    });
+    expect(executor.runs).toEqual([]);
+    const report = (await h.store.outbox.pending(0n, 100)).find((m) => m.type === 'ComputeError');
+    expect(report?.payload).toMatchObject({ Error: expect.stringContaining('input 0 (localDirectory') });
+    expect(report?.payload).not.toHaveProperty('Final');
+  });
+
+  it('refuses in the bid an input the node does not allow', async () => {
+    await harness();
+    const outside: InputSource = {
+      Source: { Type: 'localDirectory', Params: { SourcePath: '/srv', ReadWrite: false } },
+      Alias: '',
+      Target: '/data',
+    };
+    const ask = makeAsk(
+      {},
+      { Job: makeJob({ Engine: { Type: 'noop', Params: {} }, InputSources: [outside] }) },
+    );
+    await h.manager.onAskForBid(ask);
+    expect(await state(ask.ExecutionID)).toMatchObject({
+      localState: C.AskForBidRejected,
+      message: 'input 0: local path /srv is not allowed on this node (allowed: /data:ro)',
+    });
+    expect((await h.manager.computeNodeInfo()).StorageSources).toEqual(['inline', 'localDirectory']);
+  });
+});
