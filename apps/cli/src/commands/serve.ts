@@ -93,7 +93,7 @@ export function addServeCommand(program: Command, io: CliIO, setExit: (code: Exi
     .option('--nats-tls-key <file>', 'TLS: the key of --nats-tls-cert')
     .option('--name <id>', 'compute: node id on first start (default n-<uuid>, then kept in --data-dir)')
     .option('--labels <k=v,…>', 'compute: node labels, e.g. zone=eu-1,tier=gold')
-    .option('--engines <list>', 'compute: engines to offer (noop, docker)', 'noop')
+    .option('--engines <list>', 'compute: engines to offer (noop, docker, wasm)', 'noop')
     .option('--cpu <cores>', 'compute: CPU to offer, e.g. 2 or 1500m (default: a share of the host)')
     .option('--memory <size>', 'compute: memory to offer, e.g. 4Gi')
     .option('--disk <size>', 'compute: disk to offer, e.g. 20Gi')
