@@ -94,6 +94,13 @@ describe('WasmExecutor', () => {
     });
   });
 
+  it('hands a module that imports its memory one bounded alike', async () => {
+    expect(await executor.run(await spec('grow-imported', { memoryBytes: 1024 * 1024 }))).toMatchObject({
+      kind: 'completed',
+      runOutput: { exitCode: 15 },
+    });
+  });
+
   it('refuses a module whose initial memory is over the reservation', async () => {
     expect(await executor.run(await spec('big-memory', { memoryBytes: 1024 * 1024 }))).toMatchObject({
       kind: 'failed',
