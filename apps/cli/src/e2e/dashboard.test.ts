@@ -1,5 +1,6 @@
 import {
   describeWithServices,
+  dockerClient,
   ensureTestImage,
   removeContainersByLabel,
   testImageName,
@@ -135,11 +136,21 @@ describeWithServices(['nats', 'docker'], 'the web dashboard in a browser', () =>
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.locator('#job-status .state-Running').first().waitFor();
     await page.locator('#job-logs pre', { hasText: 'sleeping' }).waitFor({ timeout: 15 * SECOND });
+    const running = () =>
+      dockerClient().listContainers({
+        filters: { label: [`io.shoal.node-id=${NODE}`], status: ['running'] },
+      });
+    expect(await running()).toHaveLength(1);
     await page.getByRole('button', { name: 'Stop job' }).click();
     await page.locator('#job-status dd .state-Stopped').waitFor({ timeout: 30 * SECOND });
     expect(await jobState(id)).toBe('Stopped');
     await page.locator('[data-execution-id] h3 .state-Cancelled').waitFor({ timeout: 30 * SECOND });
     expect(await page.getByRole('button', { name: 'Stop job' }).count()).toBe(0);
+    // The container itself is gone, not just the job's record of it.
+    await waitFor(async () => (await running()).length === 0, {
+      timeoutMs: 30 * SECOND,
+      message: 'the stopped job’s container to stop',
+    });
     await context.close();
   }, 120_000);
 });
