@@ -57,6 +57,8 @@ export async function runInWorker(run: WorkerRun): Promise<WorkerEnd> {
       ack,
     },
     resourceLimits: { maxOldGenerationSizeMb: run.heapLimitMb, maxYoungGenerationSizeMb: 16 },
+    // Plain JavaScript: none of the agent's loaders or flags (tsx, --conditions) is needed there.
+    execArgv: [],
     // The module's output goes through the files, never the agent's own stdio.
     stdout: true,
     stderr: true,
