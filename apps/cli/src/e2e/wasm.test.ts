@@ -6,6 +6,8 @@ import {
   describeWithServices,
   getFreePort,
   makeTempDir,
+  serveBytes,
+  startHttpFiles,
   startNatsServer,
   stopProcess,
   type TempDir,
@@ -179,6 +181,17 @@ describeWithServices(['postgres', 'nats'], 'shoal wasm run on an agent without D
     ]);
     expect(run.stdout).toContain('an input file');
     expect(run.code).toBe(0);
+  }, 90_000);
+
+  it('runs a module by its URL, downloaded by the node from a real HTTP server', async () => {
+    const server = await startHttpFiles({ '/modules/seven.wasm': serveBytes(await compile(SEVEN)) });
+    try {
+      const run = await shoal(['wasm', 'run', '--wait', server.url('/modules/seven.wasm')]);
+      expect(run.code).toBe(7);
+      expect(server.hits('/modules/seven.wasm')).toBe(1);
+    } finally {
+      await server.close();
+    }
   }, 90_000);
 
   it('ends with the module’s exit code', async () => {
