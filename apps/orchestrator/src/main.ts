@@ -129,6 +129,7 @@ export async function startOrchestrator(
       streams: dispatcher,
       queue: ORCHESTRATOR_QUEUE,
       resultKeys: resultUrls,
+      metrics: metrics.nodes,
     });
     reports = serveReports({
       nc,

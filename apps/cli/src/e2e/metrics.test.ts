@@ -101,6 +101,9 @@ describeWithServices(['nats'], 'metrics of a running cluster', () => {
     expect(sampleSum(samples, 'shoal_job_queue_depth')).toBe(0);
     expect(sampleSum(samples, 'shoal_nats_messages_sent_total', { type: 'AskForBid' })).toBe(3);
     expect(
+      sampleSum(samples, 'shoal_node_control_requests_total', { type: 'Handshake', result: 'accepted' }),
+    ).toBeGreaterThanOrEqual(2);
+    expect(
       sampleSum(samples, 'shoal_store_call_duration_seconds_count', { call: 'transaction' }),
     ).toBeGreaterThan(0);
     expect(samples.some((s) => s.name === 'process_resident_memory_bytes')).toBe(true);

@@ -19,6 +19,9 @@ describe('orchestratorMetrics', () => {
     metrics.store.recorder('jobs.get')(0.002);
     metrics.streams.sent('AskForBid', false);
     metrics.streams.received('RunResult', 'acked');
+    metrics.nodes.controlAnswered('Heartbeat', true);
+    metrics.nodes.controlAnswered('Heartbeat', true);
+    metrics.nodes.controlAnswered('Handshake', false);
 
     const samples = parsePrometheusText(await metrics.endpoint.render());
     expect(sampleSum(samples, 'shoal_placements_total', { outcome: 'placed' })).toBe(3);
@@ -32,6 +35,12 @@ describe('orchestratorMetrics', () => {
     expect(sampleSum(samples, 'shoal_store_call_duration_seconds_count', { call: 'jobs.get' })).toBe(1);
     expect(sampleSum(samples, 'shoal_nats_messages_sent_total', { type: 'AskForBid' })).toBe(1);
     expect(sampleSum(samples, 'shoal_nats_messages_received_total', { result: 'acked' })).toBe(1);
+    expect(
+      sampleSum(samples, 'shoal_node_control_requests_total', { type: 'Heartbeat', result: 'accepted' }),
+    ).toBe(2);
+    expect(
+      sampleSum(samples, 'shoal_node_control_requests_total', { type: 'Handshake', result: 'refused' }),
+    ).toBe(1);
     // Process metrics come with the registry.
     expect(samples.some((s) => s.name === 'process_cpu_user_seconds_total')).toBe(true);
 

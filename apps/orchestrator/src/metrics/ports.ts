@@ -33,6 +33,11 @@ export interface EvaluationMetrics {
   batchFailed(): void;
 }
 
+export interface NodeMetrics {
+  /** A control request (Handshake, Heartbeat, …) was answered; `accepted` false when refused. */
+  controlAnswered(type: string, accepted: boolean): void;
+}
+
 /** The endpoint's side: what /metrics serves. */
 export interface MetricsEndpoint {
   readonly contentType: string;
@@ -44,6 +49,8 @@ export interface OrchestratorMetrics {
   evaluations: EvaluationMetrics;
   /** Reports in (`.out`) and commands out (`.in`). */
   streams: StreamMetrics;
+  /** Handshakes and heartbeats (`.ctrl`). */
+  nodes: NodeMetrics;
   store: StoreCallTimer;
   endpoint: MetricsEndpoint;
 }
@@ -53,6 +60,7 @@ export const noMetrics: OrchestratorMetrics = {
   scheduling: { planned: () => {} },
   evaluations: { evaluated: () => {}, batchDone: () => {}, batchFailed: () => {} },
   streams: noStreamMetrics,
+  nodes: { controlAnswered: () => {} },
   store: { recorder: () => () => {} },
   endpoint: { contentType: 'text/plain; version=0.0.4; charset=utf-8', render: async () => '' },
 };

@@ -65,6 +65,13 @@ export function orchestratorMetrics(): PrometheusMetrics {
     registers,
   });
   const storeRecorders = new Map<string, (seconds: number) => void>();
+  const control = new Counter({
+    name: 'shoal_node_control_requests_total',
+    help: 'Control requests from agents answered (Handshake, Heartbeat, UpdateNodeInfo, ShutdownNotice), accepted or refused.',
+    labelNames: ['type', 'result'],
+    registers,
+  });
+  const controlChildren = new Map<string, { inc(): void }>();
 
   return {
     registry,
@@ -84,6 +91,18 @@ export function orchestratorMetrics(): PrometheusMetrics {
     streams: countingStreamMetrics(
       ({ name, help, labelNames }) => new Counter({ name, help, labelNames: [...labelNames], registers }),
     ),
+    nodes: {
+      controlAnswered(type, accepted) {
+        const result = accepted ? 'accepted' : 'refused';
+        const key = accepted ? type : `${type}/refused`;
+        let child = controlChildren.get(key);
+        if (child === undefined) {
+          child = control.labels(type, result);
+          controlChildren.set(key, child);
+        }
+        child.inc();
+      },
+    },
     store: {
       recorder(call) {
         let recorder = storeRecorders.get(call);

@@ -1,5 +1,6 @@
 import type { Clock, IdGenerator } from '@shoal/models';
 import type { Logger } from 'pino';
+import type { NodeMetrics } from '../metrics/ports.js';
 import type { Store } from '../store/index.js';
 import type { NodeSettings } from './settings.js';
 
@@ -20,4 +21,6 @@ export interface NodeManagerDeps {
   streams: NodeStreams;
   /** Gives an accepted node the key its results server checks download URLs with (ResultUrls). */
   resultKeys?: { nodeKey(nodeId: string): Uint8Array };
+  /** Counts the control requests answered, accepted or refused. */
+  metrics?: NodeMetrics;
 }

@@ -76,12 +76,15 @@ export function controlHandler(deps: NodeManagerDeps): ControlHandler {
   const reply = <T extends keyof typeof CONTROL_REPLY_TYPE>(
     request: Envelope<T>,
     payload: Payload<(typeof CONTROL_REPLY_TYPE)[T]>,
-  ): Envelope<ControlReplyType> =>
-    makeEnvelope(CONTROL_REPLY_TYPE[request.type], payload, {
+  ): Envelope<ControlReplyType> => {
+    // Every control reply says yes or no: a handshake in Accepted, the others in Ok.
+    deps.metrics?.controlAnswered(request.type, 'Accepted' in payload ? payload.Accepted : payload.Ok);
+    return makeEnvelope(CONTROL_REPLY_TYPE[request.type], payload, {
       id: ids.requestId(),
       nodeId: request.nodeId,
       time: clock.now(),
     }) as Envelope<ControlReplyType>;
+  };
 
   return async (request) => {
     switch (request.type) {
