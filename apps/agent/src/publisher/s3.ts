@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -10,12 +9,14 @@ import { describeS3Error, type S3Access, s3Url } from '../storage/s3-client.js';
 import { stageResults } from './local.js';
 import type { Publisher, PublishRequest } from './publisher.js';
 import { publishedKey } from './s3-key.js';
+import { uploadFile } from './s3-upload.js';
 
 /**
  * The `s3` publisher, as Bacalhau's: the run's results (the same tree the local publisher packs:
  * stdout, stderr, exitCode, one directory per ResultPath) go to the job's bucket, either as one
  * tar.gz object (Compress) or as one object per file under the Key prefix. Everything is streamed
- * in multipart uploads, never held whole in memory. It reports `{Bucket, Key, Endpoint, Region}`,
+ * in multipart uploads (the archive through lib-storage, files part by part from their byte ranges:
+ * s3-upload.ts), never held whole in memory. It reports `{Bucket, Key, Endpoint, Region}`,
  * where Key is the object or the prefix written. When an upload fails the execution fails with
  * the reason, and the staged results stay in the execution's directory until retention.
  */
@@ -51,26 +52,27 @@ export class S3Publisher implements Publisher {
     const { dir, names } = await stageResults(this.o.stateDir, executionId, task, runOutput);
     const now = new Date(Number(this.o.clock.now() / 1_000_000n));
     const key = publishedKey(params.Key, { jobId, executionId, nodeId: this.o.nodeId, now }, params.Compress);
-    const upload = async (objectKey: string, body: Readable) => {
+    const sizes = { partSize: this.o.partSize ?? 8 * MiB, queueSize: this.o.queueSize ?? 4 };
+    const upload = async (objectKey: string, send: () => Promise<unknown>) => {
       try {
-        await new Upload({
-          client,
-          params: { Bucket: params.Bucket, Key: objectKey, Body: body },
-          partSize: this.o.partSize ?? 8 * MiB,
-          queueSize: this.o.queueSize ?? 4,
-        }).done();
+        await send();
       } catch (error) {
-        body.destroy();
         const what = s3Url(params.Bucket, objectKey);
         throw new Error(`upload to ${what} failed: ${describeS3Error(error, what, params.Bucket)}`);
       }
     };
     if (params.Compress) {
       // Symlinks a task left are archived as links, never followed: they could point at host files.
-      await upload(key, Readable.from(create({ gzip: true, cwd: dir, portable: true }, names)));
+      const archive = Readable.from(create({ gzip: true, cwd: dir, portable: true }, names));
+      await upload(key, () =>
+        new Upload({ client, params: { Bucket: params.Bucket, Key: key, Body: archive }, ...sizes })
+          .done()
+          .finally(() => archive.destroy()),
+      );
     } else {
       for (const file of await filesUnder(dir, names)) {
-        await upload(`${key}${file}`, createReadStream(join(dir, file)));
+        const target = { Bucket: params.Bucket, Key: `${key}${file}` };
+        await upload(target.Key, () => uploadFile(client, target, join(dir, file), sizes));
       }
     }
     return {

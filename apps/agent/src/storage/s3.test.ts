@@ -9,16 +9,11 @@ import { makeTempDir, type S3Server, startS3Server, type TempDir } from '@shoal/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Provider } from './s3.js';
 import { S3Access } from './s3-client.js';
+import { sha256OfFile } from './s3-download.js';
 
 /** The s3 input source against a real S3 API (s3rver) and the real AWS SDK. */
 
 const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('base64');
-
-async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('base64');
-}
 
 describe('s3 input source', () => {
   let s3: S3Server;
@@ -63,6 +58,18 @@ describe('s3 input source', () => {
     const staged = await provider.stage(source({ Bucket: 'inputs', Key: 'one/data.csv' }), dir, signal);
     expect(staged).toEqual({ hostPath: dir, readOnly: true });
     expect(await readFile(join(dir, 'data.csv'), 'utf8')).toBe('a,b\n1,2\n');
+  });
+
+  it('stages an empty object, and one just over a range, byte-exact', async () => {
+    const odd = Buffer.alloc(8 * 1024 * 1024 + 5);
+    for (let i = 0; i < odd.length; i += 4096) odd[i] = i % 255;
+    const client = s3.client();
+    await client.send(new PutObjectCommand({ Bucket: 'inputs', Key: 'edge/empty.txt', Body: '' }));
+    await client.send(new PutObjectCommand({ Bucket: 'inputs', Key: 'edge/odd.bin', Body: odd }));
+    const dir = dest();
+    await provider.stage(source({ Bucket: 'inputs', Key: 'edge/' }), dir, signal);
+    expect((await stat(join(dir, 'empty.txt'))).size).toBe(0);
+    expect((await readFile(join(dir, 'odd.bin'))).equals(odd)).toBe(true);
   });
 
   it('stages every object under a prefix, keeping the paths below it', async () => {
