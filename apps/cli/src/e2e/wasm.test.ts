@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Execution, type NodeState, shortId } from '@shoal/models';
+import { ComputeStateType, type Execution, type NodeState, shortId } from '@shoal/models';
 import {
   createTestDatabase,
   describeWithServices,
@@ -17,7 +17,7 @@ import {
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import wabt from 'wabt';
 import { runShoal } from '../testing/test-cluster.js';
-import { getJson, type Proc, start } from './cluster.js';
+import { getJson, type Proc, start, waitForJobState } from './cluster.js';
 
 /**
  * End to end, without Docker: nats-server, Postgres, a `shoal serve --orchestrator` process and a
@@ -192,6 +192,29 @@ describeWithServices(['postgres', 'nats'], 'shoal wasm run on an agent without D
     } finally {
       await server.close();
     }
+  }, 90_000);
+
+  it('stops a module that would never end, when the job is stopped', async () => {
+    const loop = new URL('../../../agent/src/executor/wasm/testdata/loop.wat', import.meta.url);
+    const file = join(dir.path, 'loop.wasm');
+    await writeFile(file, await compile(await readFile(loop, 'utf8')));
+    const id = (await shoal(['wasm', 'run', '--id-only', file])).stdout.trim();
+    await waitFor(async () => (await shoal(['job', 'logs', id])).stdout.includes('looping'), {
+      timeoutMs: 30_000,
+      message: 'the module to print',
+    });
+    const stopped = await shoal(['job', 'stop', id]);
+    expect(stopped.code).toBe(0);
+    await waitForJobState(api, id, ['Stopped'], 30_000);
+    await waitFor(
+      async () => {
+        const { Executions } = await getJson<{ Executions: Execution[] }>(
+          `${api}/api/v1/orchestrator/jobs/${id}/executions`,
+        );
+        return Executions[0]?.ComputeState.StateType === ComputeStateType.Cancelled;
+      },
+      { timeoutMs: 30_000, message: 'the execution to be cancelled' },
+    );
   }, 90_000);
 
   it('ends with the module’s exit code', async () => {
