@@ -3,7 +3,7 @@ import type { ResourceRequest } from '../node/capacity.js';
 import type { StagedInput } from '../storage/storage.js';
 
 /**
- * What every engine implements (noop now, docker next, wasm later). The execution manager owns
+ * What every engine implements (noop, docker, wasm). The execution manager owns
  * the lifecycle and the reports; an executor only runs one task and says how it ended.
  */
 
@@ -50,7 +50,7 @@ export function timedOutError(seconds: number): string {
 }
 
 export interface ExecutorCapabilities {
-  /** The engine name a Task's `Engine.Type` must match (`noop`, `docker`). */
+  /** The engine name a Task's `Engine.Type` must match (`noop`, `docker`, `wasm`). */
   engine: string;
   /** Unhealthy engines get no bids (a hung Docker daemon, say). */
   healthy: boolean;
