@@ -6,12 +6,7 @@ import type { Requester } from './exchange.js';
 import { Receiver } from './receiver.js';
 import { encodeReply, errorReply } from './replies.js';
 import { Sender } from './sender.js';
-import {
-  countingStreamMetrics,
-  type LabelledCounter,
-  STREAM_METRICS,
-  type StreamMetrics,
-} from './stream-metrics.js';
+import { countingStreamMetrics, type LabelledCounter, type StreamMetrics } from './stream-metrics.js';
 import { outSubject } from './subjects.js';
 import { MemoryOutbox, MemorySeqTracker } from './test-support/memory.js';
 import { BIG_TIME, EXEC, NODE } from './test-support/stream.js';
@@ -28,20 +23,17 @@ const report = (seq: bigint): StreamEnvelope =>
 /** Counts by "metric label…", the way a registry would show them. */
 function tally(): { metrics: StreamMetrics; counts: Map<string, number> } {
   const counts = new Map<string, number>();
-  const counters = Object.fromEntries(
-    Object.keys(STREAM_METRICS).map((metric): [string, LabelledCounter] => [
-      metric,
-      {
-        labels: (...values) => ({
-          inc: (by = 1) => {
-            const key = [metric, ...values].join(' ');
-            counts.set(key, (counts.get(key) ?? 0) + by);
-          },
-        }),
-      },
-    ]),
-  ) as Record<keyof typeof STREAM_METRICS, LabelledCounter>;
-  return { metrics: countingStreamMetrics(counters), counts };
+  const metrics = countingStreamMetrics(
+    ({ name }): LabelledCounter => ({
+      labels: (...values) => ({
+        inc: (by = 1) => {
+          const key = [name, ...values].join(' ');
+          counts.set(key, (counts.get(key) ?? 0) + by);
+        },
+      }),
+    }),
+  );
+  return { metrics, counts };
 }
 
 describe('stream metrics', () => {
@@ -83,13 +75,13 @@ describe('stream metrics', () => {
 
     expect(applied).toEqual([1n, 2n, 3n]);
     expect(Object.fromEntries(senderSide.counts)).toEqual({
-      'sent ExecutionProgress': 4,
-      'redelivered ExecutionProgress': 1,
-      'sendFailures apply_failed': 1,
+      'shoal_nats_messages_sent_total ExecutionProgress': 4,
+      'shoal_nats_messages_redelivered_total ExecutionProgress': 1,
+      'shoal_nats_send_failures_total apply_failed': 1,
     });
     expect(Object.fromEntries(receiverSide.counts)).toEqual({
-      'received ExecutionProgress acked': 4,
-      'decisions duplicate': 1,
+      'shoal_nats_messages_received_total ExecutionProgress acked': 4,
+      'shoal_nats_stream_decisions_total duplicate': 1,
     });
   });
 
@@ -106,11 +98,11 @@ describe('stream metrics', () => {
     await receiver.handleMessage(outSubject(NODE), encodeMessage(report(5n)));
 
     expect(Object.fromEntries(counts)).toEqual({
-      'received unknown refused': 2,
-      'refused bad_json': 1,
-      'refused bad_envelope': 1,
-      'received ExecutionProgress nacked': 1,
-      'decisions gap': 1,
+      'shoal_nats_messages_received_total unknown refused': 2,
+      'shoal_nats_messages_refused_total bad_json': 1,
+      'shoal_nats_messages_refused_total bad_envelope': 1,
+      'shoal_nats_messages_received_total ExecutionProgress nacked': 1,
+      'shoal_nats_stream_decisions_total gap': 1,
     });
   });
 });
