@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bufferIO } from './io.js';
-import { runCli } from './program.js';
+import { runCli, withoutStyle } from './program.js';
 
 const info = { version: '1.2.3', node: 'v20.0.0', platform: 'linux/x64' };
 
@@ -22,6 +22,28 @@ describe('shoal CLI', () => {
     expect(JSON.parse(json.stdout)).toEqual({
       ClientVersion: { GitVersion: 'v1.2.3', Node: 'v20.0.0', Platform: 'linux/x64' },
     });
+  });
+
+  it('prints its version as YAML too', async () => {
+    const yaml = bufferIO();
+    expect(await runCli(['version', '-o', 'yaml'], yaml, info)).toBe(0);
+    expect(yaml.stdout).toBe(
+      'ClientVersion:\n  GitVersion: v1.2.3\n  Node: v20.0.0\n  Platform: linux/x64\n',
+    );
+  });
+
+  it('takes --no-style anywhere before --, and writes as to a pipe', async () => {
+    const tty = { ...bufferIO(), isTTY: true };
+    const plain = withoutStyle(['job', 'list', '--no-style', '--', '--no-style'], tty);
+    expect(plain.argv).toEqual(['job', 'list', '--', '--no-style']);
+    expect(plain.io.isTTY).toBe(false);
+    expect(withoutStyle(['job', 'list'], tty).io.isTTY).toBe(true);
+    const io = bufferIO();
+    expect(await runCli(['--no-style', 'version'], io, info)).toBe(0);
+    expect(io.stdout).toBe('shoal v1.2.3 (node v20.0.0, linux/x64)\n');
+    const help = bufferIO();
+    await runCli(['--help'], help, info);
+    expect(help.stdout).toContain('--no-style');
   });
 
   it('answers an unknown command or flag with exit code 2 and a one-line reason', async () => {

@@ -38,7 +38,7 @@ export function buildProgram(io: CliIO, info: BuildInfo, setExit: (code: ExitCod
  * `--no-style`, wherever it is given before `--`: every command then writes as it does to a pipe.
  * Taken out before commander parses, so that each command needs nothing of its own for it.
  */
-function withoutStyle(argv: readonly string[], io: CliIO): { argv: string[]; io: CliIO } {
+export function withoutStyle(argv: readonly string[], io: CliIO): { argv: string[]; io: CliIO } {
   const end = argv.indexOf('--');
   const flags = end === -1 ? argv : argv.slice(0, end);
   if (!flags.includes('--no-style')) return { argv: [...argv], io };

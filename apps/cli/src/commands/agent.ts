@@ -2,7 +2,7 @@ import type { NodeInfo } from '@shoal/models';
 import type { Command } from 'commander';
 import { type ApiOptions, action, addApiOption, type CommandContext, makeClient } from '../api-options.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatData, type OutputFormat, outputOption } from '../output/format.js';
+import { formatData, isStructured, type OutputFormat, outputOption } from '../output/format.js';
 import { formatMap, renderFields } from '../output/table.js';
 
 /** `shoal agent alive|version|node|config`: the orchestrator the CLI talks to, about itself. */
@@ -26,12 +26,12 @@ export function addAgentCommand(program: Command, ctx: CommandContext): void {
     name: string,
     description: string,
     text: (client: ReturnType<typeof makeClient>) => Promise<{ data: unknown; text: string }>,
-    defaultFormat: OutputFormat = 'text',
+    defaultFormat: OutputFormat = 'table',
   ) =>
     addApiOption(agent.command(name).description(description).addOption(outputOption(defaultFormat))).action(
       action(ctx, async (flags: AgentFlags) => {
         const { data, text: human } = await text(makeClient(ctx, flags));
-        ctx.io.out(flags.output === 'text' ? human : formatData(flags.output, data));
+        ctx.io.out(isStructured(flags.output) ? formatData(flags.output, data) : human);
         return ExitCode.Ok;
       }),
     );

@@ -8,7 +8,14 @@ import {
 import type { Command } from 'commander';
 import { type ApiOptions, action, addApiOption, type CommandContext, makeClient } from '../api-options.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatData, type OutputFormat, outputOption, wideOption } from '../output/format.js';
+import {
+  formatData,
+  isStructured,
+  isWide,
+  type OutputFormat,
+  outputOption,
+  wideOption,
+} from '../output/format.js';
 import { type Column, formatMap, renderFields, renderTable } from '../output/table.js';
 import { formatTime, formatTimeExact } from '../output/time.js';
 
@@ -93,9 +100,8 @@ export function addJobDescribeCommand(job: Command, ctx: CommandContext): void {
   ).action(
     action(ctx, async (id: string, flags: DescribeFlags) => {
       const view = await makeClient(ctx, flags).jobs.get(id, ['executions']);
-      if (flags.output === 'text')
-        ctx.io.out(describeText(view, { tty: ctx.io.isTTY, wide: Boolean(flags.wide) }));
-      else ctx.io.out(formatData(flags.output, view));
+      if (isStructured(flags.output)) ctx.io.out(formatData(flags.output, view));
+      else ctx.io.out(describeText(view, { tty: ctx.io.isTTY, wide: isWide(flags) }));
       return ExitCode.Ok;
     }),
   );

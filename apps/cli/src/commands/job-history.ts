@@ -10,15 +10,25 @@ import {
 } from '@shoal/models';
 import { type Command, Option } from 'commander';
 import { type ApiOptions, action, addApiOption, type CommandContext, makeClient } from '../api-options.js';
+import { positiveInt } from '../arg-parsers.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatData, type OutputFormat, outputOption, wideOption } from '../output/format.js';
+import {
+  formatData,
+  isStructured,
+  isWide,
+  type OutputFormat,
+  outputOption,
+  wideOption,
+} from '../output/format.js';
+import { nextPageCommand } from '../output/next-page.js';
 import { type Column, renderTable } from '../output/table.js';
 import { formatIsoTime } from '../output/time.js';
 import { allExecutions } from './job-wait.js';
 
 /**
  * `shoal job history ID`: every event so far. The server keeps a NextToken while the job is not
- * finished (so clients can poll), so pages are read until one comes back empty.
+ * finished (so clients can poll), so pages are read until one comes back empty. With `--limit` or
+ * `--next-token`, one page instead, and on stderr the command for the next one.
  */
 
 interface HistoryFlags extends ApiOptions {
@@ -26,6 +36,8 @@ interface HistoryFlags extends ApiOptions {
   executionId?: string;
   nodeId?: string;
   since?: string;
+  limit?: number;
+  nextToken?: string;
   output: OutputFormat;
   wide?: boolean;
 }
@@ -94,6 +106,22 @@ async function resolveFilters(client: ShoalClient, id: string, flags: HistoryFla
   };
 }
 
+const historyPage = (
+  client: ShoalClient,
+  id: string,
+  flags: HistoryFlags,
+  limit: number,
+  nextToken?: string,
+) =>
+  client.jobs.history(id, {
+    eventType: flags.eventType,
+    executionId: flags.executionId,
+    nodeId: flags.nodeId,
+    since: flags.since,
+    limit,
+    nextToken,
+  });
+
 async function allHistory(
   client: ShoalClient,
   id: string,
@@ -102,14 +130,7 @@ async function allHistory(
   const events: JobHistory[] = [];
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_PAGES; page += 1) {
-    const answer = await client.jobs.history(id, {
-      eventType: flags.eventType,
-      executionId: flags.executionId,
-      nodeId: flags.nodeId,
-      since: flags.since,
-      limit: 1000,
-      nextToken,
-    });
+    const answer = await historyPage(client, id, flags, 1000, nextToken);
     events.push(...answer.History);
     nextToken = answer.NextToken;
     if (!nextToken || answer.History.length === 0) break;
@@ -127,17 +148,26 @@ export function addJobHistoryCommand(job: Command, ctx: CommandContext): void {
       .option('--execution-id <id>', 'only the events of this execution')
       .option('--node-id <id>', 'only the events on this node')
       .option('--since <time>', 'only events at or after this time: Unix seconds or RFC 3339')
+      .option('--limit <n>', 'one page of at most n events (default: every event)', positiveInt)
+      .option('--next-token <token>', 'continue from a previous page')
       .addOption(outputOption())
       .addOption(wideOption()),
   ).action(
-    action(ctx, async (id: string, flags: HistoryFlags) => {
+    action(ctx, async (id: string, flags: HistoryFlags, command: Command) => {
       const client = makeClient(ctx, flags);
-      const history = await allHistory(client, id, await resolveFilters(client, id, flags));
-      if (flags.output !== 'text') {
+      const filters = await resolveFilters(client, id, flags);
+      const paged = flags.limit !== undefined || flags.nextToken !== undefined;
+      const history = paged
+        ? await historyPage(client, id, filters, flags.limit ?? 100, flags.nextToken)
+        : await allHistory(client, id, filters);
+      if (isStructured(flags.output)) {
         ctx.io.out(formatData(flags.output, history));
         return ExitCode.Ok;
       }
-      ctx.io.out(renderTable(COLUMNS, history.History, { tty: ctx.io.isTTY, wide: Boolean(flags.wide) }));
+      ctx.io.out(renderTable(COLUMNS, history.History, { tty: ctx.io.isTTY, wide: isWide(flags) }));
+      if (paged && history.NextToken && history.History.length > 0) {
+        ctx.io.err(`More events: ${nextPageCommand(command, history.NextToken)}\n`);
+      }
       return ExitCode.Ok;
     }),
   );

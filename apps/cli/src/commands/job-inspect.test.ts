@@ -105,6 +105,47 @@ describeWithServices(['nats'], 'shoal job describe|executions|history|stop', () 
     expect(jobOnly.stdout.trimEnd().split('\n').length).toBeGreaterThanOrEqual(3);
   });
 
+  it('pages history with --limit and --next-token, and the hint repeats the command', async () => {
+    const all = await cluster.cli(['job', 'history', short(ids[0] ?? ''), '-o', 'wide', '--no-style']);
+    // Column widths follow each page's own rows: compare the cells, not the padding.
+    const rows = (stdout: string) =>
+      stdout
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.replace(/ {2,}/g, '|'));
+    const allRows = rows(all.stdout);
+    expect(allRows.length).toBeGreaterThan(3);
+    const first = await cluster.cli(['job', 'history', short(ids[0] ?? ''), '--limit', '2', '-o', 'wide']);
+    expect(rows(first.stdout)).toEqual(allRows.slice(0, 2));
+    const hint = /^More events: (shoal job history .*--next-token (\S+))$/m.exec(first.stderr);
+    expect(hint?.[1]).toContain('--limit 2');
+    const second = await cluster.cli([
+      'job',
+      'history',
+      short(ids[0] ?? ''),
+      '--limit',
+      '2',
+      '-o',
+      'wide',
+      '--next-token',
+      hint?.[2] ?? '',
+    ]);
+    expect(rows(second.stdout)).toEqual(allRows.slice(2, 4));
+    const yaml = await cluster.cli(['job', 'history', short(ids[0] ?? ''), '--limit', '1', '-o', 'yaml']);
+    expect(yaml.stdout).toMatch(/^NextToken: \S+\nHistory:\n {2}- /);
+  });
+
+  it('prints every column with -o wide, as with --wide', async () => {
+    const wide = await cluster.cli(['job', 'executions', short(ids[0] ?? ''), '-o', 'wide']);
+    const flag = await cluster.cli(['job', 'executions', short(ids[0] ?? ''), '--wide']);
+    expect(wide.stdout).toMatch(/EXECUTION ID/);
+    expect(wide.stdout).toBe(flag.stdout);
+    const bad = await cluster.cli(['job', 'executions', short(ids[0] ?? ''), '-o', 'xml']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--output.*must be one of table, wide, json, yaml/);
+  });
+
   it('stops a running job; a finished one is refused with the server’s message and hint', async () => {
     const started = await cluster.cli(['job', 'run', '-', '--id-only'], {
       stdin: JSON.stringify({

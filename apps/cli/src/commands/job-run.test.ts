@@ -219,7 +219,7 @@ describe('shoal job run: bad input', () => {
     expect(missing.stderr).toMatch(/missing required argument 'file'/);
     const format = await runShoal(undefined, ['job', 'run', 'x', '--output', 'xml'], offline);
     expect(format.code).toBe(2);
-    expect(format.stderr).toMatch(/Allowed choices are text, json, yaml/);
+    expect(format.stderr).toMatch(/--output.*must be one of table, wide, json, yaml/);
   });
 
   it('a refused connection names the API and how to start one, in one line, exit 1', async () => {

@@ -2,7 +2,7 @@ import { shortId } from '@shoal/models';
 import type { Command } from 'commander';
 import { type ApiOptions, action, addApiOption, type CommandContext, makeClient } from '../api-options.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatData, type OutputFormat, outputOption } from '../output/format.js';
+import { formatData, isStructured, type OutputFormat, outputOption } from '../output/format.js';
 
 /** `shoal job stop ID`: asks the orchestrator to stop a job; its executions are cancelled. */
 
@@ -23,7 +23,7 @@ export function addJobStopCommand(job: Command, ctx: CommandContext): void {
     action(ctx, async (id: string, flags: StopFlags) => {
       const client = makeClient(ctx, flags);
       const answer = await client.jobs.stop(id, flags.reason);
-      if (flags.output !== 'text') {
+      if (isStructured(flags.output)) {
         ctx.io.out(formatData(flags.output, answer));
         return ExitCode.Ok;
       }

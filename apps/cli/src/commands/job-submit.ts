@@ -2,7 +2,7 @@ import { shortId } from '@shoal/models';
 import type { Command } from 'commander';
 import { type ApiOptions, type CommandContext, makeClient } from '../api-options.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatData, type OutputFormat, outputOption } from '../output/format.js';
+import { formatData, isStructured, type OutputFormat, outputOption } from '../output/format.js';
 import { normaliseJob } from './job-file.js';
 import { printJobLogs } from './job-log-streams.js';
 import { jobOutcome, outcomeText } from './job-outcome.js';
@@ -47,12 +47,12 @@ export async function runJob(ctx: CommandContext, input: unknown, flags: RunFlag
   const submitted = await client.jobs.submit(input);
   for (const w of submitted.Warnings) io.err(`Warning: ${w}\n`);
   const id = submitted.JobID;
-  const structured = flags.output !== 'text';
+  const structured = isStructured(flags.output);
 
   if (flags.idOnly || structured) {
     if (flags.idOnly) io.out(`${id}\n`);
     if (!flags.wait && !flags.follow) {
-      if (!flags.idOnly) io.out(formatData(flags.output as 'json' | 'yaml', submitted));
+      if (!flags.idOnly && isStructured(flags.output)) io.out(formatData(flags.output, submitted));
       return ExitCode.Ok;
     }
   }

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { action, type CommandContext } from '../api-options.js';
 import { ExitCode } from '../exit-codes.js';
+import { formatData, isStructured, type OutputFormat, outputOption } from '../output/format.js';
 
 /**
  * `shoal node token`: prints the join token of the orchestrator whose state is in --data-dir, the
@@ -16,8 +17,9 @@ export function addNodeTokenCommand(node: Command, ctx: CommandContext): void {
     .command('token')
     .description("print the join token new nodes need (read from the orchestrator's --data-dir)")
     .option('--data-dir <dir>', 'the orchestrator’s data directory (default ~/.shoal)')
+    .addOption(outputOption())
     .action(
-      action(ctx, async (flags: { dataDir?: string }) => {
+      action(ctx, async (flags: { dataDir?: string; output: OutputFormat }) => {
         const file = joinTokenFile(flags.dataDir ?? join(homedir(), '.shoal'));
         let token: string;
         try {
@@ -29,7 +31,9 @@ export function addNodeTokenCommand(node: Command, ctx: CommandContext): void {
           ctx.io.err(`error: cannot read ${file}: ${why}\n`);
           return ExitCode.Failed;
         }
-        ctx.io.out(`${token}\n`);
+        ctx.io.out(
+          isStructured(flags.output) ? formatData(flags.output, { JoinToken: token }) : `${token}\n`,
+        );
         return ExitCode.Ok;
       }),
     );

@@ -3,7 +3,13 @@ import { type Command, Option } from 'commander';
 import { type ApiOptions, action, addApiOption, type CommandContext, makeClient } from '../api-options.js';
 import { collect, positiveInt } from '../arg-parsers.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatData, type OutputFormat, outputOption, wideOption } from '../output/format.js';
+import {
+  formatData,
+  isStructured,
+  type OutputFormat,
+  outputOption,
+  wideOption,
+} from '../output/format.js';
 import { nextPageCommand } from '../output/next-page.js';
 import { printPage } from '../output/page.js';
 import { type Column, formatMap, renderFields } from '../output/table.js';
@@ -85,11 +91,13 @@ function addActionCommand(node: Command, ctx: CommandContext, verb: NodeAction, 
       .command(verb)
       .description(description)
       .argument('<id>', 'node id or a unique prefix')
-      .option('--message <text>', 'why (recorded in the orchestrator’s log)'),
+      .option('--message <text>', 'why (recorded in the orchestrator’s log)')
+      .addOption(outputOption()),
   ).action(
-    action(ctx, async (id: string, flags: ApiOptions & { message?: string }) => {
-      await makeClient(ctx, flags).nodes.act(id, verb, flags.message);
-      ctx.io.out(`Node ${id} ${PAST[verb]}\n`);
+    action(ctx, async (id: string, flags: ApiOptions & { message?: string; output: OutputFormat }) => {
+      const answer = await makeClient(ctx, flags).nodes.act(id, verb, flags.message);
+      if (isStructured(flags.output)) ctx.io.out(formatData(flags.output, answer));
+      else ctx.io.out(`Node ${id} ${PAST[verb]}\n`);
       return ExitCode.Ok;
     }),
   );
@@ -154,7 +162,7 @@ export function addNodeCommand(program: Command, ctx: CommandContext): void {
   ).action(
     action(ctx, async (id: string, flags: ShowFlags) => {
       const view = await makeClient(ctx, flags).nodes.get(id);
-      ctx.io.out(flags.output === 'text' ? nodeText(view.Node) : formatData(flags.output, view));
+      ctx.io.out(isStructured(flags.output) ? formatData(flags.output, view) : nodeText(view.Node));
       return ExitCode.Ok;
     }),
   );

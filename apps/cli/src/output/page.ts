@@ -1,5 +1,5 @@
 import type { CliIO } from '../io.js';
-import { formatData, type OutputFormat } from './format.js';
+import { formatData, isStructured, isWide, type OutputFormat } from './format.js';
 import { type Column, renderTable } from './table.js';
 
 /**
@@ -12,10 +12,10 @@ export function printPage<R>(
   page: { NextToken: string },
   table: { columns: ReadonlyArray<Column<R>>; rows: readonly R[]; more: (token: string) => string },
 ): void {
-  if (flags.output !== 'text') {
+  if (isStructured(flags.output)) {
     io.out(formatData(flags.output, page));
     return;
   }
-  io.out(renderTable(table.columns, table.rows, { tty: io.isTTY, wide: Boolean(flags.wide) }));
+  io.out(renderTable(table.columns, table.rows, { tty: io.isTTY, wide: isWide(flags) }));
   if (page.NextToken) io.err(`${table.more(page.NextToken)}\n`);
 }
