@@ -1,4 +1,4 @@
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -140,6 +140,10 @@ describe('s3 publisher', () => {
     await expect(publisher().publish(request(id, { Bucket: 'no-such-bucket', Key: 'x/' }))).rejects.toThrow(
       /upload to s3:\/\/no-such-bucket\/x\/\S+ failed: bucket no-such-bucket does not exist/,
     );
+    // Nothing is lost: the staged results wait in the execution's directory until retention.
+    const staged = join(stateDir, 'executions', id, 'published');
+    expect(await readFile(join(staged, 'outputs', 'deep', 'answer.txt'), 'utf8')).toBe('42\n');
+    expect((await readFile(join(staged, 'outputs', 'big.bin'))).equals(BIG)).toBe(true);
     const strict = new S3Publisher({
       access: new S3Access({ endpoints: [] }),
       stateDir,
