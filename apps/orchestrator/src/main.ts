@@ -139,6 +139,7 @@ export async function startOrchestrator(
       logger: logger.child({ component: 'reports' }),
       queue: ORCHESTRATOR_QUEUE,
       metrics: metrics.streams,
+      endings: metrics.endings,
     });
     const { credentials, server: natsServer } = nats;
     if (credentials && natsServer) {

@@ -83,7 +83,8 @@ describeWithServices(['nats'], 'metrics of a running cluster', () => {
     const expected = (samples: PrometheusSample[]) =>
       sampleSum(samples, 'shoal_jobs', { state: 'Completed', type: 'batch' }) === 2 &&
       sampleSum(samples, 'shoal_jobs', { state: 'Failed', type: 'batch' }) === 1 &&
-      sampleSum(samples, 'shoal_nats_messages_received_total', { type: 'RunResult', result: 'acked' }) >= 3;
+      sampleSum(samples, 'shoal_nats_messages_received_total', { type: 'RunResult', result: 'acked' }) >= 3 &&
+      sampleSum(samples, 'shoal_execution_duration_seconds_count') === 3;
     const samples = await waitFor(
       async () => {
         const page = await orchestrator();
@@ -92,6 +93,8 @@ describeWithServices(['nats'], 'metrics of a running cluster', () => {
       { timeoutMs: 30_000, message: 'the orchestrator page to show the three jobs ended' },
     );
     expect(sampleSum(samples, 'shoal_placements_total', { outcome: 'placed' })).toBe(3);
+    expect(sampleSum(samples, 'shoal_execution_duration_seconds_count', { outcome: 'completed' })).toBe(2);
+    expect(sampleSum(samples, 'shoal_execution_duration_seconds_count', { outcome: 'task-failed' })).toBe(1);
     expect(sampleSum(samples, 'shoal_job_queue_wait_seconds_count')).toBe(3);
     expect(
       sampleSum(samples, 'shoal_evaluations_total', { trigger: 'job-register', status: 'complete' }),

@@ -13,6 +13,7 @@ import {
 } from '@shoal/models';
 import { isStreamType, MESSAGE_CHANNEL, type StreamEnvelope } from '@shoal/protocol';
 import type { Logger } from 'pino';
+import type { EndingMetrics } from '../metrics/ports.js';
 import type { NewHistoryEvent, Repos, StoredExecution } from '../store/index.js';
 import { evaluateWaitingJobs } from './node-events.js';
 import { decideReport, type Report } from './report-effects.js';
@@ -22,6 +23,8 @@ export interface ReportDeps {
   clock: Clock;
   ids: IdGenerator;
   logger: Logger;
+  /** Told, once the reports committed, of each execution they ended. */
+  endings?: EndingMetrics;
 }
 
 /** How many queued jobs one freed execution wakes, at the head of the queue. */
@@ -39,12 +42,14 @@ function isReport(envelope: StreamEnvelope): envelope is Report {
  *
  * A refused report (unknown execution, another node's execution, an illegal or stale transition)
  * changes nothing and is logged; the run goes on and the cursor still moves.
+ *
+ * Returns what to run once the transaction committed (the endings counted), if anything.
  */
 export async function applyReports(
   envelopes: readonly StreamEnvelope[],
   tx: Repos,
-  { clock, ids, logger }: ReportDeps,
-): Promise<void> {
+  { clock, ids, logger, endings }: ReportDeps,
+): Promise<(() => void) | undefined> {
   const reports = envelopes.filter(isReport);
   if (reports.length === 0) return;
   const known = await tx.bulk.findExecutions([...new Set(reports.map((r) => r.payload.ExecutionID))]);
@@ -57,6 +62,7 @@ export async function applyReports(
   const now = clock.now();
   let freed: string | undefined;
   let freedCount = 0;
+  const ended: Array<{ outcome: string; seconds: number }> = [];
   for (const report of reports) {
     const executionId = report.payload.ExecutionID;
     const fields = { nodeId: report.nodeId, seq: report.seq, type: report.type, executionId };
@@ -77,6 +83,10 @@ export async function applyReports(
     if (after && isTerminalComputeState(after.ComputeState.StateType)) {
       freed = `execution ${shortId(after.ID)} ended on ${shortId(after.NodeID)}`;
       freedCount++;
+      if (endings) {
+        const outcome = work.execution(after.ID).outcome || 'unknown';
+        ended.push({ outcome, seconds: Math.max(0, Number(now - after.CreateTime) / 1e9) });
+      }
     }
   }
   await work.flush(tx);
@@ -88,6 +98,10 @@ export async function applyReports(
       limit: WAITING_PER_FREED * freedCount + 8,
     });
   }
+  if (endings === undefined || ended.length === 0) return undefined;
+  return () => {
+    for (const { outcome, seconds } of ended) endings.executionEnded(outcome, seconds);
+  };
 }
 
 /** One report's effect on the workspace; the execution as it left it, or undefined if refused. */

@@ -22,6 +22,7 @@ describe('orchestratorMetrics', () => {
     metrics.nodes.controlAnswered('Heartbeat', true);
     metrics.nodes.controlAnswered('Heartbeat', true);
     metrics.nodes.controlAnswered('Handshake', false);
+    metrics.endings.executionEnded('task-failed', 4);
 
     const samples = parsePrometheusText(await metrics.endpoint.render());
     expect(sampleSum(samples, 'shoal_placements_total', { outcome: 'placed' })).toBe(3);
@@ -41,6 +42,8 @@ describe('orchestratorMetrics', () => {
     expect(
       sampleSum(samples, 'shoal_node_control_requests_total', { type: 'Handshake', result: 'refused' }),
     ).toBe(1);
+    expect(sampleSum(samples, 'shoal_execution_duration_seconds_count', { outcome: 'task-failed' })).toBe(1);
+    expect(sampleSum(samples, 'shoal_execution_duration_seconds_sum')).toBe(4);
     // Process metrics come with the registry.
     expect(samples.some((s) => s.name === 'process_cpu_user_seconds_total')).toBe(true);
 

@@ -33,6 +33,11 @@ export interface EvaluationMetrics {
   batchFailed(): void;
 }
 
+export interface EndingMetrics {
+  /** An agent's report ended an execution (`outcome`: completed, task-failed, …) after `seconds`. */
+  executionEnded(outcome: string, seconds: number): void;
+}
+
 export interface NodeMetrics {
   /** A control request (Handshake, Heartbeat, …) was answered; `accepted` false when refused. */
   controlAnswered(type: string, accepted: boolean): void;
@@ -51,6 +56,8 @@ export interface OrchestratorMetrics {
   streams: StreamMetrics;
   /** Handshakes and heartbeats (`.ctrl`). */
   nodes: NodeMetrics;
+  /** Executions ended, as the agents' reports say. */
+  endings: EndingMetrics;
   store: StoreCallTimer;
   endpoint: MetricsEndpoint;
 }
@@ -61,6 +68,7 @@ export const noMetrics: OrchestratorMetrics = {
   evaluations: { evaluated: () => {}, batchDone: () => {}, batchFailed: () => {} },
   streams: noStreamMetrics,
   nodes: { controlAnswered: () => {} },
+  endings: { executionEnded: () => {} },
   store: { recorder: () => () => {} },
   endpoint: { contentType: 'text/plain; version=0.0.4; charset=utf-8', render: async () => '' },
 };

@@ -15,6 +15,8 @@ const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2
 /** From a job's submission to its placement: instant on an idle cluster, hours in a full queue. */
 const QUEUE_WAIT_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14_400];
 const BATCH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Executions last from milliseconds (noop) to hours (a batch container). */
+const EXECUTION_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600, 14_400];
 
 export type PrometheusMetrics = OrchestratorMetrics & { readonly registry: Registry };
 
@@ -65,6 +67,13 @@ export function orchestratorMetrics(): PrometheusMetrics {
     registers,
   });
   const storeRecorders = new Map<string, (seconds: number) => void>();
+  const executionSeconds = new Histogram({
+    name: 'shoal_execution_duration_seconds',
+    help: 'From an execution being placed to the applied report of its end, by outcome.',
+    labelNames: ['outcome'],
+    buckets: EXECUTION_BUCKETS,
+    registers,
+  });
   const control = new Counter({
     name: 'shoal_node_control_requests_total',
     help: 'Control requests from agents answered (Handshake, Heartbeat, UpdateNodeInfo, ShutdownNotice), accepted or refused.',
@@ -91,6 +100,9 @@ export function orchestratorMetrics(): PrometheusMetrics {
     streams: countingStreamMetrics(
       ({ name, help, labelNames }) => new Counter({ name, help, labelNames: [...labelNames], registers }),
     ),
+    endings: {
+      executionEnded: (outcome, seconds) => executionSeconds.observe({ outcome }, seconds),
+    },
     nodes: {
       controlAnswered(type, accepted) {
         const result = accepted ? 'accepted' : 'refused';

@@ -27,8 +27,14 @@ export interface ReportCollector {
   add(envelopes: readonly StreamEnvelope[]): void;
 }
 
-/** Applies reports of any agents (each agent's in seq order) inside the group's transaction. */
-export type ApplyReports = (envelopes: readonly StreamEnvelope[], tx: Repos) => Promise<void>;
+/**
+ * Applies reports of any agents (each agent's in seq order) inside the group's transaction; may
+ * return what to run once that transaction has committed.
+ */
+export type ApplyReports = (
+  envelopes: readonly StreamEnvelope[],
+  tx: Repos,
+) => Promise<(() => void) | undefined> | Promise<void>;
 
 interface Entry {
   peer: string;
@@ -58,8 +64,8 @@ export function groupedReportTracker(
       const reports: StreamEnvelope[] = [];
       const collector: ReportCollector = { add: (envelopes) => reports.push(...envelopes) };
       for (const entry of entries) if (moved.has(entry.peer)) await entry.fn(collector);
-      if (reports.length > 0) await applyReports(reports, tx);
-      return moved;
+      const applied = reports.length > 0 ? await applyReports(reports, tx) : undefined;
+      return { moved, afterCommit: typeof applied === 'function' ? applied : undefined };
     });
 
   const settle = (entry: Entry, moved: boolean) => {
@@ -70,7 +76,8 @@ export function groupedReportTracker(
 
   async function write(entries: Entry[]): Promise<void> {
     try {
-      const moved = await commit(entries);
+      const { moved, afterCommit } = await commit(entries);
+      afterCommit?.();
       for (const entry of entries) settle(entry, moved.has(entry.peer));
     } catch (error) {
       if (entries.length === 1) {
