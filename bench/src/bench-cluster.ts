@@ -79,3 +79,16 @@ export async function startBenchCluster(options: {
     throw error;
   }
 }
+
+/** Resolves once the orchestrator at `api` lists a CONNECTED node: a benchmark's one agent is ready. */
+export async function waitForConnectedNode(api: string, message: string): Promise<void> {
+  await waitFor(
+    async () => {
+      const nodes = (await (await fetch(`${api}/api/v1/orchestrator/nodes`)).json()) as {
+        Nodes: Array<{ Connection: string }>;
+      };
+      return nodes.Nodes.some((n) => n.Connection === 'CONNECTED');
+    },
+    { timeoutMs: 60_000, message },
+  );
+}

@@ -27,6 +27,7 @@ import {
   testImageName,
   waitFor,
 } from '@shoal/testkit';
+import { waitForConnectedNode } from './bench-cluster.js';
 import { positiveIntEnv } from './env.js';
 import { startOrchestratorProcess } from './orchestrator-process.js';
 
@@ -135,15 +136,7 @@ async function main(): Promise<void> {
       retention: '1m',
     });
     const api = orchestrator.url;
-    await waitFor(
-      async () => {
-        const nodes = (await (await fetch(`${api}/api/v1/orchestrator/nodes`)).json()) as {
-          Nodes: Array<{ Connection: string }>;
-        };
-        return nodes.Nodes.some((n) => n.Connection === 'CONNECTED');
-      },
-      { timeoutMs: 60_000, message: 'the docker agent to connect' },
-    );
+    await waitForConnectedNode(api, 'the docker agent to connect');
     const job: number[] = [];
     const plain: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {

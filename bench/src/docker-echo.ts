@@ -17,8 +17,8 @@ import {
   makeTempDir,
   startNatsServer,
   testImageName,
-  waitFor,
 } from '@shoal/testkit';
+import { waitForConnectedNode } from './bench-cluster.js';
 import { positiveIntEnv } from './env.js';
 import { startOrchestratorProcess } from './orchestrator-process.js';
 
@@ -105,15 +105,7 @@ async function main(): Promise<void> {
       disk: '10Gi',
       logLevel: 'warn',
     });
-    await waitFor(
-      async () => {
-        const nodes = (await (await fetch(`${api}/api/v1/orchestrator/nodes`)).json()) as {
-          Nodes: Array<{ Connection: string }>;
-        };
-        return nodes.Nodes.some((n) => n.Connection === 'CONNECTED');
-      },
-      { timeoutMs: 60_000, message: 'the docker agent to connect' },
-    );
+    await waitForConnectedNode(api, 'the docker agent to connect');
 
     for (let i = 0; i < WARMUP; i++) {
       await shoalRun(api, image);
