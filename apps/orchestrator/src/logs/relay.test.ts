@@ -258,7 +258,7 @@ describe('which execution a logs request reads', () => {
       resolveLogTarget(db.store, job.ID, { executionId: foreign.ID, follow: false }),
     ).rejects.toMatchObject({
       status: 404,
-      message: `execution ${foreign.ID} is not an execution of job ${job.ID}`,
+      message: `execution_id: no execution of job ${job.ID} matches ${foreign.ID}`,
     });
   });
 

@@ -1,4 +1,5 @@
 import { ErrorCode, type Execution, isTerminalJobState, type Job, ShoalError } from '@shoal/models';
+import { resolveIdInJob } from '../service/job-scoped-ids.js';
 import type { Store } from '../store/types.js';
 
 /**
@@ -22,12 +23,13 @@ export async function resolveLogTarget(
 ): Promise<LogTarget> {
   const job = await store.jobs.get(jobIdOrPrefix);
   if (options.executionId !== undefined) {
-    const execution =
-      (await store.executions.find(options.executionId)) ?? (await store.executions.get(options.executionId));
-    if (execution.JobID !== job.ID) {
+    // Resolved among the job's own executions, as history's execution_id is.
+    const id = await resolveIdInJob(store, job.ID, 'id', options.executionId, 'execution_id');
+    const execution = id === undefined ? undefined : await store.executions.find(id);
+    if (execution === undefined) {
       throw new ShoalError(
         ErrorCode.NotFound,
-        `execution ${execution.ID} is not an execution of job ${job.ID}`,
+        `execution_id: no execution of job ${job.ID} matches ${options.executionId}`,
         {
           component: COMPONENT,
           hint: `list the job's executions: GET /api/v1/orchestrator/jobs/${job.ID}/executions`,

@@ -17,6 +17,7 @@ import type { ResultUrls } from '../results/result-urls.js';
 import { bounded } from '../store/bounded.js';
 import type { Deadline } from '../store/deadline.js';
 import type { HistoryQuery, ListExecutionsQuery, ListJobsQuery, Repos, Store } from '../store/types.js';
+import { resolveIdInJob } from './job-scoped-ids.js';
 import { JobSubmission, type JobSubmissionDeps, type SubmitOptions } from './job-submission.js';
 
 /**
@@ -114,10 +115,25 @@ export class JobService {
     });
   }
 
+  /**
+   * `executionId` and `nodeId` may be prefixes, resolved against the job's own executions (see
+   * resolveIdInJob). One that matches none of them filters out every event, as any filter that
+   * names nothing does: the answer is empty, and a running job's NextToken still polls for more.
+   */
   async history(idOrPrefix: string, query: HistoryQuery): Promise<ListJobHistoryResponse> {
     const store = this.store();
     const job = await store.jobs.get(idOrPrefix);
-    const page = await store.history.list(job.ID, query);
+    const { executionId, nodeId } = query;
+    // Unresolved, the prefix itself stays the filter: no event of this job carries it as its id.
+    const resolved: HistoryQuery = {
+      ...query,
+      requested: { executionId, nodeId },
+      executionId:
+        executionId &&
+        ((await resolveIdInJob(store, job.ID, 'id', executionId, 'execution_id')) ?? executionId),
+      nodeId: nodeId && ((await resolveIdInJob(store, job.ID, 'nodeId', nodeId, 'node_id')) ?? nodeId),
+    };
+    const page = await store.history.list(job.ID, resolved);
     return { NextToken: page.nextToken, History: page.items };
   }
 

@@ -4,10 +4,11 @@ import {
   ErrorCode,
   type Execution,
   isExecutionOutcome,
+  likePrefixPattern,
   ShoalError,
   type SpecConfig,
 } from '@shoal/models';
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, like, ne, or, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Handle } from './db.js';
 import { afterToken, checkLimit, type Keyset, keysetAfter, keysetOrder, toPage } from './keyset.js';
@@ -128,6 +129,22 @@ export function executionRepo({ db }: Handle): ExecutionRepo {
         .orderBy(...keysetOrder(keyset))
         .limit(limit + 1);
       return toPage(rows, limit, keyset, rowToExecution);
+    },
+
+    async idsInJob(jobId, field, query, limit) {
+      // A job has few executions: its rows come from the (job_id, …) indexes and are filtered here.
+      const column = field === 'id' ? executions.id : executions.nodeId;
+      const rows = await db
+        .select({ value: column })
+        .from(executions)
+        .where(
+          and(eq(executions.jobId, jobId), or(eq(column, query), like(column, likePrefixPattern(query)))),
+        )
+        .groupBy(column)
+        // `false` sorts first: the exact match, then the prefix matches.
+        .orderBy(sql`${column} <> ${query}`, asc(column))
+        .limit(checkLimit(limit));
+      return rows.map((row) => row.value);
     },
 
     async listResults(jobId, limit, nextToken) {

@@ -24,12 +24,13 @@ const LEVEL = { job: HistoryEventType.JobLevel, execution: HistoryEventType.Exec
 
 /** History pages by sequence number; a token also binds the job and the filters. */
 function historyScope(jobId: string, query: HistoryQuery): PageScope {
+  const named = query.requested ?? query;
   const filters = [
     jobId,
     query.since.toString(),
     query.eventType,
-    query.executionId ?? '',
-    query.nodeId ?? '',
+    named.executionId ?? '',
+    named.nodeId ?? '',
   ];
   return { order: 'history:seq:asc', query: fingerprint(...filters), kinds: ['int'] };
 }

@@ -37,12 +37,37 @@ export async function findByIdOrPrefix<Row>(target: LookupTarget<Row>, query: st
   const [first] = rows;
   if (first === undefined) throw ShoalError.notFound(what, query, component);
   if (rows.length === 1) return first;
-  const ids = rows.map(idOf).sort();
+  throw ambiguousIdError(what, query, rows.map(idOf), component);
+}
+
+/**
+ * The 409 for a prefix that names several ids, listing them (sorted, at most MAX_CANDIDATES). A
+ * query parameter's lookup names the parameter too, in the message and in Details.
+ */
+export function ambiguousIdError(
+  what: string,
+  query: string,
+  matches: readonly string[],
+  component: string,
+  parameter?: string,
+): ShoalError {
+  const ids = [...matches].sort();
   const candidates = ids.slice(0, MAX_CANDIDATES);
   const more = ids.length > MAX_CANDIDATES ? ', …' : '';
-  throw new ShoalError(
+  const named = parameter === undefined ? '' : `${parameter}: `;
+  return new ShoalError(
     ErrorCode.Ambiguous,
-    `ambiguous ${what} ID prefix "${query}": matches ${candidates.join(', ')}${more}`,
-    { component, details: { Candidates: candidates }, hint: 'use a longer prefix or the full ID' },
+    `${named}ambiguous ${what} ID prefix "${query}": matches ${candidates.join(', ')}${more}`,
+    {
+      component,
+      details:
+        parameter === undefined
+          ? { Candidates: candidates }
+          : { Parameter: parameter, Candidates: candidates },
+      hint: 'use a longer prefix or the full ID',
+    },
   );
 }
+
+/** How many candidates a lookup reads: one more than it lists, so it knows there are more. */
+export const CANDIDATES_READ = MAX_CANDIDATES + 1;

@@ -52,8 +52,14 @@ export interface HistoryQuery {
   /** Only events at or after this time (nanoseconds). */
   since: Nanos;
   eventType: 'job' | 'execution' | 'all';
+  /** Only events of this execution, on this node: full ids (the service resolves prefixes). */
   executionId?: string;
   nodeId?: string;
+  /**
+   * The two filters as the client wrote them, when they were prefixes: page tokens are bound to
+   * these, so a prefix that first matched nothing and later names an execution keeps its token.
+   */
+  requested?: { executionId?: string | undefined; nodeId?: string | undefined };
   limit: number;
   nextToken?: string;
 }
@@ -146,6 +152,12 @@ export interface ExecutionRepo {
   list(jobId: string, query: ListExecutionsQuery): Promise<Page<Execution>>;
   /** Published results of completed executions that published something. */
   listResults(jobId: string, limit: number, nextToken?: string): Promise<Page<ExecutionResult>>;
+  /**
+   * The distinct execution ids (`id`) or node ids (`nodeId`) among one job's executions that equal
+   * `query` or start with it: an exact match first, the rest in id order, at most `limit`. Resolves
+   * the id prefixes of the job-scoped filters (history's execution_id and node_id, logs).
+   */
+  idsInJob(jobId: string, field: 'id' | 'nodeId', query: string, limit: number): Promise<string[]>;
 }
 
 export interface EvaluationRepo {

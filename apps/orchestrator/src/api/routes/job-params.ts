@@ -49,8 +49,12 @@ export const StopJobParams = z.object({
 export const JobHistoryParams = z.object({
   since: sinceParam('Only events at or after this time: Unix seconds or RFC 3339. Default 0.'),
   event_type: enumParam(['job', 'execution', 'all'], 'all', 'Which events to return.'),
-  execution_id: idParam('Only events of this execution.'),
-  node_id: idParam('Only events on this node.'),
+  execution_id: idParam(
+    'Only events of this execution: a full id or a unique prefix among the job’s executions (several matches are a 409; none, an empty page).',
+  ),
+  node_id: idParam(
+    'Only events on this node: a full id or a unique prefix among the nodes the job’s executions ran on (several matches are a 409; none, an empty page).',
+  ),
   limit: intParam(1, 1000, 100, 'Maximum number of events to return.'),
   next_token: nextToken(),
 });

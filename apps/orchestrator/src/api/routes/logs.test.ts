@@ -60,7 +60,7 @@ describe('GET /jobs/:id/logs before the upgrade', () => {
     const foreign = await call(h.app, 'GET', logs(withoutExecution, `?execution_id=${executionId}`), WS);
     expect(foreign.status).toBe(404);
     expect(foreign.body.Message).toBe(
-      `execution ${executionId} is not an execution of job ${withoutExecution}`,
+      `execution_id: no execution of job ${withoutExecution} matches ${executionId}`,
     );
     const none = await call(h.app, 'GET', logs(withoutExecution), WS);
     expect(none.status).toBe(404);
