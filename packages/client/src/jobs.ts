@@ -28,7 +28,7 @@ export interface ListJobsQuery {
   labels?: readonly string[] | undefined;
   limit?: number | undefined;
   nextToken?: string | undefined;
-  orderBy?: 'id' | 'create_time' | undefined;
+  orderBy?: 'id' | 'create_time' | 'modify_time' | undefined;
   reverse?: boolean | undefined;
 }
 

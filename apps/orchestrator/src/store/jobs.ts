@@ -25,23 +25,44 @@ type JobRow = typeof jobs.$inferSelect;
  * values, and so the page tokens, are the same either way.
  */
 function jobsKeyset(query: ListJobsQuery, byLabel: boolean): Keyset<JobRow> {
-  const byId = query.orderBy === 'id';
-  const id = byLabel ? jobLabels.jobId : jobs.id;
-  const createTime = byLabel ? jobLabels.createTime : jobs.createTime;
-  return {
-    scope: {
-      order: `jobs:${query.orderBy}:${query.reverse ? 'desc' : 'asc'}`,
-      query: fingerprint(query.namespace, formatSelector(query.selector)),
-      kinds: byId ? ['string'] : ['bigint', 'string'],
-    },
-    columns: byId ? [id] : [createTime, id],
-    keyOf: byId ? (row) => [row.id] : (row) => [row.createTime, row.id],
-    reverse: query.reverse,
+  const scope = {
+    order: `jobs:${query.orderBy}:${query.reverse ? 'desc' : 'asc'}`,
+    query: fingerprint(query.namespace, formatSelector(query.selector)),
   };
+  const id = byLabel ? jobLabels.jobId : jobs.id;
+  const { reverse } = query;
+  switch (query.orderBy) {
+    case 'id':
+      return { scope: { ...scope, kinds: ['string'] }, columns: [id], keyOf: (row) => [row.id], reverse };
+    case 'create_time':
+      return {
+        scope: { ...scope, kinds: ['bigint', 'string'] },
+        columns: [byLabel ? jobLabels.createTime : jobs.createTime, id],
+        keyOf: (row) => [row.createTime, row.id],
+        reverse,
+      };
+    case 'modify_time':
+      return {
+        scope: { ...scope, kinds: ['bigint', 'string'] },
+        columns: [jobs.modifyTime, jobs.id],
+        keyOf: (row) => [row.modifyTime, row.id],
+        reverse,
+      };
+  }
 }
 
-/** The selector's first `key=value` requirement, which can drive the page from job_labels. */
-function drivingLabel(selector: Selector): { label: Requirement; rest: Selector } | undefined {
+/**
+ * The selector's first `key=value` requirement, which can drive the page from job_labels. Not by
+ * modify time: job_labels copies create_time only, since a job's labels never change but its
+ * modify time does with every state, and keeping a copy current would rewrite each label row on
+ * every transition. Such a page takes the plain plan instead, the selector filtering the walk of
+ * jobs_modify_idx (or jobs_namespace_modify_idx): correct, but for a rare label it reads the jobs
+ * that lack it too (O(jobs passed over) per page), or the planner finds the matches through the
+ * GIN index and sorts them (O(matching jobs)), whichever it estimates cheaper.
+ */
+function drivingLabel(query: ListJobsQuery): { label: Requirement; rest: Selector } | undefined {
+  if (query.orderBy === 'modify_time') return undefined;
+  const { selector } = query;
   const at = selector.requirements.findIndex(
     (r) => r.op === 'eq' || (r.op === 'in' && r.values.length === 1),
   );
@@ -54,15 +75,20 @@ function drivingLabel(selector: Selector): { label: Requirement; rest: Selector 
  * The SQL of one page: filters, selector and keyset bound in the WHERE clause, `limit + 1` rows.
  * Exported so the scale test can EXPLAIN exactly what `list` runs.
  *
- * Without a `key=value` requirement the page is a range of a jobs index (namespace, create_time,
- * id or id). With one, the range is read from job_labels instead, in list order, each entry joined
+ * Without a `key=value` requirement the page is a range of a jobs index (namespace, create_time or
+ * modify_time, id or id). With one (and an order other than modify_time), the range is read from job_labels instead, in list order, each entry joined
  * to its job: the GIN index on labels would find every job carrying the label and sort them all,
  * and walking the jobs order would pass every job that lacks it — O(jobs) for a rare label either
  * way. The other requirements filter the joined jobs. The same holds on page 1,000 (the keyset
  * bound is part of the range) and for `*` (stored as a namespace of its own).
+ *
+ * By modify time a page starts strictly after the last (modify_time, id) returned, so a job that
+ * is not modified meanwhile is listed exactly once. A job modified between two pages moves to the
+ * newest end: ascending, it may be listed again further on; newest first (reverse), one not yet
+ * listed moves before the position reached and is not listed.
  */
 export function listJobsQuery(db: Db, query: ListJobsQuery) {
-  const driving = drivingLabel(query.selector);
+  const driving = drivingLabel(query);
   const keyset = jobsKeyset(query, driving !== undefined);
   const limit = checkLimit(query.limit);
   const after = keysetAfter(keyset, afterToken(keyset, query.nextToken));

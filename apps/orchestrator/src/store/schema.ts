@@ -47,6 +47,9 @@ export const jobs = pgTable(
   (t) => [
     index('jobs_namespace_create_idx').on(t.namespace, t.createTime, t.id),
     index('jobs_create_idx').on(t.createTime, t.id),
+    // The list by modify time (order_by=modify_time), in a namespace and in all of them.
+    index('jobs_namespace_modify_idx').on(t.namespace, t.modifyTime, t.id),
+    index('jobs_modify_idx').on(t.modifyTime, t.id),
     // A namespace's jobs by id: without it a small namespace listed by id walks every job's id.
     index('jobs_namespace_id_idx').on(t.namespace, t.id),
     index('jobs_id_prefix_idx').using('btree', sql`${t.id} text_pattern_ops`),

@@ -7,6 +7,7 @@ import { executionUpdatesContract } from './testing/contract-execution-updates.j
 import { executionsContract } from './testing/contract-executions.js';
 import { historyContract } from './testing/contract-history.js';
 import { jobListContract } from './testing/contract-job-list.js';
+import { jobListByModifyTimeContract } from './testing/contract-job-list-modify.js';
 import { jobsContract } from './testing/contract-jobs.js';
 import { nodeSchedRevisionContract } from './testing/contract-node-sched-revision.js';
 import { nodeStatusContract } from './testing/contract-node-status.js';
@@ -30,6 +31,7 @@ for (const driver of DRIVERS) {
 
     describe('jobs', () => jobsContract(ctx));
     describe('job listing', () => jobListContract(ctx));
+    describe('job listing by modify time', () => jobListByModifyTimeContract(ctx));
     describe('history', () => historyContract(ctx));
     describe('executions', () => executionsContract(ctx));
     describe('evaluations', () => evaluationsContract(ctx));

@@ -43,7 +43,8 @@ export interface ListJobsQuery {
   /** ANDed; evaluated in SQL. An empty selector matches every job. */
   selector: Selector;
   limit: number;
-  orderBy: 'id' | 'create_time';
+  /** modify_time: a job modified while a client pages moves (see listJobsQuery). */
+  orderBy: 'id' | 'create_time' | 'modify_time';
   reverse: boolean;
   nextToken?: string;
 }

@@ -25,7 +25,12 @@ export const ListJobsParams = z.object({
   ),
   limit: intParam(1, 1000, 10, 'Maximum number of jobs to return.'),
   next_token: nextToken(),
-  order_by: enumParam(['id', 'create_time'], 'create_time', 'Sort key.', { created_at: 'create_time' }),
+  order_by: enumParam(
+    ['id', 'create_time', 'modify_time'],
+    'create_time',
+    'Sort key. By modify_time a job modified while pages are read moves to the newest end: ascending it may be listed again further on, newest first (reverse) it may be passed over; a job not modified meanwhile is listed exactly once.',
+    { created_at: 'create_time', modified_at: 'modify_time' },
+  ),
   reverse: reverse(),
 });
 

@@ -78,6 +78,8 @@ export function jobRoutes({ jobs, maxBodyBytes, maxJobBytes, requesterId }: JobR
       path: '/orchestrator/jobs',
       operationId: 'listJobs',
       summary: 'List jobs',
+      description:
+        'Pages follow NextToken; each starts strictly after the last job of the one before, so jobs submitted or deleted meanwhile never shift it. With order_by=modify_time a job modified between two pages moves to the newest end of the order: ascending it may be listed again on a later page, newest first (reverse) one not yet listed may be passed over; every job not modified meanwhile is listed exactly once.',
       tag: 'Jobs',
       query: ListJobsParams,
       response: ListJobsResponseSchema,
