@@ -12,7 +12,18 @@ export interface ListNodesQuery {
   status?: string | undefined;
   limit?: number | undefined;
   nextToken?: string | undefined;
-  orderBy?: 'id' | 'create_time' | undefined;
+  /** The available_* orders put the most available first. */
+  orderBy?:
+    | 'id'
+    | 'create_time'
+    | 'type'
+    | 'approval'
+    | 'status'
+    | 'available_cpu'
+    | 'available_memory'
+    | 'available_disk'
+    | 'available_gpu'
+    | undefined;
   reverse?: boolean | undefined;
 }
 

@@ -103,7 +103,9 @@ describe('the OpenAPI document', () => {
       minimum: 1,
       maximum: 1000,
     });
-    expect(params.find((p) => p.name === 'order_by')?.schema).toMatchObject({ enum: ['id', 'create_time'] });
+    expect(params.find((p) => p.name === 'order_by')?.schema).toMatchObject({
+      enum: ['id', 'create_time', 'modify_time'],
+    });
     const nodes = ((((doc.paths as Json)[N] as Json).get as Json).parameters as Json[]).map((p) => p.name);
     expect(nodes).toEqual(expect.arrayContaining(['filter-approval', 'filter-status', 'labels']));
   });

@@ -59,7 +59,7 @@ describe('query parameters', () => {
     const p = problems(await parse(ListJobsParams, 'limit=-1&order_by=name&reverse=yes&labels=%3Dx'));
     expect(p).toEqual({
       limit: 'must be an integer between 1 and 1000',
-      order_by: 'must be one of id, create_time',
+      order_by: 'must be one of id, create_time, modify_time',
       reverse: 'must be true, false, 1 or 0',
       labels: 'label selector "=x": expected label key at position 0',
     });
@@ -77,6 +77,9 @@ describe('query parameters', () => {
       limit: 100,
       order_by: 'create_time',
     });
+    expect(await parse(ListJobsParams, 'order_by=modified_at')).toMatchObject({ order_by: 'modify_time' });
+    // Bacalhau's node list orders by membership under both names.
+    expect(await parse(ListNodesParams, 'order_by=status')).toMatchObject({ order_by: 'approval' });
   });
 
   it.each(['abc', '00', '1001', '1.5', '1e3', '', ' 5'])('refuses limit=%j', async (limit) => {

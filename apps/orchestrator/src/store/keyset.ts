@@ -11,8 +11,8 @@ import type { Page } from './types.js';
  */
 export interface Keyset<Row> {
   readonly scope: PageScope;
-  /** The sort columns, the unique tie-breaker (the id) last. */
-  readonly columns: readonly PgColumn[];
+  /** The sort columns (or expressions of a row), the unique tie-breaker (the id) last. */
+  readonly columns: readonly (PgColumn | SQL)[];
   /** The same values, read from a row. */
   readonly keyOf: (row: Row) => KeyValue[];
   readonly reverse: boolean;

@@ -1,29 +1,15 @@
-import { formatSelector, type Nanos, type NodeInfo, type NodeState, ShoalError } from '@shoal/models';
+import { type Nanos, type NodeInfo, type NodeState, ShoalError } from '@shoal/models';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Handle } from './db.js';
-import { afterToken, checkLimit, type Keyset, keysetAfter, keysetOrder, toPage } from './keyset.js';
+import { afterToken, checkLimit, keysetAfter, keysetOrder, toPage } from './keyset.js';
 import { findByIdOrPrefix } from './lookup.js';
-import { fingerprint } from './page-token.js';
+import { nodesKeyset } from './node-orders.js';
 import { nodes } from './schema.js';
 import { selectorSql } from './selector-sql.js';
-import type { ListNodesQuery, NodeRepo } from './types.js';
+import type { NodeRepo } from './types.js';
 
 const COMPONENT = 'NodeStore';
 type NodeRow = typeof nodes.$inferSelect;
-
-function nodesKeyset(query: ListNodesQuery): Keyset<NodeRow> {
-  const byId = query.orderBy === 'id';
-  return {
-    scope: {
-      order: `nodes:${query.orderBy}:${query.reverse ? 'desc' : 'asc'}`,
-      query: fingerprint(formatSelector(query.selector), query.membership ?? '', query.connection ?? ''),
-      kinds: byId ? ['string'] : ['bigint', 'string'],
-    },
-    columns: byId ? [nodes.id] : [nodes.createTime, nodes.id],
-    keyOf: byId ? (row) => [row.id] : (row) => [row.createTime, row.id],
-    reverse: query.reverse,
-  };
-}
 
 export function nodeRepo({ db }: Handle): NodeRepo {
   /** Applies a change to one node and returns it; NotFound when there is no such node. */

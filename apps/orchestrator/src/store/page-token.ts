@@ -11,8 +11,11 @@ import { ErrorCode, ShoalError } from '@shoal/models';
  * tokens. Being keyless, tokens stay valid across restarts and between orchestrators.
  */
 
-/** How each sort-key column is carried: bigint as a decimal string, so no digit is lost. */
-export type KeyKind = 'bigint' | 'int' | 'string';
+/**
+ * How each sort-key column is carried: bigint as a decimal string, so no digit is lost; `number`
+ * is a double (a node's capacity), which JSON carries exactly.
+ */
+export type KeyKind = 'bigint' | 'int' | 'number' | 'string';
 export type KeyValue = bigint | number | string;
 
 /** Identifies one listing: tokens made for another order or other filters are refused. */
@@ -56,6 +59,8 @@ function decodeValue(raw: unknown, kind: KeyKind): KeyValue | undefined {
       return typeof raw === 'string' && /^-?\d{1,20}$/.test(raw) ? BigInt(raw) : undefined;
     case 'int':
       return typeof raw === 'number' && Number.isSafeInteger(raw) ? raw : undefined;
+    case 'number':
+      return typeof raw === 'number' && Number.isFinite(raw) ? raw : undefined;
     case 'string':
       return typeof raw === 'string' ? raw : undefined;
   }

@@ -9,6 +9,7 @@ import { historyContract } from './testing/contract-history.js';
 import { jobListContract } from './testing/contract-job-list.js';
 import { jobListByModifyTimeContract } from './testing/contract-job-list-modify.js';
 import { jobsContract } from './testing/contract-jobs.js';
+import { nodeOrdersContract } from './testing/contract-node-orders.js';
 import { nodeSchedRevisionContract } from './testing/contract-node-sched-revision.js';
 import { nodeStatusContract } from './testing/contract-node-status.js';
 import { nodesContract } from './testing/contract-nodes.js';
@@ -36,6 +37,7 @@ for (const driver of DRIVERS) {
     describe('executions', () => executionsContract(ctx));
     describe('evaluations', () => evaluationsContract(ctx));
     describe('nodes', () => nodesContract(ctx));
+    describe('node orders', () => nodeOrdersContract(ctx));
     describe('execution compute updates', () => executionUpdatesContract(ctx));
     describe('node status', () => nodeStatusContract(ctx));
     describe('node placement revision', () => nodeSchedRevisionContract(ctx));

@@ -21,6 +21,7 @@ import type {
 } from '@shoal/models';
 import type { InMessageType, OutboxEnvelope, Payload, StreamEnvelope } from '@shoal/protocol';
 import type { StoreCallTimer } from './call-timer.js';
+import type { NodeOrder } from './node-orders.js';
 
 /**
  * The store's port: what the API, the evaluation workers and (later) the node manager may ask of
@@ -77,7 +78,8 @@ export interface ListNodesQuery {
   membership?: NodeMembership;
   connection?: NodeConnection;
   limit: number;
-  orderBy: 'id' | 'create_time';
+  /** See node-orders.ts; the available_* orders put the most available first. */
+  orderBy: NodeOrder;
   reverse: boolean;
   nextToken?: string;
 }

@@ -12,6 +12,7 @@ import {
 } from '@shoal/models';
 import { z } from 'zod';
 import type { NodeService } from '../../service/node-service.js';
+import { NODE_ORDERS } from '../../store/node-orders.js';
 import { readBodyAs } from '../body.js';
 import { pathId } from '../path-params.js';
 import {
@@ -45,7 +46,12 @@ export const ListNodesParams = z.object({
   ),
   limit: intParam(1, 1000, 100, 'Maximum number of nodes to return.'),
   next_token: textParam(1024, 'Opaque pagination token from the previous page’s NextToken.'),
-  order_by: enumParam(['id', 'create_time'], 'id', 'Sort key.', { created_at: 'create_time' }),
+  order_by: enumParam(
+    NODE_ORDERS,
+    'id',
+    'Sort key; ties are broken by id. The available_* orders put the most available first (reverse: the least). Capacity changes with every heartbeat: each page is ordered by the capacity when it is read, so a node whose capacity changed between two pages may be listed twice or not at all.',
+    { created_at: 'create_time', status: 'approval' },
+  ),
   reverse: boolParam('Reverse the order (true, false, 1 or 0).'),
 });
 
