@@ -19,7 +19,7 @@ interface ListFlags extends ApiOptions {
   labels?: string[];
   namespace?: string;
   limit?: number;
-  orderBy?: 'id' | 'create_time';
+  orderBy?: 'id' | 'create_time' | 'modify_time';
   reverse?: boolean;
   nextToken?: string;
   output: OutputFormat;
@@ -55,7 +55,7 @@ export function addJobListCommand(job: Command, ctx: CommandContext): void {
       .option('--labels <selector>', 'label selector, e.g. "env in (prod,dev),!legacy"; repeatable', collect)
       .option('--namespace <ns>', 'namespace to list (default: every namespace, as Bacalhau lists)')
       .option('--limit <n>', 'how many jobs to show', positiveInt, 10)
-      .addOption(new Option('--order-by <key>', 'sort key').choices(['id', 'create_time']))
+      .addOption(new Option('--order-by <key>', 'sort key').choices(['id', 'create_time', 'modify_time']))
       .option('--reverse', 'oldest first')
       .option('--next-token <token>', 'continue from a previous page')
       .addOption(outputOption())

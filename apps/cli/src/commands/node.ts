@@ -3,17 +3,24 @@ import { type Command, Option } from 'commander';
 import { type ApiOptions, action, addApiOption, type CommandContext, makeClient } from '../api-options.js';
 import { collect, positiveInt } from '../arg-parsers.js';
 import { ExitCode } from '../exit-codes.js';
-import {
-  formatData,
-  isStructured,
-  type OutputFormat,
-  outputOption,
-  wideOption,
-} from '../output/format.js';
+import { formatData, isStructured, type OutputFormat, outputOption, wideOption } from '../output/format.js';
 import { nextPageCommand } from '../output/next-page.js';
 import { printPage } from '../output/page.js';
 import { type Column, formatMap, renderFields } from '../output/table.js';
 import { addNodeTokenCommand } from './node-token.js';
+
+/** The node list's orders, as the API takes them (Bacalhau's, and create_time). */
+const NODE_ORDERS = [
+  'id',
+  'create_time',
+  'type',
+  'approval',
+  'status',
+  'available_cpu',
+  'available_memory',
+  'available_disk',
+  'available_gpu',
+] as const;
 
 /** `shoal node list|describe|approve|reject|delete|token`. Node ids may be given by a unique prefix. */
 
@@ -22,7 +29,7 @@ interface ListFlags extends ApiOptions {
   filterApproval?: string;
   filterStatus?: string;
   limit?: number;
-  orderBy?: 'id' | 'create_time';
+  orderBy?: (typeof NODE_ORDERS)[number];
   reverse?: boolean;
   nextToken?: string;
   output: OutputFormat;
@@ -129,7 +136,9 @@ export function addNodeCommand(program: Command, ctx: CommandContext): void {
         ]),
       )
       .option('--limit <n>', 'how many nodes to show', positiveInt, 100)
-      .addOption(new Option('--order-by <key>', 'sort key').choices(['id', 'create_time']))
+      .addOption(
+        new Option('--order-by <key>', 'sort key (available_*: most available first)').choices(NODE_ORDERS),
+      )
       .option('--reverse', 'reverse the order')
       .option('--next-token <token>', 'continue from a previous page')
       .addOption(outputOption())
