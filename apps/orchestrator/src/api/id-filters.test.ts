@@ -83,6 +83,24 @@ describe('history execution_id', () => {
     }
   });
 
+  it('keeps a poller’s token when its prefix, matching nothing at first, comes to name an execution', async () => {
+    const empty = await call(h.app, 'GET', history('?execution_id=e-5555&event_type=execution'));
+    expect(empty.body.History).toEqual([]);
+    const token = encodeURIComponent(String(empty.body.NextToken));
+    const late = makeExecution(job, { ID: 'e-5555aaaa-0001', NodeID: 'n-late' });
+    await h.store.executions.insert(late);
+    await h.store.history.append(job.ID, [
+      executionEvent(late, ComputeStateType.New, ComputeStateType.AskForBid, 2),
+    ]);
+    const next = await call(
+      h.app,
+      'GET',
+      history(`?execution_id=e-5555&event_type=execution&next_token=${token}`),
+    );
+    expect(next.status).toBe(200);
+    expect(executionIds(next.body)).toEqual(['e-5555aaaa-0001']);
+  });
+
   it('pages with a prefix: the token is bound to the prefix as given', async () => {
     const first = await call(h.app, 'GET', history('?execution_id=e-99ff&event_type=execution&limit=1'));
     expect(executionIds(first.body)).toEqual(['e-99ff0000-0001']);
