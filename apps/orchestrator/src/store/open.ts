@@ -13,6 +13,7 @@ import { monotonicSeconds, type StoreCallTimer } from './call-timer.js';
 import type { Db } from './db.js';
 import { toStoreError, unavailable } from './errors.js';
 import { openPgPool, SESSION_SETTINGS } from './pg-pool.js';
+import { initialiseInChild, isInitialised, PGLITE_SETTINGS } from './pglite-files.js';
 import { preparedClient } from './prepared-client.js';
 import { rowsOf } from './recordset.js';
 import { makeRepos } from './repos.js';
@@ -114,7 +115,11 @@ async function openPglite(location: string, migrate: boolean, timer?: StoreCallT
   };
   let client: PGlite | undefined;
   try {
-    client = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+    if (dataDir !== undefined && !isInitialised(dataDir)) await initialiseInChild(dataDir);
+    client = await PGlite.create({
+      ...(dataDir === undefined ? {} : { dataDir }),
+      postgresqlconf: [...PGLITE_SETTINGS],
+    });
     const db = drizzlePglite({ client });
     if (migrate) await migratePglite(db, { migrationsFolder: MIGRATIONS });
     const opened = client;
