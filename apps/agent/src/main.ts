@@ -1,6 +1,5 @@
 import { type Clock, createIdGenerator, type IdGenerator, systemClock } from '@shoal/models';
 import { natsLoginOption, natsTlsOption } from '@shoal/protocol';
-import Docker from 'dockerode';
 import { pino } from 'pino';
 import {
   type AgentConfig,
@@ -92,12 +91,13 @@ interface EngineContext {
 }
 
 /** Each name config.ts accepts has its engine here; the type makes a missing one a compile error. */
-const ENGINES: Record<EngineName, (c: EngineContext) => Executor> = {
+const ENGINES: Record<EngineName, (c: EngineContext) => Executor | Promise<Executor>> = {
   noop: ({ config }) => new NoopExecutor({ maxInlineOutputBytes: config.maxInlineOutput }),
   // `new Docker()` finds the daemon as the docker CLI does: DOCKER_HOST, else the local socket.
-  docker: ({ config, nodeId, stateDir, logger }) =>
+  // Loaded only for an agent that offers docker: the client is a large module to hold idle.
+  docker: async ({ config, nodeId, stateDir, logger }) =>
     new DockerExecutor({
-      docker: new Docker(),
+      docker: new (await import('dockerode')).default(),
       nodeId,
       stateDir,
       logger,
@@ -147,15 +147,17 @@ export async function startAgent(
   ]);
   const executors =
     overrides.executors ??
-    config.engines.map((name) =>
-      ENGINES[name]({
-        config,
-        nodeId,
-        stateDir: dataDir,
-        logger: part('executor', { engine: name }),
-        stageSource: storage.stageSource,
-      }),
-    );
+    (await Promise.all(
+      config.engines.map((name) =>
+        ENGINES[name]({
+          config,
+          nodeId,
+          stateDir: dataDir,
+          logger: part('executor', { engine: name }),
+          stageSource: storage.stageSource,
+        }),
+      ),
+    ));
   const closeEngines = () => Promise.allSettled(executors.map((e) => e.close?.()));
   let manager: ExecutionManager | undefined;
   let results: ResultsServer | undefined;

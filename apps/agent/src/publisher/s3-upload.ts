@@ -1,13 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  PutObjectCommand,
-  type S3Client,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { s3Sdk } from '../storage/s3-client.js';
 
 /**
  * One file on disk to one S3 object. A file of at most one part goes in a single PUT; a larger one
@@ -36,6 +30,13 @@ export async function uploadFile(
   options: FileUploadOptions,
 ): Promise<void> {
   const { size } = await stat(path);
+  const {
+    AbortMultipartUploadCommand,
+    CompleteMultipartUploadCommand,
+    CreateMultipartUploadCommand,
+    PutObjectCommand,
+    UploadPartCommand,
+  } = await s3Sdk();
   const partSize = Math.max(options.partSize, Math.ceil(size / MAX_PARTS));
   if (size <= partSize) {
     await client.send(new PutObjectCommand({ ...target, Body: createReadStream(path), ContentLength: size }));

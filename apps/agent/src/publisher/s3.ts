@@ -1,7 +1,6 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { Upload } from '@aws-sdk/lib-storage';
 import { type Clock, S3PublisherParamsSchema, type SpecConfig } from '@shoal/models';
 import { create } from 'tar';
 import { parseParams } from '../storage/params.js';
@@ -48,7 +47,7 @@ export class S3Publisher implements Publisher {
 
   async publish({ executionId, jobId, task, runOutput }: PublishRequest): Promise<SpecConfig> {
     const params = parseParams(S3PublisherParamsSchema, task.Publisher.Params);
-    const client = this.o.access.client(params);
+    const client = await this.o.access.client(params);
     const { dir, names } = await stageResults(this.o.stateDir, executionId, task, runOutput);
     const now = new Date(Number(this.o.clock.now() / 1_000_000n));
     const key = publishedKey(params.Key, { jobId, executionId, nodeId: this.o.nodeId, now }, params.Compress);
@@ -64,6 +63,7 @@ export class S3Publisher implements Publisher {
     if (params.Compress) {
       // Symlinks a task left are archived as links, never followed: they could point at host files.
       const archive = Readable.from(create({ gzip: true, cwd: dir, portable: true }, names));
+      const { Upload } = await import('@aws-sdk/lib-storage');
       await upload(key, () =>
         new Upload({ client, params: { Bucket: params.Bucket, Key: key, Body: archive }, ...sizes })
           .done()

@@ -1,4 +1,4 @@
-import { S3Client, type S3ClientConfig, S3ServiceException } from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { s3EndpointRefusal } from '@shoal/models';
 
 /**
@@ -8,6 +8,12 @@ import { s3EndpointRefusal } from '@shoal/models';
  * job names is used only when it is AWS's S3 or on the operator's list (`--s3-endpoint`), because
  * every request carries the agent's signature.
  */
+
+/**
+ * The SDK is loaded on the first S3 call, not when the agent starts: it is the biggest module the
+ * agent has, and most agents never touch S3.
+ */
+export const s3Sdk = (): Promise<typeof import('@aws-sdk/client-s3')> => import('@aws-sdk/client-s3');
 
 export interface S3AccessOptions {
   /** Endpoints besides AWS's that jobs may name (MinIO, Ceph…), as `--s3-endpoint` lists them. */
@@ -34,13 +40,14 @@ export class S3Access {
   }
 
   /** A client for the location (one per endpoint and region); throws when the endpoint is refused. */
-  client({ Endpoint, Region }: S3Location): S3Client {
+  async client({ Endpoint, Region }: S3Location): Promise<S3Client> {
     const refused = this.refusal(Endpoint);
     if (refused !== undefined) throw new Error(refused);
     const region = Region || this.o.region || 'us-east-1';
     const id = `${Endpoint}\n${region}`;
     let client = this.clients.get(id);
     if (client === undefined) {
+      const { S3Client } = await s3Sdk();
       client = new S3Client({
         region,
         ...(this.o.credentials === undefined ? {} : { credentials: this.o.credentials }),
@@ -70,7 +77,8 @@ export const s3Url = (bucket: string, key: string) => `s3://${bucket}/${key}`;
  */
 export function describeS3Error(error: unknown, what: string, bucket: string): string {
   const name = (error as { name?: string }).name ?? '';
-  const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+  // The SDK's S3ServiceException carries the HTTP status; read it without loading the SDK.
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   if (name === 'NoSuchBucket') return `bucket ${bucket} does not exist (${what})`;
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) return `no such object ${what}`;
   if (name === 'AccessDenied' || name === 'Forbidden' || status === 403)

@@ -3,12 +3,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { truncate, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  GetObjectCommand,
-  type GetObjectCommandOutput,
-  HeadObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import type { GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
+import { s3Sdk } from './s3-client.js';
 
 /**
  * One S3 object to one file, as S3's own downloaders do it: byte ranges fetched several at a time
@@ -38,6 +34,7 @@ export async function downloadObject(
   signal: AbortSignal,
   options: RangedDownloadOptions,
 ): Promise<void> {
+  const { GetObjectCommand, HeadObjectCommand } = await s3Sdk();
   const get = (range?: string, etag?: string) =>
     client.send(
       new GetObjectCommand({

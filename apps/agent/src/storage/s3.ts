@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
   isS3Prefix,
   type S3SourceParams,
@@ -10,7 +10,7 @@ import {
   s3ListPrefix,
 } from '@shoal/models';
 import { parseParams } from './params.js';
-import { describeS3Error, type S3Access, s3Url } from './s3-client.js';
+import { describeS3Error, type S3Access, s3Sdk, s3Url } from './s3-client.js';
 import { downloadObject, sha256OfFile } from './s3-download.js';
 import type { StagedSource, StorageProvider } from './storage.js';
 
@@ -35,7 +35,7 @@ export class S3Provider implements StorageProvider {
 
   async stage(source: SpecConfig, dest: string, signal: AbortSignal): Promise<StagedSource> {
     const params = parseParams(S3SourceParamsSchema, source.Params);
-    const client = this.access.client(params);
+    const client = await this.access.client(params);
     const keys = isS3Prefix(params.Key) ? await this.list(client, params, signal) : [params.Key];
     const base = directoryOf(s3ListPrefix(params.Key));
     await mkdir(dest, { recursive: true });
@@ -56,6 +56,7 @@ export class S3Provider implements StorageProvider {
   private async list(client: S3Client, params: S3SourceParams, signal: AbortSignal): Promise<string[]> {
     const prefix = s3ListPrefix(params.Key);
     const keys: string[] = [];
+    const { ListObjectsV2Command } = await s3Sdk();
     let token: string | undefined;
     do {
       const page = await client
