@@ -13,7 +13,8 @@ export interface OrchestratorProcess {
 
 /** `./shoal serve --orchestrator` as its own process, as users run it, ready when it answers. */
 export async function startOrchestratorProcess(options: {
-  dbUrl: string;
+  /** Unset: the embedded PGlite store under the data dir, as a first-time user runs it. */
+  dbUrl?: string;
   dataDir: string;
   natsUrl?: string;
   /** More `shoal serve` flags, e.g. `--node-approval manual`. */
@@ -22,7 +23,8 @@ export async function startOrchestratorProcess(options: {
   const port = await getFreePort();
   const url = `http://127.0.0.1:${port}`;
   const nats = options.natsUrl === undefined ? [] : ['--nats-url', options.natsUrl];
-  const args = ['serve', '--orchestrator', '--api-port', String(port), '--db', options.dbUrl];
+  const db = options.dbUrl === undefined ? [] : ['--db', options.dbUrl];
+  const args = ['serve', '--orchestrator', '--api-port', String(port), ...db];
   const child = killOnExit(
     spawn(
       shoal,

@@ -16,9 +16,6 @@
  * set the load. A high concurrency (e.g. 512) submits faster than the cluster drains, so it
  * measures the cluster's throughput with a backlog; 32 measures it at moderate latency.
  *
- * The package script runs node with the young generation the `shoal` script gives every Shoal
- * process (--max-semi-space-size=64): the agents here stand for `shoal serve --compute` processes.
- *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:placement
  */
 import { printAnchor, runGraphileAnchor } from './anchor-graphile.js';

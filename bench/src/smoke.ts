@@ -89,6 +89,19 @@ const SMOKES: readonly Smoke[] = [
     needs: ['postgres', 'nats', 'docker'],
     expect: [/^ratio job \/ plain: /m],
   },
+  // A few jobs on each store: the orchestrator and agent processes, their RSS lines printed.
+  {
+    script: 'bench:memory',
+    env: { BENCH_JOBS: String(JOBS) },
+    needs: ['postgres', 'nats'],
+    expect: [/^PGlite: orchestrator with \d+ jobs stored: \d+ MB RSS/m, /^Postgres: agent idle: \d+ MB RSS/m],
+  },
+  {
+    script: 'bench:cli',
+    env: { BENCH_RUNS: '2' },
+    needs: ['nats'],
+    expect: [/^shoal version: median \d+ ms/m, /^shoal job list: median \d+ ms/m],
+  },
 ];
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));

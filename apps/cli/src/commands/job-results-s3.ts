@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
   ErrorCode,
   type S3PublishedResult,
@@ -51,7 +51,11 @@ export function s3ResultParams(result: SpecConfig, jobEndpoint: string): S3Publi
   return parsed.data;
 }
 
-function clientFor(params: S3PublishedResult, env: S3DownloadOptions['env']): S3Client {
+/** The SDK, loaded only when a result is in S3: every other command starts without it. */
+const s3Sdk = (): Promise<typeof import('@aws-sdk/client-s3')> => import('@aws-sdk/client-s3');
+
+async function clientFor(params: S3PublishedResult, env: S3DownloadOptions['env']): Promise<S3Client> {
+  const { S3Client } = await s3Sdk();
   const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
   return new S3Client({
     region: params.Region || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
@@ -70,7 +74,7 @@ export async function downloadS3Result(
   options: S3DownloadOptions,
 ): Promise<UnpackReport> {
   const params = s3ResultParams(result, options.jobEndpoint);
-  const client = clientFor(params, options.env);
+  const client = await clientFor(params, options.env);
   const shown = `s3://${params.Bucket}/${params.Key}`;
   try {
     if (!params.Key.endsWith('/')) {
@@ -101,6 +105,7 @@ export async function downloadS3Result(
 }
 
 async function objectBody(client: S3Client, Bucket: string, Key: string, shown: string): Promise<Readable> {
+  const { GetObjectCommand } = await s3Sdk();
   const answer = await client.send(new GetObjectCommand({ Bucket, Key })).catch((error: unknown) => {
     return fail(ErrorCode.Unavailable, `cannot download ${shown}: ${s3Reason(error)}`);
   });
@@ -114,6 +119,7 @@ async function* keysUnder(
   params: S3PublishedResult,
   shown: string,
 ): AsyncGenerator<string> {
+  const { ListObjectsV2Command } = await s3Sdk();
   let token: string | undefined;
   do {
     const page = await client

@@ -1,0 +1,62 @@
+/**
+ * How long a `shoal` command takes from the shell's point of view: the whole process, start to
+ * exit, as `hyperfine` measures it. `./shoal version` (no server) and `./shoal job list` against a
+ * running orchestrator holding a few jobs, each run BENCH_RUNS times after two warm-up runs; the
+ * median and the 90th percentile against the goal. `./shoal` runs the built bundle when it is up
+ * to date (setup builds it; `pnpm bundle` rebuilds it): the bench says which form it measured.
+ *
+ *   pnpm --filter @shoal/bench bench:cli          BENCH_RUNS=20 (default)
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeTempDir } from '@shoal/testkit';
+import { positiveIntEnv } from './env.js';
+import { percentile, submitAll } from './jobs-client.js';
+import { startOrchestratorProcess } from './orchestrator-process.js';
+
+const RUNS = positiveIntEnv('BENCH_RUNS', 20);
+const GOAL_MS = 150;
+const shoal = fileURLToPath(new URL('../../shoal', import.meta.url));
+
+/** Whether `./shoal` would run the bundle right now (it says so when traced). */
+function runsBundle(): boolean {
+  const traced = spawnSync('bash', ['-x', shoal, 'version'], { encoding: 'utf8' });
+  return /exec node .*apps\/cli\/bundle\/main\.js/.test(traced.stderr);
+}
+
+function time(args: readonly string[], env: NodeJS.ProcessEnv): number[] {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS + 2; i++) {
+    const t0 = performance.now();
+    const run = spawnSync(shoal, args, { env, encoding: 'utf8' });
+    const ms = performance.now() - t0;
+    if (run.status !== 0) throw new Error(`shoal ${args.join(' ')}: exit ${run.status}: ${run.stderr}`);
+    if (i >= 2) times.push(ms);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+const report = (what: string, times: number[]) => {
+  const median = percentile(times, 0.5);
+  console.log(
+    `${what}: median ${median.toFixed(0)} ms, p90 ${percentile(times, 0.9).toFixed(0)} ms over ${RUNS} runs ` +
+      `(goal median ≤ ${GOAL_MS} ms: ${median <= GOAL_MS ? 'met' : 'not met'})`,
+  );
+};
+
+const dir = await makeTempDir('shoal-bench-cli-');
+const orchestrator = await startOrchestratorProcess({ dataDir: join(dir.path, 'orchestrator') });
+try {
+  const job = { Name: 'cli', Type: 'batch', Count: 1, Tasks: [{ Name: 'main', Engine: { Type: 'noop' } }] };
+  await submitAll(orchestrator.url, job, 10, 4);
+  console.log(
+    `./shoal runs ${runsBundle() ? 'the bundle (apps/cli/bundle)' : 'the TypeScript sources (bundle missing or older than a source)'}`,
+  );
+  const env = { ...process.env, SHOAL_API: orchestrator.url };
+  report('shoal version', time(['version'], env));
+  report('shoal job list', time(['job', 'list'], env));
+} finally {
+  await orchestrator.stop();
+  await dir.cleanup();
+}
