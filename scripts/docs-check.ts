@@ -20,6 +20,7 @@ const OTHER_PROGRAMS_FLAGS = new Set([
   '--frozen-lockfile',
   '--filter',
   '--max-semi-space-size',
+  '--liftoff-only',
   '--conditions',
   '--import',
   '--continue',

@@ -99,7 +99,7 @@ describe('agent config', () => {
     });
     expect(AgentConfigSchema.parse({ ...NATS, publishers: 'noop' }).publishers).toEqual(['noop']);
     expect(problems({ publishers: 'local,ipfs', resultsPort: 70_000, resultsPublicUrl: 'ftp://x' })).toEqual([
-      'publishers: unknown publisher ipfs: available publishers are noop,local',
+      'publishers: unknown publisher ipfs: available publishers are noop,local,s3',
       'resultsPort: Too big: expected number to be <=65535',
       'resultsPublicUrl: must be an http(s) URL such as http://10.0.0.5:6001',
     ]);
