@@ -97,4 +97,29 @@ describe('JobWorkspace', () => {
     const after = await store.history.list(job.ID, { since: 0n, eventType: 'all', limit: 10 });
     expect(after.items).toHaveLength(4);
   });
+
+  it('cancels the later wake-ups of a job that ends, and leaves the due ones to run', async () => {
+    const job = makeJob();
+    await store.jobs.insert(job);
+    const now = 1_000n;
+    const wake = (id: string, waitUntil: bigint) =>
+      newEvaluation({ id, job, trigger: EvaluationTrigger.Retry, comment: 'a wake-up', now: 0n, waitUntil });
+    await store.evaluations.insertMany([wake('ev-due', now), wake('ev-later', now + 1_800n)]);
+
+    await store.transaction(async (tx) => {
+      const work = new JobWorkspace();
+      await work.load(tx, [job.ID]);
+      work.setJobState(job.ID, job.Revision, { StateType: JobStateType.Completed, Message: '' }, now);
+      // One the plan adds for later is not written at all.
+      work.addEvaluation(wake('ev-new-later', now + 60n));
+      await work.flush(tx);
+    });
+
+    expect((await store.evaluations.get('ev-due')).Status).toBe('pending');
+    expect(await store.evaluations.get('ev-later')).toMatchObject({
+      Status: 'cancelled',
+      Comment: 'the job ended before it was due',
+    });
+    await expect(store.evaluations.get('ev-new-later')).rejects.toThrow();
+  });
 });

@@ -1,4 +1,13 @@
-import { ErrorCode, type Evaluation, type Job, type JobState, type Nanos, ShoalError } from '@shoal/models';
+import {
+  ErrorCode,
+  type Evaluation,
+  isTerminalComputeState,
+  isTerminalJobState,
+  type Job,
+  type JobState,
+  type Nanos,
+  ShoalError,
+} from '@shoal/models';
 import type { NewHistoryEvent, Repos, StoredExecution as Stored } from '../store/index.js';
 
 type StoredExecution = Stored;
@@ -125,7 +134,17 @@ export class JobWorkspace {
     // History is numbered here: this work holds every job's lock, so nobody else numbers it now.
     const history = [];
     const jobs = [];
+    // Jobs that ended here with every execution ended too: their wake-ups set for later (timeout
+    // checks, retries) would find nothing to do when due, and would sit in the queue until then.
+    // A job whose execution is still out on a node (stopping, or on a node that went away) keeps
+    // them: they are what finally settles that execution.
+    const ended = new Set<string>();
+    let endedAt = 0n;
     for (const { job, read, historySeq } of this.jobs.values()) {
+      if (job.Revision !== read && isTerminalJobState(job.State.StateType) && this.allEnded(job.ID)) {
+        ended.add(job.ID);
+        if (job.ModifyTime > endedAt) endedAt = job.ModifyTime;
+      }
       const events = this.history.get(job.ID) ?? [];
       for (const [i, event] of events.entries())
         history.push({ jobId: job.ID, seq: historySeq + i + 1, event });
@@ -145,8 +164,15 @@ export class JobWorkspace {
       tx.bulk.saveExecutions(saved),
       tx.bulk.saveJobs(jobs),
       tx.bulk.insertHistory(history),
-      tx.evaluations.insertMany(this.evaluations),
+      tx.evaluations.insertMany(
+        this.evaluations.filter((e) => !ended.has(e.JobID) || e.WaitUntil <= endedAt),
+      ),
+      tx.bulk.cancelLaterEvaluations([...ended], endedAt),
     ]);
+  }
+
+  private allEnded(jobId: string): boolean {
+    return this.executionsOf(jobId).every((e) => isTerminalComputeState(e.ComputeState.StateType));
   }
 
   private track(execution: StoredExecution, read: number | 'new'): void {

@@ -1,5 +1,5 @@
 import { ErrorCode, type Job, ShoalError } from '@shoal/models';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, gt } from 'drizzle-orm';
 import { atomically, type Handle } from './db.js';
 import { executionToRow, rowToStoredExecution } from './executions.js';
 import { historyToRow } from './history.js';
@@ -58,6 +58,20 @@ export function bulkRepo(handle: Handle): BulkRepo {
         })
         .from(evaluations)
         .where(and(inList(evaluations.jobId, jobIds), eq(evaluations.status, 'pending')));
+    },
+
+    async cancelLaterEvaluations(jobIds, after) {
+      if (jobIds.length === 0) return;
+      await db
+        .update(evaluations)
+        .set({ status: 'cancelled', comment: 'the job ended before it was due', modifyTime: after })
+        .where(
+          and(
+            inList(evaluations.jobId, jobIds),
+            eq(evaluations.status, 'pending'),
+            gt(evaluations.waitUntil, after),
+          ),
+        );
     },
 
     async insertExecutions(list) {

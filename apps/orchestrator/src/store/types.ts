@@ -410,6 +410,11 @@ export interface BulkRepo {
    * id (stored, or twice in the list) is a Conflict and nothing is written.
    */
   insertNewJobs(entries: ReadonlyArray<{ job: Job; events: NewHistoryEvent[] }>): Promise<void>;
+  /**
+   * Cancels the jobs' evaluations that are not due before `after` (wake-ups set for later: a
+   * timeout check, a retry): the jobs ended, and a terminal job never changes again. Due ones run.
+   */
+  cancelLaterEvaluations(jobIds: readonly string[], after: Nanos): Promise<void>;
   /** History rows numbered by the caller, which holds their jobs' locks (see JobSave). */
   insertHistory(rows: ReadonlyArray<{ jobId: string; seq: number; event: NewHistoryEvent }>): Promise<void>;
 }
