@@ -46,6 +46,14 @@ describe('shoal CLI', () => {
     expect(help.stdout).toContain('--no-style');
   });
 
+  it('takes -f for --follow on the run commands, as Bacalhau’s CLI does', async () => {
+    for (const command of [['job', 'run'], ['docker', 'run'], ['wasm', 'run']]) {
+      const help = bufferIO();
+      await runCli([...command, '--help'], help, info);
+      expect(help.stdout).toContain('-f, --follow');
+    }
+  });
+
   it('answers an unknown command or flag with exit code 2 and a one-line reason', async () => {
     const cmd = bufferIO();
     expect(await runCli(['frobnicate'], cmd, info)).toBe(2);

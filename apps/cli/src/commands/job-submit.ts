@@ -29,7 +29,7 @@ export interface RunFlags extends ApiOptions {
 export function addRunFlags(command: Command): Command {
   return command
     .option('--wait', 'wait for the job to end (daemon, service: to be up), then print its output')
-    .option('--follow', 'stream the job’s logs until it ends')
+    .option('-f, --follow', 'stream the job’s logs until it ends')
     .option('--id-only', 'print only the job id')
     .option('--dry-run', 'check the job and print it normalised, without submitting it')
     .addOption(outputOption());
