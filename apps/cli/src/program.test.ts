@@ -47,7 +47,11 @@ describe('shoal CLI', () => {
   });
 
   it('takes -f for --follow on the run commands, as Bacalhau’s CLI does', async () => {
-    for (const command of [['job', 'run'], ['docker', 'run'], ['wasm', 'run']]) {
+    for (const command of [
+      ['job', 'run'],
+      ['docker', 'run'],
+      ['wasm', 'run'],
+    ]) {
       const help = bufferIO();
       await runCli([...command, '--help'], help, info);
       expect(help.stdout).toContain('-f, --follow');
