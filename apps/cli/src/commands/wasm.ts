@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
 import { action, addApiOption, type CommandContext } from '../api-options.js';
-import { keyValue, nonNegativeInt, positiveInt } from '../arg-parsers.js';
-import { parseInputFlag } from '../inputs/input-flag.js';
-import { parsePublisherFlag } from '../publisher-flag.js';
-import { parseConstraintFlag } from './docker-job.js';
+import { addJobShapeFlags } from './job-shape-flags.js';
 import { addRunFlags, type RunFlags, runJob } from './job-submit.js';
 import {
   buildWasmJob,
@@ -26,35 +23,17 @@ export function addWasmCommand(program: Command, ctx: CommandContext): void {
     .argument('<module>', 'a local .wasm file (sent inline) or an http(s) URL')
     .argument('[args...]', 'the module’s arguments (put them after --)')
     .option('--entry-point <name>', 'the exported function to call (default _start)')
-    .option('-e, --env <K=V>', 'environment variable of the module; repeatable', keyValue)
     .option(
       '--result-path <name:path>',
       'a directory the module writes results to; repeatable',
       parseResultPath,
-    )
-    .option('--count <n>', 'how many executions (partitions)', positiveInt)
-    .option('--cpu <cpu>', 'CPU per execution, e.g. 500m or 2')
-    .option('--memory <size>', 'memory per execution, which also bounds the module’s memory, e.g. 64Mb')
-    .option('--disk <size>', 'disk per execution, e.g. 1Gi')
-    .option('-l, --label <k=v>', 'job label; repeatable', keyValue)
-    .option(
-      '--constraint <selector>',
-      'node label constraint, e.g. "zone=a"; repeatable',
-      parseConstraintFlag,
-    )
-    .option('--timeout <seconds>', 'execution timeout in seconds (0: none)', nonNegativeInt)
-    .option(
-      '-i, --input <source>',
+    );
+  addJobShapeFlags(run, {
+    env: 'environment variable of the module; repeatable',
+    memory: 'memory per execution, which also bounds the module’s memory, e.g. 64Mb',
+    input:
       'input preopened for the module: URI[:PATH] or src=URI,dst=PATH, as docker run takes it; repeatable',
-      parseInputFlag,
-    )
-    .option(
-      '-p, --publisher <publisher>',
-      'where results go: local, noop, or s3://BUCKET/KEY with opt=region=…,opt=endpoint=…,opt=compress=true',
-      parsePublisherFlag,
-    )
-    .option('--name <name>', 'job name (default: its id)')
-    .option('--namespace <ns>', 'namespace (default: default)');
+  });
   addApiOption(addRunFlags(run)).action(
     action(ctx, async (module: string, args: string[], flags: WasmRunFlags & RunFlags) => {
       const job = buildWasmJob(await entryModuleFor(module), args, flags);
