@@ -1,7 +1,10 @@
 import { describeWithServices, waitFor } from '@shoal/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ExecutorResult } from '../executor.js';
+import type { DockerExecutorOptions } from './options.js';
 import { type DockerHarness, dockerHarness, dockerSpec, sh } from './testing.js';
+
+type Options = Partial<DockerExecutorOptions>;
 
 /**
  * Restart safety. `close()` lets go of a run without touching its container, exactly what a
@@ -16,8 +19,8 @@ describeWithServices(['docker'], 'docker executor: adoption and the orphan sweep
   afterAll(() => h.cleanup());
 
   /** Starts `script` on a first executor, and drops that executor once `ready` is in stdout. */
-  async function startThenDrop(script: string, ready: string, timeout = 0) {
-    const first = h.reopen();
+  async function startThenDrop(script: string, ready: string, timeout = 0, options: Options = {}) {
+    const first = h.reopen(options);
     const spec = dockerSpec(sh(script), { Timeouts: { ExecutionTimeout: timeout } });
     const run = first.run(spec);
     await waitFor(async () => (await h.file(spec.executionId, 'stdout').catch(() => '')).includes(ready), {
@@ -30,25 +33,49 @@ describeWithServices(['docker'], 'docker executor: adoption and the orphan sweep
     return spec;
   }
 
-  async function adopt(spec: ReturnType<typeof dockerSpec>): Promise<ExecutorResult> {
-    const outcome = await h.reopen().adopt({ ...spec, signal: new AbortController().signal });
+  async function adopt(spec: ReturnType<typeof dockerSpec>, options: Options = {}): Promise<ExecutorResult> {
+    const outcome = await h.reopen(options).adopt({ ...spec, signal: new AbortController().signal });
     if (!outcome.adopted) throw new Error(`not adopted: ${outcome.reason}`);
     return outcome.result;
   }
 
-  it('adopts a running container and finishes with its whole output, once', async () => {
-    const spec = await startThenDrop(
-      'echo one; echo err-one >&2; sleep 2; echo two; echo err-two >&2',
-      'one',
-    );
+  // Docker's log follower can miss a last line without its newline: the capture reads it again.
+  it.each([
+    {
+      ending: 'its lines ended',
+      rest: 'echo two; echo err-two >&2',
+      out: 'one\ntwo\n',
+      err: 'err-one\nerr-two\n',
+    },
+    {
+      ending: 'a last line with no newline',
+      rest: 'printf two; printf err-two >&2',
+      out: 'one\ntwo',
+      err: 'err-one\nerr-two',
+    },
+  ])('adopts a running container and finishes with its whole output, once ($ending)', async (c) => {
+    const spec = await startThenDrop(`echo one; echo err-one >&2; sleep 2; ${c.rest}`, 'one');
     expect(await adopt(spec)).toMatchObject({
       kind: 'completed',
-      runOutput: { stdout: 'one\ntwo\n', stderr: 'err-one\nerr-two\n', exitCode: 0 },
+      runOutput: { stdout: c.out, stderr: c.err, exitCode: 0 },
     });
-    expect(await h.file(spec.executionId, 'stdout')).toBe('one\ntwo\n');
+    expect(await h.file(spec.executionId, 'stdout')).toBe(c.out);
+    expect(await h.file(spec.executionId, 'stderr')).toBe(c.err);
     await waitFor(async () => (await h.containers(spec.executionId)).length === 0, {
       message: 'the adopted container to be removed',
     });
+  });
+
+  it('keeps an adopted output that passes the file cap capped, with one marker', async () => {
+    const capped = { maxOutputFileBytes: 8, maxInlineOutputBytes: 8 };
+    const spec = await startThenDrop('printf 0123; sleep 2; printf 456789', '0123', 0, capped);
+    expect(await adopt(spec, capped)).toMatchObject({
+      kind: 'completed',
+      runOutput: { stdout: '01234567', stdouttruncated: true, exitCode: 0 },
+    });
+    expect(await h.file(spec.executionId, 'stdout')).toBe(
+      '01234567\n[shoal: stdout truncated at 8 B; the rest was not kept]\n',
+    );
   });
 
   it('adopts a container that exited while nobody watched: its exit code and the rest of its log', async () => {

@@ -45,6 +45,15 @@ describeWithServices(['docker'], 'docker executor: running a task', () => {
     expect(await h.file(spec.executionId, 'stderr')).toBe('err\n');
   });
 
+  it('keeps a last line that does not end in a newline as it is', async () => {
+    const spec = dockerSpec(sh('echo first; printf last; printf err-last >&2'));
+    expect(await h.executor.run(spec)).toMatchObject({
+      kind: 'completed',
+      runOutput: { stdout: 'first\nlast', stderr: 'err-last', exitCode: 0 },
+    });
+    expect(await h.file(spec.executionId, 'stdout')).toBe('first\nlast');
+  });
+
   it('passes Entrypoint and Parameters as arguments, never through a shell', async () => {
     const spec = dockerSpec({ Entrypoint: ['echo'], Parameters: ['a; echo injected', '$HOME', '`id`'] });
     expect(await h.executor.run(spec)).toMatchObject({
