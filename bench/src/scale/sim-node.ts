@@ -9,6 +9,7 @@ import {
   outSubject,
   type Payload,
   PROTOCOL_VERSION,
+  FRAME_MAX_MESSAGES,
   Receiver,
   requestControl,
   Sender,
@@ -128,7 +129,12 @@ export class SimNode {
   private async handshake(): Promise<void> {
     const epoch = this.epoch;
     const NodeInfo = nodeInfo(this.nodeId, this.labels, this.executions.running);
-    const payload = { NodeInfo, ProtocolVersion: PROTOCOL_VERSION, LastSeqReceived: this.tracker.last };
+    const payload = {
+      NodeInfo,
+      ProtocolVersion: PROTOCOL_VERSION,
+      LastSeqReceived: this.tracker.last,
+      MaxBatch: FRAME_MAX_MESSAGES,
+    };
     const result = await this.control('Handshake', payload).catch(() => undefined);
     if (!result?.ok || !result.envelope.payload.Accepted) {
       this.counters.handshakeFailures++;
@@ -138,6 +144,7 @@ export class SimNode {
     const reply = result.envelope.payload;
     this.outbox.raiseFloor(reply.LastSeqReceived);
     this.sender.start();
+    this.sender.useFrames(reply.MaxBatch);
     this.sender.resume(reply.LastSeqReceived + 1n);
     if (this.stopped || epoch !== this.epoch) return;
     this.counters.handshakes++;

@@ -77,9 +77,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function decodeMessage(bytes: Uint8Array, options: DecodeOptions = {}): DecodeResult {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  const fail = (code: DecodeErrorCode, message: string, raw?: Record<string, unknown>): DecodeResult => ({
+type DecodeFailure = { ok: false; error: DecodeError };
+
+function failure(code: DecodeErrorCode, message: string, raw?: Record<string, unknown>): DecodeFailure {
+  return {
     ok: false,
     error: {
       code,
@@ -88,42 +89,61 @@ export function decodeMessage(bytes: Uint8Array, options: DecodeOptions = {}): D
       ...(peekString(raw?.id) === undefined ? {} : { id: peekString(raw?.id) }),
       ...(peekString(raw?.nodeId) === undefined ? {} : { nodeId: peekString(raw?.nodeId) }),
     },
-  });
-  // Checked before anything is parsed, so a flood costs nothing but this comparison.
+  };
+}
+
+/**
+ * The JSON value of a request, or why it has none. The size is checked before anything is parsed,
+ * so a flood costs nothing but this comparison.
+ */
+export function parseMessageBytes(
+  bytes: Uint8Array,
+  maxBytes = DEFAULT_MAX_MESSAGE_BYTES,
+): { ok: true; raw: unknown } | DecodeFailure {
   if (bytes.byteLength > maxBytes) {
-    return fail('too_large', `message of ${bytes.byteLength} bytes exceeds the limit of ${maxBytes} bytes`);
+    const message = `message of ${bytes.byteLength} bytes exceeds the limit of ${maxBytes} bytes`;
+    return failure('too_large', message);
   }
-  let raw: unknown;
   try {
-    raw = decodeJson(utf8.decode(bytes));
+    return { ok: true, raw: decodeJson(utf8.decode(bytes)) };
   } catch (error) {
     const reason = error instanceof TypeError ? 'not valid UTF-8' : (error as Error).message;
-    return fail('bad_json', `message is not JSON: ${reason}`.slice(0, 300));
+    return failure('bad_json', `message is not JSON: ${reason}`.slice(0, 300));
   }
-  if (!isRecord(raw)) return fail('bad_envelope', 'message is not an envelope: expected a JSON object');
+}
+
+export function decodeMessage(bytes: Uint8Array, options: DecodeOptions = {}): DecodeResult {
+  const parsed = parseMessageBytes(bytes, options.maxBytes);
+  return parsed.ok ? decodeEnvelopeValue(parsed.raw, options) : parsed;
+}
+
+/** An envelope from its parsed JSON value: every check of decodeMessage but the size. */
+export function decodeEnvelopeValue(raw: unknown, options: DecodeOptions = {}): DecodeResult {
+  if (!isRecord(raw)) return failure('bad_envelope', 'message is not an envelope: expected a JSON object');
   // The version first: a peer of another version may have changed everything else.
-  if (!('v' in raw)) return fail('bad_envelope', 'envelope has no protocol version (v)', raw);
-  if (raw.v !== PROTOCOL_VERSION) return fail('bad_version', versionMismatchReason(raw.v), raw);
+  if (!('v' in raw)) return failure('bad_envelope', 'envelope has no protocol version (v)', raw);
+  if (raw.v !== PROTOCOL_VERSION) return failure('bad_version', versionMismatchReason(raw.v), raw);
 
   const header = EnvelopeHeaderSchema.safeParse(raw);
-  if (!header.success) return fail('bad_envelope', `bad envelope: ${formatIssues(header.error.issues)}`, raw);
+  if (!header.success)
+    return failure('bad_envelope', `bad envelope: ${formatIssues(header.error.issues)}`, raw);
   const env = header.data;
   if (!isMessageType(env.type)) {
-    return fail('unknown_type', `unknown message type ${JSON.stringify(env.type.slice(0, 100))}`, raw);
+    return failure('unknown_type', `unknown message type ${JSON.stringify(env.type.slice(0, 100))}`, raw);
   }
   if (options.channel !== undefined && MESSAGE_CHANNEL[env.type] !== options.channel) {
     const allowed = typesOn(options.channel).join(', ');
-    return fail(
+    return failure(
       'unknown_type',
       `${env.type} is not expected on ${options.channel} (expected ${allowed})`,
       raw,
     );
   }
   if (isStreamType(env.type) && env.seq < 1n) {
-    return fail('bad_envelope', `bad envelope: seq: ${env.type} is sequenced, seq must be ≥ 1`, raw);
+    return failure('bad_envelope', `bad envelope: seq: ${env.type} is sequenced, seq must be ≥ 1`, raw);
   }
   if (options.expectedNodeId !== undefined && env.nodeId !== options.expectedNodeId) {
-    return fail(
+    return failure(
       'wrong_node',
       `envelope nodeId ${env.nodeId} does not match node ${options.expectedNodeId} of the subject`,
       raw,
@@ -131,11 +151,11 @@ export function decodeMessage(bytes: Uint8Array, options: DecodeOptions = {}): D
   }
   const payload = MESSAGE_SCHEMAS[env.type].safeParse(env.payload);
   if (!payload.success) {
-    return fail('bad_payload', `invalid ${env.type} payload: ${formatIssues(payload.error.issues)}`, raw);
+    return failure('bad_payload', `invalid ${env.type} payload: ${formatIssues(payload.error.issues)}`, raw);
   }
   const nodeInfoId = embeddedNodeId(payload.data);
   if (nodeInfoId !== undefined && nodeInfoId !== env.nodeId) {
-    return fail(
+    return failure(
       'wrong_node',
       `NodeInfo.NodeID ${nodeInfoId} does not match envelope nodeId ${env.nodeId}`,
       raw,

@@ -8,6 +8,7 @@ export * from './connection.js';
 export * from './control.js';
 export * from './envelope.js';
 export type { Requester } from './exchange.js';
+export * from './frames.js';
 export * from './join.js';
 export * from './lazy-acks.js';
 export * from './logger.js';

@@ -1,6 +1,7 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
-import { type DecodeResult, decodeMessage } from './codec.js';
+import { type DecodeOptions, type DecodeResult, decodeMessage } from './codec.js';
 import type { StreamEnvelope } from './envelope.js';
+import { decodeRequest, encodeFrameReply } from './frames.js';
 import { errorMessage, type Logger, safeLog, silentLogger } from './logger.js';
 import { isStreamType } from './messages/catalog.js';
 import type { SeqTracker } from './ports.js';
@@ -70,22 +71,44 @@ export class Receiver<Ctx = void> {
     }
   }
 
-  /** Decodes a request that arrived on `subject`, then `receive`s it. Never throws. */
+  /** Decodes a one-message request that arrived on `subject`, then `receive`s it. Never throws. */
   async handleMessage(subject: string, data: Uint8Array): Promise<Reply> {
+    const options = this.decodeOptions(subject);
+    if (!options) return this.wrongSubject(subject);
+    return this.receive(decodeMessage(data, options));
+  }
+
+  /**
+   * A request as it comes off NATS, one message or a frame of them (frames.ts), to the encoded
+   * answer: one reply, or one per message of the frame. Never throws.
+   */
+  async handleRequest(subject: string, data: Uint8Array): Promise<Uint8Array> {
+    const options = this.decodeOptions(subject);
+    if (!options) return encodeReply(this.wrongSubject(subject));
+    const request = decodeRequest(data, options);
+    if (request.kind === 'one') return encodeReply(await this.receive(request.result));
+    if (request.kind === 'refused')
+      return encodeReply(await this.receive({ ok: false, error: request.error }));
+    // Queued in order within this tick, so the messages of a frame join one run (one transaction).
+    return encodeFrameReply(await Promise.all(request.results.map((result) => this.receive(result))));
+  }
+
+  private decodeOptions(subject: string): DecodeOptions | undefined {
     const parsed = parseSubject(subject);
-    if (parsed?.channel !== this.options.channel) {
-      this.metrics.received('unknown', 'refused', 'bad_envelope');
-      return this.refuse({
-        code: 'bad_envelope',
-        message: `not a .${this.options.channel} subject: ${subject}`,
-      });
-    }
-    const decoded = decodeMessage(data, {
+    if (parsed?.channel !== this.options.channel) return undefined;
+    return {
       expectedNodeId: parsed.nodeId,
       channel: this.options.channel,
       ...(this.options.maxBytes === undefined ? {} : { maxBytes: this.options.maxBytes }),
+    };
+  }
+
+  private wrongSubject(subject: string): Reply {
+    this.metrics.received('unknown', 'refused', 'bad_envelope');
+    return this.refuse({
+      code: 'bad_envelope',
+      message: `not a .${this.options.channel} subject: ${subject}`,
     });
-    return this.receive(decoded);
   }
 
   /** Decides for an already decoded message and returns the reply to send. Never throws. */
@@ -177,9 +200,9 @@ export function serveReceiver<Ctx>(
         safeLog(logger, 'error', { subject, err: error.message }, 'stream subscription error');
         return;
       }
-      void receiver.handleMessage(msg.subject, msg.data).then((reply) => {
+      void receiver.handleRequest(msg.subject, msg.data).then((reply) => {
         try {
-          if (!msg.respond(encodeReply(reply))) {
+          if (!msg.respond(reply)) {
             safeLog(
               logger,
               'warn',

@@ -44,15 +44,26 @@ export type ReplyDecodeResult = { ok: true; reply: Reply } | { ok: false; error:
 
 /** Never throws. Exactly one of Ack, Nack and Error must be present. */
 export function decodeReply(bytes: Uint8Array): ReplyDecodeResult {
-  let raw: unknown;
+  const parsed = parseReplyBytes(bytes);
+  return parsed.ok ? decodeReplyValue(parsed.raw) : parsed;
+}
+
+/** The JSON value of an answer, or why it has none. Never throws. */
+export function parseReplyBytes(
+  bytes: Uint8Array,
+): { ok: true; raw: unknown } | { ok: false; error: string } {
   try {
-    raw = decodeJson(decoder.decode(bytes));
+    return { ok: true, raw: decodeJson(decoder.decode(bytes)) };
   } catch (error) {
     return {
       ok: false,
       error: `reply is not JSON: ${error instanceof Error ? error.message : String(error)}`,
     };
   }
+}
+
+/** One reply from its parsed JSON value. Never throws. */
+export function decodeReplyValue(raw: unknown): ReplyDecodeResult {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, error: 'reply is not a JSON object' };
   }

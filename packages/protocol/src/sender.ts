@@ -2,7 +2,8 @@ import { Alarm } from './alarm.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './codec.js';
 import type { OutboxEnvelope } from './envelope.js';
-import { exchange, type Requester } from './exchange.js';
+import { exchangeRun, type Requester } from './exchange.js';
+import { FRAME_MAX_MESSAGES } from './frames.js';
 import { errorMessage, type Logger, safeLog, silentLogger } from './logger.js';
 import type { OutboxSource } from './ports.js';
 import { noStreamMetrics, type StreamMetrics } from './stream-metrics.js';
@@ -72,6 +73,8 @@ export class Sender {
   private requestedRewind: bigint | undefined;
   /** The highest seq this process has sent: sending it or one below again is a redelivery. */
   private highestSent = 0n;
+  /** Messages per request the peer takes (frames.ts); 1 until its handshake says more. */
+  private frameMessages = 1;
   private readonly metrics: StreamMetrics;
 
   constructor(private readonly options: SenderOptions) {
@@ -106,6 +109,14 @@ export class Sender {
     this.failures = 0;
     this.rewinds = 0;
     this.alarm.ring();
+  }
+
+  /**
+   * The peer takes up to `maxMessages` messages per request (its handshake's MaxBatch; absent or 1:
+   * one per request, as a peer that knows no frames expects). Applies from the next send.
+   */
+  useFrames(maxMessages: number | undefined): void {
+    this.frameMessages = Math.max(1, Math.min(FRAME_MAX_MESSAGES, Math.floor(maxMessages ?? 1)));
   }
 
   status(): SenderStatus {
@@ -162,9 +173,9 @@ export class Sender {
     }
   }
 
-  /** Up to `window` messages from `batch[start]` on, with consecutive seqs. */
+  /** Up to `window` requests' worth of messages from `batch[start]` on, with consecutive seqs. */
   private contiguousRun(batch: readonly OutboxEnvelope[], start: number): OutboxEnvelope[] {
-    const window = Math.max(1, this.options.window ?? DEFAULT_WINDOW);
+    const window = Math.max(1, this.options.window ?? DEFAULT_WINDOW) * this.frameMessages;
     const first = batch[start] as OutboxEnvelope;
     const run = [first];
     for (let next = batch[start + 1]; run.length < window && next?.seq === first.seq + BigInt(run.length); ) {
@@ -175,8 +186,9 @@ export class Sender {
   }
 
   /**
-   * Sends a run of consecutive messages without waiting between them (the peer applies them in
-   * order: one connection, one subject, one chain per peer) and reads the answers in seq order.
+   * Sends a run of consecutive messages without waiting between them, in frames when the peer
+   * takes them (the peer applies them in order: one connection, one subject, one chain per peer)
+   * and reads the answers in seq order.
    * Acks are cumulative: a receiver acks seq n only once everything up to n is applied, so a lost
    * answer is covered by any later ack. True when the whole run was acknowledged. The ack is
    * persisted once per run.
@@ -187,9 +199,12 @@ export class Sender {
       this.metrics.sent(envelope.type, envelope.seq <= this.highestSent);
       if (envelope.seq > this.highestSent) this.highestSent = envelope.seq;
     }
-    const outcomes = await Promise.all(
-      run.map((envelope) => exchange(nc, subject, envelope, { timeoutMs: requestTimeoutMs, maxBytes })),
-    );
+    const outcomes = await exchangeRun(nc, subject, run, {
+      timeoutMs: requestTimeoutMs,
+      maxBytes,
+      frameMessages: this.frameMessages,
+      onRequest: (messages) => this.metrics.requestSent(messages),
+    });
     const lastAck = outcomes.findLastIndex((o) => o.kind === 'acked');
     if (lastAck >= 0) {
       const envelope = run[lastAck] as OutboxEnvelope;

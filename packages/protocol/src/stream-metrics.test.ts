@@ -78,11 +78,40 @@ describe('stream metrics', () => {
       'shoal_nats_messages_sent_total ExecutionProgress': 4,
       'shoal_nats_messages_redelivered_total ExecutionProgress': 1,
       'shoal_nats_send_failures_total apply_failed': 1,
+      'shoal_nats_stream_requests_sent_total single': 4,
     });
     expect(Object.fromEntries(receiverSide.counts)).toEqual({
       'shoal_nats_messages_received_total ExecutionProgress acked': 4,
       'shoal_nats_stream_decisions_total duplicate': 1,
     });
+  });
+
+  it('count the requests that carried a framed stream: messages ÷ requests is the batching', async () => {
+    const senderSide = tally();
+    const receiver = new Receiver({
+      tracker: new MemorySeqTracker(),
+      channel: 'out',
+      handle: async () => {},
+    });
+    const requester: Requester = {
+      request: async (subject, data) => ({ data: await receiver.handleRequest(subject, data) }),
+    };
+    const outbox = new MemoryOutbox();
+    for (let i = 0; i < 10; i++) outbox.write(report);
+    const sender = new Sender({
+      nc: requester,
+      subject: outSubject(NODE),
+      source: outbox,
+      idlePollMs: 20,
+      metrics: senderSide.metrics,
+    });
+    sender.useFrames(4);
+    sender.start();
+    await waitFor(() => sender.status().lastAcked === 10n);
+    await sender.stop();
+    expect(senderSide.counts.get('shoal_nats_messages_sent_total ExecutionProgress')).toBe(10);
+    expect(senderSide.counts.get('shoal_nats_stream_requests_sent_total frame')).toBe(3);
+    expect(senderSide.counts.get('shoal_nats_stream_requests_sent_total single')).toBeUndefined();
   });
 
   it('count a refused message by its code, and a gap the receiver answers with a rewind', async () => {

@@ -29,6 +29,8 @@ export interface StreamMetrics {
   /** A request went out; `resent` when this process had sent that seq before. */
   sent(type: string, resent: boolean): void;
   sendFailed(reason: SendFailure): void;
+  /** A NATS request carrying `messages` stream messages went out (more than one: a frame). */
+  requestSent(messages: number): void;
   /** A request came in and was answered; `code` is the refusal's code when refused. */
   received(type: string, result: ReceiveResult, code?: string): void;
   decided(decision: StreamDecision): void;
@@ -37,6 +39,7 @@ export interface StreamMetrics {
 export const noStreamMetrics: StreamMetrics = {
   sent: () => {},
   sendFailed: () => {},
+  requestSent: () => {},
   received: () => {},
   decided: () => {},
 };
@@ -57,6 +60,11 @@ export const STREAM_METRICS = {
     name: 'shoal_nats_send_failures_total',
     help: 'Delivery attempts that did not move a stream on, by reason.',
     labelNames: ['reason'],
+  },
+  requests: {
+    name: 'shoal_nats_stream_requests_sent_total',
+    help: 'NATS requests that carried stream messages: single (one message) or frame (several).',
+    labelNames: ['kind'],
   },
   received: {
     name: 'shoal_nats_messages_received_total',
@@ -110,6 +118,7 @@ export function countingStreamMetrics(
   const sendFailures = byOne('sendFailures');
   const refused = byOne('refused');
   const decisions = byOne('decisions');
+  const requests = byOne('requests');
   const receivedCounter = counter(STREAM_METRICS.received);
   const receivedByType = new Map<string, Map<string, Counter>>();
   const received = (type: string, result: string): Counter => {
@@ -131,6 +140,7 @@ export function countingStreamMetrics(
       if (resent) redelivered(type).inc();
     },
     sendFailed: (reason) => sendFailures(reason).inc(),
+    requestSent: (messages) => requests(messages > 1 ? 'frame' : 'single').inc(),
     received(type, result, code) {
       received(type, result).inc();
       if (result === 'refused') refused(code ?? 'unknown').inc();

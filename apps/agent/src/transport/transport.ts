@@ -1,6 +1,7 @@
 import type { Clock } from '@shoal/models';
 import {
   type connectNats,
+  FRAME_MAX_MESSAGES,
   inSubject,
   outSubject,
   PROTOCOL_VERSION,
@@ -71,6 +72,7 @@ export function startTransport(o: TransportOptions): AgentTransport {
       NodeInfo: await nodeInfo(node),
       ProtocolVersion: PROTOCOL_VERSION,
       LastSeqReceived: await store.inbound.lastApplied(nodeId),
+      MaxBatch: FRAME_MAX_MESSAGES,
     }),
     heartbeat: async () => heartbeatPayload(node, await store.inbound.lastApplied(nodeId)),
     onAccepted: async (reply) => {
@@ -82,6 +84,7 @@ export function startTransport(o: TransportOptions): AgentTransport {
       // starts only now: nothing may leave before the floor is known.
       await store.outbox.raiseSeqFloor(reply.LastSeqReceived);
       everAccepted = true;
+      sender.useFrames(reply.MaxBatch);
       sender.start();
       sender.resume(reply.LastSeqReceived + 1n);
     },

@@ -6,8 +6,11 @@ import type { NodeSettings } from './settings.js';
 
 /** The orchestrator's side of each node's `.in` stream, as the node manager drives it. */
 export interface NodeStreams {
-  /** The agent has applied everything before `fromSeq` (its handshake said so). */
-  resume(nodeId: string, fromSeq: bigint): void;
+  /**
+   * The agent has applied everything before `fromSeq` and takes up to `maxBatch` messages per
+   * request (its handshake said so; undefined: one).
+   */
+  resume(nodeId: string, fromSeq: bigint, maxBatch?: number): void;
   /** The node is gone: stop sending until it returns. */
   drop(nodeId: string): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { NodeConnection, NodeMembership, shortId } from '@shoal/models';
-import type { Payload } from '@shoal/protocol';
+import { FRAME_MAX_MESSAGES, type Payload } from '@shoal/protocol';
 import { evaluateJobsOnNode, evaluateWaitingJobs } from '../lifecycle/node-events.js';
 import type { NodeManagerDeps } from './deps.js';
 import { handshakeProblem } from './node-info.js';
@@ -22,6 +22,7 @@ export async function handshake(
   const { store, clock, ids, logger, settings, streams } = deps;
   const base = {
     HeartbeatIntervalMs: heartbeatIntervalMs(settings),
+    MaxBatch: FRAME_MAX_MESSAGES,
     ...(settings.overcommit === undefined ? {} : { Overcommit: settings.overcommit }),
     LastSeqReceived: await store.agentCursors.lastApplied(nodeId),
   };
@@ -67,7 +68,7 @@ export async function handshake(
     logger.warn({ nodeId }, 'handshake refused: node is rejected');
     return { Accepted: false, Reason: reason, Membership: NodeMembership.Rejected, ...base };
   }
-  streams.resume(nodeId, request.LastSeqReceived + 1n);
+  streams.resume(nodeId, request.LastSeqReceived + 1n, request.MaxBatch);
   const fields = { nodeId, membership: outcome.membership, evaluations: outcome.evaluations };
   logger.info(fields, outcome.change ? `node ${outcome.change}` : 'node handshook again');
   // Only in an accepted reply: the reply goes to this node's own inbox, and a refused node has no

@@ -1,5 +1,5 @@
 import { createIdGenerator } from '@shoal/models';
-import type { Payload } from '@shoal/protocol';
+import { connectNats, FRAME_MAX_MESSAGES, inSubject, type Payload } from '@shoal/protocol';
 import { describeWithServices, useNatsServer, waitFor } from '@shoal/testkit';
 import { afterEach, expect, it } from 'vitest';
 import type { Store } from '../store/index.js';
@@ -58,6 +58,33 @@ describeWithServices(['nats'], 'dispatcher: outboxes to agents', () => {
     expect(reasons(a)).toEqual(range(1, 20));
     expect(a.received.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => BigInt(i + 1)));
     expect(await db.store.outbox.undelivered()).not.toContain(a.nodeId);
+  });
+
+  it('sends an agent that takes frames many commands per request, and one per request to one that does not', async () => {
+    const h = await side();
+    const requestsOn = async (nodeId: string) => {
+      const monitor = await connectNats({ servers: nats.url, name: 'test-monitor' });
+      cleanup.push(() => monitor.close());
+      const counted = { requests: 0 };
+      monitor.subscribe(inSubject(nodeId), { callback: () => void counted.requests++ });
+      await monitor.flush();
+      return counted;
+    };
+    const framed = await agent();
+    const plain = await agent();
+    const framedRequests = await requestsOn(framed.nodeId);
+    const plainRequests = await requestsOn(plain.nodeId);
+    await framed.handshake({ MaxBatch: FRAME_MAX_MESSAGES });
+    await plain.handshake();
+    await enqueue(db.store, framed.nodeId, 1, 40);
+    await enqueue(db.store, plain.nodeId, 1, 40);
+    h.side.dispatcher.onCommitted([framed.nodeId, plain.nodeId]);
+    await delivered(db.store, framed.nodeId, 40n);
+    await delivered(db.store, plain.nodeId, 40n);
+    expect(reasons(framed)).toEqual(range(1, 40));
+    expect(reasons(plain)).toEqual(range(1, 40));
+    expect(framedRequests.requests).toBeLessThanOrEqual(3);
+    expect(plainRequests.requests).toBeGreaterThanOrEqual(40);
   });
 
   it('delivers what another orchestrator wrote, found by one sweep for all nodes, not by each sender polling', async () => {

@@ -52,6 +52,8 @@ export class Dispatcher implements OutboxNotifier {
   private readonly senders = new Map<string, Sender>();
   private readonly retiring = new Set<Promise<void>>();
   private readonly sources = new Map<Sender, LazyAckSource>();
+  /** Each node's MaxBatch from its last handshake, for a sender recreated after a drop. */
+  private readonly frames = new Map<string, number>();
   private pruner: NodeJS.Timeout | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -92,15 +94,23 @@ export class Dispatcher implements OutboxNotifier {
       logger.error({ nodeId, err: (error as Error).message }, 'cannot deliver to this node');
       return undefined;
     }
+    sender.useFrames(this.frames.get(nodeId));
     this.senders.set(nodeId, sender);
     this.sources.set(sender, source);
     sender.start();
     return sender;
   }
 
-  /** After a handshake: the agent has everything before `fromSeq`; continue from there at once. */
-  resume(nodeId: string, fromSeq: bigint): void {
-    this.ensure(nodeId)?.resume(fromSeq);
+  /**
+   * After a handshake: the agent has everything before `fromSeq`; continue from there at once, in
+   * frames of up to `maxBatch` messages.
+   */
+  resume(nodeId: string, fromSeq: bigint, maxBatch?: number): void {
+    if (maxBatch === undefined) this.frames.delete(nodeId);
+    else this.frames.set(nodeId, maxBatch);
+    const sender = this.ensure(nodeId);
+    sender?.useFrames(maxBatch);
+    sender?.resume(fromSeq);
   }
 
   onCommitted(nodeIds: Iterable<string>): void {

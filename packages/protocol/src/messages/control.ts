@@ -10,6 +10,8 @@ import { SeqSchema, WireCapacitySchema, WireNodeInfoSchema } from './fields.js';
  */
 
 const count = z.int().nonnegative();
+/** Any positive number: a sender uses at most what it supports itself (FRAME_MAX_MESSAGES). */
+const maxBatch = z.int().positive().optional();
 
 /** First message on every (re)connect. Refused with a readable Reason on version skew. */
 export const HandshakeSchema = z.object({
@@ -17,6 +19,8 @@ export const HandshakeSchema = z.object({
   ProtocolVersion: z.int().nonnegative(),
   /** Last seq the agent applied from the orchestrator's `.in` stream (0: none). */
   LastSeqReceived: SeqSchema,
+  /** The most `.in` messages the agent takes in one request (frames.ts). Absent: 1. */
+  MaxBatch: maxBatch,
 });
 
 export const HandshakeReplySchema = z.object({
@@ -26,6 +30,8 @@ export const HandshakeReplySchema = z.object({
   /** Last seq the orchestrator applied from this agent's `.out` stream (0: none). */
   LastSeqReceived: SeqSchema,
   Membership: NodeMembershipSchema,
+  /** The most `.out` messages the orchestrator takes in one request (frames.ts). Absent: 1. */
+  MaxBatch: maxBatch,
   /**
    * How far the orchestrator lets CPU, memory and disk use exceed the node's advertised capacity
    * (1.5: half as much again; GPUs never). The agent bids by the same rule, so a bid the

@@ -1,7 +1,7 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { makeEnvelope } from '../envelope.js';
 import { Receiver } from '../receiver.js';
-import { encodeReply } from '../replies.js';
+import { decodeReplyValue, parseReplyBytes } from '../replies.js';
 import { Sender, type SenderOptions } from '../sender.js';
 import { outSubject } from '../subjects.js';
 import { MemoryOutbox, MemorySeqTracker, recordingLogger } from './memory.js';
@@ -32,17 +32,28 @@ export function streamHarness(
       applied.push(envelope.seq);
     },
   });
-  /** Seqs whose first reply is swallowed, to force the sender to resend them. */
+  /**
+   * Seqs whose first reply is swallowed, to force the sender to resend them; `swallowed` collects
+   * every seq of the requests whose reply went unsent (a frame's, for a seq in a frame).
+   */
   const dropFirstReply = new Set<bigint>();
+  const swallowed = new Set<bigint>();
   let subscription: Subscription | undefined;
+  /** NATS requests the receiver answered (or swallowed). */
+  const counts = { requests: 0 };
 
   const listen = () => {
     subscription = connections.receiver.subscribe(subject, {
       callback: (error, msg) => {
         if (error) return;
-        void receiver.handleMessage(msg.subject, msg.data).then((reply) => {
-          if ('Ack' in reply && dropFirstReply.delete(reply.Ack)) return;
-          msg.respond(encodeReply(reply));
+        counts.requests++;
+        void receiver.handleRequest(msg.subject, msg.data).then((reply) => {
+          const acked = ackedSeqs(reply);
+          if (acked.filter((seq) => dropFirstReply.delete(seq)).length > 0) {
+            for (const seq of acked) swallowed.add(seq);
+            return;
+          }
+          msg.respond(reply);
         });
       },
     });
@@ -69,6 +80,8 @@ export function streamHarness(
     senderLog,
     sender,
     dropFirstReply,
+    swallowed,
+    counts,
     listen,
     unlisten: () => subscription?.unsubscribe(),
     /** Appends n reports to the outbox and tells the sender. */
@@ -89,6 +102,17 @@ export function streamHarness(
       subscription?.unsubscribe();
     },
   };
+}
+
+/** The seqs an encoded answer (one reply or a frame's) acknowledges. */
+function ackedSeqs(answer: Uint8Array): bigint[] {
+  const parsed = parseReplyBytes(answer);
+  if (!parsed.ok) return [];
+  const items = Array.isArray(parsed.raw) ? parsed.raw : [parsed.raw];
+  return items.flatMap((item) => {
+    const one = decodeReplyValue(item);
+    return one.ok && 'Ack' in one.reply ? [one.reply.Ack] : [];
+  });
 }
 
 /** 1n, 2n, … up to n: what `applied` should be. */

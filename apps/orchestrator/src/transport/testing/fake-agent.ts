@@ -130,6 +130,7 @@ export class FakeAgent {
     };
     const result = await this.control('Handshake', payload);
     if (result.ok && result.envelope.payload.Accepted) {
+      this.sender?.useFrames(result.envelope.payload.MaxBatch);
       this.sender?.resume(result.envelope.payload.LastSeqReceived + 1n);
     }
     return result;
