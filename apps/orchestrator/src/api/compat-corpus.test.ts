@@ -11,7 +11,14 @@ import { call, computeNode, type Harness, openHarness } from './test-support.js'
 
 interface Case {
   client: string;
-  request: { method: string; path: string; query?: string; body?: unknown; anonymous?: boolean };
+  request: {
+    method: string;
+    path: string;
+    query?: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+    anonymous?: boolean;
+  };
   capture?: Record<string, string>;
   expect: { status: number; body: unknown };
 }
@@ -45,10 +52,10 @@ describe('the compatibility corpus', () => {
   for (const file of files) {
     it(file, async () => {
       const c = JSON.parse(fill(readFileSync(new URL(file, DIR), 'utf8'))) as Case;
-      const { method, path, query, body, anonymous } = c.request;
+      const { method, path, query, body, headers, anonymous } = c.request;
       const reply = await call(h.app, method, `${path}${query ? `?${query}` : ''}`, {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        ...(anonymous ? {} : { headers: { Authorization: `Bearer ${TOKEN}` } }),
+        headers: { ...headers, ...(anonymous ? {} : { Authorization: `Bearer ${TOKEN}` }) },
       });
       expect(reply.status, `${c.client}: ${reply.text}`).toBe(c.expect.status);
       expect(mismatches(reply.body, JSON.parse(fill(JSON.stringify(c.expect.body)))), c.client).toEqual([]);

@@ -100,6 +100,18 @@ describe('nodes', () => {
     });
     expect((await h.store.nodes.get(A)).Membership).toBe('APPROVED');
   });
+
+  it('takes a POST naming the node in the body, as the Python SDK sends it; without NodeID it is a 400', async () => {
+    const reject = await call(h.app, 'POST', NODES, { body: `{"action":"reject","nodeID":"${C}"}` });
+    expect(reject.text).toBe('{"Success":true}');
+    expect((await h.store.nodes.get(C)).Membership).toBe('REJECTED');
+    const unnamed = await call(h.app, 'POST', NODES, { body: '{"action":"approve"}' });
+    expect(unnamed.status).toBe(400);
+    expect(unnamed.body.Details).toEqual({
+      Problems: [{ Field: 'NodeID', Message: expect.stringMatching(/name the node/) }],
+    });
+    expect((await h.store.nodes.get(C)).Membership).toBe('REJECTED');
+  });
 });
 
 describe('agent endpoints', () => {

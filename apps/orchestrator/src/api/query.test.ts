@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { ID_QUERY_PATTERN } from './path-params.js';
 import { parseQuery } from './query.js';
 import { JobExecutionsParams, JobHistoryParams, ListJobsParams } from './routes/job-params.js';
-import { ListNodesParams } from './routes/nodes.js';
+import { ListNodesParams } from './routes/node-params.js';
 
 /** Parses `query` against `schema` through a real Hono context, as the routes do. */
 async function parse<S extends z.ZodObject>(schema: S, query: string): Promise<z.output<S> | ShoalError> {
@@ -86,6 +86,21 @@ describe('query parameters', () => {
     expect(problems(await parse(ListJobsParams, `limit=${encodeURIComponent(limit)}`)).limit).toBe(
       'must be an integer between 1 and 1000',
     );
+  });
+
+  it('reads an empty order, filter or id as not given, as the Python SDK sends them', async () => {
+    expect(
+      await parse(JobExecutionsParams, 'namespace=&limit=5&next_token=&reverse=False&order_by='),
+    ).toMatchObject({ limit: 5, order_by: 'modify_time', reverse: false });
+    expect(await parse(JobHistoryParams, 'event_type=&execution_id=&node_id=')).toMatchObject({
+      event_type: 'all',
+      execution_id: undefined,
+      node_id: undefined,
+    });
+    expect(await parse(ListNodesParams, 'filter-status=&filter_approval=approved')).toMatchObject({
+      'filter-status': undefined,
+      filter_approval: 'APPROVED',
+    });
   });
 
   it('refuses a single-valued parameter given twice', async () => {

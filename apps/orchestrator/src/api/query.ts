@@ -66,14 +66,17 @@ function enumCoerce(values: readonly string[], caseInsensitive: boolean) {
     : undefined;
 }
 
-/** `aliases` maps other spellings to a value: Bacalhau's `created_at` for Shoal's `create_time`. */
+/**
+ * `aliases` maps other spellings to a value: Bacalhau's `created_at` for Shoal's `create_time`.
+ * An empty value is the default, as it is to Bacalhau's server: the Python SDK sends `order_by=`.
+ */
 export function enumParam<const T extends readonly [string, ...string[]]>(
   values: T,
   defaultValue: T[number],
   description: string,
   aliases: Readonly<Record<string, T[number]>> = {},
 ) {
-  const coerce = (raw: string) => (Object.hasOwn(aliases, raw) ? aliases[raw] : raw);
+  const coerce = (raw: string) => (raw === '' ? undefined : Object.hasOwn(aliases, raw) ? aliases[raw] : raw);
   const also = Object.entries(aliases).map(([alias, value]) => `\`${alias}\` is \`${value}\``);
   const text = also.length === 0 ? description : `${description} ${also.join(', ')}.`;
   return single(enumSchema(values).default(defaultValue), coerce).meta({ description: text });
@@ -85,7 +88,10 @@ export function optionalEnumParam<const T extends readonly [string, ...string[]]
   options: { caseInsensitive?: boolean } = {},
 ) {
   const schema = enumSchema(values).optional();
-  return single(schema, enumCoerce(values, options.caseInsensitive ?? false)).meta({ description });
+  const match = enumCoerce(values, options.caseInsensitive ?? false);
+  // Empty is no filter, as it is to Bacalhau's server.
+  const coerce = (raw: string) => (raw === '' ? undefined : match ? match(raw) : raw);
+  return single(schema, coerce).meta({ description });
 }
 
 /** Free text such as a stop reason or an opaque page token: bounded, no control characters. */
@@ -102,7 +108,8 @@ export function textParam(maxLength: number, description: string) {
 export function idParam(description: string) {
   const error = 'must be an id or id prefix (letters, digits, "-" and "_", at most 255 characters)';
   const id = z.string().refine(isValidIdQuery, { error }).meta({ pattern: ID_QUERY_PATTERN });
-  return single(id.optional()).meta({ description });
+  // Empty is no filter: the Python SDK sends `execution_id=&node_id=` when none is given.
+  return single(id.optional(), (raw) => (raw === '' ? undefined : raw)).meta({ description });
 }
 
 /** Label selectors, repeatable and ANDed. Syntax is checked here so it is reported with the rest. */

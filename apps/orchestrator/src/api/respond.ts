@@ -2,6 +2,7 @@ import { encodeJson } from '@shoal/models';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
+import { type ListDialect, listDialect } from './list-keys.js';
 
 export const JSON_CONTENT_TYPE = 'application/json';
 
@@ -17,6 +18,19 @@ export function sendJson<S extends z.ZodType>(
   status: ContentfulStatusCode = 200,
 ): Response {
   return sendRaw(c, schema.parse(value), status);
+}
+
+/**
+ * Sends a list answer with its list under the key the client reads (list-keys.ts); `reshape`
+ * renames or adds keys after the schema has put the body in the reference's order.
+ */
+export function sendList<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+  value: z.input<S>,
+  reshape: (body: Record<string, unknown>, dialect: ListDialect) => Record<string, unknown>,
+): Response {
+  return sendRaw(c, reshape(schema.parse(value) as Record<string, unknown>, listDialect(c)));
 }
 
 /** For bodies that are already in their wire shape (error bodies, the OpenAPI document). */

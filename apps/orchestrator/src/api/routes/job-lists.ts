@@ -6,9 +6,10 @@ import {
   ListJobResultsResponseSchema,
 } from '@shoal/models';
 import type { JobService } from '../../service/job-service.js';
+import { relist } from '../list-keys.js';
 import { pathId } from '../path-params.js';
 import { parseQuery } from '../query.js';
-import { sendJson } from '../respond.js';
+import { sendList } from '../respond.js';
 import type { Route } from '../route.js';
 import { ID_ERRORS } from '../route.js';
 import { JobExecutionsParams, JobHistoryParams, JobResultsParams } from './job-params.js';
@@ -48,7 +49,7 @@ export function jobListRoutes(jobs: JobService): Route[] {
           limit: q.limit,
           nextToken: q.next_token || undefined,
         });
-        return sendJson(c, ListJobHistoryResponseSchema, page);
+        return sendList(c, ListJobHistoryResponseSchema, page, (body, d) => relist(body, 'History', d));
       },
     },
     {
@@ -71,7 +72,7 @@ export function jobListRoutes(jobs: JobService): Route[] {
           reverse: q.reverse,
           nextToken: q.next_token || undefined,
         });
-        return sendJson(c, ListJobExecutionsResponseSchema, page);
+        return sendList(c, ListJobExecutionsResponseSchema, page, (body, d) => relist(body, 'Executions', d));
       },
     },
     {
@@ -89,7 +90,7 @@ export function jobListRoutes(jobs: JobService): Route[] {
         const id = pathId(c, 'jobID');
         const q = parseQuery(c, JobResultsParams);
         const page = await jobs.results(id, q.limit, q.next_token || undefined);
-        return sendJson(c, ListJobResultsResponseSchema, page);
+        return sendList(c, ListJobResultsResponseSchema, page, (body, d) => relist(body, 'Results', d));
       },
     },
   ];

@@ -16,9 +16,10 @@ import {
 import type { Context } from 'hono';
 import type { JobService } from '../../service/job-service.js';
 import { readBodyAs } from '../body.js';
+import { relist, relistJob } from '../list-keys.js';
 import { pathId } from '../path-params.js';
 import { parseQuery } from '../query.js';
-import { sendJson } from '../respond.js';
+import { sendJson, sendList } from '../respond.js';
 import type { Route } from '../route.js';
 import { ID_ERRORS, STORE_ERRORS } from '../route.js';
 import { DescribeJobParams, ListJobsParams, PutJobParams, StopJobParams } from './job-params.js';
@@ -99,7 +100,9 @@ export function jobRoutes({ jobs, maxBodyBytes, maxJobBytes, requesterId }: JobR
         });
         // `>` and `<` are checked on the page, as Bacalhau filters a page by labels: it may come short.
         const matching = page.Jobs.filter((job) => numericMatches(numeric, job.Labels));
-        return sendJson(c, ListJobsResponseSchema, { ...page, Jobs: matching });
+        return sendList(c, ListJobsResponseSchema, { ...page, Jobs: matching }, (body, d) =>
+          relist(body, 'Jobs', d),
+        );
       },
     },
     {
@@ -116,7 +119,7 @@ export function jobRoutes({ jobs, maxBodyBytes, maxJobBytes, requesterId }: JobR
       handle: async (c) => {
         const id = pathId(c, 'jobID');
         const q = parseQuery(c, DescribeJobParams);
-        return sendJson(c, GetJobResponseSchema, await jobs.describe(id, q.include));
+        return sendList(c, GetJobResponseSchema, await jobs.describe(id, q.include), relistJob);
       },
     },
     {

@@ -1,63 +1,57 @@
 import {
   GetNodeResponseSchema,
+  isValidIdQuery,
   ListNodesResponseSchema,
-  NodeConnection,
-  NodeMembership,
   numericMatches,
   PutNodeEnvelope,
   PutNodeRequestSchema,
   PutNodeResponseSchema,
   parseSelectorsWithNumeric,
+  ShoalError,
   wireNodeState,
 } from '@shoal/models';
-import { z } from 'zod';
+import type { Context } from 'hono';
 import type { NodeService } from '../../service/node-service.js';
-import { NODE_ORDERS } from '../../store/node-orders.js';
 import { readBodyAs } from '../body.js';
+import { withLowerNodeKey } from '../list-keys.js';
 import { pathId } from '../path-params.js';
-import {
-  boolParam,
-  enumParam,
-  intParam,
-  optionalEnumParam,
-  parseQuery,
-  selectorsParam,
-  textParam,
-} from '../query.js';
-import { sendJson } from '../respond.js';
+import { parseQuery } from '../query.js';
+import { sendJson, sendList } from '../respond.js';
 import type { Route } from '../route.js';
 import { ID_ERRORS, STORE_ERRORS } from '../route.js';
+import { ListNodesParams } from './node-params.js';
 
-/**
- * Node routes. The filters keep Bacalhau's parameter names, `filter-approval` and `filter-status`,
- * and like Bacalhau they accept their values in any case (`approved` or `APPROVED`).
- */
-export const ListNodesParams = z.object({
-  labels: selectorsParam('Label selector on node labels; may repeat, all must match.'),
-  'filter-approval': optionalEnumParam(
-    [NodeMembership.Pending, NodeMembership.Approved, NodeMembership.Rejected],
-    'Only nodes with this membership (case-insensitive).',
-    { caseInsensitive: true },
-  ),
-  'filter-status': optionalEnumParam(
-    [NodeConnection.Connected, NodeConnection.Disconnected],
-    'Only nodes with this connection state (case-insensitive).',
-    { caseInsensitive: true },
-  ),
-  limit: intParam(1, 1000, 100, 'Maximum number of nodes to return.'),
-  next_token: textParam(1024, 'Opaque pagination token from the previous page’s NextToken.'),
-  order_by: enumParam(
-    NODE_ORDERS,
-    'id',
-    'Sort key; ties are broken by id. The available_* orders put the most available first (reverse: the least). Capacity changes with every heartbeat: each page is ordered by the capacity when it is read, so a node whose capacity changed between two pages may be listed twice or not at all.',
-    { created_at: 'create_time', status: 'approval' },
-  ),
-  reverse: boolParam('Reverse the order (true, false, 1 or 0).'),
-});
+/** Node routes: list, describe, and the membership actions (approve, reject, delete). */
 
 const NODE_ID = { nodeID: 'Full node id or a unique prefix of one.' };
 
+const updateSpec = {
+  summary: 'Approve, reject or delete a node',
+  description: 'Repeating an action (approving an approved node) succeeds without a change.',
+  tag: 'Nodes',
+  body: { schema: PutNodeRequestSchema, required: true },
+  response: PutNodeResponseSchema,
+  responseDescription: 'Success is true once the action is applied.',
+  errors: [...ID_ERRORS, 413, 415],
+} as const;
+
+function bodyNodeId(nodeId: string | undefined): string {
+  if (nodeId !== undefined && isValidIdQuery(nodeId)) return nodeId;
+  const message = 'must name the node: its id or a unique id prefix (letters, digits, "-" and "_")';
+  throw ShoalError.validation([{ path: 'NodeID', message }], 'API');
+}
+
 export function nodeRoutes(nodes: NodeService, maxBodyBytes: number): Route[] {
+  /** The node is named by the path (PUT), or by the body's NodeID (POST, as the Python SDK sends it). */
+  const update = async (c: Context, pathNodeId?: string) => {
+    const { value } = await readBodyAs(c, PutNodeEnvelope, { maxBytes: maxBodyBytes, required: true });
+    const id = pathNodeId ?? bodyNodeId(value.NodeID);
+    return sendJson(
+      c,
+      PutNodeResponseSchema,
+      await nodes.act(id, { Action: value.Action, Message: value.Message }),
+    );
+  };
   return [
     {
       method: 'get',
@@ -74,7 +68,7 @@ export function nodeRoutes(nodes: NodeService, maxBodyBytes: number): Route[] {
         const { selector, numeric } = parseSelectorsWithNumeric(q.labels);
         const page = await nodes.list({
           selector,
-          membership: q['filter-approval'],
+          membership: q['filter-approval'] ?? q.filter_approval,
           connection: q['filter-status'],
           limit: q.limit,
           orderBy: q.order_by,
@@ -83,7 +77,12 @@ export function nodeRoutes(nodes: NodeService, maxBodyBytes: number): Route[] {
         });
         // `>` and `<` are checked on the page, as Bacalhau filters a page by labels: it may come short.
         const matching = page.Nodes.filter((node) => numericMatches(numeric, node.Info.Labels));
-        return sendJson(c, ListNodesResponseSchema, { ...page, Nodes: matching.map(wireNodeState) });
+        return sendList(
+          c,
+          ListNodesResponseSchema,
+          { ...page, Nodes: matching.map(wireNodeState) },
+          (body, d) => withLowerNodeKey(body, 'Nodes', d),
+        );
       },
     },
     {
@@ -98,35 +97,36 @@ export function nodeRoutes(nodes: NodeService, maxBodyBytes: number): Route[] {
       errors: ID_ERRORS,
       handle: async (c) => {
         const { Node } = await nodes.get(pathId(c, 'nodeID'));
-        return sendJson(c, GetNodeResponseSchema, { Node: wireNodeState(Node) });
+        return sendList(c, GetNodeResponseSchema, { Node: wireNodeState(Node) }, (body, d) =>
+          withLowerNodeKey(body, 'Node', d),
+        );
       },
     },
     {
+      ...updateSpec,
       method: 'put',
       path: '/orchestrator/nodes/:nodeID',
       operationId: 'updateNode',
-      summary: 'Approve, reject or delete a node',
-      description: 'Repeating an action (approving an approved node) succeeds without a change.',
-      tag: 'Nodes',
       pathParams: NODE_ID,
       body: {
-        schema: PutNodeRequestSchema,
-        required: true,
+        ...updateSpec.body,
         description:
           '`{Action, Message}` (Bacalhau’s PutNodeRequest; its other fields are accepted and not used).',
       },
-      response: PutNodeResponseSchema,
-      responseDescription: 'Success is true once the action is applied.',
-      errors: [...ID_ERRORS, 413, 415],
-      handle: async (c) => {
-        const id = pathId(c, 'nodeID');
-        const { value } = await readBodyAs(c, PutNodeEnvelope, { maxBytes: maxBodyBytes, required: true });
-        return sendJson(
-          c,
-          PutNodeResponseSchema,
-          await nodes.act(id, { Action: value.Action, Message: value.Message }),
-        );
+      handle: (c) => update(c, pathId(c, 'nodeID')),
+    },
+    {
+      ...updateSpec,
+      method: 'post',
+      path: '/orchestrator/nodes',
+      operationId: 'postNode',
+      summary: 'Approve, reject or delete the node named in the body',
+      body: {
+        ...updateSpec.body,
+        description:
+          '`{NodeID, Action, Message}`: the PutNodeRequest as the Python SDK posts it, the node named by NodeID.',
       },
+      handle: (c) => update(c),
     },
   ];
 }
