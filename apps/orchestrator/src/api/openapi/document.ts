@@ -123,7 +123,7 @@ export function buildOpenApiDocument(
       title: 'Shoal API',
       version: version.GitVersion || `${version.Major}.${version.Minor}`,
       description:
-        'Bacalhau’s v1 jobs API as Shoal serves it. Times are int64 Unix nanoseconds written as exact JSON integers.',
+        'Bacalhau’s v1 jobs API as Shoal serves it. Times are int64 Unix nanoseconds written as exact JSON integers. Lists are shown as the reference writes them (`Jobs`, `History`, `Executions`, `Results`); a request whose X-Bacalhau-Git-Version is newer than v1.3.2 gets the list under `Items` instead, as Bacalhau v1.4+ answers (docs/compatibility.md).',
     },
     tags: [{ name: 'Jobs' }, { name: 'Nodes' }, { name: 'Agent' }],
     ...(auth ? { security: [{ bearerAuth: [] }] } : {}),
