@@ -23,6 +23,12 @@ const KEEP_EXTERNAL = [
   's3rver',
 ];
 
+// Our packages whose modules only declare things (schemas, constants, functions): a chunk keeps
+// only the modules whose exports it uses, so `shoal version` does not evaluate every zod schema
+// of @shoal/models because it prints JSON with the models' codec.
+const DECLARATIONS_ONLY = ['packages/models/src/', 'packages/client/src/'];
+const DECLARATIONS_ONLY_NAMES = ['@shoal/models', '@shoal/client'];
+
 const cliDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = resolve(cliDir, 'bundle');
 // Built beside the final directory and swapped in at the end: a concurrent `./shoal` sees the old
@@ -62,6 +68,42 @@ await build({
             contents: source.replaceAll('import.meta.url', url),
             loader: args.path.endsWith('x') ? 'tsx' : 'ts',
           };
+        });
+      },
+    },
+    {
+      // zod's namespace object carries every locale of its messages (half of zod's size), and
+      // every command that validates would compile them all; the CLI speaks English, the locale
+      // zod sets itself, and nothing here reads z.locales.
+      name: 'zod-english-only',
+      setup(b) {
+        b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) => {
+          if (!args.importer.includes('/node_modules/zod/')) return undefined;
+          return { path: resolve(args.resolveDir, args.path), namespace: 'zod-english-only' };
+        });
+        b.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({
+          contents: `export { default as en } from ${JSON.stringify(resolve(dirname(args.path), 'en.js'))};`,
+          resolveDir: dirname(args.path),
+        }));
+      },
+    },
+    {
+      name: 'declarations-only-packages',
+      setup(b) {
+        b.onResolve({ filter: /.*/ }, async (args) => {
+          if (args.pluginData === 'inner') return undefined;
+          const ours = args.path.startsWith('.')
+            ? DECLARATIONS_ONLY.some((dir) => args.importer.includes(`/${dir}`))
+            : DECLARATIONS_ONLY_NAMES.includes(args.path);
+          if (!ours) return undefined;
+          const found = await b.resolve(args.path, {
+            kind: args.kind,
+            importer: args.importer,
+            resolveDir: args.resolveDir,
+            pluginData: 'inner',
+          });
+          if (found.errors.length > 0) return undefined;
+          return { ...found, sideEffects: false };
         });
       },
     },

@@ -2,7 +2,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { readBuildInfo } from './build-info.js';
 import { processIO } from './io.js';
-import { runCli } from './program.js';
+import { runCli } from './run-cli.js';
 
 const args = process.argv.slice(2);
 // A client command lives a fraction of a second. Node's fetch parses HTTP with WebAssembly, which

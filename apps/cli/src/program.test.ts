@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { LAZY_COMMAND_NAMES } from './command-loaders.js';
 import { bufferIO } from './io.js';
-import { runCli, withoutStyle } from './program.js';
+import { buildProgram, runCli, withoutStyle } from './program.js';
 
 const info = { version: '1.2.3', node: 'v20.0.0', platform: 'linux/x64' };
 
@@ -11,6 +12,16 @@ describe('shoal CLI', () => {
     expect(io.stdout).toMatch(/Usage: shoal/);
     expect(io.stdout).toMatch(/version/);
     expect(io.stdout).toMatch(/devstack/);
+  });
+
+  it('loads on demand exactly the commands of the full tree', () => {
+    const full = buildProgram(bufferIO(), info, () => {});
+    const job = full.commands.find((c) => c.name() === 'job');
+    const names = [
+      ...full.commands.map((c) => c.name()),
+      ...(job?.commands ?? []).map((c) => `job ${c.name()}`),
+    ];
+    expect([...LAZY_COMMAND_NAMES].sort()).toEqual(names.sort());
   });
 
   it('prints its version as text and as JSON', async () => {

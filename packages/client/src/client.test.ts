@@ -1,9 +1,10 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ErrorCode, encodeJson, isShoalError, type ShoalError } from '@shoal/models';
+import { ErrorCode, encodeJson } from '@shoal/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShoalClient } from './client.js';
 import { ApiConnectionError } from './errors.js';
+import { failure } from './testing/failure.js';
 import { type OrchestratorProcess, startOrchestratorProcess } from './testing/orchestrator-process.js';
 
 /** The client against a real orchestrator process: shapes, lossless numbers and error mapping. */
@@ -27,16 +28,6 @@ async function settled(client: ShoalClient, id: string, states: string[]): Promi
       throw new Error(`job ${id} stayed ${Job.State.StateType}, not ${states.join('|')}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-async function failure(promise: Promise<unknown>): Promise<ShoalError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isShoalError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('ShoalClient against a real orchestrator', () => {

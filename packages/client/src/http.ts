@@ -1,5 +1,6 @@
 import { decodeJson, ErrorCode, encodeJson, JsonSyntaxError, ShoalError } from '@shoal/models';
 import { ApiConnectionError, connectionReason, errorFromResponse, unexpectedResponse } from './errors.js';
+import { type Send, type SendResponse, sendWithFetch, sendWithNodeHttp } from './send.js';
 
 /**
  * The one place where the client speaks HTTP: URLs, headers (the bearer token), timeouts, the
@@ -15,7 +16,7 @@ export interface ClientOptions {
   /** Per request; a WebSocket stream is not limited by it. Default 30 s. */
   timeoutMs?: number;
   userAgent?: string;
-  /** Injected in tests; the global fetch otherwise. */
+  /** Requests go through this fetch when given; through node:http and node:https otherwise. */
   fetch?: typeof globalThis.fetch;
 }
 
@@ -65,12 +66,12 @@ function invalidApiUrl(apiUrl: string, why: string): ShoalError {
 
 export class HttpTransport {
   readonly base: URL;
-  private readonly fetch: typeof globalThis.fetch;
+  private readonly send: Send;
   private readonly timeoutMs: number;
 
   constructor(private readonly options: ClientOptions) {
     this.base = parseApiUrl(options.apiUrl);
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.send = options.fetch ? sendWithFetch(options.fetch) : sendWithNodeHttp;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
@@ -103,20 +104,19 @@ export class HttpTransport {
     const url = this.url(spec.path, spec.query);
     const what = `${spec.method} ${url.pathname}`;
     const hasBody = spec.body !== undefined;
-    let response: Response;
-    let text: string;
+    let response: SendResponse;
     try {
-      response = await this.fetch(url, {
+      response = await this.send(url, {
         method: spec.method,
         headers: this.headers(hasBody ? { 'Content-Type': 'application/json' } : {}),
-        ...(hasBody ? { body: encodeJson(spec.body) } : {}),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        body: hasBody ? encodeJson(spec.body) : undefined,
+        timeoutMs: this.timeoutMs,
       });
-      text = await response.text();
     } catch (error) {
       throw new ApiConnectionError(this.apiUrl, connectionReason(error, this.timeoutMs), error);
     }
-    if (!response.ok) throw errorFromResponse(response.status, response.statusText, text, what);
+    const { status, statusText, text } = response;
+    if (status < 200 || status > 299) throw errorFromResponse(status, statusText, text, what);
     let decoded: unknown;
     try {
       decoded = decodeJson(text);

@@ -1,5 +1,5 @@
 import { codeForStatus, decodeJson, ErrorCode, ShoalError } from '@shoal/models';
-import WebSocket from 'ws';
+import type { WebSocket } from 'ws';
 import { ApiConnectionError, connectionReason, errorFromResponse } from './errors.js';
 import type { HttpTransport } from './http.js';
 
@@ -65,7 +65,7 @@ export function openLogStream(http: HttpTransport, path: string, options: LogStr
   });
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   const what = `GET ${url.pathname}`;
-  const socket = new WebSocket(url, { headers: http.headers(), handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
+  let socket: WebSocket | undefined;
   const queue: LogFrame[] = [];
   let finished = false;
   let failure: ShoalError | undefined;
@@ -83,50 +83,62 @@ export function openLogStream(http: HttpTransport, path: string, options: LogStr
     notify();
   };
   const close = () => {
-    if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
-    else if (socket.readyState === WebSocket.OPEN) socket.close(1000);
+    // Before ws is loaded there is no socket yet, and finishing keeps one from being opened.
+    if (socket && socket.readyState === socket.CONNECTING) socket.terminate();
+    else if (socket && socket.readyState === socket.OPEN) socket.close(1000);
     finish();
   };
-
-  socket.on('message', (data, isBinary) => {
-    if (finished) return;
-    const frame = isBinary ? undefined : parseLogFrame(data.toString());
-    if (!frame) {
-      finish(
-        new ShoalError(
-          ErrorCode.Internal,
-          `malformed log frame from ${what}: ${data.toString().slice(0, 120)}`,
-          {
-            component: 'Logs',
-          },
-        ),
-      );
-      socket.terminate();
-      return;
-    }
-    queue.push(frame);
-    if (queue.length >= HIGH_WATER && !paused) {
-      paused = true;
-      socket.pause();
-    }
-    notify();
-  });
-  socket.on('unexpected-response', (_req, res) => {
-    let body = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      if (body.length < 64 * 1024) body += chunk;
+  const connect = (socket: WebSocket) => {
+    socket.on('message', (data, isBinary) => {
+      if (finished) return;
+      const frame = isBinary ? undefined : parseLogFrame(data.toString());
+      if (!frame) {
+        finish(
+          new ShoalError(
+            ErrorCode.Internal,
+            `malformed log frame from ${what}: ${data.toString().slice(0, 120)}`,
+            {
+              component: 'Logs',
+            },
+          ),
+        );
+        socket.terminate();
+        return;
+      }
+      queue.push(frame);
+      if (queue.length >= HIGH_WATER && !paused) {
+        paused = true;
+        socket.pause();
+      }
+      notify();
     });
-    res.on('end', () => {
-      finish(errorFromResponse(res.statusCode ?? 500, res.statusMessage ?? '', body, what));
-      socket.terminate();
+    socket.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        if (body.length < 64 * 1024) body += chunk;
+      });
+      res.on('end', () => {
+        finish(errorFromResponse(res.statusCode ?? 500, res.statusMessage ?? '', body, what));
+        socket.terminate();
+      });
     });
-  });
-  socket.on('error', (error) =>
-    finish(new ApiConnectionError(http.apiUrl, connectionReason(error, HANDSHAKE_TIMEOUT_MS), error)),
-  );
-  socket.on('close', (code, reason) =>
-    finish(NORMAL_CLOSE.has(code) ? undefined : closeError(code, reason.toString())),
+    socket.on('error', (error) =>
+      finish(new ApiConnectionError(http.apiUrl, connectionReason(error, HANDSHAKE_TIMEOUT_MS), error)),
+    );
+    socket.on('close', (code, reason) =>
+      finish(NORMAL_CLOSE.has(code) ? undefined : closeError(code, reason.toString())),
+    );
+  };
+  // ws (and the zlib and crypto it loads) only when a stream is opened: most commands never do.
+  import('ws').then(
+    ({ WebSocket }) => {
+      if (finished) return;
+      socket = new WebSocket(url, { headers: http.headers(), handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
+      connect(socket);
+    },
+    (error: unknown) =>
+      finish(new ShoalError(ErrorCode.Internal, `cannot load ws: ${String(error)}`, { component: 'Logs' })),
   );
   options.signal?.addEventListener('abort', close, { once: true });
 
@@ -139,7 +151,7 @@ export function openLogStream(http: HttpTransport, path: string, options: LogStr
           if (frame) {
             if (paused && queue.length < HIGH_WATER / 2) {
               paused = false;
-              socket.resume();
+              socket?.resume();
             }
             yield frame;
             continue;

@@ -31,7 +31,7 @@ export function addAgentCommand(program: Command, ctx: CommandContext): void {
     addApiOption(agent.command(name).description(description).addOption(outputOption(defaultFormat))).action(
       action(ctx, async (flags: AgentFlags) => {
         const { data, text: human } = await text(makeClient(ctx, flags));
-        ctx.io.out(isStructured(flags.output) ? formatData(flags.output, data) : human);
+        ctx.io.out(isStructured(flags.output) ? await formatData(flags.output, data) : human);
         return ExitCode.Ok;
       }),
     );
@@ -60,6 +60,6 @@ export function addAgentCommand(program: Command, ctx: CommandContext): void {
   });
   sub('config', 'the orchestrator’s configuration (secrets masked)', async (client) => {
     const data = await client.agent.config();
-    return { data, text: formatData('yaml', data) };
+    return { data, text: await formatData('yaml', data) };
   });
 }

@@ -100,7 +100,7 @@ export function addJobDescribeCommand(job: Command, ctx: CommandContext): void {
   ).action(
     action(ctx, async (id: string, flags: DescribeFlags) => {
       const view = await makeClient(ctx, flags).jobs.get(id, ['executions']);
-      if (isStructured(flags.output)) ctx.io.out(formatData(flags.output, view));
+      if (isStructured(flags.output)) ctx.io.out(await formatData(flags.output, view));
       else ctx.io.out(describeText(view, { tty: ctx.io.isTTY, wide: isWide(flags) }));
       return ExitCode.Ok;
     }),

@@ -40,7 +40,7 @@ export function addJobExecutionsCommand(job: Command, ctx: CommandContext): void
         reverse: flags.reverse,
         nextToken: flags.nextToken,
       });
-      printPage(ctx.io, flags, page, {
+      await printPage(ctx.io, flags, page, {
         columns: executionColumns(),
         rows: page.Executions,
         more: (token) => `More executions: ${nextPageCommand(command, token)}`,

@@ -161,7 +161,7 @@ export function addJobHistoryCommand(job: Command, ctx: CommandContext): void {
         ? await historyPage(client, id, filters, flags.limit ?? 100, flags.nextToken)
         : await allHistory(client, id, filters);
       if (isStructured(flags.output)) {
-        ctx.io.out(formatData(flags.output, history));
+        ctx.io.out(await formatData(flags.output, history));
         return ExitCode.Ok;
       }
       ctx.io.out(renderTable(COLUMNS, history.History, { tty: ctx.io.isTTY, wide: isWide(flags) }));

@@ -70,7 +70,7 @@ export function addJobListCommand(job: Command, ctx: CommandContext): void {
         reverse: !flags.reverse,
         nextToken: flags.nextToken,
       });
-      printPage(ctx.io, flags, page, {
+      await printPage(ctx.io, flags, page, {
         columns: COLUMNS,
         rows: page.Jobs,
         more: (token) => `More jobs: ${nextPageCommand(command, token)}`,

@@ -24,7 +24,7 @@ export function addJobStopCommand(job: Command, ctx: CommandContext): void {
       const client = makeClient(ctx, flags);
       const answer = await client.jobs.stop(id, flags.reason);
       if (isStructured(flags.output)) {
-        ctx.io.out(formatData(flags.output, answer));
+        ctx.io.out(await formatData(flags.output, answer));
         return ExitCode.Ok;
       }
       ctx.io.out(

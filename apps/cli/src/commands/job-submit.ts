@@ -40,7 +40,7 @@ export async function runJob(ctx: CommandContext, input: unknown, flags: RunFlag
   if (flags.dryRun) {
     const { job, warnings } = normaliseJob(input);
     for (const w of warnings) io.err(`Warning: ${w}\n`);
-    io.out(formatData(flags.output === 'json' ? 'json' : 'yaml', job));
+    io.out(await formatData(flags.output === 'json' ? 'json' : 'yaml', job));
     return ExitCode.Ok;
   }
   const client = makeClient(ctx, flags);
@@ -52,7 +52,7 @@ export async function runJob(ctx: CommandContext, input: unknown, flags: RunFlag
   if (flags.idOnly || structured) {
     if (flags.idOnly) io.out(`${id}\n`);
     if (!flags.wait && !flags.follow) {
-      if (!flags.idOnly && isStructured(flags.output)) io.out(formatData(flags.output, submitted));
+      if (!flags.idOnly && isStructured(flags.output)) io.out(await formatData(flags.output, submitted));
       return ExitCode.Ok;
     }
   }
@@ -72,7 +72,7 @@ export async function runJob(ctx: CommandContext, input: unknown, flags: RunFlag
     if (!quiet) io.err(`${outcomeText(job, outcome)}\n`);
     if (structured && !flags.idOnly)
       io.out(
-        formatData(flags.output as 'json' | 'yaml', {
+        await formatData(flags.output as 'json' | 'yaml', {
           Job: job,
           Executions: { NextToken: '', Executions: executions },
         }),
@@ -82,7 +82,7 @@ export async function runJob(ctx: CommandContext, input: unknown, flags: RunFlag
   if (flags.wait) {
     const quiet = Boolean(flags.idOnly) || structured;
     const { code, final } = await waitAndReport(client, io, id, { quiet });
-    if (structured && !flags.idOnly) io.out(formatData(flags.output as 'json' | 'yaml', final));
+    if (structured && !flags.idOnly) io.out(await formatData(flags.output as 'json' | 'yaml', final));
     return code;
   }
   const short = shortId(id);

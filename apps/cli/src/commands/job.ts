@@ -3,6 +3,7 @@ import type { CommandContext } from '../api-options.js';
 import { addJobDescribeCommand } from './job-describe.js';
 import { addJobExecutionsCommand } from './job-executions.js';
 import { addJobGetCommand } from './job-get.js';
+import { addJobGroup } from './job-group.js';
 import { addJobHistoryCommand } from './job-history.js';
 import { addJobListCommand } from './job-list.js';
 import { addJobLogsCommand } from './job-logs.js';
@@ -11,7 +12,7 @@ import { addJobStopCommand } from './job-stop.js';
 
 /** `shoal job …`: the jobs API. Every ID argument takes a full id or a unique prefix. */
 export function addJobCommand(program: Command, ctx: CommandContext): void {
-  const job = program.command('job').description('submit, inspect and stop jobs');
+  const job = addJobGroup(program);
   addJobRunCommand(job, ctx);
   addJobListCommand(job, ctx);
   addJobDescribeCommand(job, ctx);

@@ -32,7 +32,7 @@ export function addNodeTokenCommand(node: Command, ctx: CommandContext): void {
           return ExitCode.Failed;
         }
         ctx.io.out(
-          isStructured(flags.output) ? formatData(flags.output, { JoinToken: token }) : `${token}\n`,
+          isStructured(flags.output) ? await formatData(flags.output, { JoinToken: token }) : `${token}\n`,
         );
         return ExitCode.Ok;
       }),

@@ -103,7 +103,7 @@ function addActionCommand(node: Command, ctx: CommandContext, verb: NodeAction, 
   ).action(
     action(ctx, async (id: string, flags: ApiOptions & { message?: string; output: OutputFormat }) => {
       const answer = await makeClient(ctx, flags).nodes.act(id, verb, flags.message);
-      if (isStructured(flags.output)) ctx.io.out(formatData(flags.output, answer));
+      if (isStructured(flags.output)) ctx.io.out(await formatData(flags.output, answer));
       else ctx.io.out(`Node ${id} ${PAST[verb]}\n`);
       return ExitCode.Ok;
     }),
@@ -154,7 +154,7 @@ export function addNodeCommand(program: Command, ctx: CommandContext): void {
         reverse: flags.reverse,
         nextToken: flags.nextToken,
       });
-      printPage(ctx.io, flags, page, {
+      await printPage(ctx.io, flags, page, {
         columns: COLUMNS,
         rows: page.Nodes,
         more: (token) => `More nodes: ${nextPageCommand(command, token)}`,
@@ -171,7 +171,7 @@ export function addNodeCommand(program: Command, ctx: CommandContext): void {
   ).action(
     action(ctx, async (id: string, flags: ShowFlags) => {
       const view = await makeClient(ctx, flags).nodes.get(id);
-      ctx.io.out(isStructured(flags.output) ? formatData(flags.output, view) : nodeText(view.Node));
+      ctx.io.out(isStructured(flags.output) ? await formatData(flags.output, view) : nodeText(view.Node));
       return ExitCode.Ok;
     }),
   );

@@ -8,11 +8,11 @@ export function addVersionCommand(program: Command, io: CliIO, info: BuildInfo):
     .command('version')
     .description('print the version of this shoal client')
     .addOption(outputOption())
-    .action((opts: { output: OutputFormat }) => {
+    .action(async (opts: { output: OutputFormat }) => {
       const data = {
         ClientVersion: { GitVersion: `v${info.version}`, Node: info.node, Platform: info.platform },
       };
-      if (isStructured(opts.output)) io.out(formatData(opts.output, data));
+      if (isStructured(opts.output)) io.out(await formatData(opts.output, data));
       else io.out(`shoal v${info.version} (node ${info.node}, ${info.platform})\n`);
     });
 }

@@ -1,6 +1,5 @@
 import { encodeJson } from '@shoal/models';
 import { InvalidArgumentError, Option } from 'commander';
-import { stringify } from 'yaml';
 
 /**
  * `-o, --output table|wide|json|yaml`, the same on every command. `table` is for people (cells cut
@@ -41,8 +40,12 @@ export function isWide(flags: { output: OutputFormat; wide?: boolean | undefined
   return flags.output === 'wide' || flags.wide === true;
 }
 
-/** The document for json or yaml output; table output is each command's own. */
-export function formatData(format: StructuredFormat, data: unknown): string {
+/**
+ * The document for json or yaml output; table output is each command's own. The YAML writer is
+ * loaded only when asked for: it is a large module, and most commands print a table or JSON.
+ */
+export async function formatData(format: StructuredFormat, data: unknown): Promise<string> {
   if (format === 'json') return `${encodeJson(data, 2)}\n`;
-  return stringify(data, { lineWidth: 0 });
+  const { toYaml } = await import('./yaml.js');
+  return toYaml(data);
 }
