@@ -127,5 +127,17 @@ describe('encoding as Go writes', () => {
       described.body.Executions as { Executions: Array<{ RunOutput: Record<string, unknown> }> }
     ).Executions;
     expect(included[0]?.RunOutput.ErrorMsg).toBe('image not found');
+    // The Python SDK's client reads Items, and Stdout and ExitCode by those exact names.
+    const python = await call(open.app, 'GET', `/api/v1/orchestrator/jobs/${jobId}?include=executions`, {
+      headers: { 'User-Agent': 'Swagger-Codegen/1.4.0/python' },
+    });
+    const items = (python.body.Executions as { Items: Array<{ RunOutput: Record<string, unknown> }> }).Items;
+    expect(items[0]?.RunOutput).toMatchObject({
+      Stdout: 'hello world\n',
+      ExitCode: 0,
+      StdoutTruncated: false,
+      StderrTruncated: false,
+      ErrorMsg: 'image not found',
+    });
   });
 });

@@ -39,6 +39,27 @@ describe('relisting a body', () => {
     );
   });
 
+  it('spells a RunOutput’s keys as the Python model reads them, for Python only', () => {
+    const output = { stdout: 'hi\n', stdouttruncated: false, stderr: '', stderrtruncated: true, exitCode: 3 };
+    const executions = {
+      NextToken: '',
+      Executions: [
+        { ID: 'e', RunOutput: output },
+        { ID: 'f', RunOutput: null },
+      ],
+    };
+    const python = relist(executions, 'Executions', 'python');
+    expect(python.Items).toBe(python.Executions);
+    expect(python.Items).toEqual([
+      {
+        ID: 'e',
+        RunOutput: { ...output, Stdout: 'hi\n', StdoutTruncated: false, StderrTruncated: true, ExitCode: 3 },
+      },
+      { ID: 'f', RunOutput: null },
+    ]);
+    expect(relist(executions, 'Executions', 'items').Items).toBe(executions.Executions);
+  });
+
   it('relists a described job’s History and Executions, and adds node keys for Python only', () => {
     const job = { Job: { ID: 'j' }, History: page };
     expect(relistJob(job, 'items')).toEqual({ Job: { ID: 'j' }, History: { NextToken: 't', Items: [1, 2] } });

@@ -10,9 +10,10 @@ import type { Context } from 'hono';
  * - `reference`: the named key only (no header, or a Go client at v1.3.2 or older).
  * - `items`: `Items` only, as Bacalhau answers a Go client newer than v1.3.2 (or one whose version
  *   it cannot parse).
- * - `python`: both, plus the lower-case `nodes` and `node` keys: the Python SDK's generated client
- *   (bacalhau_apiclient) sends no version header, identifies itself by its User-Agent, and reads
- *   each key exactly as its swagger spells it (`Items` from v1.4; `Jobs` before; `nodes`, `node`).
+ * - `python`: both, plus the lower-case `nodes` and `node` keys and a RunOutput's capitalised ones:
+ *   the Python SDK's generated client (bacalhau_apiclient) sends no version header, identifies
+ *   itself by its User-Agent, and reads each key exactly as its swagger spells it (`Items` from
+ *   v1.4, `Jobs` before; `nodes`, `node`; `Stdout`, `ExitCode`).
  */
 export type ListDialect = 'reference' | 'items' | 'python';
 
@@ -43,12 +44,34 @@ type Body = Record<string, unknown>;
 /** A list body in the dialect: `key` renamed to `Items`, or `Items` added after it. */
 export function relist(body: Body, key: string, dialect: ListDialect): Body {
   if (dialect === 'reference' || !Object.hasOwn(body, key)) return body;
+  const list = dialect === 'python' && key === 'Executions' ? pythonExecutions(body[key]) : body[key];
   const out: Body = {};
   for (const [name, value] of Object.entries(body)) {
-    if (name !== key || dialect === 'python') out[name] = value;
-    if (name === key) out.Items = value;
+    if (name !== key) out[name] = value;
+    else if (dialect === 'python') Object.assign(out, { [key]: list, Items: list });
+    else out.Items = list;
   }
   return out;
+}
+
+/**
+ * The Python model of a RunOutput reads `Stdout`, `StdoutTruncated`, `StderrTruncated` and
+ * `ExitCode` by those exact names (its swagger's); the reference writes them in lower case, which
+ * Go reads ignoring case. `stderr` and `ErrorMsg` it reads as they are.
+ */
+function pythonExecutions(list: unknown): unknown {
+  if (!Array.isArray(list)) return list;
+  return list.map((execution: Body) => {
+    const output = execution.RunOutput as Body | null | undefined;
+    if (!output) return execution;
+    const spelled = {
+      Stdout: output.stdout,
+      StdoutTruncated: output.stdouttruncated,
+      StderrTruncated: output.stderrtruncated,
+      ExitCode: output.exitCode,
+    };
+    return { ...execution, RunOutput: { ...output, ...spelled } };
+  });
 }
 
 /** A describe-job body: its History and Executions are list bodies too. */
