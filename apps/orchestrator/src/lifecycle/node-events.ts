@@ -34,7 +34,7 @@ export async function evaluateJobsOnNode(
  * so a Queued job is placed now rather than at its queue timeout, and a daemon job reaches the new
  * node. The evaluations carry each job's submit time, so the queue is served first come, first
  * served (priority first). Jobs with one already pending are skipped, so a burst of events adds one
- * evaluation per job. `limit` looks at the head of the queue only: an execution that ended frees
+ * evaluation per job, also when the events' transactions run at once (they take the wake-up lock). `limit` looks at the head of the queue only: an execution that ended frees
  * room for a few jobs, not for the thousands that may wait behind them. Returns how many were added.
  */
 export async function evaluateWaitingJobs(
@@ -44,6 +44,7 @@ export async function evaluateWaitingJobs(
   now: Nanos,
   options: { daemons: boolean; limit?: number },
 ): Promise<number> {
+  await tx.scheduling.lockWakeups();
   const jobs = await tx.scheduling.waitingJobs(options);
   await tx.evaluations.insertMany(jobs.map((job) => nodeUpdate(ids, job, comment, now, job.CreateTime)));
   return jobs.length;

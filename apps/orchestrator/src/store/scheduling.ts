@@ -8,12 +8,18 @@ const TERMINAL_JOB_STATES = [JobStateType.Completed, JobStateType.Failed, JobSta
 const HOLDING = [C.AskForBidAccepted, C.BidAccepted];
 /** The advisory lock key of placement ("shoal" in ASCII, as an int8). */
 const PLACEMENT_LOCK = 0x73686f616c;
+/** The advisory lock key of queue wake-ups ("shoalw" in ASCII). */
+const WAKEUP_LOCK = 0x73686f616c77;
 
 /** Node usage and waiting jobs, for the schedulers (the rest of a snapshot comes from the workspace). */
 export function schedulingRepo({ db }: Handle): SchedulingRepo {
   return {
     async lockPlacement() {
       await db.execute(sql`select pg_advisory_xact_lock(${PLACEMENT_LOCK})`);
+    },
+
+    async lockWakeups() {
+      await db.execute(sql`select pg_advisory_xact_lock(${WAKEUP_LOCK})`);
     },
 
     async usageByNode() {
