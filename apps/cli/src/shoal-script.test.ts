@@ -1,6 +1,9 @@
 import { execFile } from 'node:child_process';
+import { copyFile, mkdir, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { makeTempDir } from '@shoal/testkit';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -20,5 +23,37 @@ describe('./shoal', () => {
 
   it('exits 2 on a usage error', async () => {
     await expect(run(script, ['--no-such-flag'], { cwd: '/' })).rejects.toMatchObject({ code: 2 });
+  });
+
+  it('runs the bundle only while no source is newer than it, test files aside', async () => {
+    // A checkout of its own: a bundle and a TypeScript loader that each say which one ran.
+    const dir = await makeTempDir('shoal-script-');
+    try {
+      const files = {
+        'apps/cli/bundle/main.js': "console.log('bundle')",
+        'apps/cli/src/main.ts': '',
+        'node_modules/tsx/package.json': '{}',
+        'node_modules/tsx/dist/loader.mjs': "console.log('sources'); process.exit(0);",
+        'packages/models/src/ids.ts': '',
+        'packages/models/src/ids.test.ts': '',
+      };
+      for (const [path, text] of Object.entries(files)) {
+        await mkdir(dirname(join(dir.path, path)), { recursive: true });
+        await writeFile(join(dir.path, path), text);
+      }
+      await copyFile(script, join(dir.path, 'shoal'));
+      const ran = async () => (await run(join(dir.path, 'shoal'), [], { cwd: '/' })).stdout.trim();
+      const age = (path: string, seconds: number) =>
+        utimes(join(dir.path, path), new Date(), new Date(Date.now() + seconds * 1000));
+      for (const path of Object.keys(files)) await age(path, -60);
+      await age('apps/cli/bundle/main.js', 0);
+      expect(await ran()).toBe('bundle');
+      await age('packages/models/src/ids.test.ts', 10);
+      expect(await ran()).toBe('bundle');
+      await age('packages/models/src/ids.ts', 10);
+      expect(await ran()).toBe('sources');
+    } finally {
+      await dir.cleanup();
+    }
   });
 });
