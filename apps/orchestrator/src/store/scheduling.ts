@@ -1,5 +1,5 @@
 import { ComputeStateType as C, EvaluationTrigger, JobStateType, type JobType } from '@shoal/models';
-import { and, asc, desc, eq, inArray, notExists, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, notInArray, or, sql } from 'drizzle-orm';
 import type { Handle } from './db.js';
 import { evaluations, executions, jobs, UNFINISHED_EXECUTION } from './schema.js';
 import type { SchedulingRepo } from './types.js';
@@ -28,38 +28,48 @@ export function schedulingRepo({ db }: Handle): SchedulingRepo {
     },
 
     async waitingJobs({ daemons, limit }) {
-      const due = db
-        .select({ id: evaluations.id })
-        .from(evaluations)
-        .where(
-          and(
-            eq(evaluations.jobId, jobs.id),
-            eq(evaluations.status, 'pending'),
-            eq(evaluations.triggeredBy, EvaluationTrigger.NodeUpdate),
-            eq(evaluations.waitUntil, 0n),
-          ),
-        );
-      const waiting = daemons
-        ? or(
-            eq(jobs.state, JobStateType.Queued),
-            and(eq(jobs.type, 'daemon'), notInArray(jobs.state, TERMINAL_JOB_STATES)),
-          )
-        : eq(jobs.state, JobStateType.Queued);
-      const query = db
-        .select({
-          ID: jobs.id,
-          Namespace: jobs.namespace,
-          Type: jobs.type,
-          Priority: jobs.priority,
-          CreateTime: jobs.createTime,
-        })
-        .from(jobs)
-        .where(and(waiting, notExists(due)))
-        .orderBy(desc(jobs.priority), asc(jobs.createTime), asc(jobs.id));
+      const query = waitingJobsQuery(db, daemons);
       const rows = limit === undefined ? await query : await query.limit(limit);
       return rows.map((row) => ({ ...row, Type: row.Type as JobType }));
     },
   };
+}
+
+/**
+ * The jobs waiting for room or nodes with no node-update evaluation due (exported for the scale
+ * test's EXPLAIN). NOT IN over the due evaluations' job ids, not NOT EXISTS: right after a burst
+ * the table's statistics still say it is nearly empty, and Postgres then planned NOT EXISTS as a
+ * nested loop over every pair (5,000 queued jobs × 5,000 pending evaluations: 1.8 s). NOT IN over
+ * a subquery becomes a hashed subplan whatever the statistics say: one pass over each side.
+ */
+export function waitingJobsQuery(db: Handle['db'], daemons: boolean) {
+  const due = db
+    .select({ jobId: evaluations.jobId })
+    .from(evaluations)
+    .where(
+      and(
+        eq(evaluations.status, 'pending'),
+        eq(evaluations.triggeredBy, EvaluationTrigger.NodeUpdate),
+        eq(evaluations.waitUntil, 0n),
+      ),
+    );
+  const waiting = daemons
+    ? or(
+        eq(jobs.state, JobStateType.Queued),
+        and(eq(jobs.type, 'daemon'), notInArray(jobs.state, TERMINAL_JOB_STATES)),
+      )
+    : eq(jobs.state, JobStateType.Queued);
+  return db
+    .select({
+      ID: jobs.id,
+      Namespace: jobs.namespace,
+      Type: jobs.type,
+      Priority: jobs.priority,
+      CreateTime: jobs.createTime,
+    })
+    .from(jobs)
+    .where(and(waiting, notInArray(jobs.id, due)))
+    .orderBy(desc(jobs.priority), asc(jobs.createTime), asc(jobs.id));
 }
 
 /**
