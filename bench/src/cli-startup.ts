@@ -2,10 +2,10 @@
  * How long a `shoal` command takes from the shell's point of view: the whole process, start to
  * exit, as `hyperfine` measures it. `./shoal version` (no server) and `./shoal job list` against a
  * running orchestrator holding a few jobs, each run BENCH_RUNS times after two warm-up runs; the
- * median and the 90th percentile against the goal. The bench builds the bundle first, the form
- * `./shoal` runs when it is up to date (setup builds it too), and says whether it still was after
- * the runs: a source edited meanwhile sends `./shoal` to the TypeScript sources, and the figures
- * are then not the bundle's.
+ * median and the 90th percentile against the goal. The bench builds the bundle first when it is
+ * missing or older than a source (the form `./shoal` runs when it is up to date; setup builds it
+ * too), and says whether `./shoal` still ran it after the runs: a source edited meanwhile sends it
+ * to the TypeScript sources, and the figures are then not the bundle's.
  *
  *   pnpm --filter @shoal/bench bench:cli          BENCH_RUNS=20 (default)
  */
@@ -48,9 +48,12 @@ const report = (what: string, times: number[]) => {
   );
 };
 
-// Before the orchestrator starts: it runs from the bundle too, and a rebuild replaces its files.
-const built = spawnSync(process.execPath, [bundler], { stdio: 'inherit' });
-if (built.status !== 0) throw new Error(`building the bundle failed: exit ${built.status}`);
+// Only when `./shoal` would not run it: a rebuild replaces the files of every `./shoal` running from
+// it. And before the orchestrator starts, which runs from it too.
+if (!runsBundle()) {
+  const built = spawnSync(process.execPath, [bundler], { stdio: 'inherit' });
+  if (built.status !== 0) throw new Error(`building the bundle failed: exit ${built.status}`);
+}
 const dir = await makeTempDir('shoal-bench-cli-');
 const orchestrator = await startOrchestratorProcess({ dataDir: join(dir.path, 'orchestrator') });
 try {
