@@ -88,7 +88,7 @@ export function openLogStream(http: HttpTransport, path: string, options: LogStr
     else if (socket && socket.readyState === socket.OPEN) socket.close(1000);
     finish();
   };
-  const connect = (socket: WebSocket) => {
+  const listenTo = (socket: WebSocket) => {
     socket.on('message', (data, isBinary) => {
       if (finished) return;
       const frame = isBinary ? undefined : parseLogFrame(data.toString());
@@ -135,7 +135,7 @@ export function openLogStream(http: HttpTransport, path: string, options: LogStr
     ({ WebSocket }) => {
       if (finished) return;
       socket = new WebSocket(url, { headers: http.headers(), handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
-      connect(socket);
+      listenTo(socket);
     },
     (error: unknown) =>
       finish(new ShoalError(ErrorCode.Internal, `cannot load ws: ${String(error)}`, { component: 'Logs' })),
