@@ -76,6 +76,15 @@ describe('decideBid', () => {
       accept: false,
       reason: 'network type HTTP is not allowed on this node (supported: Full, Host, None)',
     });
+    // No flag gives a wasm module a network: the hint says so instead of naming docker's flag.
+    const wasm = node({ engines: [{ engine: 'wasm', healthy: true, networks: ['None'] }] });
+    expect(
+      decideBid(makeJob({ Engine: { Type: 'wasm', Params: {} }, Network: { Type: 'Full' } }), wasm),
+    ).toEqual({
+      accept: false,
+      reason:
+        'network type Full is not allowed on this node (supported: None); the wasm engine gives its tasks no network',
+    });
     // An engine that says nothing about networks (noop) runs nothing that could use one.
     expect(decideBid(makeJob({ Network: { Type: 'Full' } }), node()).accept).toBe(true);
   });

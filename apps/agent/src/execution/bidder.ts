@@ -57,7 +57,13 @@ export function decideBid(job: Job, node: BidderContext): BidDecision {
   // The engine says which networks it can give (docker: none, unless the operator allows more).
   const network = task.Network?.Type || 'None';
   if (engine.networks !== undefined && !engine.networks.includes(network)) {
-    const hint = engine.networks.length === 1 ? '; networked jobs need --allow-networked-jobs' : '';
+    // Only the docker engine's networks grow with an operator's flag; wasm modules get none at all.
+    const hint =
+      engine.networks.length !== 1
+        ? ''
+        : engineType === 'docker'
+          ? '; networked jobs need --allow-networked-jobs'
+          : `; the ${engineType} engine gives its tasks no network`;
     return reject(`network type ${network} is not allowed on this node ${supported(engine.networks)}${hint}`);
   }
 
