@@ -6,7 +6,7 @@
 // Kept external: packages that carry native code, WebAssembly or worker files of their own. Each
 // of our sources keeps its own location in `import.meta.url`, so what it finds beside itself (SQL
 // migrations, package.json, worker scripts) is found in the bundle too.
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -40,7 +40,7 @@ const isExternal = (path) => KEEP_EXTERNAL.some((name) => path === name || path.
 
 await rm(staging, { recursive: true, force: true });
 await mkdir(staging, { recursive: true });
-await build({
+const result = await build({
   entryPoints: [resolve(cliDir, 'src/main.ts')],
   bundle: true,
   platform: 'node',
@@ -51,6 +51,7 @@ await build({
   conditions: ['@shoal/source'],
   sourcemap: 'linked',
   logLevel: 'warning',
+  metafile: true,
   // CommonJS packages inside an ES module bundle still call require() for Node's built-ins.
   banner: {
     js: "import { createRequire as __shoalRequire } from 'node:module'; const require = __shoalRequire(import.meta.url);",
@@ -126,6 +127,25 @@ await build({
     },
   ],
 });
+// What `./shoal` compares the bundle with: the files it was built from (our sources; a package
+// changes through its package.json and the lockfile) and this script. A file it does not list
+// cannot change what the bundle does, so checking these few hundred is all it takes.
+const root = resolve(cliDir, '../..');
+const packageFiles = [];
+for (const group of ['apps', 'packages']) {
+  for (const name of await readdir(resolve(root, group))) packageFiles.push(`${group}/${name}/package.json`);
+}
+const sources = Object.keys(result.metafile.inputs)
+  .filter((path) => !path.includes('node_modules/') && !path.includes(':'))
+  .map((path) => relative(root, resolve(path)));
+const inputs = [
+  ...new Set([...sources, ...packageFiles, 'pnpm-lock.yaml', relative(root, fileURLToPath(import.meta.url))]),
+];
+await writeFile(resolve(staging, 'inputs.txt'), `${inputs.sort().join('\n')}\n`);
+// Dated when the build began: a file edited while it ran is newer, and the bundle reads as stale.
+const began = new Date(started);
+await utimes(resolve(staging, 'main.js'), began, began);
+
 const previous = `${outdir}.${process.pid}.old`;
 await rename(outdir, previous).catch(() => undefined);
 await rename(staging, outdir);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -25,12 +25,13 @@ describe('./shoal', () => {
     await expect(run(script, ['--no-such-flag'], { cwd: '/' })).rejects.toMatchObject({ code: 2 });
   });
 
-  it('runs the bundle only while no source is newer than it, test files aside', async () => {
+  it('runs the bundle only while no file it was built from is newer than it', async () => {
     // A checkout of its own: a bundle and a TypeScript loader that each say which one ran.
     const dir = await makeTempDir('shoal-script-');
     try {
       const files = {
         'apps/cli/bundle/main.js': "console.log('bundle')",
+        'apps/cli/bundle/inputs.txt': 'packages/models/src/ids.ts\n',
         'apps/cli/src/main.ts': '',
         'node_modules/tsx/package.json': '{}',
         'node_modules/tsx/dist/loader.mjs': "console.log('sources'); process.exit(0);",
@@ -51,6 +52,11 @@ describe('./shoal', () => {
       await age('packages/models/src/ids.test.ts', 10);
       expect(await ran()).toBe('bundle');
       await age('packages/models/src/ids.ts', 10);
+      expect(await ran()).toBe('sources');
+      // A bundle without its list of inputs is never taken for fresh.
+      await age('packages/models/src/ids.ts', -60);
+      expect(await ran()).toBe('bundle');
+      await rm(join(dir.path, 'apps/cli/bundle/inputs.txt'));
       expect(await ran()).toBe('sources');
     } finally {
       await dir.cleanup();
