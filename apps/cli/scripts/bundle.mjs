@@ -1,7 +1,7 @@
-// Bundles the shoal command into apps/cli/bundle/: one ES module per lazily loaded part (the
-// server side loads only for `serve` and `devstack`), so a client command starts by parsing a few
-// files instead of resolving hundreds. `./shoal` runs it when it is newer than every source file,
-// and the TypeScript sources otherwise.
+// Bundles the shoal command into apps/cli/bundle/: one ES module per lazily loaded part (each
+// command, and the server side only for `serve` and `devstack`), so a client command starts by
+// parsing a few files instead of resolving hundreds. `./shoal` runs it when it is newer than every
+// file it was built from (listed in bundle/inputs.txt), and the TypeScript sources otherwise.
 //
 // Kept external: packages that carry native code, WebAssembly or worker files of their own. Each
 // of our sources keeps its own location in `import.meta.url`, so what it finds beside itself (SQL
