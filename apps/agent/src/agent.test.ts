@@ -60,6 +60,17 @@ describeWithServices(['nats'], 'agent over NATS', () => {
     });
   });
 
+  it('serves /metrics also without the local publisher, and no results there', async () => {
+    const agent = await start({ publishers: 'noop' });
+    expect(agent.resultsUrl).toBeUndefined();
+    const page = await fetch(agent.metricsUrl);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('shoal_agent_capacity_cpu_cores 2');
+    const results = await fetch(agent.metricsUrl.replace('/metrics', '/results/e-1.tar.gz'));
+    expect(results.status).toBe(404);
+    expect(await results.text()).toContain('does not publish results locally');
+  });
+
   it('bids, waits for approval, then runs and reports the noop result exactly', async () => {
     const agent = await start();
     const ask = makeAsk({ Stdout: 'hello\n', Stderr: 'warn\n', ExitCode: 3 }, { WaitForApproval: true });

@@ -68,6 +68,8 @@ export interface RunningAgent {
   readonly config: AgentConfig;
   /** Where the local publisher's results are served; undefined without that publisher. */
   readonly resultsUrl: string | undefined;
+  /** GET /metrics on the agent's HTTP listener, served whichever publishers the node has. */
+  readonly metricsUrl: string;
   /** True while the orchestrator accepts this node (false until the first handshake and between). */
   readonly accepted: boolean;
   /** Log streams being served to the orchestrator right now. */
@@ -160,7 +162,7 @@ export async function startAgent(
     ));
   const closeEngines = () => Promise.allSettled(executors.map((e) => e.close?.()));
   let manager: ExecutionManager | undefined;
-  let results: ResultsServer | undefined;
+  let http: ResultsServer | undefined;
   // Filled in by each accepted handshake; until the first, the results server refuses everything.
   const resultsKey = new ResultsKey();
   try {
@@ -180,17 +182,19 @@ export async function startAgent(
       capacity,
       runningExecutions: () => manager?.activeRuns ?? 0,
     });
-    results = config.publishers.includes('local')
-      ? await startResultsServer({
-          stateDir: dataDir,
-          host: config.resultsHost,
-          port: config.resultsPort,
-          publicUrl: config.resultsPublicUrl,
-          key: resultsKey,
-          clock,
-          metrics: { endpoint: metrics.endpoint, token: config.metricsToken },
-        })
-      : undefined;
+    // The agent's one HTTP listener: /metrics always, the local publisher's archives with it.
+    const publishesLocally = config.publishers.includes('local');
+    http = await startResultsServer({
+      stateDir: dataDir,
+      host: config.resultsHost,
+      port: config.resultsPort,
+      publicUrl: config.resultsPublicUrl,
+      key: resultsKey,
+      clock,
+      metrics: { endpoint: metrics.endpoint, token: config.metricsToken },
+      archives: publishesLocally,
+    });
+    const results = publishesLocally ? http : undefined;
     const publishers: Publisher[] = [noopPublisher];
     if (results) publishers.push(new LocalPublisher({ stateDir: dataDir, baseUrl: results.url }));
     if (config.publishers.includes('s3'))
@@ -253,6 +257,7 @@ export async function startAgent(
       natsLogin: login.how,
       engines: config.engines,
       results: results?.url,
+      metrics: `${http.url}/metrics`,
       retentionMs: config.retention,
       // What tasks may mount from this machine, in the flag's own syntax (`none; see …` when nothing).
       localPaths: describeRules(config.allowLocalPaths),
@@ -267,6 +272,7 @@ export async function startAgent(
         return transport.accepted;
       },
       resultsUrl: results?.url,
+      metricsUrl: `${http.url}/metrics`,
       get activeLogStreams() {
         return logs.active;
       },
@@ -279,7 +285,7 @@ export async function startAgent(
           await logs.stop('agent shutting down');
           // Containers keep running: the next start re-adopts them (a restart loses no work).
           await running.letGo(closeEngines);
-          await results?.close();
+          await http?.close();
           s3.close();
           await transport.close('agent shutting down', config.shutdownTimeoutMs);
           await store.close();
@@ -291,7 +297,7 @@ export async function startAgent(
   } catch (error) {
     await manager?.shutdown();
     await closeEngines();
-    await results?.close();
+    await http?.close();
     s3.close();
     await store.close();
     throw error;

@@ -40,6 +40,11 @@ export interface ResultsServerOptions {
   clock: Clock;
   /** Also serves GET /metrics (metrics/http.ts): this is the agent's one HTTP listener. */
   metrics?: MetricsRoute;
+  /**
+   * False on a node without the local publisher: the listener then serves only /metrics, and a
+   * results path is answered 404 with the reason. Default true.
+   */
+  archives?: boolean;
 }
 
 export async function startResultsServer(options: ResultsServerOptions): Promise<ResultsServer> {
@@ -50,6 +55,7 @@ export async function startResultsServer(options: ResultsServerOptions): Promise
     const path = at < 0 ? target : target.slice(0, at);
     if (metrics && path === METRICS_PATH) return metrics(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 405, 'only GET and HEAD are served');
+    if (options.archives === false) return fail(res, 404, 'this node does not publish results locally');
     const executionId = ROUTE.exec(path)?.[1];
     if (!executionId) return fail(res, 404, 'no such result: results are at /results/<execution id>.tar.gz');
     const query = new URLSearchParams(at < 0 ? '' : target.slice(at + 1));
