@@ -21,6 +21,7 @@ import {
   publicConfig,
   storeUrl,
 } from './config.js';
+import { limitHeapGrowth } from './heap-growth.js';
 import { schedulingHandler } from './lifecycle/handler.js';
 import { LogRelay } from './logs/relay.js';
 import { withUpgradeRejections } from './logs/upgrade.js';
@@ -75,6 +76,8 @@ export async function startOrchestrator(
   overrides: OrchestratorOverrides = {},
 ): Promise<RunningOrchestrator> {
   const config = OrchestratorConfigSchema.parse(input);
+  // A burst of submissions would otherwise leave the process holding several times its live heap.
+  limitHeapGrowth();
   const logger = overrides.logger ?? pino({ level: config.logLevel, base: { component: 'orchestrator' } });
   const clock = overrides.clock ?? systemClock();
   const ids = overrides.ids ?? createIdGenerator();
