@@ -78,10 +78,10 @@ describe('nodes', () => {
       body: '{"Action":"approve","Message":"ok"}',
     });
     expect(approve.status).toBe(200);
-    expect(approve.text).toBe('{"Success":true}');
+    expect(approve.text).toBe('{"Success":true,"Error":""}');
     expect((await h.store.nodes.get(B)).Membership).toBe('APPROVED');
     const again = await call(h.app, 'PUT', `${NODES}/${B}`, { body: '{"Action":"approve"}' });
-    expect(again.text).toBe('{"Success":true}');
+    expect(again.text).toBe('{"Success":true,"Error":""}');
     await call(h.app, 'PUT', `${NODES}/${B}`, { body: '{"Action":"reject"}' });
     expect((await h.store.nodes.get(B)).Membership).toBe('REJECTED');
     const deleted = await call(h.app, 'PUT', `${NODES}/${B}`, { body: '{"Action":"delete"}' });
@@ -103,7 +103,7 @@ describe('nodes', () => {
 
   it('takes a POST naming the node in the body, as the Python SDK sends it; without NodeID it is a 400', async () => {
     const reject = await call(h.app, 'POST', NODES, { body: `{"action":"reject","nodeID":"${C}"}` });
-    expect(reject.text).toBe('{"Success":true}');
+    expect(reject.text).toBe('{"Success":true,"Error":""}');
     expect((await h.store.nodes.get(C)).Membership).toBe('REJECTED');
     const unnamed = await call(h.app, 'POST', NODES, { body: '{"action":"approve"}' });
     expect(unnamed.status).toBe(400);

@@ -122,4 +122,18 @@ describe('StopJobRequest and PutNodeRequest envelopes', () => {
     expect(reply.body.Success).toBe(true);
     expect((await h.store.nodes.get(NODE)).Membership).toBe('APPROVED');
   });
+
+  it('ignores unknown keys in a stop or node body, naming each in Warnings, and adds none otherwise', async () => {
+    const id = String((await put({ Job: { Type: 'batch', Tasks: [task()] } })).body.JobID);
+    const stop = await call(h.app, 'DELETE', `${JOBS}/${id}`, { body: '{"reason":"r","Force":true}' });
+    expect(stop.status, stop.text).toBe(200);
+    expect(stop.body.Warnings).toEqual(['unknown field Force was ignored']);
+    const node = `/api/v1/orchestrator/nodes/${NODE}`;
+    const approve = await call(h.app, 'PUT', node, { body: '{"Action":"approve","Why":"x"}' });
+    expect(approve.status, approve.text).toBe(200);
+    expect(approve.text).toBe('{"Success":true,"Error":"","Warnings":["unknown field Why was ignored"]}');
+    // Without unknown keys the answers are Go's own shapes (PutNodeResponse writes Error even when empty).
+    const again = await call(h.app, 'PUT', node, { body: '{"Action":"approve"}' });
+    expect(again.text).toBe('{"Success":true,"Error":""}');
+  });
 });

@@ -33,6 +33,14 @@ export function sendList<S extends z.ZodType>(
   return sendRaw(c, reshape(schema.parse(value) as Record<string, unknown>, listDialect(c)));
 }
 
+/**
+ * `{Warnings}` for an answer whose Go type has none (stop, node actions): present only when a body
+ * key was ignored, so an answer without one is exactly what Go writes.
+ */
+export function warningsOf(warnings: string[] | undefined): { Warnings?: string[] } {
+  return warnings !== undefined && warnings.length > 0 ? { Warnings: warnings } : {};
+}
+
 /** For bodies that are already in their wire shape (error bodies, the OpenAPI document). */
 export function sendRaw(c: Context, value: unknown, status: ContentfulStatusCode = 200): Response {
   return c.body(encodeJson(value), status, { 'Content-Type': JSON_CONTENT_TYPE });

@@ -74,7 +74,13 @@ export const StopJobRequestSchema = z.strictObject({
   JobID: z.string().max(1024).optional(),
   Reason: z.string().max(1024).optional(),
 });
-export const StopJobResponseSchema = z.object({ EvaluationID: z.string() });
+/**
+ * Go's StopJobResponse and PutNodeResponse have no Warnings: a body key that named no field is told
+ * here, and the key is absent when there is none, so the answer is otherwise Go's own.
+ */
+const IgnoredKeysWarnings = z.array(z.string()).optional();
+
+export const StopJobResponseSchema = z.object({ EvaluationID: z.string(), Warnings: IgnoredKeysWarnings });
 export type StopJobResponse = z.infer<typeof StopJobResponseSchema>;
 
 export const ListJobResultsResponseSchema = z.object({
@@ -122,7 +128,12 @@ export const PutNodeRequestSchema = z.strictObject({
 });
 export type PutNodeRequest = z.infer<typeof PutNodeRequestSchema>;
 
-export const PutNodeResponseSchema = z.object({ Success: z.boolean(), Error: z.string().optional() });
+/** Go writes Error even when it is empty (no omitempty); the service leaves it out on success. */
+export const PutNodeResponseSchema = z.object({
+  Success: z.boolean(),
+  Error: z.string().optional(),
+  Warnings: IgnoredKeysWarnings,
+});
 export type PutNodeResponse = z.infer<typeof PutNodeResponseSchema>;
 
 export const AliveResponseSchema = z.object({ Status: z.literal('OK') });

@@ -19,7 +19,7 @@ import { readBodyAs } from '../body.js';
 import { relist, relistJob } from '../list-keys.js';
 import { pathId } from '../path-params.js';
 import { parseQuery } from '../query.js';
-import { sendJson, sendList } from '../respond.js';
+import { sendJson, sendList, warningsOf } from '../respond.js';
 import type { Route } from '../route.js';
 import { ID_ERRORS, STORE_ERRORS } from '../route.js';
 import { DescribeJobParams, ListJobsParams, PutJobParams, StopJobParams } from './job-params.js';
@@ -145,7 +145,8 @@ export function jobRoutes({ jobs, maxBodyBytes, maxJobBytes, requesterId }: JobR
         const q = parseQuery(c, StopJobParams);
         const body = await readBodyAs(c, StopJobEnvelope, { maxBytes: maxBodyBytes, required: false });
         const reason = stopReason(q.reason, body?.value.Reason || undefined);
-        return sendJson(c, StopJobResponseSchema, await jobs.stop(id, reason));
+        const answer = await jobs.stop(id, reason);
+        return sendJson(c, StopJobResponseSchema, { ...answer, ...warningsOf(body?.warnings) });
       },
     },
   ];

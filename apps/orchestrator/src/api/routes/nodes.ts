@@ -16,7 +16,7 @@ import { readBodyAs } from '../body.js';
 import { withLowerNodeKey } from '../list-keys.js';
 import { pathId } from '../path-params.js';
 import { parseQuery } from '../query.js';
-import { sendJson, sendList } from '../respond.js';
+import { sendJson, sendList, warningsOf } from '../respond.js';
 import type { Route } from '../route.js';
 import { ID_ERRORS, STORE_ERRORS } from '../route.js';
 import { ListNodesParams } from './node-params.js';
@@ -44,13 +44,13 @@ function bodyNodeId(nodeId: string | undefined): string {
 export function nodeRoutes(nodes: NodeService, maxBodyBytes: number): Route[] {
   /** The node is named by the path (PUT), or by the body's NodeID (POST, as the Python SDK sends it). */
   const update = async (c: Context, pathNodeId?: string) => {
-    const { value } = await readBodyAs(c, PutNodeEnvelope, { maxBytes: maxBodyBytes, required: true });
+    const { value, warnings } = await readBodyAs(c, PutNodeEnvelope, {
+      maxBytes: maxBodyBytes,
+      required: true,
+    });
     const id = pathNodeId ?? bodyNodeId(value.NodeID);
-    return sendJson(
-      c,
-      PutNodeResponseSchema,
-      await nodes.act(id, { Action: value.Action, Message: value.Message }),
-    );
+    const answer = await nodes.act(id, { Action: value.Action, Message: value.Message });
+    return sendJson(c, PutNodeResponseSchema, { Error: '', ...answer, ...warningsOf(warnings) });
   };
   return [
     {
