@@ -1,7 +1,10 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LAZY_COMMAND_NAMES } from './command-loaders.js';
 import { bufferIO } from './io.js';
-import { buildProgram, runCli, withoutStyle } from './program.js';
+import { buildProgram, runCli, withGoBooleans, withoutStyle } from './program.js';
 
 const info = { version: '1.2.3', node: 'v20.0.0', platform: 'linux/x64' };
 
@@ -66,6 +69,35 @@ describe('shoal CLI', () => {
       const help = bufferIO();
       await runCli([...command, '--help'], help, info);
       expect(help.stdout).toContain('-f, --follow');
+    }
+  });
+
+  it('takes the run commands’ switches as --wait=false or --wait=true, as Bacalhau’s CLI (Go’s pflag) does', async () => {
+    const argv = (...a: string[]) => withGoBooleans(['docker', 'run', ...a, 'busybox', '--', '--wait=false']);
+    expect(argv('--wait=false')).toEqual(['docker', 'run', 'busybox', '--', '--wait=false']);
+    expect(argv('--wait=true')).toEqual(['docker', 'run', '--wait', 'busybox', '--', '--wait=false']);
+    expect(argv('--wait', '--wait=False')).toEqual(['docker', 'run', 'busybox', '--', '--wait=false']);
+    expect(argv('--id-only=1', '--follow=f', '--dry-run=T')).toEqual([
+      ...['docker', 'run', '--id-only', '--dry-run', 'busybox'],
+      ...['--', '--wait=false'],
+    ]);
+    // A value pflag would not take, and any other command, stay as given, for commander to judge.
+    expect(argv('--wait=maybe')).toEqual(['docker', 'run', '--wait=maybe', 'busybox', '--', '--wait=false']);
+    expect(withGoBooleans(['job', 'list', '--wait=false'])).toEqual(['job', 'list', '--wait=false']);
+    const file = join(mkdtempSync(join(tmpdir(), 'shoal-go-bool-')), 'job.yaml');
+    writeFileSync(
+      file,
+      'Type: batch\nTasks:\n  - Name: t\n    Engine: {Type: docker, Params: {Image: busybox:1.36}}\n',
+    );
+    for (const command of [
+      ['job', 'run', file],
+      ['docker', 'run', 'busybox:1.36'],
+    ]) {
+      const io = bufferIO();
+      const code = await runCli([...command, '--wait=false', '--dry-run', '-o', 'json'], io, info);
+      expect(io.stderr).toBe('');
+      expect(code).toBe(0);
+      expect(JSON.parse(io.stdout).Type).toBe('batch');
     }
   });
 

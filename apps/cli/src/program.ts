@@ -13,6 +13,7 @@ import type { ExitCode } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import { rootCommand } from './root-command.js';
 
+export { withGoBooleans } from './go-booleans.js';
 export { runCli, withoutStyle } from './run-cli.js';
 
 /**

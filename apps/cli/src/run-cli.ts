@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import type { BuildInfo } from './build-info.js';
 import { programFor } from './command-loaders.js';
 import { ExitCode } from './exit-codes.js';
+import { withGoBooleans } from './go-booleans.js';
 import type { CliIO } from './io.js';
 
 /**
@@ -22,7 +23,9 @@ export async function runCli(
   givenIo: CliIO,
   info: BuildInfo,
 ): Promise<ExitCode> {
-  const { argv, io } = withoutStyle(givenArgv, givenIo);
+  const styled = withoutStyle(givenArgv, givenIo);
+  const { io } = styled;
+  const argv = withGoBooleans(styled.argv);
   let code: ExitCode = ExitCode.Ok;
   const setExit = (c: ExitCode) => {
     code = c;

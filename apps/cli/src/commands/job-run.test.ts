@@ -107,6 +107,11 @@ describeWithServices(['nats'], 'shoal job run', () => {
     expect(plain.stdout).toContain(`shoal job describe ${id.slice(0, 10)}`);
     expect(plain.stdout).toContain(`shoal job logs --follow ${id.slice(0, 10)}`);
 
+    // Bacalhau's way to ask for the same: --wait=false.
+    const notWaiting = await cluster.cli(['job', 'run', '-', '--wait=false'], { stdin: YAML_JOB });
+    expect(notWaiting.code).toBe(0);
+    expect(notWaiting.stdout).toMatch(/^Job successfully submitted\. Job ID: j-[0-9a-f-]{36}\n/);
+
     const idOnly = await cluster.cli(['job', 'run', '-', '--id-only'], { stdin: YAML_JOB });
     expect(idOnly.stdout).toMatch(/^j-[0-9a-f-]{36}\n$/);
     expect(idOnly.stderr).toBe('');
@@ -250,8 +255,8 @@ describeWithServices(['nats'], 'shoal job logs and --follow', () => {
     expect(run.stderr).toMatch(/^err 1\nJob j-[0-9a-f]{8} Completed \(exit code 0\)\n$/);
   });
 
-  it('--follow of a job that never runs ends with its state and exit 1', async () => {
-    const run = await cluster.cli(['job', 'run', '-', '--follow'], { stdin: NOWHERE });
+  it('-f (--follow, as in Bacalhau’s CLI) of a job that never runs ends with its state and exit 1', async () => {
+    const run = await cluster.cli(['job', 'run', '-', '-f'], { stdin: NOWHERE });
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/^Job j-[0-9a-f]{8} Failed: .*no node satisfies the constraints.*\n$/);
