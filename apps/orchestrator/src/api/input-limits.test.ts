@@ -89,8 +89,11 @@ describe('input limits on PUT /jobs', () => {
     const env = entries(128, 'v', 'V');
     const id = await submit(h.app, { Labels: labels, Tasks: [task({ Env: env })] });
     expect((await h.store.jobs.get(id)).Labels).toEqual(labels);
-    const deep = raw(withTask({ Publisher: { Type: 'local', Params: { x: '@' } } }), '"@"', nested(58));
-    expect((await call(h.app, 'PUT', JOBS, { body: deep })).status).toBe(200);
+    // The nesting sits under a key that names no field (ignored with a warning): every Params is strict.
+    const deep = raw(withTask({ Sidecar: '@' }), '"@"', nested(60));
+    const reply = await call(h.app, 'PUT', JOBS, { body: deep });
+    expect(reply.status, reply.text).toBe(200);
+    expect(reply.body.Warnings).toEqual(['unknown field Job.Tasks[0].Sidecar was ignored']);
   });
 });
 

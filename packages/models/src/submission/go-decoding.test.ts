@@ -71,4 +71,29 @@ describe('prepareJobSubmission decodes as Go does', () => {
       ]),
     );
   });
+
+  it('refuses an unknown key in input-source and publisher Params as strictly as in engine Params', () => {
+    const withTask = (task: Record<string, unknown>) =>
+      prepareJobSubmission(
+        { Type: 'batch', Tasks: [{ Name: 't', Engine: { Type: 'docker', Params: params }, ...task }] },
+        opts,
+      );
+    const pathsOf = (result: ReturnType<typeof prepareJobSubmission>) =>
+      result.ok ? [] : result.problems.map((p) => p.path);
+    const url = { Type: 'urlDownload', Params: { URL: 'https://x.test/a', Mode: 511 } };
+    expect(pathsOf(withTask({ InputSources: [{ Target: '/in', Source: url }] }))).toEqual([
+      'Job.Tasks[0].InputSources[0].Source.Params.Mode',
+    ]);
+    // local and noop take no Params: whatever is sent there would reach the agent unchecked.
+    for (const Type of ['local', 'noop', 'LOCAL']) {
+      const result = withTask({ Publisher: { Type, Params: { Chmod: true } } });
+      expect(pathsOf(result), Type).toEqual(['Job.Tasks[0].Publisher.Params.Chmod']);
+    }
+    const s3 = { Type: 's3', Params: { Bucket: 'results', Key: 'k', Privileged: true } };
+    expect(pathsOf(withTask({ Publisher: s3 }))).toEqual(['Job.Tasks[0].Publisher.Params.Privileged']);
+    // Go's clients write no publisher as {Type: "", Params: null}; an empty map is no problem either.
+    for (const Params of [null, {}])
+      expect(pathsOf(withTask({ Publisher: { Type: '', Params } }))).toEqual([]);
+    expect(pathsOf(withTask({ Publisher: { Type: 'local', Params: {} } }))).toEqual([]);
+  });
 });

@@ -79,6 +79,10 @@ export function checkPublisher(
     const params = S3PublisherParamsSchema.safeParse(publisher?.Params ?? {}, { reportInput: true });
     if (!params.success)
       for (const p of zodProblems(params.error, [...at, 'Publisher', 'Params'])) report(p.path, p.message);
+  } else if (type === '' || canonical(type, PUBLISHER_TYPES)) {
+    // local and noop take no Params (nor does no publisher): a key there would reach the agent unchecked.
+    for (const key of Object.keys(publisher?.Params ?? {}))
+      report([...at, 'Publisher', 'Params', key], 'unknown field');
   }
   if (resultPaths > 0 && type === '') {
     report(
