@@ -97,7 +97,7 @@ describe('what Bacalhau’s orchestrator sets on a job', () => {
     ]);
     const job = await open.store.jobs.get(String(reply.body.JobID));
     expect(job.Meta).toEqual({ 'bacalhau.org/requester.id': NODE_INFO.NodeID });
-    expect(job.Count).toBe(0);
+    expect(job.Count).toBe(1);
     expect(job.Tasks[0]?.Timeouts.ExecutionTimeout).toBe(1800);
   });
 });

@@ -37,13 +37,15 @@ describe('Bacalhau defaults', () => {
     expect(timeouts).toEqual({ ExecutionTimeout: 500, QueueTimeout: 100, TotalTimeout: 600 });
   });
 
-  it('accepts ops and daemon jobs with the Count bacalhau job run sends, storing 0', () => {
+  it('normalises ops and daemon Counts as Bacalhau’s Job.Normalize does: 0 or none is 1, any other kept', () => {
     for (const Type of ['ops', 'daemon']) {
       const one = ok(job({ Type, Count: 1 }));
-      expect(one.job.Count).toBe(0);
+      expect(one.job.Count).toBe(1);
       expect(one.warnings).toEqual([]);
+      expect(ok(job({ Type, Count: 0 })).job.Count).toBe(1);
+      expect(ok(job({ Type })).job.Count).toBe(1);
       const three = ok(job({ Type, Count: 3 }));
-      expect(three.job.Count).toBe(0);
+      expect(three.job.Count).toBe(3);
       expect(three.warnings).toEqual([
         `Count 3 is ignored for ${Type} jobs: they run on every matching node`,
       ]);

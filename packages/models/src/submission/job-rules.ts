@@ -28,10 +28,11 @@ export function checkJobType(type: string | undefined, at: Path, p: FieldParser)
 
 /**
  * Count is the number of partitions for batch/service; ops and daemon run once per node, so their
- * Count is stored as 0 whatever came (see perNodeCountWarning).
+ * Count only says what the client sent (see perNodeCountWarning).
  */
 export function normaliseCount(type: JobType, count: number | undefined, at: Path, p: FieldParser): number {
-  if (type === JobType.Ops || type === JobType.Daemon) return 0;
+  // As Bacalhau's Job.Normalize: no Count (or 0) is 1, any other is kept.
+  if (type === JobType.Ops || type === JobType.Daemon) return count || 1;
   if (count === 0) p.report([...at, 'Count'], `must be at least 1 for ${type} jobs (omit it for 1)`);
   return count ?? 1;
 }

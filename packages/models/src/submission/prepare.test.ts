@@ -98,9 +98,9 @@ describe('prepareJobSubmission: valid jobs', () => {
     expect(job.Tasks[0]?.Env).toEqual({});
   });
 
-  it('gives ops and daemon jobs Count 0, and keeps an explicit batch Count', () => {
-    expect(ok(docker({}, {}, { Type: 'ops' })).job.Count).toBe(0);
-    expect(ok(docker({}, {}, { Type: 'daemon', Count: 0 })).job.Count).toBe(0);
+  it('gives ops and daemon jobs without a Count 1, as Bacalhau does, and keeps an explicit batch Count', () => {
+    expect(ok(docker({}, {}, { Type: 'ops' })).job.Count).toBe(1);
+    expect(ok(docker({}, {}, { Type: 'daemon', Count: 0 })).job.Count).toBe(1);
     expect(ok(docker({}, {}, { Count: 3 })).job.Count).toBe(3);
   });
 

@@ -54,7 +54,7 @@ export function makeJob(spec: JobSpec = {}): Job {
     Namespace: 'default',
     Type: type ?? 'batch',
     Priority: 0,
-    Count: type === 'ops' || type === 'daemon' ? 0 : 1,
+    Count: 1,
     Constraints: [],
     Meta: {},
     Labels: {},
