@@ -105,6 +105,17 @@ describe('agent config', () => {
     ]);
   });
 
+  it('sends result files of at most one part (8 MiB) in one PUT by default, never over 5 GiB', () => {
+    expect(AgentConfigSchema.parse(NATS).s3UploadCutoff).toBe(8 * 1024 * 1024);
+    expect(AgentConfigSchema.parse({ ...NATS, s3UploadCutoff: '256MiB' }).s3UploadCutoff).toBe(
+      256 * 1024 ** 2,
+    );
+    expect(AgentConfigSchema.parse({ ...NATS, s3UploadCutoff: '5GiB' }).s3UploadCutoff).toBe(5 * 1024 ** 3);
+    expect(problems({ s3UploadCutoff: '6GiB' })).toEqual([
+      's3UploadCutoff: must be a size from 0 to 5368709120 bytes, e.g. 64KiB',
+    ]);
+  });
+
   it('keeps finished executions 24h by default, takes a duration, and 0 or off for forever', () => {
     expect(AgentConfigSchema.parse(NATS).retention).toBe(24 * 3_600_000);
     expect(AgentConfigSchema.parse({ ...NATS, retention: '168h' }).retention).toBe(168 * 3_600_000);

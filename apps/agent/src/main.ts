@@ -198,7 +198,15 @@ export async function startAgent(
     const publishers: Publisher[] = [noopPublisher];
     if (results) publishers.push(new LocalPublisher({ stateDir: dataDir, baseUrl: results.url }));
     if (config.publishers.includes('s3'))
-      publishers.push(new S3Publisher({ access: s3, stateDir: dataDir, nodeId, clock }));
+      publishers.push(
+        new S3Publisher({
+          access: s3,
+          stateDir: dataDir,
+          nodeId,
+          clock,
+          uploadCutoff: config.s3UploadCutoff,
+        }),
+      );
     manager = new ExecutionManager({
       store,
       executors,

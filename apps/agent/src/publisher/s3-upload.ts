@@ -4,24 +4,32 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { s3Sdk } from '../storage/s3-client.js';
 
 /**
- * One file on disk to one S3 object. A file of at most one part goes in a single PUT; a larger one
- * in a multipart upload whose parts are read straight from their byte ranges of the file, several
- * at a time. Nothing is buffered: a stream's uploader (lib-storage) must copy each part into memory
- * before sending it, which for files costs as much time as the upload. A failed part is sent again
- * (a stream cannot be replayed, so the SDK's own retry cannot); a failed upload is aborted, so no
- * orphaned parts stay billed.
+ * One file on disk to one S3 object. A file of at most `cutoff` bytes goes in a single PUT; a
+ * larger one in a multipart upload whose parts are read straight from their byte ranges of the
+ * file, several at a time. Nothing is buffered: a stream's uploader (lib-storage) must copy each
+ * part into memory before sending it, which for files costs as much time as the upload. A failed
+ * PUT or part is sent again (a stream cannot be replayed, so the SDK's own retry cannot); a failed
+ * multipart upload is aborted, so no orphaned parts stay billed.
  */
 
 export interface FileUploadOptions {
+  /**
+   * Largest file sent in one PUT; capped at S3's 5 GiB limit of a PUT. One PUT is one connection
+   * and one request, and a server that copies the parts again on completion is spared that copy;
+   * multipart sends parts in parallel and a failure resends one part, not the whole file.
+   */
+  cutoff: number;
   /** Bytes per part; S3 needs at least 5 MiB. Grown when the file would need over 10,000 parts. */
   partSize: number;
   /** Parts in flight at once. */
   queueSize: number;
-  /** Attempts per part. Default 3. */
+  /** Attempts per part, or of the single PUT. Default 3. */
   attempts?: number;
 }
 
 const MAX_PARTS = 10_000;
+/** S3's largest single PUT. */
+export const MAX_PUT_BYTES = 5 * 1024 ** 3;
 
 export async function uploadFile(
   client: S3Client,
@@ -37,11 +45,14 @@ export async function uploadFile(
     PutObjectCommand,
     UploadPartCommand,
   } = await s3Sdk();
-  const partSize = Math.max(options.partSize, Math.ceil(size / MAX_PARTS));
-  if (size <= partSize) {
-    await client.send(new PutObjectCommand({ ...target, Body: createReadStream(path), ContentLength: size }));
+  if (size <= Math.min(options.cutoff, MAX_PUT_BYTES)) {
+    // A fresh stream per attempt: a failed PUT is sent again whole.
+    await withRetries(options.attempts ?? 3, () =>
+      client.send(new PutObjectCommand({ ...target, Body: createReadStream(path), ContentLength: size })),
+    );
     return;
   }
+  const partSize = Math.max(options.partSize, Math.ceil(size / MAX_PARTS));
   const { UploadId } = await client.send(new CreateMultipartUploadCommand(target));
   try {
     const count = Math.ceil(size / partSize);
@@ -53,8 +64,8 @@ export async function uploadFile(
         const index = next++;
         const start = index * partSize;
         const end = Math.min(start + partSize, size) - 1;
-        etags[index] = await sendPart(options.attempts ?? 3, () =>
-          client.send(
+        etags[index] = await withRetries(options.attempts ?? 3, async () => {
+          const { ETag } = await client.send(
             new UploadPartCommand({
               ...target,
               UploadId,
@@ -62,8 +73,10 @@ export async function uploadFile(
               Body: createReadStream(path, { start, end }),
               ContentLength: end - start + 1,
             }),
-          ),
-        ).catch((error: unknown) => {
+          );
+          if (!ETag) throw new Error('S3 answered a part without its ETag');
+          return ETag;
+        }).catch((error: unknown) => {
           // The other workers stop at their next part instead of sending into an aborted upload.
           failed = true;
           throw error;
@@ -84,15 +97,11 @@ export async function uploadFile(
   }
 }
 
-async function sendPart(
-  attempts: number,
-  send: () => Promise<{ ETag?: string | undefined }>,
-): Promise<string> {
+/** A PUT of the file or of a part, sent again on failures that may pass (each with a fresh stream). */
+async function withRetries<T>(attempts: number, send: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const { ETag } = await send();
-      if (!ETag) throw new Error('S3 answered a part without its ETag');
-      return ETag;
+      return await send();
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       // Refusals (4xx: a missing bucket, denied access) will not change; other failures may.

@@ -49,13 +49,14 @@ describe('s3 publisher', () => {
     return id;
   }
 
-  const publisher = () =>
+  const publisher = (uploadCutoff?: number) =>
     new S3Publisher({
       access,
       stateDir,
       nodeId: 'n-7',
       clock: manualClock(1_706_692_000_000_000_000n), // 2024-01-31T09:06:40Z
       partSize: 5 * 1024 * 1024,
+      ...(uploadCutoff === undefined ? {} : { uploadCutoff }),
     });
   const request = (executionId: string, Params: Record<string, unknown>) => ({
     executionId,
@@ -98,6 +99,36 @@ describe('s3 publisher', () => {
     expect((await bytes(`${prefix}exitCode`)).toString()).toBe('3');
     expect((await bytes(`${prefix}outputs/deep/answer.txt`)).toString()).toBe('42\n');
     expect((await bytes(`${prefix}outputs/big.bin`)).equals(BIG)).toBe(true);
+  });
+
+  it('sends a file of at most the cutoff in one PUT and a larger one in parts', async () => {
+    // s3rver's ETag of a multipart object is a plain MD5 (no `-<parts>` as S3's), so the requests
+    // that reached it tell which way each file went.
+    const sent: string[] = [];
+    const client = await access.client({ Endpoint: s3.endpoint, Region: '' });
+    const record =
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+      (args: { input: { Key?: string } }) => {
+        if (args.input.Key?.endsWith('big.bin')) sent.push(context.commandName ?? '');
+        return next(args);
+      };
+    client.middlewareStack.add(record as never, { step: 'initialize', name: 'recordSent' });
+    try {
+      for (const cutoff of [BIG.length, BIG.length - 1]) {
+        const id = await execution();
+        await publisher(cutoff).publish(request(id, { Bucket: 'results', Key: `cut/${cutoff}/` }));
+        expect((await bytes(`cut/${cutoff}/outputs/big.bin`)).equals(BIG)).toBe(true);
+      }
+    } finally {
+      client.middlewareStack.remove('recordSent');
+    }
+    expect(sent).toEqual([
+      'PutObjectCommand',
+      'CreateMultipartUploadCommand',
+      'UploadPartCommand',
+      'UploadPartCommand',
+      'CompleteMultipartUploadCommand',
+    ]);
   });
 
   it('uploads one tar.gz with the local publisher’s layout when Compress is set', async () => {

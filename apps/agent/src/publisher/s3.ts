@@ -13,11 +13,12 @@ import { uploadFile } from './s3-upload.js';
 /**
  * The `s3` publisher, as Bacalhau's: the run's results (the same tree the local publisher packs:
  * stdout, stderr, exitCode, one directory per ResultPath) go to the job's bucket, either as one
- * tar.gz object (Compress) or as one object per file under the Key prefix. Everything is streamed
- * in multipart uploads (the archive through lib-storage, files part by part from their byte ranges:
- * s3-upload.ts), never held whole in memory. It reports `{Bucket, Key, Endpoint, Region}`,
- * where Key is the object or the prefix written. When an upload fails the execution fails with
- * the reason, and the staged results stay in the execution's directory until retention.
+ * tar.gz object (Compress) or as one object per file under the Key prefix. Everything is streamed,
+ * never held whole in memory: the archive in a multipart upload through lib-storage, each file in
+ * one PUT up to uploadCutoff and part by part from its byte ranges above it (s3-upload.ts). It
+ * reports `{Bucket, Key, Endpoint, Region}`, where Key is the object or the prefix written. When an
+ * upload fails the execution fails with the reason, and the staged results stay in the execution's
+ * directory until retention.
  */
 
 export interface S3PublisherOptions {
@@ -28,6 +29,8 @@ export interface S3PublisherOptions {
   clock: Clock;
   /** Bytes per uploaded part (at least 5 MiB, S3's minimum). Default 8 MiB. */
   partSize?: number;
+  /** Largest result file sent in one PUT rather than in parts (at most 5 GiB). Default: partSize. */
+  uploadCutoff?: number;
   /** Parts in flight per object. Default 4. */
   queueSize?: number;
 }
@@ -51,7 +54,8 @@ export class S3Publisher implements Publisher {
     const { dir, names } = await stageResults(this.o.stateDir, executionId, task, runOutput);
     const now = new Date(Number(this.o.clock.now() / 1_000_000n));
     const key = publishedKey(params.Key, { jobId, executionId, nodeId: this.o.nodeId, now }, params.Compress);
-    const sizes = { partSize: this.o.partSize ?? 8 * MiB, queueSize: this.o.queueSize ?? 4 };
+    const partSize = this.o.partSize ?? 8 * MiB;
+    const sizes = { partSize, queueSize: this.o.queueSize ?? 4 };
     const upload = async (objectKey: string, send: () => Promise<unknown>) => {
       try {
         await send();
@@ -70,9 +74,10 @@ export class S3Publisher implements Publisher {
           .finally(() => archive.destroy()),
       );
     } else {
+      const cutoff = this.o.uploadCutoff ?? partSize;
       for (const file of await filesUnder(dir, names)) {
         const target = { Bucket: params.Bucket, Key: `${key}${file}` };
-        await upload(target.Key, () => uploadFile(client, target, join(dir, file), sizes));
+        await upload(target.Key, () => uploadFile(client, target, join(dir, file), { ...sizes, cutoff }));
       }
     }
     return {

@@ -1,5 +1,7 @@
 import { normaliseS3Endpoint, s3EndpointProblem } from '@shoal/models';
 import { z } from 'zod';
+import { size } from '../executor/docker/config.js';
+import { MAX_PUT_BYTES } from '../publisher/s3-upload.js';
 
 /**
  * The agent settings of S3, spread into AgentConfigSchema. Credentials are not among them: the
@@ -31,4 +33,10 @@ export const S3_CONFIG_FIELDS = {
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'must be an AWS region name such as eu-west-1' })
     .default('us-east-1'),
+  /**
+   * Largest result file the s3 publisher sends in one PUT; larger ones go multipart, in parallel
+   * parts that are each sent again alone on failure. At most 5 GiB, S3's limit of one PUT. Default:
+   * one part (8 MiB), so any larger file goes multipart.
+   */
+  s3UploadCutoff: size(0, MAX_PUT_BYTES).default(8 * 1024 * 1024),
 };
