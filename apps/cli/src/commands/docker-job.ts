@@ -2,6 +2,7 @@ import { type Constraint, parseSelector, type Requirement, SelectorSyntaxError }
 import { InvalidArgumentError } from 'commander';
 import type { InputSourceFlag } from '../inputs/input-flag.js';
 import type { PublisherFlag } from '../publisher-flag.js';
+import type { ResultPath } from './result-paths.js';
 
 /**
  * The job `shoal docker run` submits, like Bacalhau's: a batch job with one docker task whose
@@ -27,6 +28,7 @@ export interface DockerRunFlags {
   entrypoint?: string;
   workdir?: string;
   input?: InputSourceFlag[];
+  resultPath?: ResultPath[];
 }
 
 const OPERATOR: Record<Requirement['op'], Constraint['Operator']> = {
@@ -85,6 +87,11 @@ export function buildDockerJob(
     ...(flags.timeout === undefined ? {} : { Timeouts: { ExecutionTimeout: flags.timeout } }),
     ...(flags.input ? { InputSources: flags.input } : {}),
   };
+  if (flags.resultPath && flags.resultPath.length > 0) {
+    task.ResultPaths = flags.resultPath;
+    // Results need somewhere to go: the node's own results server unless told otherwise.
+    task.Publisher ??= { Type: 'local' };
+  }
   return {
     ...(flags.name === undefined ? {} : { Name: flags.name }),
     ...(flags.namespace === undefined ? {} : { Namespace: flags.namespace }),

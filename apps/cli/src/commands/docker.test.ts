@@ -110,7 +110,29 @@ describe('shoal docker run: the job it builds', () => {
     });
   });
 
+  it('reads -o NAME:PATH or NAME=PATH as a result path, as Bacalhau’s docker run does, and -o FORMAT as the format', async () => {
+    const job = (await dryRun(['-o', 'outputs:/outputs', '--output', 'logs=/var/log/app', 'busybox'])) as {
+      Tasks: Array<Record<string, unknown>>;
+    };
+    expect(job.Tasks[0]).toMatchObject({
+      ResultPaths: [
+        { Name: 'outputs', Path: '/outputs' },
+        { Name: 'logs', Path: '/var/log/app' },
+      ],
+      // Results need somewhere to go: the node's own results server unless -p says otherwise.
+      Publisher: { Type: 'local' },
+    });
+    const yaml = await runShoal(
+      undefined,
+      ['docker', 'run', '--dry-run', '--result-path', 'o:/o', '-o', 'yaml', 'busybox'],
+      offline,
+    );
+    expect(yaml.code).toBe(0);
+    expect(yaml.stdout).toMatch(/ResultPaths:\n\s+- Name: o\n\s+Path: \/o\n/);
+  });
+
   it.each([
+    [['-o', 'outputs', 'busybox'], /option '-o, --output <format\|name:path>' argument 'outputs' is invalid/],
     [['--count', '0', 'busybox'], /option '--count <n>' argument '0' is invalid/],
     [
       ['--env', 'NOVALUE', 'busybox'],

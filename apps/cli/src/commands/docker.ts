@@ -3,6 +3,7 @@ import { action, addApiOption, type CommandContext } from '../api-options.js';
 import { buildDockerJob, type DockerRunFlags } from './docker-job.js';
 import { addJobShapeFlags } from './job-shape-flags.js';
 import { addRunFlags, type RunFlags, runJob } from './job-submit.js';
+import { resultPathOption } from './result-paths.js';
 
 /**
  * `shoal docker run IMAGE [-- CMD ARGS…]`: builds a batch job with one docker task and runs it
@@ -19,14 +20,15 @@ export function addDockerCommand(program: Command, ctx: CommandContext): void {
     .option('--gpu <n>', 'GPUs per execution')
     .option('--network <type>', 'none, host, full or http (default none)')
     .option('--entrypoint <path>', 'override the image’s entrypoint')
-    .option('-w, --workdir <dir>', 'working directory inside the container');
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .addOption(resultPathOption());
   addJobShapeFlags(run, {
     env: 'environment variable; repeatable',
     memory: 'memory per execution, e.g. 512Mb or 1Gi',
     input:
       'input to mount: URI[:PATH] or src=URI,dst=PATH[,opt=K=V] (https://…, file:///dir, s3://bucket/key, data:…, inline:FILE; default PATH /inputs); repeatable',
   });
-  addApiOption(addRunFlags(run)).action(
+  addApiOption(addRunFlags(run, { resultPaths: true })).action(
     action(ctx, async (image: string, command: string[], flags: DockerRunFlags & RunFlags) =>
       runJob(ctx, buildDockerJob(image, command, flags), flags),
     ),

@@ -7,6 +7,7 @@ import { normaliseJob } from './job-file.js';
 import { printJobLogs } from './job-log-streams.js';
 import { jobOutcome, outcomeText } from './job-outcome.js';
 import { isTerminal, waitAndReport, waitForJob } from './job-wait.js';
+import { outputOrResultOption } from './result-paths.js';
 
 /**
  * What `job run` and `docker run` do once they have a job. Without --wait, --follow or --id-only
@@ -26,13 +27,14 @@ export interface RunFlags extends ApiOptions {
   output: OutputFormat;
 }
 
-export function addRunFlags(command: Command): Command {
+/** `resultPaths`: the command builds its task (docker run, wasm run), so -o also takes a result path. */
+export function addRunFlags(command: Command, options: { resultPaths?: boolean } = {}): Command {
   return command
     .option('--wait', 'wait for the job to end (daemon, service: to be up), then print its output')
     .option('-f, --follow', 'stream the job’s logs until it ends')
     .option('--id-only', 'print only the job id')
     .option('--dry-run', 'check the job and print it normalised, without submitting it')
-    .addOption(outputOption());
+    .addOption(options.resultPaths ? outputOrResultOption(command) : outputOption());
 }
 
 export async function runJob(ctx: CommandContext, input: unknown, flags: RunFlags): Promise<ExitCode> {

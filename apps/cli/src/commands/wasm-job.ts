@@ -1,7 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { DEFAULT_MAX_JOB_BYTES, ErrorCode, encodeDataUri, jobBytes, ShoalError } from '@shoal/models';
-import { InvalidArgumentError } from 'commander';
 import { buildDockerJob, type DockerRunFlags } from './docker-job.js';
 
 /**
@@ -14,22 +13,9 @@ import { buildDockerJob, type DockerRunFlags } from './docker-job.js';
 
 export interface WasmRunFlags extends Omit<DockerRunFlags, 'entrypoint' | 'workdir' | 'network'> {
   entryPoint?: string;
-  resultPath?: Array<{ Name: string; Path: string }>;
 }
 
 const usage = (message: string) => new ShoalError(ErrorCode.BadRequest, message, { component: 'CLI' });
-
-/** `--result-path outputs:/outputs`: a ResultPath; repeatable. */
-export function parseResultPath(
-  value: string,
-  previous: Array<{ Name: string; Path: string }> = [],
-): Array<{ Name: string; Path: string }> {
-  const colon = value.indexOf(':');
-  if (colon <= 0 || !value.slice(colon + 1).startsWith('/')) {
-    throw new InvalidArgumentError(`expected NAME:/absolute/path, got ${JSON.stringify(value)}`);
-  }
-  return [...previous, { Name: value.slice(0, colon), Path: value.slice(colon + 1) }];
-}
 
 /** The EntryModule for a local file (inline) or an http(s) URL (urlDownload). */
 export async function entryModuleFor(module: string): Promise<Record<string, unknown>> {
@@ -56,7 +42,7 @@ export function buildWasmJob(
   parameters: readonly string[],
   flags: WasmRunFlags,
 ): Record<string, unknown> {
-  const { env, entryPoint, resultPath, ...common } = flags;
+  const { env, entryPoint, ...common } = flags;
   const job = buildDockerJob('', [], common);
   const [task] = job.Tasks as Array<Record<string, unknown>>;
   if (task === undefined) throw new Error('the job has no task');
@@ -69,11 +55,6 @@ export function buildWasmJob(
       ...(env ? { EnvironmentVariables: env } : {}),
     },
   };
-  if (resultPath && resultPath.length > 0) {
-    task.ResultPaths = resultPath;
-    // Results need somewhere to go: the node's own results server unless told otherwise.
-    task.Publisher ??= { Type: 'local' };
-  }
   return job;
 }
 

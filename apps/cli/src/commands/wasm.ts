@@ -2,13 +2,8 @@ import type { Command } from 'commander';
 import { action, addApiOption, type CommandContext } from '../api-options.js';
 import { addJobShapeFlags } from './job-shape-flags.js';
 import { addRunFlags, type RunFlags, runJob } from './job-submit.js';
-import {
-  buildWasmJob,
-  checkInlineSize,
-  entryModuleFor,
-  parseResultPath,
-  type WasmRunFlags,
-} from './wasm-job.js';
+import { resultPathOption } from './result-paths.js';
+import { buildWasmJob, checkInlineSize, entryModuleFor, type WasmRunFlags } from './wasm-job.js';
 
 /**
  * `shoal wasm run MODULE [-- ARGS…]`: runs a WASI preview 1 module as a batch job on a node with
@@ -23,18 +18,14 @@ export function addWasmCommand(program: Command, ctx: CommandContext): void {
     .argument('<module>', 'a local .wasm file (sent inline) or an http(s) URL')
     .argument('[args...]', 'the module’s arguments (put them after --)')
     .option('--entry-point <name>', 'the exported function to call (default _start)')
-    .option(
-      '--result-path <name:path>',
-      'a directory the module writes results to; repeatable',
-      parseResultPath,
-    );
+    .addOption(resultPathOption());
   addJobShapeFlags(run, {
     env: 'environment variable of the module; repeatable',
     memory: 'memory per execution, which also bounds the module’s memory, e.g. 64Mb',
     input:
       'input preopened for the module: URI[:PATH] or src=URI,dst=PATH, as docker run takes it; repeatable',
   });
-  addApiOption(addRunFlags(run)).action(
+  addApiOption(addRunFlags(run, { resultPaths: true })).action(
     action(ctx, async (module: string, args: string[], flags: WasmRunFlags & RunFlags) => {
       const job = buildWasmJob(await entryModuleFor(module), args, flags);
       checkInlineSize(job, module);

@@ -12,7 +12,7 @@ export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export type StructuredFormat = Extract<OutputFormat, 'json' | 'yaml'>;
 
-function parseFormat(value: string): OutputFormat {
+export function parseFormat(value: string): OutputFormat {
   const format = value === 'text' ? 'table' : value;
   if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) {
     throw new InvalidArgumentError(`must be one of ${OUTPUT_FORMATS.join(', ')}`);
