@@ -22,6 +22,7 @@ export interface DockerRunFlags {
   constraint?: Constraint[];
   timeout?: number;
   network?: string;
+  domain?: string[];
   publisher?: PublisherFlag;
   name?: string;
   namespace?: string;
@@ -83,7 +84,9 @@ export function buildDockerJob(
     ...(flags.publisher === undefined ? {} : { Publisher: flags.publisher }),
     ...(flags.env ? { Env: flags.env } : {}),
     ...(Object.keys(resources).length > 0 ? { Resources: resources } : {}),
-    ...(flags.network === undefined ? {} : { Network: { Type: flags.network } }),
+    ...(flags.network === undefined && flags.domain === undefined
+      ? {}
+      : { Network: { Type: flags.network ?? 'None', ...(flags.domain ? { Domains: flags.domain } : {}) } }),
     ...(flags.timeout === undefined ? {} : { Timeouts: { ExecutionTimeout: flags.timeout } }),
     ...(flags.input ? { InputSources: flags.input } : {}),
   };

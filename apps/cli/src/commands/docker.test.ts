@@ -131,6 +131,21 @@ describe('shoal docker run: the job it builds', () => {
     expect(yaml.stdout).toMatch(/ResultPaths:\n\s+- Name: o\n\s+Path: \/o\n/);
   });
 
+  it('takes --network http with the --domain list it needs, as Bacalhau’s docker run does', async () => {
+    const job = (await dryRun([
+      '--network',
+      'http',
+      '--domain',
+      'example.com',
+      '--domain',
+      '.pypi.org',
+      'busybox',
+    ])) as {
+      Tasks: Array<Record<string, unknown>>;
+    };
+    expect(job.Tasks[0]?.Network).toEqual({ Type: 'HTTP', Domains: ['example.com', '.pypi.org'] });
+  });
+
   it.each([
     [['-o', 'outputs', 'busybox'], /option '-o, --output <format\|name:path>' argument 'outputs' is invalid/],
     [['--count', '0', 'busybox'], /option '--count <n>' argument '0' is invalid/],

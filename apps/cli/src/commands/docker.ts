@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { action, addApiOption, type CommandContext } from '../api-options.js';
+import { collect } from '../arg-parsers.js';
 import { buildDockerJob, type DockerRunFlags } from './docker-job.js';
 import { addJobShapeFlags } from './job-shape-flags.js';
 import { addRunFlags, type RunFlags, runJob } from './job-submit.js';
@@ -19,6 +20,11 @@ export function addDockerCommand(program: Command, ctx: CommandContext): void {
     .argument('[command...]', 'the command and its arguments (put them after --)')
     .option('--gpu <n>', 'GPUs per execution')
     .option('--network <type>', 'none, host, full or http (default none)')
+    .option(
+      '--domain <domain>',
+      'a domain an http network may reach (.example.com: its subdomains too); repeatable',
+      collect,
+    )
     .option('--entrypoint <path>', 'override the image’s entrypoint')
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .addOption(resultPathOption());
