@@ -7,7 +7,10 @@
  * that, medians over BENCH_DATA_ROUNDS (default 3) interleaved rounds, and the ratio (goal ≥ 0.8).
  *
  * The S3 API is s3rver, in this process, and so is the agent: both sides share one event loop and
- * one disk, as the plain copy does.
+ * one disk, as the plain copy does. The agent's s3UploadCutoff is at least the object's size, so it
+ * publishes the file in one PUT, as the plain copy uploads it: s3rver writes every part of a
+ * multipart upload to disk and then copies them all again into the object on completion (S3 does
+ * not), which would time s3rver's copy rather than the agent.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:data
  */
@@ -128,6 +131,7 @@ async function main(): Promise<void> {
       engines: 'docker',
       publishers: 's3',
       s3Endpoints: [s3.endpoint],
+      s3UploadCutoff: SIZE,
       cpu: '2',
       memory: '4Gi',
       disk: '20Gi',

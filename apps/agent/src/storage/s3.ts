@@ -74,8 +74,12 @@ export class S3Provider implements StorageProvider {
   }
 }
 
-/** Ranged downloads of 8 MiB, 4 at a time: S3's own downloaders use about as much. */
-const RANGES = { partSize: 8 * 1024 * 1024, concurrency: 4 };
+/**
+ * Ranged downloads of 32 MiB, 4 at a time. Against s3rver, a 200 MB object came a fifth to a
+ * third slower in 8 MiB ranges (more requests, each with its own setup); 64 MiB ranges gained no
+ * more than runs varied, and would leave every object under 64 MiB to one connection.
+ */
+const RANGES = { partSize: 32 * 1024 * 1024, concurrency: 4 };
 
 async function download(
   client: S3Client,
