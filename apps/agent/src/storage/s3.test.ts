@@ -61,7 +61,7 @@ describe('s3 input source', () => {
   });
 
   it('stages an empty object, and one just over a range, byte-exact', async () => {
-    const odd = Buffer.alloc(8 * 1024 * 1024 + 5);
+    const odd = Buffer.alloc(32 * 1024 * 1024 + 5);
     for (let i = 0; i < odd.length; i += 4096) odd[i] = i % 255;
     const client = s3.client();
     await client.send(new PutObjectCommand({ Bucket: 'inputs', Key: 'edge/empty.txt', Body: '' }));

@@ -52,6 +52,7 @@ export interface ServeOptions {
   publishers?: string;
   s3Endpoint?: string[];
   s3Region?: string;
+  s3UploadCutoff?: string;
   resultsHost?: string;
   resultsPort?: number;
   resultsPublicUrl?: string;
@@ -139,6 +140,7 @@ export function agentInput(
       publishers: opts.publishers,
       s3Endpoints: opts.s3Endpoint,
       s3Region: opts.s3Region,
+      s3UploadCutoff: opts.s3UploadCutoff,
       resultsHost: opts.resultsHost,
       resultsPort: opts.resultsPort,
       resultsPublicUrl: opts.resultsPublicUrl,

@@ -14,6 +14,7 @@ describe('shoal serve --compute S3 flags', () => {
     [['--s3-endpoint', 'minio:9000'], /--s3-endpoint: "minio:9000": must be an http or https URL/],
     [['--s3-endpoint', 'http://key:secret@minio:9000'], /--s3-endpoint: .*must not carry credentials/],
     [['--s3-region', 'EU'], /--s3-region: must be an AWS region name/],
+    [['--s3-upload-cutoff', '6GiB'], /--s3-upload-cutoff: must be a size from 0 to 5368709120 bytes/],
     [
       ['--publishers', 'local,s4'],
       /--publishers: unknown publisher s4: available publishers are noop,local,s3/,
@@ -25,7 +26,7 @@ describe('shoal serve --compute S3 flags', () => {
     expect(io.stderr).toMatch(message);
   });
 
-  it('passes repeated --s3-endpoint, --s3-region and the s3 publisher to the agent', () => {
+  it('passes repeated --s3-endpoint, --s3-region, --s3-upload-cutoff and the s3 publisher to the agent', () => {
     const opts = {
       apiHost: '127.0.0.1',
       apiPort: 1234,
@@ -34,12 +35,14 @@ describe('shoal serve --compute S3 flags', () => {
       publishers: 'local,s3',
       s3Endpoint: ['http://minio:9000/', 'https://ceph.internal'],
       s3Region: 'eu-west-1',
+      s3UploadCutoff: '256MiB',
     } satisfies ServeOptions;
     const config = AgentConfigSchema.parse(agentInput(opts, 'nats://x:4222'));
     expect(config).toMatchObject({
       publishers: ['noop', 'local', 's3'],
       s3Endpoints: ['http://minio:9000', 'https://ceph.internal'],
       s3Region: 'eu-west-1',
+      s3UploadCutoff: 256 * 1024 * 1024,
     });
   });
 });

@@ -131,6 +131,10 @@ export function addServeCommand(program: Command, io: CliIO, setExit: (code: Exi
       collect,
     )
     .option('--s3-region <region>', 'compute: region of S3 requests whose job names none (default us-east-1)')
+    .option(
+      '--s3-upload-cutoff <size>',
+      'compute: largest result file the s3 publisher sends in one PUT, larger ones in parts (default 8MiB, at most 5GiB)',
+    )
     .option('--results-host <address>', 'compute: address of the local results server (default 127.0.0.1)')
     .option(
       '--results-port <port>',
