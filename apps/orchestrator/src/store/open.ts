@@ -13,12 +13,7 @@ import { monotonicSeconds, type StoreCallTimer } from './call-timer.js';
 import type { Db } from './db.js';
 import { toStoreError, unavailable } from './errors.js';
 import { openPgPool, SESSION_SETTINGS } from './pg-pool.js';
-import {
-  compileWebAssemblyOnOneTask,
-  initialiseInChild,
-  isInitialised,
-  PGLITE_SETTINGS,
-} from './pglite-files.js';
+import { compileWebAssemblyLean, initialiseInChild, isInitialised, PGLITE_SETTINGS } from './pglite-files.js';
 import { preparedClient } from './prepared-client.js';
 import { rowsOf } from './recordset.js';
 import { makeRepos } from './repos.js';
@@ -121,7 +116,7 @@ async function openPglite(location: string, migrate: boolean, timer?: StoreCallT
   let client: PGlite | undefined;
   try {
     if (dataDir !== undefined && !isInitialised(dataDir)) await initialiseInChild(dataDir);
-    compileWebAssemblyOnOneTask();
+    compileWebAssemblyLean();
     client = await PGlite.create({
       ...(dataDir === undefined ? {} : { dataDir }),
       postgresqlconf: [...PGLITE_SETTINGS],
