@@ -62,4 +62,26 @@ describe('./shoal', () => {
       await dir.cleanup();
     }
   });
+
+  it("fixes glibc's mmap threshold for the processes it runs, unless the caller set one", async () => {
+    const dir = await makeTempDir('shoal-script-env-');
+    try {
+      const files = {
+        'apps/cli/bundle/main.js': 'console.log(process.env.MALLOC_MMAP_THRESHOLD_)',
+        'apps/cli/bundle/inputs.txt': '',
+      };
+      for (const [path, text] of Object.entries(files)) {
+        await mkdir(dirname(join(dir.path, path)), { recursive: true });
+        await writeFile(join(dir.path, path), text);
+      }
+      await copyFile(script, join(dir.path, 'shoal'));
+      const threshold = async (env: NodeJS.ProcessEnv) =>
+        (await run(join(dir.path, 'shoal'), [], { cwd: '/', env })).stdout.trim();
+      const { MALLOC_MMAP_THRESHOLD_: _unset, ...env } = process.env;
+      expect(await threshold(env)).toBe('131072');
+      expect(await threshold({ ...env, MALLOC_MMAP_THRESHOLD_: '65536' })).toBe('65536');
+    } finally {
+      await dir.cleanup();
+    }
+  });
 });
