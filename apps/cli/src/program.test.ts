@@ -74,9 +74,26 @@ describe('shoal CLI', () => {
 
   it('takes the run commands’ switches as --wait=false or --wait=true, as Bacalhau’s CLI (Go’s pflag) does', async () => {
     const argv = (...a: string[]) => withGoBooleans(['docker', 'run', ...a, 'busybox', '--', '--wait=false']);
-    expect(argv('--wait=false')).toEqual(['docker', 'run', 'busybox', '--', '--wait=false']);
+    // --wait is on by default, so false turns it off with its hidden --no-wait; the later word wins.
+    expect(argv('--wait=false')).toEqual(['docker', 'run', '--no-wait', 'busybox', '--', '--wait=false']);
     expect(argv('--wait=true')).toEqual(['docker', 'run', '--wait', 'busybox', '--', '--wait=false']);
-    expect(argv('--wait', '--wait=False')).toEqual(['docker', 'run', 'busybox', '--', '--wait=false']);
+    expect(argv('--wait', '--wait=False')).toEqual([
+      'docker',
+      'run',
+      '--no-wait',
+      'busybox',
+      '--',
+      '--wait=false',
+    ]);
+    expect(argv('--wait=0', '--wait=1')).toEqual([
+      'docker',
+      'run',
+      '--no-wait',
+      '--wait',
+      'busybox',
+      '--',
+      '--wait=false',
+    ]);
     expect(argv('--id-only=1', '--follow=f', '--dry-run=T')).toEqual([
       ...['docker', 'run', '--id-only', '--dry-run', 'busybox'],
       ...['--', '--wait=false'],

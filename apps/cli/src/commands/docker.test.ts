@@ -213,12 +213,20 @@ describeWithServices(['nats', 'docker'], 'shoal docker run with the docker engin
     expect(run.code).toBe(7);
   }, 60_000);
 
-  it('without --wait prints the job id and how to follow it; --id-only just the id', async () => {
-    const run = await cluster.cli(['docker', 'run', testImageName(), '--', 'true']);
+  it('with --wait=false prints the job id and how to follow it; --id-only just the id', async () => {
+    const run = await cluster.cli(['docker', 'run', '--wait=false', testImageName(), '--', 'true']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Job successfully submitted\. Job ID: j-[0-9a-f-]{36}\n/);
     expect(run.stdout).toMatch(/shoal job logs --follow j-[0-9a-f]{8}/);
-    const idOnly = await cluster.cli(['docker', 'run', '--id-only', testImageName(), '--', 'true']);
+    const idOnly = await cluster.cli([
+      'docker',
+      'run',
+      '--id-only',
+      '--wait=false',
+      testImageName(),
+      '--',
+      'true',
+    ]);
     expect(idOnly.code).toBe(0);
     expect(idOnly.stdout).toMatch(/^j-[0-9a-f-]{36}\n$/);
   });

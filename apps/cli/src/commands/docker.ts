@@ -8,8 +8,8 @@ import { resultPathOption } from './result-paths.js';
 
 /**
  * `shoal docker run IMAGE [-- CMD ARGS…]`: builds a batch job with one docker task and runs it
- * like `job run`. Without --wait, --follow or --id-only it prints the job id and how to follow
- * it, as Bacalhau does; values are checked by the server's rules (or locally with --dry-run).
+ * like `job run`: it waits for the job and prints its output, as Bacalhau does, unless
+ * --wait=false; values are checked by the server's rules (or locally with --dry-run).
  */
 export function addDockerCommand(program: Command, ctx: CommandContext): void {
   const docker = program.command('docker').description('run Docker containers as jobs');

@@ -52,7 +52,7 @@ describeWithServices(['nats', 'docker'], 'shoal job get with the local publisher
         '    ResultPaths: [{ Name: outputs, Path: /outputs }]',
       ].join('\n'),
     );
-    const submitted = await cluster.cli(['job', 'run', '--id-only', file]);
+    const submitted = await cluster.cli(['job', 'run', '--id-only', '--wait=false', file]);
     const id = submitted.stdout.trim();
     expect(id).toMatch(/^j-/);
     const waited = await cluster.cli(['job', 'logs', id, '--follow']);

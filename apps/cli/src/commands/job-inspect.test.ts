@@ -147,7 +147,7 @@ describeWithServices(['nats'], 'shoal job describe|executions|history|stop', () 
   });
 
   it('stops a running job; a finished one is refused with the server’s message and hint', async () => {
-    const started = await cluster.cli(['job', 'run', '-', '--id-only'], {
+    const started = await cluster.cli(['job', 'run', '-', '--id-only', '--wait=false'], {
       stdin: JSON.stringify({
         Type: 'batch',
         Tasks: [{ Name: 'main', Engine: { Type: 'noop', Params: { Delay: '10m' } } }],

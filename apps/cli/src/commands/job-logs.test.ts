@@ -77,7 +77,7 @@ describeWithServices(['nats'], 'shoal job logs: every execution, prefixed by its
   });
 
   it('job logs --follow of a running job waits for both executions to end', async () => {
-    const started = await cluster.cli(['job', 'run', '-', '--id-only'], {
+    const started = await cluster.cli(['job', 'run', '-', '--id-only', '--wait=false'], {
       stdin: twoParts({ Stdout: 'first\nlast\n', Delay: '500ms' }),
     });
     const id = started.stdout.trim();

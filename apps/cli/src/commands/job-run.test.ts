@@ -55,8 +55,8 @@ describeWithServices(['nats'], 'shoal job run', () => {
     return path;
   };
 
-  it('runs a YAML file with --wait: the state on stderr, the job’s stdout on stdout, exit 0', async () => {
-    const run = await cluster.cli(['job', 'run', await file('job.yaml', YAML_JOB), '--wait']);
+  it('runs a YAML file and waits, as Bacalhau’s CLI does: the state on stderr, the job’s stdout on stdout, exit 0', async () => {
+    const run = await cluster.cli(['job', 'run', await file('job.yaml', YAML_JOB)]);
     expect(run.stderr).toMatch(/^Job j-[0-9a-f]{8} (Pending|Queued|Running)\n/);
     expect(run.stderr).toMatch(/Job j-[0-9a-f]{8} Completed \(exit code 0\)\n$/);
     expect(run.stdout).toBe('hello from yaml\n');
@@ -99,24 +99,19 @@ describeWithServices(['nats'], 'shoal job run', () => {
     expect(run.stderr.match(/--- execution e-[0-9a-f]{8} on run-[ab] \(exit code 0\) ---/g)).toHaveLength(2);
   });
 
-  it('without --wait prints the id and how to follow it; --id-only prints just the id', async () => {
-    const plain = await cluster.cli(['job', 'run', '-'], { stdin: YAML_JOB });
+  it('with --wait=false prints the id and how to follow it; --id-only prints just the id', async () => {
+    const plain = await cluster.cli(['job', 'run', '-', '--wait=false'], { stdin: YAML_JOB });
     expect(plain.code).toBe(0);
-    const id = /Job ID: (j-[0-9a-f-]{36})\n/.exec(plain.stdout)?.[1] ?? '';
+    const id = /^Job successfully submitted\. Job ID: (j-[0-9a-f-]{36})\n/.exec(plain.stdout)?.[1] ?? '';
     expect(id).not.toBe('');
     expect(plain.stdout).toContain(`shoal job describe ${id.slice(0, 10)}`);
     expect(plain.stdout).toContain(`shoal job logs --follow ${id.slice(0, 10)}`);
 
-    // Bacalhau's way to ask for the same: --wait=false.
-    const notWaiting = await cluster.cli(['job', 'run', '-', '--wait=false'], { stdin: YAML_JOB });
-    expect(notWaiting.code).toBe(0);
-    expect(notWaiting.stdout).toMatch(/^Job successfully submitted\. Job ID: j-[0-9a-f-]{36}\n/);
+    const idOnly = await cluster.cli(['job', 'run', '-', '--id-only', '--wait=false'], { stdin: NOWHERE });
+    expect(idOnly).toEqual({ code: 0, stdout: expect.stringMatching(/^j-[0-9a-f-]{36}\n$/), stderr: '' });
 
-    const idOnly = await cluster.cli(['job', 'run', '-', '--id-only'], { stdin: YAML_JOB });
-    expect(idOnly.stdout).toMatch(/^j-[0-9a-f-]{36}\n$/);
-    expect(idOnly.stderr).toBe('');
-
-    const quietWait = await cluster.cli(['job', 'run', '-', '--id-only', '--wait'], { stdin: NOWHERE });
+    // Waiting, the default: the id first, then nothing until the job's exit code.
+    const quietWait = await cluster.cli(['job', 'run', '-', '--id-only'], { stdin: NOWHERE });
     expect(quietWait.stdout).toMatch(/^j-[0-9a-f-]{36}\n$/);
     expect(quietWait.stderr).toBe('');
     expect(quietWait.code).toBe(1);

@@ -10,7 +10,8 @@ import { isUp, upText } from './job-ready.js';
  * Waiting for a job (`--wait`, `--follow`) and what is shown when the wait is over: the final
  * state with the task's exit code (see job-outcome.ts), then each finished run's output. A job is
  * over when it is Completed, Failed or Stopped, or, when asked (`--wait`), once a daemon or
- * service job is up (see job-ready.ts).
+ * service job is up (see job-ready.ts). A wait may be bounded (`--wait-timeout-secs`): it then
+ * gives up with WaitTimedOut, and the job keeps running.
  */
 
 export const DEFAULT_POLL_MS = 250;
@@ -25,6 +26,19 @@ export interface WaitOptions {
   onState?: (job: Job) => void;
   /** Also return once a daemon or service job is up, instead of only when it ends. */
   untilUp?: boolean;
+  /** Give up (WaitTimedOut) when the job has not ended after this long; none: wait as long as it takes. */
+  timeoutMs?: number;
+}
+
+/** The wait was given up; the job itself was left alone and may still be running. */
+export class WaitTimedOut extends Error {
+  constructor(
+    readonly job: Job,
+    readonly timeoutMs: number,
+  ) {
+    super(`job ${shortId(job.ID)} is still ${job.State.StateType} after ${timeoutMs / 1000}s`);
+    this.name = 'WaitTimedOut';
+  }
 }
 
 export interface Waited {
@@ -40,6 +54,7 @@ export async function waitForJob(
   options: WaitOptions = {},
 ): Promise<Waited> {
   let last = '';
+  const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
   for (;;) {
     const { Job: job } = await client.jobs.get(id);
     const seen = `${job.State.StateType}\u0000${job.State.Message}`;
@@ -52,7 +67,9 @@ export async function waitForJob(
       const executions = await allExecutions(client, job.ID);
       if (isUp(job, executions)) return { job, executions, up: true };
     }
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? DEFAULT_POLL_MS));
+    const left = deadline - Date.now();
+    if (left <= 0) throw new WaitTimedOut(job, options.timeoutMs ?? 0);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(left, options.pollMs ?? DEFAULT_POLL_MS)));
   }
 }
 
@@ -92,13 +109,14 @@ export async function waitAndReport(
   client: ShoalClient,
   io: CliIO,
   id: string,
-  options: { quiet: boolean; pollMs?: number },
+  options: { quiet: boolean; pollMs?: number; timeoutMs?: number },
 ): Promise<{ code: ExitCode; final: GetJobResponse }> {
   const status = options.quiet ? undefined : startStatus(io);
   let waited: Waited;
   try {
     waited = await waitForJob(client, id, {
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       onState: (j) => status?.update(stateText(j)),
       untilUp: true,
     });

@@ -7,7 +7,7 @@ import { buildWasmJob, checkInlineSize, entryModuleFor, type WasmRunFlags } from
 
 /**
  * `shoal wasm run MODULE [-- ARGS…]`: runs a WASI preview 1 module as a batch job on a node with
- * the wasm engine, and then behaves as `docker run` does (--wait, --follow, --id-only, --dry-run).
+ * the wasm engine, and then behaves as `docker run` does (waiting, --follow, --id-only, --dry-run).
  * MODULE is a local .wasm file, sent inline in the job, or an http(s) URL.
  */
 export function addWasmCommand(program: Command, ctx: CommandContext): void {

@@ -109,6 +109,7 @@ describeWithServices(['nats', 'docker'], 'the shoal CLI against a real devstack'
       'docker',
       'run',
       '--id-only',
+      '--wait=false',
       testImageName(),
       '--',
       'sh',
@@ -122,7 +123,7 @@ describeWithServices(['nats', 'docker'], 'the shoal CLI against a real devstack'
 
   it('job stop stops a running container and leaves none behind', async () => {
     const id = (
-      await shoal('docker', 'run', '--id-only', testImageName(), '--', 'sleep', '600')
+      await shoal('docker', 'run', '--id-only', '--wait=false', testImageName(), '--', 'sleep', '600')
     ).stdout.trim();
     await waitFor(async () => (await stateOf(id)) === 'Running', { timeoutMs: 60_000, message: 'running' });
     const stopped = await shoal('job', 'stop', id, '--reason', 'enough');

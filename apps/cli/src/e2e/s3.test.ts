@@ -149,7 +149,7 @@ describeWithServices(['nats', 'docker'], 's3 inputs and results', () => {
     const submit = async (extra: Record<string, unknown>) => {
       const file = join(dir.path, `job-${Math.random().toString(36).slice(2)}.json`);
       await writeFile(file, JSON.stringify({ Type: 'batch', Tasks: [task(extra)] }));
-      const run = await cluster.cli(['job', 'run', '--id-only', file]);
+      const run = await cluster.cli(['job', 'run', '--id-only', '--wait=false', file]);
       return run.stdout.trim();
     };
 

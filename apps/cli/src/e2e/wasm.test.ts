@@ -198,7 +198,7 @@ describeWithServices(['postgres', 'nats'], 'shoal wasm run on an agent without D
     const loop = new URL('../../../agent/src/executor/wasm/testdata/loop.wat', import.meta.url);
     const file = join(dir.path, 'loop.wasm');
     await writeFile(file, await compile(await readFile(loop, 'utf8')));
-    const id = (await shoal(['wasm', 'run', '--id-only', file])).stdout.trim();
+    const id = (await shoal(['wasm', 'run', '--id-only', '--wait=false', file])).stdout.trim();
     await waitFor(async () => (await shoal(['job', 'logs', id])).stdout.includes('looping'), {
       timeoutMs: 30_000,
       message: 'the module to print',
