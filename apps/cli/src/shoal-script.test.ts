@@ -63,11 +63,12 @@ describe('./shoal', () => {
     }
   });
 
-  it("fixes glibc's mmap threshold for the processes it runs, unless the caller set one", async () => {
+  it("runs node with Shoal's memory settings, which the caller's can override", async () => {
     const dir = await makeTempDir('shoal-script-env-');
     try {
       const files = {
-        'apps/cli/bundle/main.js': 'console.log(process.env.MALLOC_MMAP_THRESHOLD_)',
+        'apps/cli/bundle/main.js':
+          'console.log(JSON.stringify([process.env.MALLOC_MMAP_THRESHOLD_, process.execArgv]))',
         'apps/cli/bundle/inputs.txt': '',
       };
       for (const [path, text] of Object.entries(files)) {
@@ -75,11 +76,19 @@ describe('./shoal', () => {
         await writeFile(join(dir.path, path), text);
       }
       await copyFile(script, join(dir.path, 'shoal'));
-      const threshold = async (env: NodeJS.ProcessEnv) =>
-        (await run(join(dir.path, 'shoal'), [], { cwd: '/', env })).stdout.trim();
-      const { MALLOC_MMAP_THRESHOLD_: _unset, ...env } = process.env;
-      expect(await threshold(env)).toBe('131072');
-      expect(await threshold({ ...env, MALLOC_MMAP_THRESHOLD_: '65536' })).toBe('65536');
+      const settings = async (env: NodeJS.ProcessEnv) =>
+        JSON.parse((await run(join(dir.path, 'shoal'), [], { cwd: '/', env })).stdout);
+      const { MALLOC_MMAP_THRESHOLD_: _unset, SHOAL_NODE_ARGS: _none, ...env } = process.env;
+      // glibc's mmap threshold fixed, and V8's young generation capped.
+      expect(await settings(env)).toEqual(['131072', ['--max-semi-space-size=8']]);
+      // The caller's come last, so they win.
+      expect(
+        await settings({
+          ...env,
+          MALLOC_MMAP_THRESHOLD_: '65536',
+          SHOAL_NODE_ARGS: '--max-semi-space-size=16',
+        }),
+      ).toEqual(['65536', ['--max-semi-space-size=8', '--max-semi-space-size=16']]);
     } finally {
       await dir.cleanup();
     }

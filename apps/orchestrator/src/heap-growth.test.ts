@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { HEAP_GROWING_PERCENT } from './heap-growth.js';
+import { HEAP_GROWING_PERCENT, heapGrowingPercentFor, PGLITE_HEAP_GROWING_PERCENT } from './heap-growth.js';
 
 const moduleUrl = new URL('./heap-growth.ts', import.meta.url).href;
 const orchestratorDir = fileURLToPath(new URL('..', import.meta.url));
@@ -13,7 +13,7 @@ const orchestratorDir = fileURLToPath(new URL('..', import.meta.url));
  */
 function limitFactors(setup: string): number[] {
   const script = [
-    `import { limitHeapGrowth } from ${JSON.stringify(moduleUrl)};`,
+    `import { heapGrowingPercentFor, limitHeapGrowth } from ${JSON.stringify(moduleUrl)};`,
     setup,
     'const kept = Array.from({ length: 1_000_000 }, (_, i) => ({ i }));',
     'globalThis.gc();',
@@ -42,5 +42,14 @@ describe('limitHeapGrowth', () => {
     const factors = limitFactors('void limitHeapGrowth;');
     expect(factors.length).toBeGreaterThanOrEqual(2);
     expect(Math.max(...factors)).toBeGreaterThan(1 + HEAP_GROWING_PERCENT / 100);
+  });
+
+  it('gives an orchestrator on the embedded store, whose database shares its memory, less room', () => {
+    expect(heapGrowingPercentFor('postgres')).toBe(HEAP_GROWING_PERCENT);
+    expect(heapGrowingPercentFor('pglite')).toBe(PGLITE_HEAP_GROWING_PERCENT);
+    expect(PGLITE_HEAP_GROWING_PERCENT).toBeLessThan(HEAP_GROWING_PERCENT);
+    const factors = limitFactors("limitHeapGrowth(heapGrowingPercentFor('pglite'));");
+    expect(factors.length).toBeGreaterThanOrEqual(2);
+    for (const factor of factors) expect(factor).toBe(1 + PGLITE_HEAP_GROWING_PERCENT / 100);
   });
 });

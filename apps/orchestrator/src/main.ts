@@ -21,7 +21,7 @@ import {
   publicConfig,
   storeUrl,
 } from './config.js';
-import { limitHeapGrowth } from './heap-growth.js';
+import { heapGrowingPercentFor, limitHeapGrowth } from './heap-growth.js';
 import { schedulingHandler } from './lifecycle/handler.js';
 import { LogRelay } from './logs/relay.js';
 import { withUpgradeRejections } from './logs/upgrade.js';
@@ -94,6 +94,7 @@ export async function startOrchestrator(
   const store = signallingStore(await openStore({ url: storeUrl(config), timer: metrics.store }), () => {
     for (const wake of wakeWorkers) wake();
   });
+  limitHeapGrowth(heapGrowingPercentFor(store.driver));
   const startedAt = clock.now();
   const scheduler = resolveSettings({
     maxAttempts: config.maxAttempts,
