@@ -63,7 +63,7 @@ describe('./shoal', () => {
     }
   });
 
-  it("runs node with Shoal's memory settings, which the caller's can override", async () => {
+  it("runs node with Shoal's memory settings, which the caller's override", async () => {
     const dir = await makeTempDir('shoal-script-env-');
     try {
       const files = {
@@ -76,11 +76,14 @@ describe('./shoal', () => {
         await writeFile(join(dir.path, path), text);
       }
       await copyFile(script, join(dir.path, 'shoal'));
-      const settings = async (env: NodeJS.ProcessEnv) =>
-        JSON.parse((await run(join(dir.path, 'shoal'), [], { cwd: '/', env })).stdout);
+      const settings = async (env: NodeJS.ProcessEnv, args: string[] = ['serve']) =>
+        JSON.parse((await run(join(dir.path, 'shoal'), args, { cwd: '/', env })).stdout);
       const { MALLOC_MMAP_THRESHOLD_: _unset, SHOAL_NODE_ARGS: _none, ...env } = process.env;
-      // glibc's mmap threshold fixed, and V8's young generation capped.
+      // glibc's mmap threshold fixed; V8's young generation capped for the long-running commands
+      // only: a V8 flag costs a short command node's code cache.
       expect(await settings(env)).toEqual(['131072', ['--max-semi-space-size=8']]);
+      expect(await settings(env, ['devstack'])).toEqual(['131072', ['--max-semi-space-size=8']]);
+      expect(await settings(env, ['job', 'list'])).toEqual(['131072', []]);
       // The caller's come last, so they win.
       expect(
         await settings({
