@@ -7,6 +7,9 @@
  * too), and says whether `./shoal` still ran it after the runs: a source edited meanwhile sends it
  * to the TypeScript sources, and the figures are then not the bundle's.
  *
+ * When NODE_EXTRA_CA_CERTS is set, both commands are measured again without it: node parses that
+ * file at every start, before any of Shoal's code runs.
+ *
  *   pnpm --filter @shoal/bench bench:cli          BENCH_RUNS=20 (default)
  */
 import { spawnSync } from 'node:child_process';
@@ -59,14 +62,27 @@ const orchestrator = await startOrchestratorProcess({ dataDir: join(dir.path, 'o
 try {
   const job = { Name: 'cli', Type: 'batch', Count: 1, Tasks: [{ Name: 'main', Engine: { Type: 'noop' } }] };
   await submitAll(orchestrator.url, job, 10, 4);
-  const env = { ...process.env, SHOAL_API: orchestrator.url };
-  const version = time(['version'], env);
-  const list = time(['job', 'list'], env);
+  const env: NodeJS.ProcessEnv = { ...process.env, SHOAL_API: orchestrator.url };
+  // Node reads NODE_EXTRA_CA_CERTS when it starts, whatever the command: with the system's whole
+  // CA bundle there (as some machines set it), every process parses each certificate before its
+  // first line runs. Measured both ways, so the figure says what is Shoal's.
+  const { NODE_EXTRA_CA_CERTS: extraCa, ...withoutExtraCa } = env;
+  const settings: Array<[string, NodeJS.ProcessEnv]> = [['', env]];
+  if (extraCa) settings.push([' without NODE_EXTRA_CA_CERTS', withoutExtraCa]);
+  const measured = settings.map(([label, runEnv]) => ({
+    label,
+    version: time(['version'], runEnv),
+    list: time(['job', 'list'], runEnv),
+  }));
   console.log(
     `./shoal ran ${runsBundle() ? 'the bundle (apps/cli/bundle)' : 'the TypeScript sources by the end: a source changed during the runs, measure again'}`,
   );
-  report('shoal version', version);
-  report('shoal job list', list);
+  if (extraCa)
+    console.log(`NODE_EXTRA_CA_CERTS is set (${extraCa}): each figure is given with it and without it`);
+  for (const { label, version, list } of measured) {
+    report(`shoal version${label}`, version);
+    report(`shoal job list${label}`, list);
+  }
 } finally {
   await orchestrator.stop();
   await dir.cleanup();
