@@ -80,10 +80,12 @@ describe('./shoal', () => {
         JSON.parse((await run(join(dir.path, 'shoal'), args, { cwd: '/', env })).stdout);
       const { MALLOC_MMAP_THRESHOLD_: _unset, SHOAL_NODE_ARGS: _none, ...env } = process.env;
       // glibc's mmap threshold fixed; V8's young generation capped for the long-running commands
-      // only: a V8 flag costs a short command node's code cache.
+      // only (a V8 flag costs a short command node's code cache), and not with Postgres.
       expect(await settings(env)).toEqual(['131072', ['--max-semi-space-size=8']]);
       expect(await settings(env, ['devstack'])).toEqual(['131072', ['--max-semi-space-size=8']]);
       expect(await settings(env, ['job', 'list'])).toEqual(['131072', []]);
+      // An orchestrator on an external Postgres keeps node's young generation: throughput wins.
+      expect(await settings(env, ['serve', '--db', 'postgres://db/shoal'])).toEqual(['131072', []]);
       // The caller's come last, so they win.
       expect(
         await settings({
