@@ -19,18 +19,17 @@ done
 export DEBIAN_FRONTEND=noninteractive
 export SHOAL_TEST_IMAGE="${SHOAL_TEST_IMAGE:-shoal-test/busybox:latest}"
 
-STEPS=(
-  "host packages (apt)|host_deps_install"
-  "docker engine|docker_ensure_running"
-  "pnpm $PNPM_VERSION|pnpm_ensure"
-  "pnpm install --frozen-lockfile|pnpm_deps"
-  "local image $SHOAL_TEST_IMAGE|test_images_ensure"
-)
-i=0
-for entry in "${STEPS[@]}"; do
-  i=$((i + 1))
-  run_step "$i" "${#STEPS[@]}" "${entry%%|*}" "${entry#*|}"
-done
+# The workspace's dependencies (mostly compiling SQLite for the agent's store, on one core) install
+# while apt and dockerd, which they do not need, take the other core.
+run_step 1 5 "pnpm $PNPM_VERSION" pnpm_ensure
+run_step_background 2 5 "pnpm install --frozen-lockfile" pnpm_deps
+host_rc=0
+{ run_step 3 5 "host packages (apt)" host_deps_install && run_step 4 5 "docker engine" docker_ensure_running; } ||
+  host_rc=$?
+# Waited for even when the host steps failed: no install is left running behind a failed setup.
+wait_background_step
+((host_rc == 0)) || exit "$host_rc"
+run_step 5 5 "local image $SHOAL_TEST_IMAGE" test_images_ensure
 
 # The agents find Docker and devstack finds nats-server the way the steps above set them up.
 export DOCKER_HOST="${DOCKER_HOST:-unix:///var/run/docker.sock}"

@@ -165,6 +165,27 @@ run_step() {
   return "$rc"
 }
 
+# run_step_background INDEX TOTAL TITLE FUNCTION [ARGS...]
+# Starts run_step in the background, for a step that shares nothing with the ones run meanwhile
+# (variables it exports with shoal_export stay in its subshell). Its status line is held back
+# until wait_background_step prints it. One background step at a time.
+run_step_background() {
+  mkdir -p "$SHOAL_STEP_LOG_DIR"
+  SHOAL_BACKGROUND_STATUS="$SHOAL_STEP_LOG_DIR/step-$1.status"
+  printf '==> [%s/%s] %s ... started, in the background\n' "$1" "$2" "$3"
+  run_step "$@" >"$SHOAL_BACKGROUND_STATUS" &
+  SHOAL_BACKGROUND_PID=$!
+}
+
+# wait_background_step: waits for the step run_step_background started, prints its status line
+# (and, on failure, its log's last lines) and returns its exit code.
+wait_background_step() {
+  local rc=0
+  wait "$SHOAL_BACKGROUND_PID" || rc=$?
+  cat "$SHOAL_BACKGROUND_STATUS"
+  return "$rc"
+}
+
 # Run a script's main when the script is executed rather than sourced:
 #   shoal_main_if_executed "${BASH_SOURCE[0]}" main_function "$@"
 shoal_main_if_executed() {
