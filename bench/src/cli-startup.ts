@@ -4,8 +4,9 @@
  * running orchestrator holding a few jobs, each run BENCH_RUNS times after two warm-up runs; the
  * median and the 90th percentile against the goal. The bench builds the bundle first when it is
  * missing or older than a source (the form `./shoal` runs when it is up to date; setup builds it
- * too), and says whether `./shoal` still ran it after the runs: a source edited meanwhile sends it
- * to the TypeScript sources, and the figures are then not the bundle's.
+ * too), and says what `./shoal` ran after the runs: the bundle's startup snapshot, the bundle
+ * without one, or the TypeScript sources when a source was edited meanwhile (the figures are then
+ * not the bundle's).
  *
  * When NODE_EXTRA_CA_CERTS is set, both commands are measured again without it: node parses that
  * file at every start, before any of Shoal's code runs.
@@ -25,11 +26,17 @@ const GOAL_MS = 150;
 const shoal = fileURLToPath(new URL('../../shoal', import.meta.url));
 const bundler = fileURLToPath(new URL('../../apps/cli/scripts/bundle.mjs', import.meta.url));
 
-/** Whether `./shoal` would run the bundle right now (it says so when traced). */
-function runsBundle(): boolean {
+/** What `./shoal` would run for a client command right now (it says so when traced). */
+function whatRuns(): 'snapshot' | 'bundle' | 'sources' {
   const traced = spawnSync('bash', ['-x', shoal, 'version'], { encoding: 'utf8' });
-  return /exec node .*apps\/cli\/bundle\/main\.js/.test(traced.stderr);
+  if (/exec node .*--snapshot-blob .*apps\/cli\/bundle\/client\.blob/.test(traced.stderr)) return 'snapshot';
+  return /exec node .*apps\/cli\/bundle\/main\.js/.test(traced.stderr) ? 'bundle' : 'sources';
 }
+const RAN = {
+  snapshot: 'the startup snapshot of the bundle (apps/cli/bundle/client.blob)',
+  bundle: 'the bundle (apps/cli/bundle), without a startup snapshot',
+  sources: 'the TypeScript sources by the end: a source changed during the runs, measure again',
+};
 
 function time(args: readonly string[], env: NodeJS.ProcessEnv): number[] {
   const times: number[] = [];
@@ -53,7 +60,7 @@ const report = (what: string, times: number[]) => {
 
 // Only when `./shoal` would not run it: a rebuild replaces the files of every `./shoal` running from
 // it. And before the orchestrator starts, which runs from it too.
-if (!runsBundle()) {
+if (whatRuns() === 'sources') {
   const built = spawnSync(process.execPath, [bundler], { stdio: 'inherit' });
   if (built.status !== 0) throw new Error(`building the bundle failed: exit ${built.status}`);
 }
@@ -74,9 +81,7 @@ try {
     version: time(['version'], runEnv),
     list: time(['job', 'list'], runEnv),
   }));
-  console.log(
-    `./shoal ran ${runsBundle() ? 'the bundle (apps/cli/bundle)' : 'the TypeScript sources by the end: a source changed during the runs, measure again'}`,
-  );
+  console.log(`./shoal ran ${RAN[whatRuns()]}`);
   if (extraCa)
     console.log(`NODE_EXTRA_CA_CERTS is set (${extraCa}): each figure is given with it and without it`);
   for (const { label, version, list } of measured) {

@@ -10,6 +10,7 @@ import { mkdir, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { buildSnapshot } from './snapshot.mjs';
 
 const KEEP_EXTERNAL = [
   'better-sqlite3',
@@ -131,16 +132,18 @@ const result = await build({
 // changes through its package.json and the lockfile) and this script. A file it does not list
 // cannot change what the bundle does, so checking these few hundred is all it takes.
 const root = resolve(cliDir, '../..');
+const snapshotInputs = (await buildSnapshot({ cliDir, staging, root, log: console.warn })) ?? [];
 const packageFiles = [];
 for (const group of ['apps', 'packages']) {
   for (const name of await readdir(resolve(root, group))) packageFiles.push(`${group}/${name}/package.json`);
 }
-const sources = Object.keys(result.metafile.inputs)
+const sources = [...Object.keys(result.metafile.inputs), ...snapshotInputs]
   .filter((path) => !path.includes('node_modules/') && !path.includes(':'))
   .map((path) => relative(root, resolve(path)));
-const inputs = [
-  ...new Set([...sources, ...packageFiles, 'pnpm-lock.yaml', relative(root, fileURLToPath(import.meta.url))]),
-];
+const scripts = ['bundle.mjs', 'snapshot.mjs'].map((name) =>
+  relative(root, resolve(cliDir, 'scripts', name)),
+);
+const inputs = [...new Set([...sources, ...packageFiles, 'pnpm-lock.yaml', ...scripts])];
 await writeFile(resolve(staging, 'inputs.txt'), `${inputs.sort().join('\n')}\n`);
 // Dated when the build began: a file edited while it ran is newer, and the bundle reads as stale.
 const began = new Date(started);

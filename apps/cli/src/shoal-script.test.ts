@@ -63,6 +63,44 @@ describe('./shoal', () => {
     }
   });
 
+  it('starts client commands from the startup snapshot built for this checkout and node', async () => {
+    const dir = await makeTempDir('shoal-script-snapshot-');
+    try {
+      const bundle = join(dir.path, 'apps/cli/bundle');
+      await mkdir(bundle, { recursive: true });
+      await writeFile(join(bundle, 'main.js'), "console.log('bundle')");
+      await writeFile(join(bundle, 'inputs.txt'), '');
+      // A real snapshot, as scripts/snapshot.mjs builds one, that says what it was given.
+      await writeFile(
+        join(bundle, 'client.cjs'),
+        "require('v8').startupSnapshot.setDeserializeMainFunction(() => console.log(JSON.stringify(process.argv.slice(1))))",
+      );
+      await run(process.execPath, ['--snapshot-blob', 'client.blob', '--build-snapshot', 'client.cjs'], {
+        cwd: bundle,
+      });
+      const builtFor = (root: string, node: string) =>
+        writeFile(join(bundle, 'snapshot-for.txt'), `${root}\n${node}\n`);
+      await copyFile(script, join(dir.path, 'shoal'));
+      const ran = async (args: string[]) =>
+        (await run(join(dir.path, 'shoal'), args, { cwd: '/' })).stdout.trim();
+
+      await builtFor(dir.path, process.execPath);
+      expect(await ran(['job', 'list'])).toBe('["job","list"]');
+      // Every argument reaches the CLI, flags and `--` included, none is taken by node.
+      expect(await ran(['--no-such', '--', '-x'])).toBe('["--no-such","--","-x"]');
+      // The server side runs from the bundle.
+      expect(await ran(['serve'])).toBe('bundle');
+      expect(await ran(['devstack', '--help'])).toBe('bundle');
+      // Built elsewhere (a moved checkout) or by another node: the bundle.
+      await builtFor('/elsewhere', process.execPath);
+      expect(await ran(['job', 'list'])).toBe('bundle');
+      await builtFor(dir.path, '/bin/true');
+      expect(await ran(['job', 'list'])).toBe('bundle');
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
   it("runs node with Shoal's memory settings, which the caller's override", async () => {
     const dir = await makeTempDir('shoal-script-env-');
     try {
