@@ -229,7 +229,10 @@ export async function startAgent(
       configured: natsLoginOption(config),
       logger: transportLog,
     });
-    const nc = await connectWhenReachable({ ...base, ...login.options }, transportLog);
+    // Just joined: the server answered a moment ago, so an attempt left unanswered (nats-server
+    // reloading its users for another node's join) is given up on sooner than the 5 s timeout.
+    const retry = login.how === 'joined' ? { maxMs: 5_000, firstAttemptMs: 1_000 } : undefined;
+    const nc = await connectWhenReachable({ ...base, ...login.options }, transportLog, retry);
     const transport = startTransport({
       nc,
       store,

@@ -12,16 +12,31 @@ import type { NatsConnection } from './transport.js';
 /** Refused logins before the credentials are taken to be wrong (about 2 s in all). */
 const AUTH_TRIES = 4;
 
+export interface ConnectRetry {
+  /** Longest wait between attempts. */
+  maxMs: number;
+  /**
+   * The first attempt's own deadline, doubling with each attempt up to the connection's timeout.
+   * For a login right after a join, when the server has just answered: a connection opened while
+   * nats-server reloads its users (another node joining) may never be answered, and the
+   * connection's own timeout (5 s) would then hold the agent that long before it tries again.
+   */
+  firstAttemptMs?: number;
+}
+
 export async function connectWhenReachable(
   options: NatsOptions,
   logger: Logger,
-  retry: { maxMs: number } = { maxMs: 5_000 },
+  retry: ConnectRetry = { maxMs: 5_000 },
 ): Promise<NatsConnection> {
   const server = redact(String(options.servers));
+  const timeoutMs = options.timeoutMs ?? 5_000;
   let refusals = 0;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await connectNats(options, logger);
+      if (retry.firstAttemptMs === undefined) return await connectNats(options, logger);
+      const deadlineMs = Math.min(retry.firstAttemptMs * 2 ** (attempt - 1), timeoutMs);
+      return await connectWithin(deadlineMs, options, logger);
     } catch (error) {
       const err = errorMessage(error);
       // A refusal is also what a client connecting while the server reloads its users may get
@@ -44,6 +59,30 @@ export async function connectWhenReachable(
       safeLog(logger, loud ? 'warn' : 'debug', fields, 'NATS unreachable: waiting for it');
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
+  }
+}
+
+/** connectNats, given up on after `deadlineMs`: a connection that comes later is closed at once. */
+async function connectWithin(
+  deadlineMs: number,
+  options: NatsOptions,
+  logger: Logger,
+): Promise<NatsConnection> {
+  const pending = connectNats(options, logger);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timeout')), deadlineMs);
+  });
+  try {
+    return await Promise.race([pending, late]);
+  } catch (error) {
+    pending.then(
+      (nc) => void nc.close().catch(() => {}),
+      () => {},
+    );
+    throw error;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
