@@ -35,7 +35,7 @@ import type { StageSource } from './storage/storage.js';
 import { UrlDownloadProvider } from './storage/url-download.js';
 import { loadNodeId, openAgentStore } from './store/index.js';
 import { connectWhenReachable, redact } from './transport/connect.js';
-import { natsLogin } from './transport/join.js';
+import { JOINING_RETRY, natsLogin } from './transport/join.js';
 import { agentVersion } from './transport/node-info.js';
 import { startTransport } from './transport/transport.js';
 
@@ -231,7 +231,7 @@ export async function startAgent(
     });
     // Just joined: the server answered a moment ago, so an attempt left unanswered (nats-server
     // reloading its users for another node's join) is given up on sooner than the 5 s timeout.
-    const retry = login.how === 'joined' ? { maxMs: 5_000, firstAttemptMs: 1_000 } : undefined;
+    const retry = login.how === 'joined' ? JOINING_RETRY : undefined;
     const nc = await connectWhenReachable({ ...base, ...login.options }, transportLog, retry);
     const transport = startTransport({
       nc,

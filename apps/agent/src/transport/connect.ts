@@ -17,9 +17,9 @@ export interface ConnectRetry {
   maxMs: number;
   /**
    * The first attempt's own deadline, doubling with each attempt up to the connection's timeout.
-   * For a login right after a join, when the server has just answered: a connection opened while
-   * nats-server reloads its users (another node joining) may never be answered, and the
-   * connection's own timeout (5 s) would then hold the agent that long before it tries again.
+   * For a join and the login right after it: a connection opened while nats-server reloads its
+   * users (another node joining) may never be answered, and the connection's own timeout (5 s)
+   * would then hold the agent that long before it tries again.
    */
   firstAttemptMs?: number;
 }

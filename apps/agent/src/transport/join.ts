@@ -37,6 +37,9 @@ export interface JoinSettings {
   logger: Logger;
 }
 
+/** How the join and the login right after it retry (ConnectRetry.firstAttemptMs). */
+export const JOINING_RETRY = { maxMs: 5_000, firstAttemptMs: 1_000 } as const;
+
 export async function natsLogin(settings: JoinSettings): Promise<NatsLogin> {
   const { stateDir, nodeId, joinToken } = settings;
   const keyFile = join(stateDir, 'nats.nk');
@@ -58,9 +61,12 @@ export async function natsLogin(settings: JoinSettings): Promise<NatsLogin> {
 
 async function joinWithToken(settings: JoinSettings, token: string, publicKey: string): Promise<void> {
   const { base, nodeId, logger } = settings;
+  // Nodes that join together each have nats-server reload its users, and a connection opened
+  // during a reload may never be answered: each attempt gets 1 s, doubling, not the whole timeout.
   const nc = await connectWhenReachable(
     { ...base, name: `${base.name}-join`, user: JOIN_USER, password: token, inboxPrefix: JOIN_INBOX_PREFIX },
     logger,
+    JOINING_RETRY,
   ).catch((error: unknown) => {
     const refused = /refused the agent's credentials/.test(errorMessage(error));
     throw refused
