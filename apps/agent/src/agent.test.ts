@@ -231,6 +231,17 @@ describeWithServices(['nats'], 'agent over NATS', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(fake.heartbeats.length).toBe(beats);
   });
+
+  it('waits for a slow answer to its shutdown notice within the shutdown budget', async () => {
+    // An orchestrator just restarted, or busy, may take more than a second to answer; what the
+    // flush left of the budget is the notice's.
+    fake.settings.noticeDelayMs = 1_500;
+    const logger = recordingLogger();
+    const agent = await start({ shutdownTimeoutMs: 3_000 }, logger);
+    await agent.stop();
+    expect(fake.notices.map((n) => n.nodeId)).toEqual([agent.nodeId]);
+    expect(logger.lines.find((l) => l.msg === 'shutdown notice sent')?.obj.noticed).toBe(true);
+  });
 });
 
 describeWithServices(['nats'], 'agent against an orchestrator of another protocol version', () => {

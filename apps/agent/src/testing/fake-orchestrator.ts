@@ -70,12 +70,14 @@ export interface FakeOrchestrator {
   readonly reports: StreamEnvelope[];
   /**
    * Set `refuse` to answer handshakes with Accepted false and that reason; `overcommit` is the
-   * factor accepted handshakes carry (undefined: none, as an older orchestrator).
+   * factor accepted handshakes carry (undefined: none, as an older orchestrator);
+   * `noticeDelayMs` holds back the answer to a ShutdownNotice, as a busy orchestrator would.
    */
   readonly settings: {
     refuse: string | undefined;
     heartbeatIntervalMs: number;
     overcommit: number | undefined;
+    noticeDelayMs: number;
   };
   /** Queues a command on the node's `.in` stream; it goes once the node has handshaken. */
   send<T extends InMessageType>(nodeId: string, type: T, payload: Payload<T>): void;
@@ -102,6 +104,7 @@ export async function startFakeOrchestrator(
     refuse: undefined as string | undefined,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 200,
     overcommit: options.overcommit,
+    noticeDelayMs: 0,
   };
 
   const stream = (nodeId: string) => {
@@ -157,6 +160,7 @@ export async function startFakeOrchestrator(
       case 'ShutdownNotice':
         notices.push({ nodeId, payload: request.payload, at });
         known.delete(nodeId);
+        if (settings.noticeDelayMs > 0) await new Promise((r) => setTimeout(r, settings.noticeDelayMs));
         return reply('ShutdownNoticeReply', nodeId, { Ok: true });
       case 'UpdateNodeInfo':
         return reply('UpdateNodeInfoReply', nodeId, { Ok: true });

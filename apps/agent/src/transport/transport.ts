@@ -46,9 +46,9 @@ export interface AgentTransport {
   /** Stops taking commands and stops heartbeats; reports still flow. */
   quiesce(): Promise<void>;
   /**
-   * Sends what the outbox holds (for up to `budgetMs`), then says goodbye (ShutdownNotice): after the
-   * flush, because the orchestrator may ignore reports from a node it has marked gone. Then stops
-   * the sender and closes the NATS connection.
+   * Sends what the outbox holds (for up to `budgetMs`), then says goodbye (ShutdownNotice, with the
+   * rest of the budget): after the flush, because the orchestrator may ignore reports from a node
+   * it has marked gone. Then stops the sender and closes the NATS connection.
    */
   close(reason: string, budgetMs: number): Promise<void>;
 }
@@ -117,11 +117,15 @@ export function startTransport(o: TransportOptions): AgentTransport {
     },
     async close(reason, budgetMs) {
       if (everAccepted) {
+        const deadline = performance.now() + budgetMs;
         const flushed = await flush(store, sender, budgetMs);
         if (!flushed) {
           safeLog(logger, 'warn', sender.status(), 'stopping with unsent reports: they go after the restart');
         }
-        await sayGoodbye(request, reason, Math.max(250, Math.min(budgetMs, 1_000)), logger);
+        // The notice gets what the flush left of the budget, and at least a short try: an
+        // orchestrator that has just restarted, or is busy, can take more than a second to answer.
+        const noticeMs = Math.max(250, Math.min(budgetMs, 1_000), deadline - performance.now());
+        await sayGoodbye(request, reason, noticeMs, logger);
       }
       unhook();
       // Closing NATS fails a request still in flight at once, so the sender stops without
