@@ -24,8 +24,11 @@ let dir: TempDir;
 let sqlite: Database.Database;
 let runner: TransactionRunner;
 
-/** The runner over a real WAL + FULL file, with the statements it sends to `exec` recorded. */
-function open() {
+/**
+ * The runner over a real WAL + FULL file, with the statements it sends to `exec` recorded;
+ * `durable` stands in for the store's WAL fsync where a test must hold it or fail it.
+ */
+function open(durable?: () => Promise<void>) {
   sqlite = new Database(join(dir.path, 'runner.db'));
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
@@ -35,7 +38,7 @@ function open() {
     CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL,
       parent TEXT REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)`);
   const exec = vi.spyOn(sqlite, 'exec');
-  runner = new TransactionRunner(sqlite, drizzle({ client: sqlite, schema }), silentLogger);
+  runner = new TransactionRunner(sqlite, drizzle({ client: sqlite, schema }), silentLogger, durable);
   return { count: (statement: string) => exec.mock.calls.filter(([s]) => s === statement).length };
 }
 
@@ -231,6 +234,51 @@ describe('the runner around groups', () => {
     release();
     await Promise.all([held, first, second]);
     expect(await fromFinished).toEqual(['a', 'b', 'c']); // queued for the next group, not refused
+  });
+});
+
+describe('durability after the COMMIT', () => {
+  it('tells nobody of a group until it is durable; what queues meanwhile forms the next group', async () => {
+    const syncs: Array<ReturnType<typeof latch>> = [];
+    const { count } = open(() => {
+      const gate = latch();
+      syncs.push(gate);
+      return gate.opened;
+    });
+    const events: string[] = [];
+    const first = runner.transaction((tx) => {
+      put(tx, 'a');
+      tx.afterCommit(() => events.push('a heard'));
+    });
+    first.then(() => events.push('a resolved'));
+    await vi.waitFor(() => expect(syncs).toHaveLength(1));
+    // Committed to the file, not yet durable: nobody has heard, and later work waits its turn.
+    expect(keysOnDisk()).toEqual(['a']);
+    const later = ['b', 'c'].map((k) => runner.transaction((tx) => put(tx, k)));
+    await Promise.resolve();
+    expect(events).toEqual([]);
+    syncs[0]?.open();
+    await first;
+    expect(events).toEqual(['a heard', 'a resolved']);
+    await vi.waitFor(() => expect(syncs).toHaveLength(2));
+    syncs[1]?.open();
+    await Promise.all(later);
+    expect(count('COMMIT')).toBe(2); // b and c shared one COMMIT and one fsync
+  });
+
+  it('when a sync fails, fails its group and refuses every transaction after it', async () => {
+    open(() => Promise.reject(new Error('EIO: i/o error, fsync')));
+    const undone: string[] = [];
+    const failed = runner.transaction((tx) => {
+      put(tx, 'a');
+      tx.onRollback(() => undone.push('a'));
+      tx.afterCommit(() => undone.push('a heard'));
+    });
+    await expect(failed).rejects.toThrow(/could not make its writes durable \(EIO: i\/o error, fsync\)/);
+    expect(undone).toEqual(['a']);
+    await expect(runner.transaction((tx) => put(tx, 'b'))).rejects.toThrow(
+      /could not make its writes durable/,
+    );
   });
 });
 

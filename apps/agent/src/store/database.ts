@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type Sqlite from 'better-sqlite3';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import type { Logger } from '../logger.js';
+import { errorMessage, type Logger, safeLog } from '../logger.js';
 import { commitGroup, QueuedTransaction } from './group-commit.js';
 import type * as schema from './schema.js';
 
@@ -32,19 +32,26 @@ const MAX_GROUP = 64;
  * connection would see the uncommitted rows of an open transaction (say an outbox row the sender
  * would then send, and a rollback would reuse its seq).
  *
- * Group commit: with synchronous FULL every COMMIT is an fsync, on the event loop, and under load
- * those fsyncs were most of the agent's time. So the transactions that queued up while a group
- * ran form the next group: one BEGIN … COMMIT, one fsync, each `fn` in its own SAVEPOINT so one
- * that throws rolls back alone. A later member does see the writes of earlier ones before they
- * are durable, but nobody hears of any of it (promise, afterCommit hook) before the COMMIT, and
- * if the COMMIT fails the whole group fails: memory never gets ahead of the disk. There is no
- * timer: a lone transaction commits at once.
+ * Group commit: every commit costs an fsync, and under load those fsyncs were most of the agent's
+ * time. So the transactions that queued up while a group ran, or while its fsync ran, form the next
+ * group: one BEGIN … COMMIT, one fsync, each `fn` in its own SAVEPOINT so one that throws rolls
+ * back alone. A later member does see the writes of earlier ones before they are durable, but
+ * nobody hears of any of it (promise, afterCommit hook) before the group is durable (`durable`:
+ * the WAL's fsync, off the event loop, see WalSync), and if the COMMIT fails the whole group
+ * fails: memory never gets ahead of the disk. There is no timer: a lone transaction commits at
+ * once.
+ *
+ * An fsync that fails leaves the disk's state unknown, so the store stops: the group fails, undoing
+ * its in-memory bookkeeping, and every later transaction fails with the same error. A restart
+ * reads what did reach the disk.
  */
 export class TransactionRunner {
   private readonly queue: QueuedTransaction[] = [];
   /** The loop that commits groups until the queue is empty; undefined while idle. */
   private draining: Promise<void> | undefined;
   private closed = false;
+  /** Set when an fsync failed: nothing more can be promised durable. */
+  private broken: unknown;
   /** The transaction whose `fn` is running in this async context, to catch nesting. */
   private readonly current = new AsyncLocalStorage<QueuedTransaction>();
 
@@ -52,6 +59,8 @@ export class TransactionRunner {
     private readonly sqlite: Sqlite.Database,
     private readonly db: AgentDb,
     private readonly logger: Logger,
+    /** Makes the last COMMIT durable; none when the file is synced by SQLite, or not at all. */
+    private readonly durable?: () => Promise<void>,
   ) {}
 
   transaction<T>(fn: (tx: Tx) => T | Promise<T>): Promise<T> {
@@ -61,6 +70,7 @@ export class TransactionRunner {
         new Error('nested transaction: use the Tx you were given instead of opening another'),
       );
     }
+    if (this.broken !== undefined) return Promise.reject(this.broken);
     if (this.closed) return Promise.reject(new Error('the agent store is closed'));
     return new Promise<T>((resolve, reject) => {
       this.queue.push(new QueuedTransaction(this.db, fn, resolve as (value: unknown) => void, reject));
@@ -80,11 +90,37 @@ export class TransactionRunner {
     try {
       while (this.queue.length > 0) {
         const group = this.queue.splice(0, MAX_GROUP);
-        const unstarted = await commitGroup(this.sqlite, group, this.current, this.logger);
+        const { committed, unstarted } = await commitGroup(this.sqlite, group, this.current, this.logger);
+        if (committed.length > 0) await this.settle(committed);
         this.queue.unshift(...unstarted);
       }
     } finally {
       this.draining = undefined;
     }
+  }
+
+  /** Tells the members of a committed group, once it is durable. */
+  private async settle(members: QueuedTransaction[]): Promise<void> {
+    try {
+      if (this.broken !== undefined) throw this.broken;
+      await this.durable?.();
+    } catch (error) {
+      if (this.broken === undefined) {
+        this.broken = new Error(
+          `the agent store could not make its writes durable (${errorMessage(error)}): restart the agent`,
+          { cause: error },
+        );
+        safeLog(
+          this.logger,
+          'error',
+          { err: errorMessage(error) },
+          'fsync of the agent store failed: the store refuses every transaction from now on',
+        );
+      }
+      for (const member of [...members].reverse()) member.rolledBack(this.broken, this.logger);
+      for (const member of this.queue.splice(0)) member.rolledBack(this.broken, this.logger);
+      return;
+    }
+    for (const member of members) member.committed(this.logger);
   }
 }

@@ -58,22 +58,23 @@ export class QueuedTransaction {
 
 /**
  * Runs `group` in order inside ONE BEGIN IMMEDIATE … COMMIT, each member inside its own SAVEPOINT:
- * a member that throws loses only its own writes and hooks, the others go on. Every member that
- * kept its writes hears of the outcome only after the COMMIT: a failed COMMIT fails them all.
- * Returns the members it never started because SQLite dropped the transaction under an earlier
- * one (disk full, I/O error): they did nothing yet, so the caller queues them again.
+ * a member that throws loses only its own writes and hooks, the others go on. A failed COMMIT fails
+ * every member that kept its writes. Returns the members whose writes were committed, for the
+ * caller to tell once they are durable (`QueuedTransaction.committed`), and the members it never
+ * started because SQLite dropped the transaction under an earlier one (disk full, I/O error): they
+ * did nothing yet, so the caller queues them again.
  */
 export async function commitGroup(
   sqlite: Sqlite.Database,
   group: QueuedTransaction[],
   current: AsyncLocalStorage<QueuedTransaction>,
   logger: Logger,
-): Promise<QueuedTransaction[]> {
+): Promise<{ committed: QueuedTransaction[]; unstarted: QueuedTransaction[] }> {
   try {
     sqlite.exec('BEGIN IMMEDIATE');
   } catch (error) {
     for (const member of group) member.rolledBack(error, logger);
-    return [];
+    return { committed: [], unstarted: [] };
   }
   const kept: QueuedTransaction[] = [];
   for (const [index, member] of group.entries()) {
@@ -88,17 +89,16 @@ export async function commitGroup(
         continue;
       }
       abandon(sqlite, [...kept, member], error, logger);
-      return group.slice(index + 1);
+      return { committed: [], unstarted: group.slice(index + 1) };
     }
   }
   try {
     sqlite.exec('COMMIT');
   } catch (error) {
     abandon(sqlite, kept, error, logger);
-    return [];
+    return { committed: [], unstarted: [] };
   }
-  for (const member of kept) member.committed(logger);
-  return [];
+  return { committed: kept, unstarted: [] };
 }
 
 /** Undoes the writes of the member that failed; false when the transaction around it is gone. */

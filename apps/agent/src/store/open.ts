@@ -11,6 +11,7 @@ import { ExecutionRepo } from './executions.js';
 import { Outbox } from './outbox.js';
 import * as schema from './schema.js';
 import { InboundSeqTracker } from './seq-tracker.js';
+import { WalSync } from './wal-sync.js';
 
 /** `apps/agent/drizzle`, from `src/store` when run from source and `dist/store` when built. */
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -24,12 +25,14 @@ export interface OpenAgentStoreOptions {
   /** Outbox message ids (a uuid source). */
   newId: () => string;
   /**
-   * FULL (the default) fsyncs the WAL on every commit. NORMAL survives a process crash but may
-   * lose the last commits on power loss, and the agent tells the orchestrator about a commit (an
-   * ack, a report) right after making it: a commit that vanished would desynchronise the two sides.
-   * The fsync is paid per commit, not per change: transactions that queue up share one commit
-   * (group commit in the runner), commands that arrive together are applied in one, and
-   * acknowledgements are written lazily.
+   * FULL (the default): every commit is on disk before anyone hears of it. SQLite runs at NORMAL
+   * and the store fsyncs the WAL itself, off the event loop (WalSync), before it resolves the
+   * transaction. NORMAL: no fsync at all; it survives a process crash but may lose the last
+   * commits on power loss, and the agent tells the orchestrator about a commit (an ack, a report)
+   * right after making it: a commit that vanished would desynchronise the two sides. The fsync is
+   * paid per commit, not per change: transactions that queue up share one commit (group commit in
+   * the runner), commands that arrive together are applied in one, and acknowledgements are
+   * written lazily.
    */
   synchronous?: 'FULL' | 'NORMAL';
 }
@@ -54,7 +57,7 @@ export function openAgentStore(options: OpenAgentStoreOptions): AgentStore {
   let movedAside: string | undefined;
   let opened: { sqlite: Database.Database; db: AgentDb };
   try {
-    opened = openChecked(path, options.synchronous ?? 'FULL');
+    opened = openChecked(path);
   } catch (error) {
     if (!isCorruption(error)) throw error;
     // A corrupt store: keep the evidence, start empty, and let the orchestrator reconcile on handshake.
@@ -68,10 +71,11 @@ export function openAgentStore(options: OpenAgentStoreOptions): AgentStore {
       { path, movedTo: movedAside, err: errorMessage(error) },
       'the agent database is corrupt: moved it aside and started with an empty one; executions it knew are lost to this node',
     );
-    opened = openChecked(path, options.synchronous ?? 'FULL');
+    opened = openChecked(path);
   }
   const { sqlite, db } = opened;
-  const runner = new TransactionRunner(sqlite, db, logger);
+  const wal = (options.synchronous ?? 'FULL') === 'FULL' ? new WalSync(path) : undefined;
+  const runner = new TransactionRunner(sqlite, db, logger, wal && (() => wal.sync()));
   return {
     path,
     movedAside,
@@ -81,6 +85,7 @@ export function openAgentStore(options: OpenAgentStoreOptions): AgentStore {
     transaction: (fn) => runner.transaction(fn),
     async close() {
       await runner.close();
+      await wal?.close();
       if (sqlite.open) sqlite.close();
     },
   };
@@ -90,15 +95,13 @@ class CorruptDatabaseError extends Error {
   override readonly name = 'CorruptDatabaseError';
 }
 
-function openChecked(
-  path: string,
-  synchronous: 'FULL' | 'NORMAL',
-): { sqlite: Database.Database; db: AgentDb } {
+function openChecked(path: string): { sqlite: Database.Database; db: AgentDb } {
   const sqlite = new Database(path);
   try {
     // The first statements read the header: a file that is not a database fails here.
     sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma(`synchronous = ${synchronous}`);
+    // COMMIT only appends to the WAL; WalSync makes it durable when the caller asked for FULL.
+    sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
     const check = sqlite.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new CorruptDatabaseError(`quick_check: ${String(check)}`);

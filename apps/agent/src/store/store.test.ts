@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ComputeStateType, DesiredStateType, manualClock } from '@shoal/models';
 import { makeTempDir, type TempDir } from '@shoal/testkit';
 import { sql } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from '../logger.js';
 import { makeJob, testUuid } from '../testing/fixtures.js';
 import {
@@ -14,6 +14,7 @@ import {
   NodeIdentityError,
   openAgentStore,
 } from './index.js';
+import { WalSync } from './wal-sync.js';
 
 function recordingLogger(): Logger & { lines: Array<{ level: string; msg: string | undefined }> } {
   const lines: Array<{ level: string; msg: string | undefined }> = [];
@@ -37,6 +38,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  vi.restoreAllMocks();
   await store.close().catch(() => {});
   await dir.cleanup();
 });
@@ -213,11 +215,32 @@ describe('executions', () => {
 });
 
 describe('opening', () => {
-  it('uses WAL and FULL synchronous', async () => {
+  it('uses WAL, and fsyncs it itself, off the event loop, before a commit is heard', async () => {
     const pragma = (name: string) =>
       store.transaction((tx) => tx.db.get<Record<string, unknown>>(sql.raw(`PRAGMA ${name}`)));
     expect(await pragma('journal_mode')).toEqual({ journal_mode: 'wal' });
-    expect(await pragma('synchronous')).toEqual({ synchronous: 2n }); // FULL
+    expect(await pragma('synchronous')).toEqual({ synchronous: 1n }); // NORMAL: COMMIT does not fsync
+    const order: string[] = [];
+    const realSync = WalSync.prototype.sync;
+    vi.spyOn(WalSync.prototype, 'sync').mockImplementation(async function (this: WalSync) {
+      order.push('sync');
+      await realSync.call(this);
+      order.push('synced');
+    });
+    await store.transaction((tx) => {
+      store.outbox.append(tx, report(1));
+      tx.afterCommit(() => order.push('heard'));
+    });
+    expect(order).toEqual(['sync', 'synced', 'heard']);
+    // The descriptor it syncs is the WAL's.
+    const descriptors = readdirSync('/proc/self/fd').map((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    });
+    expect(descriptors).toContain(`${join(dir.path, DB_FILE)}-wal`);
   });
 
   it('moves aside a database whose pages are damaged', async () => {
