@@ -2,6 +2,11 @@
  * Benchmark: `PUT /jobs` and `GET /jobs/:id` against an orchestrator on Postgres holding 10,000
  * jobs. Prints throughput and p50/p99 latency; the target is p99 ≤ 10 ms for GET at 2,000 req/s.
  *
+ * The GET target is measured at a steady rate (open-loop.ts: each request at its own slot, its
+ * latency counted from the slot), after a warm-up at the same rate: the first seconds after the
+ * submissions pay for the code's first runs and the pool's new connections, which a long-running
+ * orchestrator has behind it. The warm-up's figures are printed too. BENCH_WARMUP_S (default 10).
+ *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:api
  *
  * The orchestrator runs as its own process (./shoal serve), as users run it.
@@ -9,11 +14,13 @@
 import { createTestDatabase, makeTempDir, waitFor } from '@shoal/testkit';
 import autocannon from 'autocannon';
 import { positiveIntEnv } from './env.js';
+import { type OpenLoopResult, openLoopGets } from './open-loop.js';
 import { startOrchestratorProcess } from './orchestrator-process.js';
 
 const JOBS = positiveIntEnv('BENCH_JOBS', 10_000);
 const GET_RATE = positiveIntEnv('BENCH_GET_RATE', 2_000);
 const DURATION_S = positiveIntEnv('BENCH_DURATION_S', 10);
+const WARMUP_S = positiveIntEnv('BENCH_WARMUP_S', 10);
 
 const jobBody = (i: number) =>
   JSON.stringify({
@@ -24,6 +31,14 @@ const jobBody = (i: number) =>
       Tasks: [{ Name: 'main', Engine: { Type: 'noop', Params: { Stdout: 'ok' } } }],
     },
   });
+
+function reportSteady(title: string, r: OpenLoopResult): void {
+  console.log(
+    `${title}: ${r.ok} of ${r.sent} answered 200 = ${r.rate.toFixed(0)} req/s, ` +
+      `latency p50 ${r.p50} ms, p90 ${r.p90} ms, p99 ${r.p99} ms, max ${r.max} ms, failed ${r.failed}; ` +
+      `this process sent its requests late by up to ${r.sendLagP99} ms (p99)`,
+  );
+}
 
 function report(title: string, r: autocannon.Result): void {
   const l = r.latency;
@@ -77,18 +92,20 @@ async function main(): Promise<void> {
         setupRequest: (req: autocannon.Request) => ({ ...req, path: `/api/v1/orchestrator/jobs/${pick()}` }),
       },
     ];
-    const pacedConnections = 32;
-    const paced = await autocannon({
-      url,
-      connections: pacedConnections,
-      duration: DURATION_S,
-      overallRate: GET_RATE,
-      requests: getRequests,
-    });
-    report(
-      `GET /api/v1/orchestrator/jobs/:id at ${GET_RATE} req/s, ${pacedConnections} connections (of ${JOBS} jobs)`,
-      paced,
+    const steady = (durationS: number) =>
+      openLoopGets({
+        url,
+        path: () => `/api/v1/orchestrator/jobs/${pick()}`,
+        rate: GET_RATE,
+        durationS,
+        connections: 64,
+      });
+    reportSteady(
+      `GET /api/v1/orchestrator/jobs/:id at a steady ${GET_RATE} req/s, warm-up (of ${JOBS} jobs)`,
+      await steady(WARMUP_S),
     );
+    const paced = await steady(DURATION_S);
+    reportSteady(`GET /api/v1/orchestrator/jobs/:id at a steady ${GET_RATE} req/s (of ${JOBS} jobs)`, paced);
     const flat = await autocannon({ url, connections: 32, duration: DURATION_S, requests: getRequests });
     report('GET /api/v1/orchestrator/jobs/:id at full speed (32 connections)', flat);
     const list = await autocannon({
@@ -97,7 +114,8 @@ async function main(): Promise<void> {
       duration: 5,
     });
     report('GET /api/v1/orchestrator/jobs?limit=10&labels=shard=3', list);
-    const verdict = paced.latency.p99 <= 10 && paced.requests.average >= GET_RATE * 0.95 ? 'met' : 'NOT met';
+    const verdict =
+      paced.p99 <= 10 && paced.rate >= GET_RATE * 0.95 && paced.failed === 0 ? 'met' : 'NOT met';
     console.log(`target (GET p99 <= 10 ms at ${GET_RATE} req/s): ${verdict}`);
   } finally {
     await server.stop();

@@ -39,7 +39,7 @@ const bothRan = [
 const SMOKES: readonly Smoke[] = [
   {
     script: 'bench:api',
-    env: { BENCH_JOBS: String(JOBS), BENCH_GET_RATE: '20', BENCH_DURATION_S: '1' },
+    env: { BENCH_JOBS: String(JOBS), BENCH_GET_RATE: '20', BENCH_DURATION_S: '1', BENCH_WARMUP_S: '1' },
     needs: ['postgres'],
     expect: [/^target \(GET p99/m],
   },
