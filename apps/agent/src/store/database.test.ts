@@ -266,6 +266,17 @@ describe('durability after the COMMIT', () => {
     expect(count('COMMIT')).toBe(2); // b and c shared one COMMIT and one fsync
   });
 
+  it('syncs only a group that changed rows', async () => {
+    let syncs = 0;
+    open(async () => {
+      syncs++;
+    });
+    await runner.transaction((tx) => put(tx, 'a'));
+    expect(syncs).toBe(1);
+    expect(await runner.transaction(keys)).toEqual(['a']);
+    expect(syncs).toBe(1); // a read has nothing to make durable
+  });
+
   it('when a sync fails, fails its group and refuses every transaction after it', async () => {
     open(() => Promise.reject(new Error('EIO: i/o error, fsync')));
     const undone: string[] = [];

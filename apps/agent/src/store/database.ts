@@ -52,6 +52,8 @@ export class TransactionRunner {
   private closed = false;
   /** Set when an fsync failed: nothing more can be promised durable. */
   private broken: unknown;
+  /** Rows changed on the connection since it opened: a group that changed none needs no fsync. */
+  private readonly changes: Sqlite.Statement<[], unknown>;
   /** The transaction whose `fn` is running in this async context, to catch nesting. */
   private readonly current = new AsyncLocalStorage<QueuedTransaction>();
 
@@ -61,7 +63,9 @@ export class TransactionRunner {
     private readonly logger: Logger,
     /** Makes the last COMMIT durable; none when the file is synced by SQLite, or not at all. */
     private readonly durable?: () => Promise<void>,
-  ) {}
+  ) {
+    this.changes = sqlite.prepare('SELECT total_changes()').pluck();
+  }
 
   transaction<T>(fn: (tx: Tx) => T | Promise<T>): Promise<T> {
     // Waiting for the queue from inside the transaction that holds it would hang forever.
@@ -90,8 +94,9 @@ export class TransactionRunner {
     try {
       while (this.queue.length > 0) {
         const group = this.queue.splice(0, MAX_GROUP);
+        const before = this.changes.get();
         const { committed, unstarted } = await commitGroup(this.sqlite, group, this.current, this.logger);
-        if (committed.length > 0) await this.settle(committed);
+        if (committed.length > 0) await this.settle(committed, this.changes.get() !== before);
         this.queue.unshift(...unstarted);
       }
     } finally {
@@ -99,11 +104,14 @@ export class TransactionRunner {
     }
   }
 
-  /** Tells the members of a committed group, once it is durable. */
-  private async settle(members: QueuedTransaction[]): Promise<void> {
+  /**
+   * Tells the members of a committed group, once it is durable. A group that only read has nothing
+   * to sync: what it read was made durable before the group that wrote it was told.
+   */
+  private async settle(members: QueuedTransaction[], wrote: boolean): Promise<void> {
     try {
       if (this.broken !== undefined) throw this.broken;
-      await this.durable?.();
+      if (wrote) await this.durable?.();
     } catch (error) {
       if (this.broken === undefined) {
         this.broken = new Error(
