@@ -160,11 +160,16 @@ export const evaluations = pgTable(
     modifyTime: nanos('modify_time').notNull(),
   },
   (t) => [
-    // The claim query's exact order (`priority DESC` sorts nulls first) over pending rows only: a
-    // claim reads the head of the queue instead of sorting it, however many finished rows pile up.
-    index('evaluations_pending_idx')
+    // The claim query's exact order (`priority DESC` sorts nulls first) over the pending rows due
+    // at once: a claim reads the head of the queue instead of sorting it, however many finished
+    // rows pile up. Delayed rows are found by their due time instead, so that a claim never walks
+    // the ones not yet due (a queue timeout for each queued job).
+    index('evaluations_ready_idx')
       .on(t.priority.desc().nullsFirst(), t.createTime, t.id)
-      .where(sql`${t.status} = 'pending'`),
+      .where(sql`${t.status} = 'pending' and ${t.waitUntil} = 0`),
+    index('evaluations_delayed_idx')
+      .on(t.waitUntil)
+      .where(sql`${t.status} = 'pending' and ${t.waitUntil} > 0`),
     index('evaluations_job_idx').on(t.jobId),
   ],
 );

@@ -1,9 +1,11 @@
 import { parseSelector, shortId } from '@shoal/models';
 import { createTestDatabase, describeWithServices, type TestDatabase } from '@shoal/testkit';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Db } from './db.js';
+import { claimableIds } from './evaluations.js';
 import { listJobsQuery } from './jobs.js';
 import { openStore } from './open.js';
 import { usageByNodeQuery, waitingJobsQuery } from './scheduling.js';
@@ -222,5 +224,33 @@ describeWithServices(['postgres'], 'store at 100,000 jobs', () => {
     );
     expect(pairs).toBeLessThan(10_000);
     expect(nodes.map((n) => n['Node Type'])).not.toContain('Nested Loop');
+  }, 60_000);
+
+  it('claims only what is due, without reading the delayed evaluations not yet due', async () => {
+    await admin`update evaluations set status = 'complete' where status = 'pending'`;
+    const [{ id: job } = { id: '' }] = await admin<{ id: string }[]>`select id from jobs order by id limit 1`;
+    const now = SEED_TIME + 10_000_000_000n;
+    const future = (now + 3_600_000_000_000n).toString();
+    // A queue timeout for each of 5,000 queued jobs, created before the two evaluations due now
+    // (one at once, one whose delay has passed): the queue as a drain leaves it.
+    await admin`
+      insert into evaluations (id, namespace, job_id, triggered_by, priority, type, status, comment,
+                               wait_until, create_time, modify_time)
+      select 'v-later-' || i, 'default', ${job}, 'queue-timeout', 0, 'batch',
+             'pending', '', ${future}::bigint, i, i
+      from generate_series(1, 5000) as i`;
+    await admin`
+      insert into evaluations (id, namespace, job_id, triggered_by, priority, type, status, comment,
+                               wait_until, create_time, modify_time)
+      values ('v-now', 'default', ${job}, 'node-update', 0, 'batch', 'pending', '', 0, 9000, 9000),
+             ('v-due', 'default', ${job}, 'retry', 0, 'batch', 'pending', '', ${now.toString()}::bigint, 8000, 8000)`;
+    await admin`analyze evaluations`;
+    const claim = new PgDialect().sqlToQuery(claimableIds(now, 64, undefined));
+    const { read, indexes } = await rowsRead({ toSQL: () => ({ sql: claim.sql, params: claim.params }) });
+    expect(read).toBeLessThan(100);
+    expect(indexes).toEqual(expect.arrayContaining(['evaluations_ready_idx', 'evaluations_delayed_idx']));
+    // Claim order: same priority, older first.
+    const claimed = await store.evaluations.claimBatch('w', now, 1_000_000_000n, 64);
+    expect(claimed.map((e) => e.ID)).toEqual(['v-due', 'v-now']);
   }, 60_000);
 });
