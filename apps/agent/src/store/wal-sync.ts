@@ -17,6 +17,9 @@ import { dirname } from 'node:path';
  * in place), so one descriptor, opened at the first sync, serves for the connection's life. The
  * directory is synced once then too, so that the WAL's own entry survives.
  */
+/** What a file system answers when it cannot sync a directory, as opposed to failing to. */
+const DIRECTORY_SYNC_UNSUPPORTED = new Set(['EISDIR', 'EINVAL', 'EPERM', 'EBADF']);
+
 export class WalSync {
   private handle: FileHandle | undefined;
 
@@ -35,11 +38,19 @@ export class WalSync {
 
   private async openWal(): Promise<FileHandle> {
     const wal = await open(`${this.databasePath}-wal`, 'r');
-    const directory = await open(dirname(this.databasePath), 'r');
     try {
-      await directory.sync();
-    } finally {
-      await directory.close();
+      const directory = await open(dirname(this.databasePath), 'r');
+      try {
+        await directory.sync();
+      } finally {
+        await directory.close();
+      }
+    } catch (error) {
+      // Some file systems cannot open or sync a directory; the file's own fsync still counts.
+      if (!DIRECTORY_SYNC_UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? '')) {
+        await wal.close();
+        throw error;
+      }
     }
     return wal;
   }
