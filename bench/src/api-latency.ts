@@ -3,8 +3,9 @@
  * jobs. Prints throughput and p50/p99 latency; the target is p99 ≤ 10 ms for GET at 2,000 req/s.
  *
  * The GET target is measured at a steady rate (open-loop.ts: each request at its own slot, its
- * latency counted from the slot), after a warm-up at the same rate: the first seconds of a step up
- * to that rate are much slower (docs/performance.md), and the target is about the steady state.
+ * latency counted from the slot), after a warm-up at the same rate: the first seconds of load on a
+ * fresh orchestrator are much slower (docs/performance.md), and the target is about the steady
+ * state.
  * The warm-up's figures are printed too. BENCH_WARMUP_S (default 10).
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres pnpm --filter @shoal/bench bench:api
