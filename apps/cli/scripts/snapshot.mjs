@@ -11,6 +11,7 @@
 // built it and to this checkout's place: bundle/snapshot-for.txt says which, and `./shoal` uses
 // the snapshot only while both still hold.
 import { spawnSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -53,7 +54,6 @@ export async function buildSnapshot({ cliDir, staging, root, log }) {
     );
     return undefined;
   }
-  const { writeFile } = await import('node:fs/promises');
   await writeFile(resolve(staging, 'snapshot-for.txt'), `${root}\n${process.execPath}\n`);
   return Object.keys(result.metafile.inputs);
 }
