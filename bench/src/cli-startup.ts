@@ -9,7 +9,8 @@
  * not the bundle's).
  *
  * When NODE_EXTRA_CA_CERTS is set, both commands are measured again without it: node parses that
- * file at every start, before any of Shoal's code runs.
+ * file at every start, before any of Shoal's code runs, unless (as `./shoal` does for client
+ * commands) the variable is deferred to the first TLS connection.
  *
  *   pnpm --filter @shoal/bench bench:cli          BENCH_RUNS=20 (default)
  */
@@ -72,7 +73,8 @@ try {
   const env: NodeJS.ProcessEnv = { ...process.env, SHOAL_API: orchestrator.url };
   // Node reads NODE_EXTRA_CA_CERTS when it starts, whatever the command: with the system's whole
   // CA bundle there (as some machines set it), every process parses each certificate before its
-  // first line runs. Measured both ways, so the figure says what is Shoal's.
+  // first line runs. `./shoal` defers it for client commands (apps/cli/src/deferred-ca.ts);
+  // measured both ways, so that a change there shows.
   const { NODE_EXTRA_CA_CERTS: extraCa, ...withoutExtraCa } = env;
   const settings: Array<[string, NodeJS.ProcessEnv]> = [['', env]];
   if (extraCa) settings.push([' without NODE_EXTRA_CA_CERTS', withoutExtraCa]);

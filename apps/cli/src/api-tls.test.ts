@@ -38,13 +38,10 @@ describe('./shoal against an https API', () => {
     await dir.cleanup();
   });
 
-  const shoal = (env: Record<string, string>) =>
+  const shoal = (env: Record<string, string>, args = ['agent', 'alive', '--api', api]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-      execFile(
-        script,
-        ['agent', 'alive', '--api', api],
-        { env: { ...process.env, ...env } },
-        (error, stdout, stderr) => done({ code: error ? Number(error.code) : 0, stdout, stderr }),
+      execFile(script, args, { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+        done({ code: error ? Number(error.code) : 0, stdout, stderr }),
       );
     });
 
@@ -52,6 +49,18 @@ describe('./shoal against an https API', () => {
     const run = await shoal({ NODE_EXTRA_CA_CERTS: ca, SHOAL_TOKEN: 'tls-t0ken' });
     expect(run).toMatchObject({ code: 0, stdout: 'OK\n' });
     expect(authorizations).toEqual(['Bearer tls-t0ken']);
+  });
+
+  it('reads NODE_EXTRA_CA_CERTS only when it opens a TLS connection', async () => {
+    // node itself warns about an unreadable file as it starts, before any of the CLI runs.
+    const missing = join(dir.path, 'missing.pem');
+    const quiet = await shoal({ NODE_EXTRA_CA_CERTS: missing }, ['version']);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).not.toContain('Ignoring extra certs');
+    const connecting = await shoal({ NODE_EXTRA_CA_CERTS: missing, SHOAL_TOKEN: 'tls-t0ken' });
+    expect(connecting.code).toBe(1);
+    expect(connecting.stderr).toContain(`Ignoring extra certs from \`${missing}\``);
+    expect(connecting.stderr).toContain('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
   });
 
   it('refuses a server whose certificate it cannot verify', async () => {

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { startupSnapshot } from 'node:v8';
 import type { BuildInfo } from './build-info.js';
+import { installDeferredCa } from './deferred-ca.js';
 import { processIO } from './io.js';
 // Evaluated now, so that it is in the snapshot: every client command's module, as the full tree
 // imports them.
@@ -37,7 +38,9 @@ startupSnapshot.setDeserializeMainFunction(() => {
   globalThis.__shoalRunTimeRequire = createRequire(__shoalPackageJson);
   const info: BuildInfo = { version, node: process.version, platform: `${process.platform}/${process.arch}` };
   // `node --snapshot-blob BLOB -- ARGS` leaves the command's own arguments from argv[1] on.
-  void runCli(process.argv.slice(1), processIO(), info).then((code) => {
-    process.exitCode = code;
-  });
+  void installDeferredCa()
+    .then(() => runCli(process.argv.slice(1), processIO(), info))
+    .then((code) => {
+      process.exitCode = code;
+    });
 });
