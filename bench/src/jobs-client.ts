@@ -14,7 +14,10 @@ export interface JobRow {
 
 /** What the benchmarks read of an execution; StateType is the compute state's wire number. */
 export interface ExecutionRow {
+  NodeID: string;
   CreateTime: bigint;
+  /** For an ended execution: when its end was recorded. */
+  ModifyTime: bigint;
   ComputeState: { StateType: number; Message: string };
 }
 

@@ -50,6 +50,9 @@ export interface DrainRun {
   peakQueued: number;
   /** The most the cluster's capacity allows, in jobs/s, for comparison with the drain rate. */
   boundPerS: number;
+  /** Tasks the cluster runs at once, and how long each holds its slot. */
+  slots: number;
+  taskMs: number;
 }
 
 /** Prints the report; returns the drain rate in completed jobs/s. */
@@ -62,7 +65,39 @@ export async function printDrainReport(r: DrainRun): Promise<number> {
   );
   printPlacement(r.jobs, executions);
   printExecutions(r.jobs, executions);
+  printSlotCycle(r, executions, completedPerS);
   return completedPerS;
+}
+
+/**
+ * Where a slot's time goes between tasks, from the executions' server times: from an execution's
+ * end being recorded to the next one asked of its node (the orchestrator's turn: the report, the
+ * wake-up, the placement), and from the ask to the end being recorded (the agent's and the
+ * network's turn around the task itself). A slot's mean cycle is slots / rate; what it holds
+ * beyond the task is what keeps the drain below the capacity bound.
+ */
+function printSlotCycle(r: DrainRun, executions: Map<string, ExecutionRow[]>, perS: number): void {
+  const done = [...executions.values()]
+    .flat()
+    .filter((e) => e.ComputeState.StateType === ComputeStateType.Completed);
+  if (done.length === 0 || perS === 0) return;
+  const byNode = new Map<string, bigint[]>();
+  for (const e of done) byNode.set(e.NodeID, [...(byNode.get(e.NodeID) ?? []), e.CreateTime]);
+  for (const asks of byNode.values()) asks.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const toNextAsk: number[] = [];
+  for (const e of done) {
+    const next = byNode.get(e.NodeID)?.find((t) => t > e.ModifyTime);
+    if (next !== undefined) toNextAsk.push(ms(next - e.ModifyTime));
+  }
+  const askToEnd = done.map((e) => ms(e.ModifyTime - e.CreateTime));
+  const line = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return `p50 ${percentile(s, 0.5).toFixed(0)}, p90 ${percentile(s, 0.9).toFixed(0)}, p99 ${percentile(s, 0.99).toFixed(0)} ms`;
+  };
+  const cycle = (1000 * r.slots) / perS;
+  console.log(
+    `slot cycle: mean ${cycle.toFixed(0)} ms for a ${r.taskMs} ms task (${(cycle - r.taskMs).toFixed(0)} ms around it); end recorded → next ask on its node ${line(toNextAsk)}; ask → end recorded ${line(askToEnd)}`,
+  );
 }
 
 function printOutcome({ jobs, finished, deadlineS, expected }: DrainRun): void {

@@ -106,6 +106,8 @@ async function drainOnShoal(): Promise<{ rate: number; slots: number[] }> {
       wallS,
       peakQueued,
       boundPerS,
+      slots,
+      taskMs: TASK_MS,
     });
     return { rate, slots: perAgent };
   } finally {
