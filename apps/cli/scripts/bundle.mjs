@@ -11,6 +11,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { buildSnapshot } from './snapshot.mjs';
+import { zodEnglishOnly } from './zod-english-only.mjs';
 
 const KEEP_EXTERNAL = [
   'better-sqlite3',
@@ -73,22 +74,7 @@ const result = await build({
         });
       },
     },
-    {
-      // zod's namespace object carries every locale of its messages (half of zod's size), and
-      // every command that validates would compile them all; the CLI speaks English, the locale
-      // zod sets itself, and nothing here reads z.locales.
-      name: 'zod-english-only',
-      setup(b) {
-        b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) => {
-          if (!args.importer.includes('/node_modules/zod/')) return undefined;
-          return { path: resolve(args.resolveDir, args.path), namespace: 'zod-english-only' };
-        });
-        b.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({
-          contents: `export { default as en } from ${JSON.stringify(resolve(dirname(args.path), 'en.js'))};`,
-          resolveDir: dirname(args.path),
-        }));
-      },
-    },
+    zodEnglishOnly,
     {
       name: 'declarations-only-packages',
       setup(b) {

@@ -15,6 +15,7 @@ import { writeFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
+import { zodEnglishOnly } from './zod-english-only.mjs';
 
 /** Loaded only when a command needs it, from the checkout's node_modules at run time. */
 const AT_RUN_TIME = ['@aws-sdk/client-s3'];
@@ -41,7 +42,7 @@ export async function buildSnapshot({ cliDir, staging, root, log }) {
     logLevel: 'warning',
     metafile: true,
     define: { __shoalPackageJson: JSON.stringify(resolve(cliDir, 'package.json')) },
-    plugins: [runTimeRequires(), builtinDynamicImports()],
+    plugins: [runTimeRequires(), builtinDynamicImports(), zodEnglishOnly],
   });
   const blob = resolve(staging, 'client.blob');
   const made = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', script], {
