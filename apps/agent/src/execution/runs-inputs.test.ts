@@ -1,4 +1,6 @@
 import { readdir } from 'node:fs/promises';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ComputeStateType as C, type InputSource } from '@shoal/models';
 import { makeTempDir, waitFor } from '@shoal/testkit';
@@ -9,6 +11,7 @@ import { LocalDirectoryProvider } from '../storage/local-directory.js';
 import { StorageRegistry } from '../storage/registry.js';
 import { InputStager } from '../storage/staging.js';
 import type { StagedInput } from '../storage/storage.js';
+import { UrlDownloadProvider } from '../storage/url-download.js';
 import { type Harness, makeAsk, makeJob, openHarness } from '../testing/fixtures.js';
 import { inputsDir } from './execution-files.js';
 
@@ -16,6 +19,9 @@ import { inputsDir } from './execution-files.js';
 
 class RecordingExecutor implements Executor {
   prepared: string[] = [];
+  /** The inputs each prepare was given, for the runs that had some. */
+  preparedInputs: Array<readonly StagedInput[]> = [];
+  discarded: string[] = [];
   /** What each run saw, and whether its inputs existed while it ran. */
   runs: Array<{ inputs: readonly StagedInput[] | undefined; present: boolean }> = [];
   constructor(private readonly stateDir: () => string) {}
@@ -24,6 +30,10 @@ class RecordingExecutor implements Executor {
   }
   prepare(spec: PrepareSpec): void {
     this.prepared.push(spec.executionId);
+    if (spec.inputs) this.preparedInputs.push(spec.inputs);
+  }
+  discard(executionId: string): void {
+    this.discarded.push(executionId);
   }
   async run(spec: RunSpec): Promise<ExecutorResult> {
     const present = await readdir(inputsDir(this.stateDir(), spec.executionId)).then(
@@ -64,6 +74,7 @@ async function harness() {
   const registry = new StorageRegistry([
     new InlineProvider(),
     new LocalDirectoryProvider([{ path: '/data', readWrite: false }]),
+    new UrlDownloadProvider({ maxBytes: 1 << 20, timeoutMs: 30_000 }),
   ]);
   h = await openHarness({
     dir,
@@ -71,6 +82,30 @@ async function harness() {
     inputs: new InputStager({ stateDir: dir.path, registry }),
   });
   return { executor, stateDir: dir.path };
+}
+
+/** A run-now ask whose one input is a download from a local server answering with `handler`. */
+async function withDownloadAsk(
+  handler: RequestListener,
+  fn: (ask: ReturnType<typeof makeAsk>) => Promise<void>,
+): Promise<void> {
+  const server: Server = createServer(handler);
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+  try {
+    const URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/blob.txt`;
+    const download: InputSource = {
+      Source: { Type: 'urlDownload', Params: { URL } },
+      Alias: '',
+      Target: '/in',
+    };
+    const Job = makeJob({ Engine: { Type: 'noop', Params: {} }, InputSources: [download] });
+    const ask = makeAsk({}, { WaitForApproval: false, Job });
+    await h.manager.onAskForBid(ask);
+    await fn(ask);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((done) => server.close(done));
+  }
 }
 
 describe('runs with inputs', () => {
@@ -92,6 +127,42 @@ describe('runs with inputs', () => {
       { inputs: [{ hostPath: join(dir, '0'), target: '/in/x', readOnly: true }], present: true },
     ]);
     await expect(readdir(dir)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('prepares the run with the mounts a download will have, while it downloads', async () => {
+    const { executor, stateDir } = await harness();
+    // The answer waits until the engine was asked to prepare: only a prepare before the fetch ends.
+    let answer: (() => void) | undefined;
+    await withDownloadAsk(
+      (_req, res) => {
+        answer = () => res.end('payload');
+      },
+      async (ask) => {
+        const mounts = [
+          { hostPath: join(inputsDir(stateDir, ask.ExecutionID), '0'), target: '/in', readOnly: true },
+        ];
+        await waitFor(() => executor.preparedInputs.length === 1, { message: 'the prepare' });
+        expect(executor.preparedInputs).toEqual([mounts]);
+        expect(executor.runs).toEqual([]);
+        (await waitFor(() => answer, { message: 'the download request' }))();
+        await waitFor(async () => (await state(ask.ExecutionID))?.localState === C.Completed);
+        expect(executor.runs).toEqual([{ inputs: mounts, present: true }]);
+        expect(executor.discarded).toEqual([]);
+      },
+    );
+  });
+
+  it('throws away what was prepared when the download fails', async () => {
+    const { executor } = await harness();
+    await withDownloadAsk(
+      (_req, res) => res.writeHead(404).end(),
+      async (ask) => {
+        await waitFor(async () => (await state(ask.ExecutionID))?.localState === C.Failed);
+        expect(executor.preparedInputs).toHaveLength(1);
+        expect(executor.discarded).toContain(ask.ExecutionID);
+        expect(executor.runs).toEqual([]);
+      },
+    );
   });
 
   it('fails the attempt, not for good, when an input cannot be staged, and never runs the engine', async () => {
@@ -135,6 +206,10 @@ describe('runs with inputs', () => {
       localState: C.AskForBidRejected,
       message: 'input 0: local path /srv is not allowed on this node (allowed: /data:ro)',
     });
-    expect((await h.manager.computeNodeInfo()).StorageSources).toEqual(['inline', 'localDirectory']);
+    expect((await h.manager.computeNodeInfo()).StorageSources).toEqual([
+      'inline',
+      'localDirectory',
+      'urlDownload',
+    ]);
   });
 });

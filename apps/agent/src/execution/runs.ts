@@ -74,7 +74,8 @@ export class RunTracker {
     const executor = this.o.executors.get(record.job.Tasks[0]?.Engine.Type ?? '');
     const spec = this.spec(record, new AbortController().signal);
     if (!executor?.prepare || spec === undefined || this.stopping) return;
-    // A prepared container's mounts are fixed; inputs are only known once fetched, at the start.
+    // A prepared container's mounts are fixed; with inputs they are known at the start of the run
+    // (runWithInputs), when the staging directories are known.
     if ((spec.task.InputSources ?? []).length > 0) return;
     const { signal: _signal, onProgress: _onProgress, ...prepare } = spec;
     executor.prepare(prepare);
@@ -94,10 +95,19 @@ export class RunTracker {
     if ((spec.task.InputSources ?? []).length === 0) return executor.run(spec);
     if (!this.o.inputs) return { kind: 'failed', error: 'this node cannot fetch input sources' };
     spec.onProgress('fetching inputs');
+    // Where the inputs will be mounted is known before they are fetched (for sources that fetch
+    // into a directory of their own): the engine sets up the run meanwhile, so a container's
+    // create overlaps the download instead of following it.
+    const planned = this.o.inputs.planned(spec.executionId, spec.task);
+    if (planned && executor.prepare) {
+      const { signal: _signal, onProgress: _onProgress, ...prepare } = spec;
+      executor.prepare({ ...prepare, inputs: planned });
+    }
     let inputs: RunSpec['inputs'];
     try {
       inputs = await this.o.inputs.stage(spec.executionId, spec.task, spec.signal, spec.onProgress);
     } catch (error) {
+      executor.discard?.(spec.executionId);
       if (spec.signal.aborted) return { kind: 'cancelled' };
       return { kind: 'failed', error: errorMessage(error) };
     }

@@ -24,6 +24,7 @@ import type { StagedSource, StorageProvider } from './storage.js';
 
 export class S3Provider implements StorageProvider {
   readonly type = StorageSourceType.S3;
+  readonly stagesIntoDirectory = true;
 
   constructor(private readonly access: S3Access) {}
 

@@ -50,6 +50,21 @@ export class InputStager {
     return staged;
   }
 
+  /**
+   * The mounts `stage` will return, when every input's is known before fetching (each provider
+   * stages into a directory of its own: s3, urlDownload); otherwise undefined.
+   */
+  planned(executionId: string, task: Task): StagedInput[] | undefined {
+    const sources = task.InputSources ?? [];
+    const dir = inputsDir(this.o.stateDir, executionId);
+    const planned: StagedInput[] = [];
+    for (const [i, input] of sources.entries()) {
+      if (!this.o.registry.get(input.Source.Type)?.stagesIntoDirectory) return undefined;
+      planned.push({ hostPath: join(dir, String(i)), target: input.Target, readOnly: true });
+    }
+    return planned.length > 0 ? planned : undefined;
+  }
+
   /** Removes what was fetched for the execution; a local directory is never inside it. */
   async cleanup(executionId: string): Promise<void> {
     await rm(inputsDir(this.o.stateDir, executionId), { recursive: true, force: true });

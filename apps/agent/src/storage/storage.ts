@@ -32,6 +32,11 @@ export interface StorageProvider {
    * Stops promptly when `signal` aborts.
    */
   stage(source: SpecConfig, dest: string, signal: AbortSignal): Promise<StagedSource>;
+  /**
+   * True when `stage` always makes `dest` a directory and returns it, read-only: the mount is then
+   * known before anything is fetched, and an engine can set up the run while the data arrives.
+   */
+  readonly stagesIntoDirectory?: boolean;
 }
 
 export interface StagedSource {

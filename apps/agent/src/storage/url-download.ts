@@ -37,6 +37,7 @@ export const MAX_REDIRECTS = 5;
 
 export class UrlDownloadProvider implements StorageProvider {
   readonly type = StorageSourceType.URLDownload;
+  readonly stagesIntoDirectory = true;
 
   constructor(private readonly o: UrlDownloadOptions) {}
 

@@ -79,7 +79,7 @@ export class DockerExecutor implements Executor {
     const dir = executionDir(this.o.stateDir, spec.executionId);
     const planned = planContainer(spec, dir, this.o);
     if (!planned.ok) return { kind: 'failed', error: `invalid docker task: ${planned.error}` };
-    const prepared = this.prepared.take(spec.executionId);
+    const prepared = this.prepared.take(spec.executionId, planned.plan);
     this.inFlight.add(spec.executionId);
     const release = new AbortController();
     try {
@@ -100,8 +100,9 @@ export class DockerExecutor implements Executor {
   prepare(spec: PrepareSpec): void {
     const id = spec.executionId;
     if (this.closing.signal.aborted || !this.health.current.healthy || this.prepared.has(id)) return;
-    // Inputs are mounted too, and they exist only once fetched at the start: nothing to prepare.
-    if (!isSafeExecutionId(id) || (spec.task.InputSources ?? []).length > 0) return;
+    // Inputs are mounted too: only with the mounts they will have (RunTracker knows them at the
+    // start of the run, while they are fetched), else nothing to prepare.
+    if (!isSafeExecutionId(id) || ((spec.task.InputSources ?? []).length > 0 && !spec.inputs)) return;
     const planned = planContainer(spec, executionDir(this.o.stateDir, id), this.o);
     if (planned.ok) this.prepared.prepare(id, planned.plan);
   }

@@ -13,7 +13,10 @@ import type { ResolvedDockerOptions } from './options.js';
  * thrown away. Only local images: a pull waits for an accepted bid, which reports its progress.
  */
 export class PreparedContainers {
-  private readonly byExecution = new Map<string, Promise<Docker.Container | undefined>>();
+  private readonly byExecution = new Map<
+    string,
+    { container: Promise<Docker.Container | undefined>; made: string }
+  >();
 
   constructor(
     private readonly o: ResolvedDockerOptions,
@@ -46,23 +49,42 @@ export class PreparedContainers {
       safeLog(this.o.logger, 'debug', { executionId, err: errorMessage(error) }, 'no head start');
       return undefined;
     });
-    this.byExecution.set(executionId, container);
+    this.byExecution.set(executionId, { container, made: JSON.stringify(plan.create) });
   }
 
-  /** The run's prepared container, if any; the run owns it from now on. */
-  take(executionId: string): Promise<Docker.Container | undefined> | undefined {
+  /**
+   * The run's prepared container, if it was made from the same plan (the inputs staged where they
+   * were expected, say); the run owns it from now on. One made otherwise is thrown away first: the
+   * run's own takes its name.
+   */
+  take(executionId: string, plan: ContainerPlan): Promise<Docker.Container | undefined> | undefined {
     const prepared = this.byExecution.get(executionId);
+    if (prepared === undefined) return undefined;
+    // Still owned afterwards: the run owns the execution from here.
+    if (prepared.made !== JSON.stringify(plan.create))
+      return this.remove(executionId, false).then(() => undefined);
     this.byExecution.delete(executionId);
-    return prepared;
+    return prepared.container;
   }
 
   discard(executionId: string): void {
-    const prepared = this.take(executionId);
-    if (prepared === undefined) return;
-    this.owner.track(
-      prepared
-        .then((container) => container && removeNow(container, this.o, this.o.logger, executionId))
-        .finally(() => this.owner.disown(executionId)),
+    void this.remove(executionId, true);
+  }
+
+  /** Removes what was prepared for the execution; resolves once it is gone. */
+  private remove(executionId: string, disown: boolean): Promise<void> {
+    const prepared = this.byExecution.get(executionId)?.container;
+    this.byExecution.delete(executionId);
+    if (prepared === undefined) return Promise.resolve();
+    const removal = prepared
+      .then((container) => container && removeNow(container, this.o, this.o.logger, executionId))
+      .finally(() => {
+        if (disown) this.owner.disown(executionId);
+      });
+    this.owner.track(removal);
+    return removal.then(
+      () => undefined,
+      () => undefined,
     );
   }
 
