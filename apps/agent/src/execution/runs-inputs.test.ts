@@ -68,6 +68,15 @@ const inline: InputSource = {
 };
 const state = (id: string) => h.store.transaction((tx) => h.store.executions.get(tx, id));
 
+/** The stager, noting which executions' inputs it was asked to remove. */
+class NotingStager extends InputStager {
+  cleaned: string[] = [];
+  override async cleanup(executionId: string): Promise<void> {
+    this.cleaned.push(executionId);
+    await super.cleanup(executionId);
+  }
+}
+
 async function harness() {
   const dir = await makeTempDir('shoal-agent-');
   const executor = new RecordingExecutor(() => dir.path);
@@ -76,12 +85,9 @@ async function harness() {
     new LocalDirectoryProvider([{ path: '/data', readWrite: false }]),
     new UrlDownloadProvider({ maxBytes: 1 << 20, timeoutMs: 30_000 }),
   ]);
-  h = await openHarness({
-    dir,
-    executors: [executor],
-    inputs: new InputStager({ stateDir: dir.path, registry }),
-  });
-  return { executor, stateDir: dir.path };
+  const stager = new NotingStager({ stateDir: dir.path, registry });
+  h = await openHarness({ dir, executors: [executor], inputs: stager });
+  return { executor, stateDir: dir.path, stager };
 }
 
 /** A run-now ask whose one input is a download from a local server answering with `handler`. */
@@ -110,7 +116,7 @@ async function withDownloadAsk(
 
 describe('runs with inputs', () => {
   it('does not prepare a task with inputs, and hands the staged inputs to the engine', async () => {
-    const { executor, stateDir } = await harness();
+    const { executor, stateDir, stager } = await harness();
     const plain = makeAsk({});
     const withInputs = makeAsk(
       {},
@@ -127,6 +133,11 @@ describe('runs with inputs', () => {
       { inputs: [{ hostPath: join(dir, '0'), target: '/in/x', readOnly: true }], present: true },
     ]);
     await expect(readdir(dir)).rejects.toThrow(/ENOENT/);
+
+    // The task without inputs runs too, and there is nothing fetched to remove for it.
+    await h.manager.onBidAccepted({ ExecutionID: plain.ExecutionID });
+    await waitFor(async () => (await state(plain.ExecutionID))?.localState === C.Completed);
+    expect(stager.cleaned).toEqual([withInputs.ExecutionID]);
   });
 
   it('prepares the run with the mounts a download will have, while it downloads', async () => {

@@ -127,7 +127,9 @@ export class RunTracker {
       .then(async (outcome) => {
         // Before the report, so a finished execution has nothing left fetched. Not when the agent
         // lets go of its runs: the container still reads them, and the next start's watch cleans up.
-        if (!this.stopping) await this.removeInputs(executionId);
+        // A task without inputs never had any: no walk of a directory that is not there.
+        const fetched = (record.job.Tasks[0]?.InputSources ?? []).length > 0;
+        if (fetched && !this.stopping) await this.removeInputs(executionId);
         return outcome;
       })
       .then((outcome) => {
