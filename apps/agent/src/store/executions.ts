@@ -74,7 +74,9 @@ export class ExecutionRepo {
       reserved: execution.reserved ? encodeJson(execution.reserved) : null,
       createdAt: now,
     });
-    return decode(row);
+    // The job as given: it was validated where it came in (the AskForBid), and its stored text is
+    // its own encoding.
+    return decode(row, execution.job);
   }
 
   /**
@@ -103,7 +105,8 @@ export class ExecutionRepo {
       updatedAt: this.clock.now(),
     });
     if (!row) throw new Error(`execution ${current.id} vanished inside its transaction`);
-    return decode(row);
+    // An update never changes the job.
+    return decode(row, current.job);
   }
 
   listInStates(tx: Tx, states: readonly ComputeStateType[]): ExecutionRecord[] {
@@ -113,7 +116,7 @@ export class ExecutionRepo {
       .where(inArray(executions.localState, [...states]))
       .orderBy(executions.createdAt)
       .all()
-      .map(decode);
+      .map((row) => decode(row));
   }
 
   countByState(tx: Tx): Map<ComputeStateType, number> {
@@ -130,12 +133,16 @@ function encodeOrNull(value: object | null): string | null {
   return value ? encodeJson(value) : null;
 }
 
-function decode(row: ExecutionRow): ExecutionRecord {
+/**
+ * A stored row as a record. The job is parsed again only when it is read from the file: the
+ * largest part of a row, and the same for the execution's whole life.
+ */
+function decode(row: ExecutionRow, job?: Job): ExecutionRecord {
   return {
     id: row.id,
     jobId: row.jobId,
     partition: row.partition,
-    job: JobSchema.parse(decodeJson(row.job)),
+    job: job ?? JobSchema.parse(decodeJson(row.job)),
     waitForApproval: row.waitForApproval,
     localState: row.localState as ComputeStateType,
     desiredState: row.desiredState as DesiredStateType,
