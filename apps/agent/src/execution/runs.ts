@@ -1,4 +1,4 @@
-import { ComputeStateType as C, type Clock, type SpecConfig } from '@shoal/models';
+import { ComputeStateType as C, type Clock, type SpecConfig, type Task } from '@shoal/models';
 import type { Executor, ExecutorResult, RunSpec } from '../executor/executor.js';
 import { errorMessage, type Logger, safeLog } from '../logger.js';
 import type { RunMetrics } from '../metrics/ports.js';
@@ -9,6 +9,9 @@ import type { AgentStore, ExecutionRecord } from '../store/index.js';
 import type { Timers } from '../timers.js';
 import { ProgressThrottle } from './progress.js';
 import { isStopRequested, recordOutcome } from './run-results.js';
+
+/** Whether the task has InputSources to fetch (and, after its run, to remove). */
+const hasInputs = (task: Task | undefined): boolean => (task?.InputSources ?? []).length > 0;
 
 export interface RunTrackerOptions {
   store: AgentStore;
@@ -76,7 +79,7 @@ export class RunTracker {
     if (!executor?.prepare || spec === undefined || this.stopping) return;
     // A prepared container's mounts are fixed; with inputs they are known at the start of the run
     // (runWithInputs), when the staging directories are known.
-    if ((spec.task.InputSources ?? []).length > 0) return;
+    if (hasInputs(spec.task)) return;
     const { signal: _signal, onProgress: _onProgress, ...prepare } = spec;
     executor.prepare(prepare);
   }
@@ -92,7 +95,7 @@ export class RunTracker {
    * a stop during it is a cancelled run. The inputs go when the run ends (see track).
    */
   private async runWithInputs(executor: Executor, spec: RunSpec): Promise<ExecutorResult> {
-    if ((spec.task.InputSources ?? []).length === 0) return executor.run(spec);
+    if (!hasInputs(spec.task)) return executor.run(spec);
     if (!this.o.inputs) return { kind: 'failed', error: 'this node cannot fetch input sources' };
     spec.onProgress('fetching inputs');
     // Where the inputs will be mounted is known before they are fetched (for sources that fetch
@@ -128,8 +131,7 @@ export class RunTracker {
         // Before the report, so a finished execution has nothing left fetched. Not when the agent
         // lets go of its runs: the container still reads them, and the next start's watch cleans up.
         // A task without inputs never had any: no walk of a directory that is not there.
-        const fetched = (record.job.Tasks[0]?.InputSources ?? []).length > 0;
-        if (fetched && !this.stopping) await this.removeInputs(executionId);
+        if (hasInputs(record.job.Tasks[0]) && !this.stopping) await this.removeInputs(executionId);
         return outcome;
       })
       .then((outcome) => {

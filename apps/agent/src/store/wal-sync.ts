@@ -1,6 +1,9 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
+/** What a file system answers when it cannot sync a directory, as opposed to failing to. */
+const DIRECTORY_SYNC_UNSUPPORTED = new Set(['EISDIR', 'EINVAL', 'EPERM', 'EBADF']);
+
 /**
  * Makes what SQLite has committed durable by fsyncing its write-ahead log on libuv's thread pool,
  * off the event loop.
@@ -17,9 +20,6 @@ import { dirname } from 'node:path';
  * in place), so one descriptor, opened at the first sync, serves for the connection's life. The
  * directory is synced once then too, so that the WAL's own entry survives.
  */
-/** What a file system answers when it cannot sync a directory, as opposed to failing to. */
-const DIRECTORY_SYNC_UNSUPPORTED = new Set(['EISDIR', 'EINVAL', 'EPERM', 'EBADF']);
-
 export class WalSync {
   private handle: FileHandle | undefined;
 
