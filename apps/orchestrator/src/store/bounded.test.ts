@@ -5,7 +5,7 @@ import { Deadline, type Timers } from './deadline.js';
 import { openStore } from './open.js';
 import { makeJob } from './testing/fixtures.js';
 import { rejection } from './testing/harness.js';
-import type { Store } from './types.js';
+import type { Repos, Store } from './types.js';
 
 /** Timers that only move when told to: deadlines pass exactly when a test says so. */
 function manualTimers(): Timers & { advance(ms: number): void } {
@@ -134,6 +134,38 @@ describe('the bounded store', () => {
     // The insert the transaction tried after its deadline failed, and nothing was committed.
     await expect.poll(() => after).toMatchObject({ code: ErrorCode.Unavailable });
     await rejection(store.jobs.get(job.ID), ErrorCode.NotFound);
+  });
+
+  it('bounds every repository, in a transaction too, each wrapped once per view', async () => {
+    const repos = Object.keys(store).filter(
+      (key) => typeof (store as unknown as Record<string, unknown>)[key] === 'object' && key !== 'warnings',
+    );
+    expect(repos.length).toBeGreaterThanOrEqual(13);
+    // Every method of every repository waits forever: each call must still end by the deadline.
+    const stuckRepos = Object.fromEntries(
+      repos.map((key) => [key, new Proxy({}, { get: () => never })]),
+    ) as unknown as Repos;
+    // The commit guard is armed before the transaction's own work starts: that call answers.
+    const txRepos = {
+      ...stuckRepos,
+      commitGuard: new Proxy({}, { get: (_, key) => (key === 'setDeadline' ? async () => {} : never) }),
+    } as unknown as Repos;
+    const view: Store = { ...store, ...stuckRepos, transaction: (fn) => fn(txRepos) };
+    const timers = manualTimers();
+    const boundedView = bounded(view, Deadline.after(2_000, timers)) as unknown as Record<string, unknown>;
+    expect(boundedView.jobs).toBe(boundedView.jobs);
+    const calls = repos.map((key) => (boundedView[key] as Record<string, () => Promise<unknown>>).anything());
+    let txView: Record<string, Record<string, () => Promise<unknown>>> | undefined;
+    const tx = (boundedView as unknown as Store).transaction(async (t) => {
+      txView = t as unknown as typeof txView;
+      return never();
+    });
+    await expect.poll(() => txView).toBeDefined();
+    timers.advance(2_000);
+    for (const call of calls) await rejection(call, ErrorCode.Unavailable);
+    await rejection(tx, ErrorCode.Unavailable);
+    // Within the transaction, a call made once the deadline has passed fails at once.
+    for (const key of repos) await rejection(txView?.[key]?.anything() ?? never(), ErrorCode.Unavailable);
   });
 
   it('gives each call its own deadline when bounded per call', async () => {
