@@ -6,6 +6,7 @@ import { ComputeStateType as C, type InputSource } from '@shoal/models';
 import { makeTempDir, waitFor } from '@shoal/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Executor, ExecutorResult, PrepareSpec, RunSpec } from '../executor/executor.js';
+import type { Publisher } from '../publisher/publisher.js';
 import { InlineProvider } from '../storage/inline.js';
 import { LocalDirectoryProvider } from '../storage/local-directory.js';
 import { StorageRegistry } from '../storage/registry.js';
@@ -199,6 +200,69 @@ describe('runs with inputs', () => {
     const report = (await h.store.outbox.pending(0n, 100)).find((m) => m.type === 'ComputeError');
     expect(report?.payload).toMatchObject({ Error: expect.stringContaining('input 0 (localDirectory') });
     expect(report?.payload).not.toHaveProperty('Final');
+  });
+
+  it('says what it does after the fetch: the task, then the upload, each before the result', async () => {
+    const dir = await makeTempDir('shoal-agent-');
+    const gate = () => {
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      return { open, opened, reached: false };
+    };
+    const run = gate();
+    const upload = gate();
+    const executor = new RecordingExecutor(() => dir.path);
+    const recorded = executor.run.bind(executor);
+    executor.run = async (spec) => {
+      run.reached = true;
+      await run.opened;
+      return recorded(spec);
+    };
+    const publisher: Publisher = {
+      type: 's3',
+      publish: async () => {
+        upload.reached = true;
+        await upload.opened;
+        return { Type: 's3', Params: { Bucket: 'out', Key: 'k' } };
+      },
+    };
+    const registry = new StorageRegistry([new InlineProvider()]);
+    h = await openHarness({
+      dir,
+      executors: [executor],
+      inputs: new InputStager({ stateDir: dir.path, registry }),
+      publishers: [publisher],
+    });
+    const Job = makeJob({
+      Engine: { Type: 'noop', Params: {} },
+      InputSources: [inline],
+      Publisher: { Type: 's3', Params: { Bucket: 'out', Key: 'results/' } },
+    });
+    const ask = makeAsk({}, { WaitForApproval: false, Job });
+    const progress = async () =>
+      (await h.store.outbox.pending(0n, 100))
+        .filter((m) => m.type === 'ExecutionProgress')
+        .map((m) => (m.payload as { Message: string }).Message);
+    await h.manager.onAskForBid(ask);
+    // Progress goes at most once a second: each step below waits for the limit to pass.
+    await waitFor(() => run.reached, { message: 'the run' });
+    h.timers.advance(1000);
+    await waitFor(async () => (await progress()).length === 2, { message: 'the second message' });
+    run.open();
+    await waitFor(() => upload.reached, { message: 'the upload' });
+    h.timers.advance(1000);
+    await waitFor(async () => (await progress()).length === 3, { message: 'the third message' });
+    upload.open();
+    await waitFor(async () => (await state(ask.ExecutionID))?.localState === C.Completed);
+    expect(await progress()).toEqual([
+      'fetching inputs',
+      'inputs fetched: running the task',
+      'task completed: publishing its results (s3 s3://out/results/)',
+    ]);
+    const types = (await h.store.outbox.pending(0n, 100)).map((m) => m.type);
+    expect(types.at(-1)).toBe('RunResult');
   });
 
   it('refuses in the bid an input the node does not allow', async () => {

@@ -3,7 +3,12 @@ import type { Executor, ExecutorResult, RunSpec } from '../executor/executor.js'
 import { errorMessage, type Logger, safeLog } from '../logger.js';
 import type { RunMetrics } from '../metrics/ports.js';
 import type { CapacityTracker } from '../node/capacity.js';
-import { NOTHING_PUBLISHED, type Publisher, publisherFor } from '../publisher/publisher.js';
+import {
+  describePublisher,
+  NOTHING_PUBLISHED,
+  type Publisher,
+  publisherFor,
+} from '../publisher/publisher.js';
 import type { InputStager } from '../storage/staging.js';
 import type { AgentStore, ExecutionRecord } from '../store/index.js';
 import type { Timers } from '../timers.js';
@@ -114,6 +119,8 @@ export class RunTracker {
       if (spec.signal.aborted) return { kind: 'cancelled' };
       return { kind: 'failed', error: errorMessage(error) };
     }
+    // What a user following the execution sees next, after the fetch's own messages.
+    spec.onProgress('inputs fetched: running the task');
     return executor.run({ ...spec, inputs });
   }
 
@@ -141,7 +148,12 @@ export class RunTracker {
           this.o.metrics?.runEnded(record.job.Tasks[0]?.Engine.Type ?? '', outcome, seconds);
         return this.publish(record, outcome);
       })
-      .then(({ outcome, published }) => this.finish(executionId, outcome, published))
+      .then(({ outcome, published }) => {
+        // Nothing more is said of a run once its report is on its way: a message still waiting for
+        // the rate limit would reach the orchestrator after it, about an execution that has ended.
+        this.progress.forget(executionId);
+        return this.finish(executionId, outcome, published);
+      })
       .catch((error: unknown) => {
         // The result could not be recorded (disk full?): the row stays running, and the next
         // start's recovery reports it. Loudly, because the orchestrator waits for it meanwhile.
@@ -232,6 +244,9 @@ export class RunTracker {
       return { outcome, published: NOTHING_PUBLISHED };
     }
     const publisher = publisherFor(this.o.publishers, task);
+    const where = describePublisher(task.Publisher);
+    // An upload can take longer than the task: the execution's history says what it is doing.
+    if (where !== '') this.progress.push(record.id, `task completed: publishing its results (${where})`);
     try {
       if (!publisher) throw new Error(`publisher ${task.Publisher.Type} is not installed on this node`);
       const request = { executionId: record.id, jobId: record.jobId, task, runOutput: outcome.runOutput };

@@ -41,3 +41,16 @@ export function publisherFor(
   const type = task.Publisher.Type === '' ? 'noop' : task.Publisher.Type;
   return publishers.get(type);
 }
+
+/**
+ * Where a task's results go, as a progress message says it: `s3://bucket/prefix` for s3, the type
+ * otherwise. Empty for a task that publishes nothing (no publisher, or noop).
+ */
+export function describePublisher(publisher: SpecConfig): string {
+  if (publisher.Type === '' || publisher.Type === 'noop') return '';
+  const p = publisher.Params ?? {};
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  if (publisher.Type !== 's3') return publisher.Type;
+  const where = `${text(p.Bucket)}/${text(p.Key)}`;
+  return `s3 s3://${where.length > 200 ? `${where.slice(0, 200)}…` : where}`;
+}
