@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { type Clock, S3PublisherParamsSchema, type SpecConfig } from '@shoal/models';
 import { create } from 'tar';
 import { parseParams } from '../storage/params.js';
-import { describeS3Error, type S3Access, s3Url } from '../storage/s3-client.js';
+import { commonJsExports, describeS3Error, type S3Access, s3Url } from '../storage/s3-client.js';
 import { stageResults } from './local.js';
 import type { Publisher, PublishRequest } from './publisher.js';
 import { publishedKey } from './s3-key.js';
@@ -67,7 +67,7 @@ export class S3Publisher implements Publisher {
     if (params.Compress) {
       // Symlinks a task left are archived as links, never followed: they could point at host files.
       const archive = Readable.from(create({ gzip: true, cwd: dir, portable: true }, names));
-      const { Upload } = await import('@aws-sdk/lib-storage');
+      const { Upload } = commonJsExports(await import('@aws-sdk/lib-storage'), 'Upload');
       await upload(key, () =>
         new Upload({ client, params: { Bucket: params.Bucket, Key: key, Body: archive }, ...sizes })
           .done()

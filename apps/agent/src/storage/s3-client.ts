@@ -13,7 +13,18 @@ import { s3EndpointRefusal } from '@shoal/models';
  * The SDK is loaded on the first S3 call, not when the agent starts: it is the biggest module the
  * agent has, and most agents never touch S3.
  */
-export const s3Sdk = (): Promise<typeof import('@aws-sdk/client-s3')> => import('@aws-sdk/client-s3');
+export const s3Sdk = (): Promise<typeof import('@aws-sdk/client-s3')> =>
+  import('@aws-sdk/client-s3').then((sdk) => commonJsExports(sdk, 'S3Client'));
+
+/**
+ * A CommonJS package's exports, from a dynamic import of it. Node gives them as named exports (and
+ * as `default`); the bundle `./shoal` runs (apps/cli/scripts/bundle.mjs) gives them under
+ * `default` only, so `const { S3Client } = await import(…)` there found nothing.
+ */
+export function commonJsExports<T extends object>(namespace: T, probe: keyof T): T {
+  if (namespace[probe] !== undefined) return namespace;
+  return (namespace as T & { default: T }).default;
+}
 
 export interface S3AccessOptions {
   /** Endpoints besides AWS's that jobs may name (MinIO, Ceph…), as `--s3-endpoint` lists them. */

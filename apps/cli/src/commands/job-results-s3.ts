@@ -51,8 +51,14 @@ export function s3ResultParams(result: SpecConfig, jobEndpoint: string): S3Publi
   return parsed.data;
 }
 
-/** The SDK, loaded only when a result is in S3: every other command starts without it. */
-const s3Sdk = (): Promise<typeof import('@aws-sdk/client-s3')> => import('@aws-sdk/client-s3');
+/**
+ * The SDK, loaded only when a result is in S3: every other command starts without it. Node gives
+ * a CommonJS package's exports as named exports; the bundle (scripts/bundle.mjs) under `default`.
+ */
+const s3Sdk = async (): Promise<typeof import('@aws-sdk/client-s3')> => {
+  const sdk = await import('@aws-sdk/client-s3');
+  return sdk.S3Client === undefined ? sdk.default : sdk;
+};
 
 async function clientFor(params: S3PublishedResult, env: S3DownloadOptions['env']): Promise<S3Client> {
   const { S3Client } = await s3Sdk();
