@@ -19,6 +19,8 @@ export interface RecoverySummary {
   failed: number;
   /** Executions still waiting for the orchestrator's approval, with their capacity held again. */
   awaitingApproval: number;
+  /** Runs that had completed and were publishing their results: published again, then reported. */
+  republished: number;
 }
 
 export interface RecoveryDeps {
@@ -39,7 +41,7 @@ export async function recoverExecutions(deps: RecoveryDeps): Promise<RecoverySum
   const live = await store.transaction((tx) =>
     store.executions.listInStates(tx, [C.AskForBidAccepted, C.BidAccepted]),
   );
-  const summary: RecoverySummary = { adopted: 0, failed: 0, awaitingApproval: 0 };
+  const summary: RecoverySummary = { adopted: 0, failed: 0, awaitingApproval: 0, republished: 0 };
   for (const record of live) {
     if (runs.has(record.id)) continue;
     const request = record.reserved ?? requestOf(record);
@@ -50,6 +52,16 @@ export async function recoverExecutions(deps: RecoveryDeps): Promise<RecoverySum
       continue;
     }
     const controller = new AbortController();
+    // The task had completed, and its results were being published (runs.ts records its output
+    // first): what it wrote is still in its directory, so the publishing starts over. Its engine
+    // let go of it already (a docker container is removed once it has exited).
+    if (record.runOutput !== null && !isStopRequested(record)) {
+      capacity.hold(record.id, request);
+      runs.track(record, controller, Promise.resolve({ kind: 'completed', runOutput: record.runOutput }));
+      summary.republished++;
+      safeLog(logger, 'info', { executionId: record.id }, 'publishing the results of a completed run again');
+      continue;
+    }
     const outcome = await tryAdopt(deps, record, controller.signal);
     if (outcome.adopted) {
       capacity.hold(record.id, request);

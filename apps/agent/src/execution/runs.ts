@@ -4,10 +4,10 @@ import { errorMessage, type Logger, safeLog } from '../logger.js';
 import type { RunMetrics } from '../metrics/ports.js';
 import type { CapacityTracker } from '../node/capacity.js';
 import {
-  describePublisher,
   NOTHING_PUBLISHED,
   type Publisher,
   publisherFor,
+  uploadDestination,
 } from '../publisher/publisher.js';
 import type { InputStager } from '../storage/staging.js';
 import type { AgentStore, ExecutionRecord } from '../store/index.js';
@@ -44,6 +44,8 @@ export class RunTracker {
     { controller: AbortController; done: Promise<void>; canLetGo: boolean }
   >();
   private readonly progress: ProgressThrottle;
+  /** Aborted when the agent stops: what waits on the outside world (an upload) stops waiting. */
+  private readonly shuttingDown = new AbortController();
   private stopping = false;
 
   constructor(private readonly o: RunTrackerOptions) {
@@ -141,12 +143,12 @@ export class RunTracker {
         if (hasInputs(record.job.Tasks[0]) && !this.stopping) await this.removeInputs(executionId);
         return outcome;
       })
-      .then((outcome) => {
+      .then(async (outcome) => {
         // Since the store recorded it running (a re-adopted run keeps that time across restarts).
         const seconds = Number(this.o.clock.now() - record.updatedAt) / 1e9;
         if (!this.stopping)
           this.o.metrics?.runEnded(record.job.Tasks[0]?.Engine.Type ?? '', outcome, seconds);
-        return this.publish(record, outcome);
+        return this.publish(record, await this.beforePublishing(record, outcome));
       })
       .then(({ outcome, published }) => {
         // Nothing more is said of a run once its report is on its way: a message still waiting for
@@ -207,6 +209,9 @@ export class RunTracker {
     release: () => Promise<unknown> = async () => {},
   ): Promise<void> {
     this.stopping = true;
+    // An upload in flight is not waited for: the run's end is recorded, so the next start
+    // publishes again (beforePublishing). The upload itself goes on until the process exits.
+    this.shuttingDown.abort();
     this.progress.close();
     const pending = [...this.runs.values()];
     for (const run of pending) {
@@ -232,6 +237,35 @@ export class RunTracker {
   }
 
   /**
+   * A completed run whose results are uploaded is recorded as such first (its output, the state
+   * still running): if the agent stops before the report, the next start uploads them again
+   * instead of finding the run's engine gone (recovery.ts). Not for results that stay on the node
+   * or go nowhere: one transaction fewer per run, where the window is short.
+   */
+  private async beforePublishing(record: ExecutionRecord, outcome: ExecutorResult): Promise<ExecutorResult> {
+    const task = record.job.Tasks[0];
+    if (outcome.kind !== 'completed' || task === undefined || this.stopping) return outcome;
+    if (uploadDestination(task.Publisher) === undefined || record.runOutput !== null) return outcome;
+    const { store } = this.o;
+    await store
+      .transaction((tx) => {
+        const current = store.executions.get(tx, record.id);
+        if (current?.localState !== C.BidAccepted) return;
+        store.executions.update(tx, current, { runOutput: outcome.runOutput });
+      })
+      .catch((error: unknown) => {
+        // The publishing goes on; only a restart before the report would lose the run.
+        safeLog(
+          this.o.logger,
+          'warn',
+          { executionId: record.id, err: errorMessage(error) },
+          'could not record a completed run before publishing its results',
+        );
+      });
+    return outcome;
+  }
+
+  /**
    * A completed run's results go to the task's publisher before it is reported; a publisher that
    * fails turns the run into a failed one (nothing to fetch is not a success).
    */
@@ -244,13 +278,17 @@ export class RunTracker {
       return { outcome, published: NOTHING_PUBLISHED };
     }
     const publisher = publisherFor(this.o.publishers, task);
-    const where = describePublisher(task.Publisher);
+    const upload = uploadDestination(task.Publisher);
     // An upload can take longer than the task: the execution's history says what it is doing.
-    if (where !== '') this.progress.push(record.id, `task completed: publishing its results (${where})`);
+    if (upload !== undefined)
+      this.progress.push(record.id, `task completed: publishing its results (${upload})`);
     try {
       if (!publisher) throw new Error(`publisher ${task.Publisher.Type} is not installed on this node`);
       const request = { executionId: record.id, jobId: record.jobId, task, runOutput: outcome.runOutput };
-      return { outcome, published: await publisher.publish(request) };
+      const published = await untilShutdown(publisher.publish(request), this.shuttingDown.signal);
+      // The agent is stopping: nothing is reported, and the next start publishes again.
+      if (published === undefined) return { outcome, published: NOTHING_PUBLISHED };
+      return { outcome, published };
     } catch (error) {
       const failed: ExecutorResult = {
         kind: 'failed',
@@ -294,4 +332,23 @@ export class RunTracker {
       safeLog(this.o.logger, 'warn', { executionId, err: errorMessage(error) }, 'could not record progress');
     }
   }
+}
+
+/** The promise's value, or undefined as soon as `signal` is aborted (the promise is left to run). */
+function untilShutdown<T>(work: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const stop = () => resolve(undefined);
+    signal.addEventListener('abort', stop, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', stop);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', stop);
+        reject(error);
+      },
+    );
+  });
 }

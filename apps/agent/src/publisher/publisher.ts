@@ -43,14 +43,14 @@ export function publisherFor(
 }
 
 /**
- * Where a task's results go, as a progress message says it: `s3://bucket/prefix` for s3, the type
- * otherwise. Empty for a task that publishes nothing (no publisher, or noop).
+ * Where a task's results are uploaded to, as a progress message says it (`s3 s3://bucket/prefix`);
+ * undefined when they stay on this node (`local`, which archives them here) or go nowhere. An
+ * upload can take longer than the task itself, so it is announced and made restart-safe (runs.ts).
  */
-export function describePublisher(publisher: SpecConfig): string {
-  if (publisher.Type === '' || publisher.Type === 'noop') return '';
+export function uploadDestination(publisher: SpecConfig): string | undefined {
+  if (publisher.Type !== 's3') return undefined;
   const p = publisher.Params ?? {};
   const text = (v: unknown) => (typeof v === 'string' ? v : '');
-  if (publisher.Type !== 's3') return publisher.Type;
   const where = `${text(p.Bucket)}/${text(p.Key)}`;
   return `s3 s3://${where.length > 200 ? `${where.slice(0, 200)}…` : where}`;
 }
