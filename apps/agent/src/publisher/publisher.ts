@@ -1,4 +1,5 @@
 import type { RunOutput, SpecConfig, Task } from '@shoal/models';
+import { describeSource } from '../storage/staging.js';
 
 /**
  * What happens to a completed run's results. The agent publishes after the engine finished and
@@ -43,14 +44,11 @@ export function publisherFor(
 }
 
 /**
- * Where a task's results are uploaded to, as a progress message says it (`s3 s3://bucket/prefix`);
- * undefined when they stay on this node (`local`, which archives them here) or go nowhere. An
- * upload can take longer than the task itself, so it is announced and made restart-safe (runs.ts).
+ * Where a task's results are uploaded to, as a progress message says it (`s3 s3://bucket/prefix`,
+ * as an input is named); undefined when they stay on this node (`local`, which archives them here)
+ * or go nowhere. An upload can take longer than the task itself, so it is announced and made
+ * restart-safe (runs.ts).
  */
 export function uploadDestination(publisher: SpecConfig): string | undefined {
-  if (publisher.Type !== 's3') return undefined;
-  const p = publisher.Params ?? {};
-  const text = (v: unknown) => (typeof v === 'string' ? v : '');
-  const where = `${text(p.Bucket)}/${text(p.Key)}`;
-  return `s3 s3://${where.length > 200 ? `${where.slice(0, 200)}…` : where}`;
+  return publisher.Type === 's3' ? describeSource(publisher) : undefined;
 }
