@@ -6,7 +6,7 @@ import { startOrchestratorProcess } from './orchestrator-process.js';
 
 /** A node as the benchmarks read it from the nodes API. */
 export interface NodeRow {
-  Info: { NodeID: string; ComputeNodeInfo?: { MaxCapacity: Capacity } };
+  Info: { NodeID: string; ComputeNodeInfo?: { MaxCapacity: Capacity; QueueCapacity?: Capacity } };
   Connection: string;
 }
 

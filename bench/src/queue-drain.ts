@@ -1,6 +1,6 @@
 /**
  * Benchmark: draining a queue. N noop batch jobs (each with a QueueTimeout, so a job that finds no
- * room waits Queued instead of failing) go to 10 agents at their DEFAULT capacity: unlike
+ * room waits Queued instead of failing) go to 10 agents at their DEFAULT capacity and queue: unlike
  * bench:placement, capacity is what limits the cluster, and most jobs wait in the queue until
  * earlier ones finish. Prints how many completed and failed (with the failures' messages), the
  * time to drain and the drain rate, and each job's wait to be placed.
@@ -53,8 +53,13 @@ async function drainOnShoal(): Promise<{ rate: number; slots: number[] }> {
     const task = capacityUnits(taskCapacity(undefined), 'CPU');
     const perAgent = maxes.map((max) => Math.floor(bookableUnits(max, 'CPU', DEFAULT_OVERCOMMIT) / task));
     const slots = perAgent.reduce((sum, n) => sum + n, 0);
+    // What waits on the nodes beyond that (their default queue), started there as a slot frees.
+    const queued = nodes.reduce((sum, n) => {
+      const queue = n.Info.ComputeNodeInfo?.QueueCapacity ?? NO_CAPACITY;
+      return sum + Math.floor(capacityUnits(queue, 'CPU') / task);
+    }, 0);
     console.log(
-      `${JOBS} noop jobs (Delay ${TASK_MS} ms, QueueTimeout 3600 s, ${task / 1000} CPU each) on ${AGENTS} agents at their default capacity (${[...new Set(maxes.map((m) => m.CPU))].join('/')} CPU each, overcommit ${DEFAULT_OVERCOMMIT}: ${slots} tasks at a time in all)`,
+      `${JOBS} noop jobs (Delay ${TASK_MS} ms, QueueTimeout 3600 s, ${task / 1000} CPU each) on ${AGENTS} agents at their default capacity (${[...new Set(maxes.map((m) => m.CPU))].join('/')} CPU each, overcommit ${DEFAULT_OVERCOMMIT}: ${slots} tasks at a time in all, and ${queued} more waiting on the nodes)`,
     );
     const job = {
       Type: 'batch',

@@ -164,6 +164,12 @@ export const AgentConfigSchema = z
     gpu: capacityOverride('gpu').optional(),
     /** Share of the detected host offered when no override is given. */
     capacityFraction: z.number().gt(0, { error: 'must be above 0' }).max(1).default(0.8),
+    /**
+     * How much accepted work may wait on this node for room, as a multiple of what it offers (0:
+     * none, so all waiting happens in the orchestrator's queue). Work that waits here starts the
+     * moment running work ends, without a round trip to the orchestrator.
+     */
+    queueFactor: z.number().min(0, { error: 'must be 0 or more' }).max(100).default(1),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     /** Per control request (handshake, heartbeat). */
     controlTimeoutMs: z.int().min(10).max(60_000).default(5_000),

@@ -37,8 +37,20 @@ describe('restart', () => {
       [4n, 'RunResult', done.ExecutionID],
     ]);
 
-    expect(await b.manager.recover()).toEqual({ adopted: 0, failed: 1, awaitingApproval: 1, republished: 0 });
-    expect(await b.manager.recover()).toEqual({ adopted: 0, failed: 0, awaitingApproval: 1, republished: 0 });
+    expect(await b.manager.recover()).toEqual({
+      adopted: 0,
+      failed: 1,
+      awaitingApproval: 1,
+      republished: 0,
+      waiting: 0,
+    });
+    expect(await b.manager.recover()).toEqual({
+      adopted: 0,
+      failed: 0,
+      awaitingApproval: 1,
+      republished: 0,
+      waiting: 0,
+    });
     const after = await b.store.outbox.pending(lastAcked, 100);
     expect(after.slice(3).map((m) => [m.seq, m.type, m.payload])).toEqual([
       [5n, 'ComputeError', { ExecutionID: running.ExecutionID, Error: AGENT_RESTARTED }],
@@ -79,7 +91,13 @@ describe('restart', () => {
 
     const engine = new AdoptingNoop();
     const b = await start(a, { executors: [engine] });
-    expect(await b.manager.recover()).toEqual({ adopted: 1, failed: 0, awaitingApproval: 0, republished: 0 });
+    expect(await b.manager.recover()).toEqual({
+      adopted: 1,
+      failed: 0,
+      awaitingApproval: 0,
+      republished: 0,
+      waiting: 0,
+    });
     expect(engine.recovered).toEqual([[ask.ExecutionID]]);
     await waitFor(async () => (await state(b, ask.ExecutionID))?.localState === C.Completed);
     expect((await b.store.outbox.pending(0n, 10)).map((m) => m.type)).toEqual(['BidResult', 'RunResult']);

@@ -175,7 +175,7 @@ export async function startAgent(
       gpu: config.gpu,
       ...(overrides.probe ? { probe: overrides.probe } : {}),
     });
-    const capacity = new CapacityTracker(total);
+    const capacity = new CapacityTracker(total, config.queueFactor);
     // One registry for this agent, served at /metrics by the results server.
     const metrics = agentMetrics({
       engines: executors.map((e) => e.capabilities().engine),

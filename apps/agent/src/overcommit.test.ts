@@ -29,7 +29,8 @@ describeWithServices(['nats'], 'bidding with the orchestrator’s overcommit', (
 
   /** A node advertising 1 CPU (and memory to spare), asked to bid on `count` 500m tasks. */
   async function bidOn(count: number): Promise<unknown[]> {
-    const config = testAgentConfig(nats.url, dir.path, { cpu: '1', memory: '8Gi' });
+    // No queue here: this is about what the node books at once.
+    const config = testAgentConfig(nats.url, dir.path, { cpu: '1', memory: '8Gi', queueFactor: 0 });
     const started = await startAgent(config, { logger: recordingLogger() });
     agent = started;
     await waitFor(() => started.accepted, { message: 'the handshake to be accepted' });

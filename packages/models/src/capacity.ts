@@ -72,21 +72,38 @@ export interface CapacityShortfall {
  * Why `request` does not fit beside `used` on a node that advertises `max`, resource by resource;
  * empty when it fits. The orchestrator's `used` is the sum over the node's executions that hold
  * resources; the agent's is the sum of its reservations: the same set, seen from either side.
+ *
+ * `queue` is what the node lets wait for room beyond what it can book at once (its QueueCapacity):
+ * a request fits while everything held stays within the bookable amount plus the queue, and the
+ * node starts it as soon as it fits beside what runs. A request beyond the bookable amount never
+ * fits, queue or not: it could never start.
  */
 export function capacityShortfalls(
   request: Capacity,
   used: Capacity,
   max: Capacity,
   overcommit: number,
+  queue: Capacity = NO_CAPACITY,
 ): CapacityShortfall[] {
   const short: CapacityShortfall[] = [];
   for (const resource of CAPACITY_RESOURCES) {
     const needs = capacityUnits(request, resource);
     if (needs === 0) continue;
     const bookable = bookableUnits(max, resource, overcommit);
-    const free = Math.max(0, bookable - capacityUnits(used, resource));
-    if (needs <= free) continue;
-    short.push({ resource, needs, free, never: needs > bookable });
+    const room = bookable + capacityUnits(queue, resource);
+    const free = Math.max(0, room - capacityUnits(used, resource));
+    if (needs <= free && needs <= bookable) continue;
+    // Beyond what the node can run at once, its queue is no room: say what it could ever run.
+    const never = needs > bookable;
+    short.push({ resource, needs, free: never ? Math.min(free, bookable) : free, never });
   }
   return short;
+}
+
+/** The queue a node offers at `factor` times what it advertises (0: none), in whole units. */
+export function queueCapacity(max: Capacity, factor: number): Capacity {
+  if (!(factor > 0)) return { ...NO_CAPACITY };
+  const scaled = (resource: (typeof CAPACITY_RESOURCES)[number]) =>
+    Math.floor(capacityUnits(max, resource) * factor);
+  return { CPU: scaled('CPU') / 1000, Memory: scaled('Memory'), Disk: scaled('Disk'), GPU: scaled('GPU') };
 }

@@ -18,6 +18,7 @@ function node(overrides: Partial<BidderContext> = {}): BidderContext {
     total,
     allocated: NO_RESOURCES,
     overcommit: 1,
+    queue: NO_RESOURCES,
     ...overrides,
   };
 }

@@ -20,15 +20,22 @@ export interface BidderContext {
   refusePublisher?: (publisher: SpecConfig) => string | undefined;
   /** The node as a whole (a full disk stops bidding). */
   health: { healthy: boolean; reason?: string | undefined };
-  /** What the node advertises, what its reservations hold, and the orchestrator's overcommit factor. */
+  /**
+   * What the node advertises, what its reservations hold, the orchestrator's overcommit factor,
+   * and what may wait for room beyond that (the node's queue).
+   */
   total: ResourceRequest;
   allocated: ResourceRequest;
   overcommit: number;
+  queue: ResourceRequest;
 }
 
-/** outOfCapacity: refused only for want of free room (BidResult.OutOfCapacity). */
+/**
+ * outOfCapacity: refused only for want of free room (BidResult.OutOfCapacity). waits: accepted
+ * into the node's queue, to start once room frees (known once the reservation is made).
+ */
 export type BidDecision =
-  | { accept: true; request: ResourceRequest }
+  | { accept: true; request: ResourceRequest; waits?: boolean }
   | { accept: false; reason: string; outOfCapacity?: boolean };
 
 const reject = (reason: string): BidDecision => ({ accept: false, reason });
@@ -93,7 +100,7 @@ export function decideBid(job: Job, node: BidderContext): BidDecision {
     if (error instanceof ResourceParseError) return reject(`invalid resources: ${error.message}`);
     throw error;
   }
-  const missing = misfit(request, node.allocated, node.total, node.overcommit);
+  const missing = misfit(request, node.allocated, node.total, node.overcommit, node.queue);
   if (missing !== undefined) return { accept: false, ...missing };
   return { accept: true, request };
 }

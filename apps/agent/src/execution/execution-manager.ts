@@ -23,7 +23,7 @@ import { systemTimers, type Timers } from '../timers.js';
 import { type BidDecision, decideBid } from './bidder.js';
 import { describeIssues, salvageExecutionId } from './invalid-input.js';
 import { type RecoverySummary, recoverExecutions } from './recovery.js';
-import { RunTracker } from './runs.js';
+import { RunTracker, WAITING_FOR_ROOM } from './runs.js';
 import { applyStop, type StopDeps } from './stop-requests.js';
 
 export interface ExecutionManagerOptions {
@@ -100,8 +100,10 @@ export class ExecutionManager {
       if (this.store.executions.get(tx, id)) return this.log('debug', id, 'duplicate AskForBid ignored');
       const bid = this.bid(tx, id, ask.Job);
       const accepted = bid.accept;
-      const reason = bid.accept ? '' : bid.reason;
       const runNow = accepted && !ask.WaitForApproval;
+      const waits = runNow && bid.waits === true;
+      // An accepted bid's reason is what the execution's state message shows: why it has not started.
+      const reason = bid.accept ? (waits ? WAITING_FOR_ROOM : '') : bid.reason;
       const record = this.store.executions.insert(tx, {
         id,
         jobId: ask.JobID,
@@ -112,6 +114,7 @@ export class ExecutionManager {
         desiredState: !accepted ? D.Stopped : runNow ? D.Running : D.Pending,
         message: reason,
         reserved: bid.accept ? bid.request : null,
+        waiting: waits,
       });
       const outOfCapacity = !bid.accept && bid.outOfCapacity === true;
       this.store.outbox.append(tx, {
@@ -121,9 +124,11 @@ export class ExecutionManager {
           Accepted: accepted,
           Reason: reason,
           ...(outOfCapacity ? { OutOfCapacity: true } : {}),
+          ...(waits ? { Waiting: true } : {}),
         },
       });
-      this.log('info', id, accepted ? 'bid accepted' : `bid rejected: ${reason}`);
+      const said = waits ? 'bid accepted: waiting for room' : 'bid accepted';
+      this.log('info', id, accepted ? said : `bid rejected: ${reason}`);
       if (runNow) tx.afterCommit(() => this.runs.start(record));
       else if (accepted) tx.afterCommit(() => this.runs.prepare(record));
     });
@@ -147,10 +152,19 @@ export class ExecutionManager {
       if (current.localState !== C.AskForBidAccepted) {
         return this.log('debug', id, 'BidAccepted ignored: already running or finished');
       }
+      // Room was held at the ask; what runs meanwhile may still make it wait its turn.
+      const waits = this.o.capacity.isWaiting(id);
       const running = this.store.executions.update(tx, current, {
         localState: C.BidAccepted,
         desiredState: D.Running,
+        ...(waits ? { waiting: true } : {}),
       });
+      if (waits) {
+        this.store.outbox.append(tx, {
+          type: 'ExecutionProgress',
+          payload: { ExecutionID: id, Message: WAITING_FOR_ROOM, Phase: 'Waiting' },
+        });
+      }
       tx.afterCommit(() => this.runs.start(running));
     });
   }
@@ -228,7 +242,7 @@ export class ExecutionManager {
     if (!reserved.ok)
       return { accept: false, reason: reserved.reason, outOfCapacity: reserved.outOfCapacity };
     tx.onRollback(() => this.o.capacity.release(id));
-    return decision;
+    return { ...decision, waits: reserved.waits };
   }
 
   /** An invalid command that names an execution still gets an answer, so nobody waits forever. */

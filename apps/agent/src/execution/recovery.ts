@@ -21,6 +21,8 @@ export interface RecoverySummary {
   awaitingApproval: number;
   /** Runs that had completed and were publishing their results: published again, then reported. */
   republished: number;
+  /** Runs waiting for room on the node, never started: back in line, in their order. */
+  waiting: number;
 }
 
 export interface RecoveryDeps {
@@ -41,14 +43,29 @@ export async function recoverExecutions(deps: RecoveryDeps): Promise<RecoverySum
   const live = await store.transaction((tx) =>
     store.executions.listInStates(tx, [C.AskForBidAccepted, C.BidAccepted]),
   );
-  const summary: RecoverySummary = { adopted: 0, failed: 0, awaitingApproval: 0, republished: 0 };
+  const summary: RecoverySummary = {
+    adopted: 0,
+    failed: 0,
+    awaitingApproval: 0,
+    republished: 0,
+    waiting: 0,
+  };
   for (const record of live) {
     if (runs.has(record.id)) continue;
     const request = record.reserved ?? requestOf(record);
     if (record.localState === C.AskForBidAccepted) {
       // Held even if the node shrank since: the bid was promised, and the orchestrator decides.
-      capacity.hold(record.id, request);
+      // Approved, it waits its turn if others wait or it does not fit beside what runs.
+      capacity.hold(record.id, request, !capacity.canStartNow(request));
       summary.awaitingApproval++;
+      continue;
+    }
+    // Never started: it waits its turn again (the store lists in the order they came). One asked
+    // to stop meanwhile goes on below, to the answer its stop is owed.
+    if (record.waiting && !isStopRequested(record)) {
+      capacity.hold(record.id, request, true);
+      runs.start(record);
+      summary.waiting++;
       continue;
     }
     const controller = new AbortController();
@@ -84,8 +101,12 @@ export async function recoverExecutions(deps: RecoveryDeps): Promise<RecoverySum
       safeLog(logger, 'warn', { executionId: record.id }, error);
     }
   }
+  // What the failed runs held is free again: the first in line may start.
+  runs.admitWaiting();
   const stillLive = new Set(
-    live.filter((r) => runs.has(r.id) || r.localState === C.AskForBidAccepted).map((r) => r.id),
+    live
+      .filter((r) => runs.has(r.id) || r.localState === C.AskForBidAccepted || capacity.isWaiting(r.id))
+      .map((r) => r.id),
   );
   for (const executor of new Set(deps.executors.values())) {
     try {

@@ -10,10 +10,13 @@ import {
   uploadDestination,
 } from '../publisher/publisher.js';
 import type { InputStager } from '../storage/staging.js';
-import type { AgentStore, ExecutionRecord } from '../store/index.js';
+import type { AgentStore, ExecutionRecord, Tx } from '../store/index.js';
 import type { Timers } from '../timers.js';
 import { ProgressThrottle } from './progress.js';
 import { isStopRequested, recordOutcome } from './run-results.js';
+
+/** What an execution's history says while its run waits for room on the node. */
+export const WAITING_FOR_ROOM = 'waiting for room on the node: it starts when running work ends';
 
 /** Whether the task has InputSources to fetch (and, after its run, to remove). */
 const hasInputs = (task: Task | undefined): boolean => (task?.InputSources ?? []).length > 0;
@@ -43,6 +46,8 @@ export class RunTracker {
     string,
     { controller: AbortController; done: Promise<void>; canLetGo: boolean }
   >();
+  /** Due to run, waiting in the capacity tracker's line for room: started in that order. */
+  private readonly parked = new Map<string, ExecutionRecord>();
   private readonly progress: ProgressThrottle;
   /** Aborted when the agent stops: what waits on the outside world (an upload) stops waiting. */
   private readonly shuttingDown = new AbortController();
@@ -65,9 +70,16 @@ export class RunTracker {
     return this.runs.has(executionId);
   }
 
-  /** Starts the executor for an execution the store now says is running. Once per execution. */
+  /**
+   * Starts the executor for an execution the store now says is running, once per execution; one
+   * that must wait for room (see CapacityTracker) is parked until admitWaiting starts it.
+   */
   start(record: ExecutionRecord): void {
-    if (this.stopping || this.runs.has(record.id)) return;
+    if (this.stopping || this.runs.has(record.id) || this.parked.has(record.id)) return;
+    if (this.o.capacity.isWaiting(record.id)) {
+      this.parked.set(record.id, record);
+      return;
+    }
     const controller = new AbortController();
     const executor = this.o.executors.get(record.job.Tasks[0]?.Engine.Type ?? '');
     const spec = this.spec(record, controller.signal);
@@ -77,6 +89,62 @@ export class RunTracker {
         : // A then, not a direct call: an executor that throws synchronously still yields a result.
           Promise.resolve().then(() => this.runWithInputs(executor, spec));
     this.track(record, controller, result);
+  }
+
+  /** Executions parked until room frees (for tests and diagnostics). */
+  get waiting(): number {
+    return this.parked.size;
+  }
+
+  /**
+   * Room was freed: the first in line start, in order, while each fits beside what runs. Each
+   * start is recorded first (no longer waiting, and the report that its timeout starts now), and
+   * the run begins as that commits, so nothing about it can be reported before it. A run's end
+   * does this in its own transaction (finish); this is for room freed any other way.
+   */
+  admitWaiting(): void {
+    if (this.stopping) return;
+    const admitted = this.o.capacity.admit();
+    if (admitted.length === 0) return;
+    this.o.store
+      .transaction((tx) => this.recordStarts(tx, admitted))
+      .catch((error: unknown) => {
+        // The start could not be recorded (disk full?): the next freed room tries again (the
+        // rollback put them back in line); a restart finds them still waiting.
+        safeLog(this.o.logger, 'error', { err: errorMessage(error) }, 'could not start waiting runs');
+      });
+  }
+
+  /** In `tx`: the admitted runs are recorded as started, and run once it commits. */
+  private recordStarts(tx: Tx, admitted: readonly string[]): void {
+    const { store, clock } = this.o;
+    const parked: ExecutionRecord[] = [];
+    for (const id of admitted) {
+      const record = this.parked.get(id);
+      // Not parked: a bid awaiting approval, which starts as soon as it is approved.
+      if (record === undefined) continue;
+      this.parked.delete(id);
+      parked.push(record);
+      const current = store.executions.get(tx, id);
+      // Stopped meanwhile: the stop answers for it (stop below), and releases what it held.
+      if (current?.localState !== C.BidAccepted || isStopRequested(current)) continue;
+      const waited = Number(clock.now() - current.updatedAt) / 1e9;
+      const started = store.executions.update(tx, current, { waiting: false });
+      store.outbox.append(tx, {
+        type: 'ExecutionProgress',
+        payload: {
+          ExecutionID: id,
+          Message: `room freed on the node after ${waited.toFixed(1)}s: starting the run`,
+          Phase: 'Started',
+        },
+      });
+      tx.afterCommit(() => this.start(started));
+    }
+    tx.onRollback(() => {
+      // Back at the head of the line, in their order.
+      for (const id of [...admitted].reverse()) this.o.capacity.readmit(id);
+      for (const record of parked) this.parked.set(record.id, record);
+    });
   }
 
   /** While the bid awaits approval: let the engine get ready (see Executor.prepare). */
@@ -172,6 +240,7 @@ export class RunTracker {
         // Recording the result released them already; this is for a result that could not be
         // recorded. Never earlier: a container being killed still uses them.
         if (!this.stopping) this.o.capacity.release(executionId);
+        this.admitWaiting();
       });
     // An engine that can close lets go of its runs (containers outlive the agent); an in-process
     // one cannot, and its runs are stopped with the agent.
@@ -193,6 +262,7 @@ export class RunTracker {
    */
   stop(executionId: string, reason: string): void {
     this.discard(executionId);
+    this.parked.delete(executionId);
     if (this.abort(executionId, reason)) return;
     this.finish(executionId, { kind: 'cancelled' }, NOTHING_PUBLISHED).catch((error: unknown) => {
       safeLog(this.o.logger, 'error', { executionId, err: errorMessage(error) }, 'could not record a stop');
@@ -209,6 +279,8 @@ export class RunTracker {
     release: () => Promise<unknown> = async () => {},
   ): Promise<void> {
     this.stopping = true;
+    // Parked runs stay waiting in the store: the next start puts them back in line.
+    this.parked.clear();
     // An upload in flight is not waited for: the run's end is recorded, so the next start
     // publishes again (beforePublishing). The upload itself goes on until the process exits.
     this.shuttingDown.abort();
@@ -299,9 +371,13 @@ export class RunTracker {
     }
   }
 
+  /** The run's end, and with it the start of the first in line that now fit: one transaction. */
   private finish(executionId: string, result: ExecutorResult, published: SpecConfig): Promise<void> {
     if (this.stopping) return Promise.resolve();
-    return this.o.store.transaction((tx) => recordOutcome(tx, this.o, executionId, result, published));
+    return this.o.store.transaction((tx) => {
+      recordOutcome(tx, this.o, executionId, result, published);
+      this.recordStarts(tx, this.o.capacity.admit());
+    });
   }
 
   private async removeInputs(executionId: string): Promise<void> {

@@ -13,6 +13,8 @@ import type { RunTracker } from './runs.js';
  *   unknown here           → answered at once ('unknown execution'), so the orchestrator frees it
  *   already finished       → nothing: its RunResult or ComputeError is in the outbox already
  *   awaiting approval      → nothing runs: state, release and answer in this transaction
+ *   waiting for room       → as running: the stop is recorded, and the run, never started, is
+ *                            answered for at once (runs.ts stop)
  *   running                → the stop is recorded (desired Stopped) and the run aborted; the answer
  *                            comes with the run's end (run-results.ts), once the container is gone
  *   already being stopped  → nothing more: the first request's answer is on its way
@@ -61,7 +63,11 @@ export function applyStop(tx: Tx, d: StopDeps, command: StopCommand, id: string,
   const localState = command === 'BidRejected' ? C.BidRejected : C.Cancelled;
   executions.update(tx, current, { localState, desiredState: D.Stopped, message: note });
   releaseWithin(tx, d.capacity, id);
-  tx.afterCommit(() => d.runs.discard(id));
+  tx.afterCommit(() => {
+    d.runs.discard(id);
+    // The room it held may be what the first run in line waits for.
+    d.runs.admitWaiting();
+  });
   answer(note);
 }
 

@@ -56,8 +56,8 @@ describe('CapacityTracker', () => {
 
   it('reserves until full, refuses with a reason, and frees on release', () => {
     const tracker = new CapacityTracker(total);
-    expect(tracker.tryReserve('e-1', task)).toEqual({ ok: true });
-    expect(tracker.tryReserve('e-2', task)).toEqual({ ok: true });
+    expect(tracker.tryReserve('e-1', task)).toEqual({ ok: true, waits: false });
+    expect(tracker.tryReserve('e-2', task)).toEqual({ ok: true, waits: false });
     expect(tracker.available()).toEqual({ cpuMillis: 0, memoryBytes: 0, diskBytes: 0, gpu: 0 });
     expect(tracker.tryReserve('e-3', task)).toEqual({
       ok: false,
@@ -66,7 +66,7 @@ describe('CapacityTracker', () => {
     });
     expect(tracker.release('e-1')).toEqual(task);
     expect(tracker.release('e-1')).toBeUndefined();
-    expect(tracker.tryReserve('e-3', task)).toEqual({ ok: true });
+    expect(tracker.tryReserve('e-3', task)).toEqual({ ok: true, waits: false });
     expect(tracker.allocated()).toEqual({ cpuMillis: 2000, memoryBytes: 2e9, diskBytes: 0, gpu: 0 });
   });
 
@@ -89,6 +89,59 @@ describe('CapacityTracker', () => {
     const tracker = new CapacityTracker(total);
     tracker.hold('e-1', { ...task, cpuMillis: 3000 });
     expect(tracker.available().cpuMillis).toBe(0);
+  });
+
+  it('lets work wait in a queue beyond what runs, and admits it in order as room frees', () => {
+    const tracker = new CapacityTracker(total, 1);
+    expect(tracker.queue).toEqual({ cpuMillis: 2000, memoryBytes: 2e9, diskBytes: 0, gpu: 0 });
+    expect(tracker.tryReserve('e-1', task)).toEqual({ ok: true, waits: false });
+    expect(tracker.tryReserve('e-2', task)).toEqual({ ok: true, waits: false });
+    expect(tracker.tryReserve('e-3', task)).toEqual({ ok: true, waits: true });
+    expect(tracker.tryReserve('e-4', task)).toEqual({ ok: true, waits: true });
+    // Running and queue both full: refused for room, which waiting may give.
+    expect(tracker.tryReserve('e-5', task)).toMatchObject({ ok: false, outOfCapacity: true });
+    expect(tracker.waitingCount).toBe(2);
+    expect(tracker.running()).toEqual({ cpuMillis: 2000, memoryBytes: 2e9, diskBytes: 0, gpu: 0 });
+    expect(tracker.admit()).toEqual([]);
+    tracker.release('e-2');
+    expect(tracker.admit()).toEqual(['e-3']);
+    expect(tracker.isWaiting('e-3')).toBe(false);
+    expect(tracker.isWaiting('e-4')).toBe(true);
+    // Releasing a waiting reservation takes it out of the line.
+    tracker.release('e-4');
+    expect(tracker.waitingCount).toBe(0);
+  });
+
+  it('starts no one out of turn: a small task waits behind a large one', () => {
+    const tracker = new CapacityTracker(total, 2);
+    const small = requestFromResources({ CPU: '500m', Memory: '100Mb' });
+    const large = requestFromResources({ CPU: '2', Memory: '1Gb' });
+    expect(tracker.tryReserve('running', task)).toEqual({ ok: true, waits: false });
+    expect(tracker.tryReserve('large', large)).toEqual({ ok: true, waits: true });
+    // It would fit beside what runs, but the large one came first.
+    expect(tracker.tryReserve('small', small)).toEqual({ ok: true, waits: true });
+    expect(tracker.admit()).toEqual([]);
+    tracker.release('running');
+    expect(tracker.admit()).toEqual(['large']);
+    expect(tracker.admit()).toEqual([]);
+    tracker.readmit('large');
+    expect(tracker.admit()).toEqual(['large']);
+  });
+
+  it('never queues a task larger than the node can run at once', () => {
+    const tracker = new CapacityTracker(total, 10);
+    expect(tracker.tryReserve('huge', requestFromResources({ CPU: '3', Memory: '1Gb' }))).toEqual({
+      ok: false,
+      reason: 'not enough CPU: needs 3 cores, 2 cores available (this node has 2 cores in total)',
+      outOfCapacity: false,
+    });
+  });
+
+  it('puts recovered waiting work back in line', () => {
+    const tracker = new CapacityTracker(total, 1);
+    tracker.hold('w', task, true);
+    expect(tracker.isWaiting('w')).toBe(true);
+    expect(tracker.admit()).toEqual(['w']);
   });
 
   it('reports capacity in cores and bytes', () => {

@@ -5,6 +5,7 @@ import {
   capacityShortfalls,
   capacityUnits,
   formatBytes,
+  queueCapacity,
   type ResourceField,
   type ResourcesConfig,
   taskCapacity,
@@ -118,9 +119,10 @@ export function misfit(
   used: ResourceRequest,
   total: ResourceRequest,
   overcommit: number,
+  queue: ResourceRequest = NO_RESOURCES,
 ): Misfit | undefined {
   const max = toCapacity(total);
-  const short = capacityShortfalls(toCapacity(request), toCapacity(used), max, overcommit);
+  const short = capacityShortfalls(toCapacity(request), toCapacity(used), max, overcommit, toCapacity(queue));
   if (short.length === 0) return undefined;
   const reasons = short.map(({ resource, needs, free, never }) => {
     const [name, show] = SHOW[resource];
@@ -134,18 +136,38 @@ export function misfit(
   return { reason: reasons.join('; '), outOfCapacity: short.every((s) => !s.never) };
 }
 
-export type Reservation = { ok: true } | ({ ok: false } & Misfit);
+/** `waits`: the request holds room in the node's queue and starts once it fits beside what runs. */
+export type Reservation = { ok: true; waits: boolean } | ({ ok: false } & Misfit);
+
+const sum = (requests: Iterable<ResourceRequest>): ResourceRequest => {
+  const total = { ...NO_RESOURCES };
+  for (const r of requests) {
+    for (const key of Object.values(KEYS)) total[key] += r[key];
+  }
+  return total;
+};
 
 /**
- * In-memory accounting; the store's `reserved` column lets a restarted agent rebuild it. `total`
- * is what the node advertises; the overcommit factor comes from the orchestrator's handshake reply.
+ * In-memory accounting; the store's `reserved` and `waiting` columns let a restarted agent rebuild
+ * it. `total` is what the node advertises; the overcommit factor comes from the orchestrator's
+ * handshake reply. Beyond what it can run at once (total × overcommit), the node holds up to
+ * `queue` more, waiting in order for room: a freed slot goes to the next in line at once, without
+ * a round trip to the orchestrator.
  */
 export class CapacityTracker {
   private readonly reservations = new Map<string, ResourceRequest>();
+  /** Held but not running, in the order they came (a Map keeps insertion order). */
+  private readonly waiting = new Map<string, ResourceRequest>();
   private factor = 1;
+  /** What may wait beyond what runs: `queueFactor` × total, in whole units. */
+  readonly queue: ResourceRequest;
 
-  constructor(readonly total: ResourceRequest) {
+  constructor(
+    readonly total: ResourceRequest,
+    queueFactor = 0,
+  ) {
     checkCapacity(total);
+    this.queue = queueFactor > 0 ? fromCapacity(queueCapacity(toCapacity(total), queueFactor)) : NO_RESOURCES;
   }
 
   get overcommit(): number {
@@ -157,12 +179,17 @@ export class CapacityTracker {
     this.factor = usableOvercommit(factor);
   }
 
+  /** Everything held: what runs, what awaits approval, and what waits for room. */
   allocated(): ResourceRequest {
-    const sum = { ...NO_RESOURCES };
-    for (const r of this.reservations.values()) {
-      for (const key of Object.values(KEYS)) sum[key] += r[key];
-    }
-    return sum;
+    return sum(this.reservations.values());
+  }
+
+  /** Held by what may run now: everything but the waiting line. */
+  running(): ResourceRequest {
+    const all = this.allocated();
+    const waiting = sum(this.waiting.values());
+    for (const key of Object.values(KEYS)) all[key] -= waiting[key];
+    return all;
   }
 
   /**
@@ -174,28 +201,80 @@ export class CapacityTracker {
     return freeUnits(this.total, this.allocated(), 1);
   }
 
-  /** Reserves for `executionId` if it fits; reserving twice for one id is a no-op. */
+  /**
+   * Reserves for `executionId` if it fits, queue included; reserving twice for one id is a no-op.
+   * It waits when it does not fit beside what runs, or when others wait already (first come,
+   * first started: a large task is never passed over for ever by smaller ones).
+   */
   tryReserve(executionId: string, request: ResourceRequest): Reservation {
-    if (this.reservations.has(executionId)) return { ok: true };
-    const problem = misfit(request, this.allocated(), this.total, this.factor);
+    if (this.reservations.has(executionId)) return { ok: true, waits: this.waiting.has(executionId) };
+    const problem = misfit(request, this.allocated(), this.total, this.factor, this.queue);
     if (problem !== undefined) return { ok: false, ...problem };
+    const waits = !this.canStartNow(request);
     this.reservations.set(executionId, { ...request });
-    return { ok: true };
+    if (waits) this.waiting.set(executionId, { ...request });
+    return { ok: true, waits };
   }
 
-  /** Records a reservation whether it fits or not: for work that already exists (recovery). */
-  hold(executionId: string, request: ResourceRequest): void {
+  /**
+   * Records a reservation whether it fits or not: for work that already exists (recovery). One
+   * that `waits` joins the end of the line.
+   */
+  hold(executionId: string, request: ResourceRequest, waits = false): void {
     this.reservations.set(executionId, { ...request });
+    if (waits) this.waiting.set(executionId, { ...request });
   }
 
   /** Returns what was held, if anything. Releasing twice is harmless. */
   release(executionId: string): ResourceRequest | undefined {
     const held = this.reservations.get(executionId);
     this.reservations.delete(executionId);
+    this.waiting.delete(executionId);
     return held;
   }
 
   isReserved(executionId: string): boolean {
     return this.reservations.has(executionId);
+  }
+
+  isWaiting(executionId: string): boolean {
+    return this.waiting.has(executionId);
+  }
+
+  get waitingCount(): number {
+    return this.waiting.size;
+  }
+
+  /**
+   * Moves the first in line to running while each fits beside what runs, in order, and returns
+   * their ids: the caller starts them. The first that does not fit stops the line.
+   */
+  admit(): string[] {
+    const admitted: string[] = [];
+    for (const [id, request] of this.waiting) {
+      if (!this.fitsBesideRunning(request)) break;
+      this.waiting.delete(id);
+      admitted.push(id);
+    }
+    return admitted;
+  }
+
+  /** Puts an admitted execution back at the head of the line (its start could not be recorded). */
+  readmit(executionId: string): void {
+    const request = this.reservations.get(executionId);
+    if (request === undefined || this.waiting.has(executionId)) return;
+    const rest = [...this.waiting];
+    this.waiting.clear();
+    this.waiting.set(executionId, request);
+    for (const [id, r] of rest) this.waiting.set(id, r);
+  }
+
+  /** Whether work asking for `request` would start now: nobody waits ahead, and it fits beside what runs. */
+  canStartNow(request: ResourceRequest): boolean {
+    return this.waiting.size === 0 && this.fitsBesideRunning(request);
+  }
+
+  private fitsBesideRunning(request: ResourceRequest): boolean {
+    return misfit(request, this.running(), this.total, this.factor) === undefined;
   }
 }

@@ -24,8 +24,9 @@ export interface NodeStatusOptions {
 }
 
 export interface ExecutionCounts {
+  /** Running on this node now. */
   running: number;
-  /** Bid accepted by this node, waiting for the orchestrator's approval. */
+  /** Accepted by this node and not running: awaiting the orchestrator's approval, or room. */
   enqueued: number;
   /** What may still be booked: advertised capacity × the orchestrator's overcommit, minus reservations. */
   available: ResourceRequest;
@@ -54,15 +55,19 @@ export class NodeStatus {
       total: this.o.capacity.total,
       allocated: this.o.capacity.allocated(),
       overcommit: this.o.capacity.overcommit,
+      queue: this.o.capacity.queue,
     };
   }
 
   async counts(): Promise<ExecutionCounts> {
     const { store } = this.o;
     const byState = await store.transaction((tx) => store.executions.countByState(tx));
+    // The waiting line is counted in memory: a count of the store's flag would cost a statement.
+    const waiting = this.o.capacity.waitingCount;
+    const approved = byState.get(C.BidAccepted) ?? 0;
     return {
-      running: byState.get(C.BidAccepted) ?? 0,
-      enqueued: byState.get(C.AskForBidAccepted) ?? 0,
+      running: Math.max(0, approved - waiting),
+      enqueued: (byState.get(C.AskForBidAccepted) ?? 0) + waiting,
       available: this.o.capacity.available(),
     };
   }
@@ -70,6 +75,7 @@ export class NodeStatus {
   async computeNodeInfo(): Promise<ComputeNodeInfo> {
     const counts = await this.counts();
     const max = toCapacity(this.o.capacity.total);
+    const queue = toCapacity(this.o.capacity.queue);
     return {
       ExecutionEngines: [...this.o.executors.keys()],
       Publishers: [...this.publishers],
@@ -80,6 +86,8 @@ export class NodeStatus {
       MaxJobRequirements: max,
       RunningExecutions: counts.running,
       EnqueuedExecutions: counts.enqueued,
+      // Only a node that has a queue says so: the field is Shoal's, and absent means none.
+      ...(this.o.capacity.queue.cpuMillis > 0 ? { QueueCapacity: queue } : {}),
     };
   }
 }

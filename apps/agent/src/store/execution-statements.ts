@@ -4,7 +4,14 @@ import { setTo } from './prepared.js';
 import { executions } from './schema.js';
 
 /** The columns an ExecutionChange may set; revision and updatedAt change on every update. */
-export const CHANGEABLE = ['localState', 'desiredState', 'message', 'runOutput', 'reserved'] as const;
+export const CHANGEABLE = [
+  'localState',
+  'desiredState',
+  'message',
+  'runOutput',
+  'reserved',
+  'waiting',
+] as const;
 export type Changeable = (typeof CHANGEABLE)[number];
 
 /** ExecutionRepo's statements, prepared on one connection (see prepared.ts). */
@@ -34,6 +41,7 @@ export class ExecutionStatements {
         desiredState: p('desiredState'),
         message: p('message'),
         reserved: p('reserved'),
+        waiting: p('waiting'),
         runOutput: null,
         revision: 1,
         createdAt: p('createdAt'),

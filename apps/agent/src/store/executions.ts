@@ -29,6 +29,8 @@ export interface ExecutionRecord {
   message: string;
   reserved: ResourceRequest | null;
   runOutput: RunOutput | null;
+  /** Due to run, but waiting for room on this node: not started yet. */
+  waiting: boolean;
   revision: number;
   createdAt: bigint;
   updatedAt: bigint;
@@ -37,7 +39,7 @@ export interface ExecutionRecord {
 export type NewExecution = Pick<
   ExecutionRecord,
   'id' | 'jobId' | 'partition' | 'job' | 'waitForApproval' | 'localState' | 'desiredState' | 'message'
-> & { reserved: ResourceRequest | null };
+> & { reserved: ResourceRequest | null; waiting?: boolean };
 
 export interface ExecutionChange {
   localState?: ComputeStateType;
@@ -45,6 +47,7 @@ export interface ExecutionChange {
   message?: string;
   runOutput?: RunOutput | null;
   reserved?: ResourceRequest | null;
+  waiting?: boolean;
 }
 
 /**
@@ -72,6 +75,7 @@ export class ExecutionRepo {
       ...execution,
       job: encodeJson(execution.job),
       reserved: execution.reserved ? encodeJson(execution.reserved) : null,
+      waiting: execution.waiting ?? false,
       createdAt: now,
     });
     // The job as given: it was validated where it came in (the AskForBid), and its stored text is
@@ -96,6 +100,8 @@ export class ExecutionRepo {
       message: change.message,
       runOutput: change.runOutput === undefined ? undefined : encodeOrNull(change.runOutput),
       reserved: change.reserved === undefined ? undefined : encodeOrNull(change.reserved),
+      // setTo's placeholders skip the column's own mapping: the flag goes in as SQLite's 0 or 1.
+      waiting: change.waiting === undefined ? undefined : change.waiting ? 1 : 0,
     };
     const columns = CHANGEABLE.filter((column) => values[column] !== undefined);
     const row = this.statements.update(columns).get({
@@ -149,6 +155,7 @@ function decode(row: ExecutionRow, job?: Job): ExecutionRecord {
     message: row.message,
     reserved: row.reserved === null ? null : (decodeJson(row.reserved) as ResourceRequest),
     runOutput: row.runOutput === null ? null : RunOutputSchema.parse(decodeJson(row.runOutput)),
+    waiting: row.waiting,
     revision: row.revision,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,

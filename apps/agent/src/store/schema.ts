@@ -44,6 +44,11 @@ export const executions = sqliteTable(
     /** The resources reserved for it (capacity.ts ResourceRequest as JSON), so recovery re-reserves them. */
     reserved: text('reserved'),
     runOutput: text('run_output'),
+    /**
+     * Accepted and due to run, but waiting for room on this node (its queue): the run has not
+     * started, and a restarted agent puts it back in line instead of looking for its container.
+     */
+    waiting: flag('waiting').notNull().default(false),
     revision: int32('revision').notNull(),
     createdAt: int64('created_at').notNull(),
     updatedAt: int64('updated_at').notNull(),

@@ -48,7 +48,23 @@ function capacity(node: NodeState, show: (c: Capacity) => string): string {
   return info ? `${show(info.AvailableCapacity)} / ${show(info.MaxCapacity)}` : '';
 }
 
-const COLUMNS: Column<NodeState>[] = [
+/**
+ * What the node lets wait for room beyond what it runs at once (`2 CPU, 4 GiB memory`), resources
+ * it has none of left out; '' for a node without a queue.
+ */
+function queue(node: NodeState): string {
+  const q = node.Info.ComputeNodeInfo?.QueueCapacity;
+  if (!q) return '';
+  const parts = [
+    q.CPU > 0 ? `${cores(q.CPU)} CPU` : '',
+    q.Memory > 0 ? `${formatBytes(q.Memory)} memory` : '',
+    q.Disk > 0 ? `${formatBytes(q.Disk)} disk` : '',
+    q.GPU > 0 ? `${q.GPU} GPU` : '',
+  ].filter((p) => p !== '');
+  return parts.length > 0 ? parts.join(', ') : 'none';
+}
+
+export const NODE_COLUMNS: Column<NodeState>[] = [
   { header: 'ID', value: (n) => shortId(n.Info.NodeID), max: 24 },
   { header: 'NODE ID', value: (n) => n.Info.NodeID, wide: true },
   { header: 'TYPE', value: (n) => n.Info.NodeType },
@@ -59,6 +75,7 @@ const COLUMNS: Column<NodeState>[] = [
   { header: 'MEMORY', value: (n) => capacity(n, (c) => formatBytes(c.Memory)) },
   { header: 'DISK', value: (n) => capacity(n, (c) => formatBytes(c.Disk)), wide: true },
   { header: 'GPU', value: (n) => capacity(n, (c) => String(c.GPU)), wide: true },
+  { header: 'QUEUE', value: queue, wide: true },
   { header: 'ENGINES', value: (n) => (n.Info.ComputeNodeInfo?.ExecutionEngines ?? []).join(','), wide: true },
   { header: 'RUNNING', value: (n) => String(n.Info.ComputeNodeInfo?.RunningExecutions ?? ''), wide: true },
   { header: 'VERSION', value: (n) => n.Info.Version.GitVersion, wide: true },
@@ -83,9 +100,9 @@ export function nodeText(node: NodeState): string {
       ['Memory', capacity(node, (c) => formatBytes(c.Memory))],
       ['Disk', capacity(node, (c) => formatBytes(c.Disk))],
       ['GPU', capacity(node, (c) => String(c.GPU))],
-      ['Running', String(info.RunningExecutions)],
-      ['Enqueued', String(info.EnqueuedExecutions)],
     );
+    if (info.QueueCapacity) fields.push(['Queue', queue(node)]);
+    fields.push(['Running', String(info.RunningExecutions)], ['Enqueued', String(info.EnqueuedExecutions)]);
   }
   return renderFields(fields);
 }
@@ -155,7 +172,7 @@ export function addNodeCommand(program: Command, ctx: CommandContext): void {
         nextToken: flags.nextToken,
       });
       await printPage(ctx.io, flags, page, {
-        columns: COLUMNS,
+        columns: NODE_COLUMNS,
         rows: page.Nodes,
         more: (token) => `More nodes: ${nextPageCommand(command, token)}`,
       });

@@ -41,6 +41,7 @@ export interface ServeOptions {
   disk?: string;
   gpu?: string;
   capacityFraction?: number;
+  queueFactor?: number;
   allowNetworkedJobs?: boolean;
   maxInlineOutput?: string;
   maxOutputFile?: string;
@@ -129,6 +130,7 @@ export function agentInput(
       disk: opts.disk,
       gpu: opts.gpu,
       capacityFraction: opts.capacityFraction,
+      queueFactor: opts.queueFactor,
       allowNetworkedJobs: opts.allowNetworkedJobs,
       maxInlineOutput: opts.maxInlineOutput,
       maxOutputFile: opts.maxOutputFile,
@@ -192,6 +194,15 @@ export function describeIssue(issue: Issue): string {
   const field = String(issue.path[0] ?? '');
   const flag = FLAG_OF[field] ?? field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
   return `--${flag}: ${issue.message}`;
+}
+
+/** `--queue-factor 2`: a number, or a usage error naming the flag. */
+export function parseQueueFactor(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) {
+    throw new InvalidArgumentError('must be a number from 0 to 100');
+  }
+  return n;
 }
 
 /** `--capacity-fraction 0.5`: a number, or a usage error naming the flag. */

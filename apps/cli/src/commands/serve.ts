@@ -11,6 +11,7 @@ import {
   metricsTokenOption,
   orchestratorInput,
   parseFraction,
+  parseQueueFactor,
   type ServeOptions,
   URL_FROM_ORCHESTRATOR,
 } from './serve-config.js';
@@ -102,6 +103,11 @@ export function addServeCommand(program: Command, io: CliIO, setExit: (code: Exi
       '--capacity-fraction <f>',
       'compute: share of the detected host to offer (default 0.8)',
       parseFraction,
+    )
+    .option(
+      '--queue-factor <f>',
+      'compute: work that may wait here for room, as a multiple of the capacity offered; 0 leaves all waiting to the orchestrator (default 1)',
+      parseQueueFactor,
     )
     .option('--allow-networked-jobs', 'compute: run docker tasks that ask for Host or Full networking')
     .option('--max-inline-output <size>', 'compute: stdout/stderr bytes kept in a result (default 64KiB)')

@@ -42,6 +42,8 @@ export async function startCluster(options: {
   natsUrl: string;
   dbUrl: string;
   agents: number;
+  /** Flags every agent gets after the defaults (a later `--cpu` wins over the default 4). */
+  agentArgs?: readonly string[];
 }): Promise<Cluster> {
   const dirs: TempDir[] = [];
   const port = await getFreePort();
@@ -93,6 +95,7 @@ export async function startCluster(options: {
       '4',
       '--memory',
       '8Gi',
+      ...(options.agentArgs ?? []),
     ]);
     agents.set(name, agent);
     return agent;

@@ -73,6 +73,31 @@ describe('nodes', () => {
     expect((await call(h.app, 'GET', `${NODES}/n-zzzz`)).status).toBe(404);
   });
 
+  it('describes the queue a node offers (QueueCapacity) beside its capacity, and lists it', async () => {
+    const queued = 'n-dddddddd-0000-4000-8000-000000000004';
+    const node = computeNode(queued, { zone: 'd' });
+    const queue = { CPU: 2, Memory: 4 * 1024 ** 3, Disk: 0, GPU: 0 };
+    const info = node.Info.ComputeNodeInfo;
+    if (!info) throw new Error('a compute node has ComputeNodeInfo');
+    await h.store.nodes.upsert(
+      { ...node, Info: { ...node.Info, ComputeNodeInfo: { ...info, QueueCapacity: queue } } },
+      h.clock.now() + 3n,
+    );
+    const reply = await call(h.app, 'GET', `${NODES}/${queued}`);
+    expect(reply.status).toBe(200);
+    expect(reply.body.Node).toMatchObject({ Info: { ComputeNodeInfo: { QueueCapacity: queue } } });
+    const listed = await call(h.app, 'GET', `${NODES}?labels=zone%3Dd`);
+    expect(listed.body.Nodes).toEqual([
+      expect.objectContaining({
+        Info: expect.objectContaining({ ComputeNodeInfo: expect.objectContaining({ QueueCapacity: queue }) }),
+      }),
+    ]);
+    // A node without a queue shows none.
+    const plain = await call(h.app, 'GET', `${NODES}/${A}`);
+    expect(plain.body.Node).not.toHaveProperty('Info.ComputeNodeInfo.QueueCapacity');
+    await call(h.app, 'PUT', `${NODES}/${queued}`, { body: '{"Action":"delete"}' });
+  });
+
   it('approves, rejects (idempotently) and deletes', async () => {
     const approve = await call(h.app, 'PUT', `${NODES}/${B}`, {
       body: '{"Action":"approve","Message":"ok"}',

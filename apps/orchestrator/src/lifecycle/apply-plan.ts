@@ -120,7 +120,10 @@ function updateExecution(
     (update.send === 'BidAccepted' ? { StateType: C.BidAccepted, Message: '' } : undefined);
   if (nextCompute && nextCompute.StateType !== compute) {
     const ended = update.outcome === undefined ? {} : { outcome: update.outcome };
-    const after = work.updateExecution(before.ID, revision, { ComputeState: nextCompute, ...ended }, now);
+    // An approved bid runs from now; a node that must first wait for room says so (Phase Waiting).
+    const started = nextCompute.StateType === C.BidAccepted ? { runStartTime: now } : {};
+    const change = { ComputeState: nextCompute, ...ended, ...started };
+    const after = work.updateExecution(before.ID, revision, change, now);
     const comment = update.send === 'BidAccepted' ? 'bid accepted' : update.comment;
     events.push(executionEvent(before, compute, nextCompute.StateType, after.Revision, comment, now));
     revision = after.Revision;

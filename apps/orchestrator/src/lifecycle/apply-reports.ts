@@ -7,6 +7,7 @@ import {
   HistoryEventType,
   type IdGenerator,
   isTerminalComputeState,
+  type Job,
   type Nanos,
   newEvaluation,
   shortId,
@@ -14,6 +15,7 @@ import {
 import { isStreamType, MESSAGE_CHANNEL, type StreamEnvelope } from '@shoal/protocol';
 import type { Logger } from 'pino';
 import type { EndingMetrics } from '../metrics/ports.js';
+import { executionTimeoutSeconds } from '../planner/lifecycle.js';
 import type { NewHistoryEvent, Repos, StoredExecution } from '../store/index.js';
 import { evaluateWaitingJobs } from './node-events.js';
 import { decideReport, type Report } from './report-effects.js';
@@ -120,7 +122,7 @@ function applyOne(
     logger[decision.level]({ ...fields, state }, `report rejected: ${decision.reason}`);
     return undefined;
   }
-  const { steps, runOutput, publishedResult, ended, evaluate } = decision.effect;
+  const { steps, runOutput, publishedResult, ended, run, evaluate } = decision.effect;
   const events: NewHistoryEvent[] = [];
   let current = execution;
   for (const [i, step] of steps.entries()) {
@@ -132,6 +134,7 @@ function applyOne(
       ...(last && publishedResult !== undefined ? { PublishedResult: publishedResult } : {}),
       ...(last && ended !== undefined ? { outcome: ended.outcome } : {}),
       ...(retire ? { DesiredState: { StateType: DesiredStateType.Stopped, Message: ended.desired } } : {}),
+      ...(last && run !== undefined ? { runStartTime: run === 'started' ? now : undefined } : {}),
     };
     const previous = current.ComputeState.StateType;
     current = work.updateExecution(current.ID, current.Revision, change, now);
@@ -153,7 +156,10 @@ function applyOne(
   const comment = steps.at(-1)?.comment ?? '';
   // A due evaluation not yet finished will read this report's effect (the job row is locked), so
   // one more would only repeat it (a Count-100 job's bids need one pass).
-  if (evaluate && !work.hasDueEvaluation(current.JobID, now)) {
+  // A run's start after waiting on its node is looked at only to set the wake-up at its timeout:
+  // a task without one needs no look.
+  const lookNeeded = evaluate && (report.type !== 'ExecutionProgress' || hasTimeout(work.job(current.JobID)));
+  if (lookNeeded && !work.hasDueEvaluation(current.JobID, now)) {
     const job = work.job(current.JobID);
     const trigger = EvaluationTrigger.ExecutionUpdate;
     const why = `execution ${shortId(current.ID)}: ${comment}`;
@@ -161,4 +167,9 @@ function applyOne(
   }
   logger.info({ ...fields, state: computeStateName(current.ComputeState.StateType) }, comment);
   return current;
+}
+
+function hasTimeout(job: Job): boolean {
+  const task = job.Tasks[0];
+  return task !== undefined && executionTimeoutSeconds(task) > 0;
 }

@@ -19,6 +19,9 @@ import type { Envelope, OutMessageType } from '@shoal/protocol';
 
 export type Report = Envelope<OutMessageType>;
 
+/** The history comment of a bid accepted by a node that runs it once it has room. */
+export const BID_ACCEPTED_WAITING = 'bid accepted by node: waiting on the node for room';
+
 export interface ComputeStep {
   state: { StateType: C; Message: string };
   comment: string;
@@ -31,7 +34,12 @@ export interface ReportEffect {
   publishedResult?: SpecConfig;
   /** With a terminal last step: why it ended, and its desired state retired to Stopped. */
   ended?: { outcome: ExecutionOutcome; desired: string };
-  /** State changes get the job re-evaluated; progress notes do not. */
+  /**
+   * The run's clock: `started` sets its start to when the report is applied (its timeout counts
+   * from there), `waiting` clears it while the run waits on its node for room.
+   */
+  run?: 'started' | 'waiting';
+  /** State changes get the job re-evaluated; progress notes do not (but a run's start does). */
   evaluate: boolean;
 }
 
@@ -89,10 +97,15 @@ function targetOf(report: Report, execution: Execution): ReportEffect {
           evaluate: true,
         };
       }
-      // Asked without an approval round (desired Running), the agent starts at once.
-      const running = execution.DesiredState.StateType === D.Running;
+      // Asked without an approval round (desired Running), the agent starts at once, or puts the run
+      // in its queue to wait for room (Waiting): then the run's clock starts when it does.
+      if (execution.DesiredState.StateType !== D.Running) {
+        return { steps: step(C.AskForBidAccepted, Reason, 'bid accepted by node'), evaluate: true };
+      }
+      const waiting = report.payload.Waiting === true;
       return {
-        steps: step(running ? C.BidAccepted : C.AskForBidAccepted, Reason, 'bid accepted by node'),
+        steps: step(C.BidAccepted, Reason, waiting ? BID_ACCEPTED_WAITING : 'bid accepted by node'),
+        run: waiting ? 'waiting' : 'started',
         evaluate: true,
       };
     }
@@ -146,8 +159,17 @@ function targetOf(report: Report, execution: Execution): ReportEffect {
       };
     }
     case 'ExecutionProgress': {
-      const { Message } = report.payload;
-      return { steps: step(execution.ComputeState.StateType, Message, Message), evaluate: false };
+      const { Message, Phase } = report.payload;
+      const note = step(execution.ComputeState.StateType, Message, Message);
+      // Only a running execution has a run to wait or start; on any other the phase is just a note.
+      if (Phase === undefined || execution.ComputeState.StateType !== C.BidAccepted) {
+        return { steps: note, evaluate: false };
+      }
+      // A start needs a look at the job, which sets the wake-up at its new timeout deadline; a wait
+      // needs none (the check at the old deadline finds the run waiting and leaves it).
+      return Phase === 'Started'
+        ? { steps: note, run: 'started', evaluate: true }
+        : { steps: note, run: 'waiting', evaluate: false };
     }
   }
 }

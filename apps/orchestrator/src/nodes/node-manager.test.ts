@@ -47,6 +47,23 @@ describeWithServices(['nats'], 'node manager over NATS', () => {
     expect(h.side.dispatcher.nodes()).toContain(a.nodeId);
   });
 
+  it('keeps the queue a node offers (QueueCapacity) from its handshake, across heartbeats', async () => {
+    await side({ disconnectTimeoutMs: 1_000 });
+    const a = await agent();
+    const queue = { CPU: 2, Memory: 4 * 1024 ** 3, Disk: 0, GPU: 0 };
+    const { ComputeNodeInfo: compute, ...info } = a.info();
+    if (!compute) throw new Error('a compute node has ComputeNodeInfo');
+    const NodeInfo = { ...info, ComputeNodeInfo: { ...compute, QueueCapacity: queue } };
+    const reply = await a.handshake({ NodeInfo });
+    expect(reply.ok && reply.envelope.payload.Accepted).toBe(true);
+    expect((await db.store.nodes.get(a.nodeId)).Info.ComputeNodeInfo?.QueueCapacity).toEqual(queue);
+    await a.heartbeat({ RunningExecutions: 2, EnqueuedExecutions: 1 });
+    expect((await db.store.nodes.get(a.nodeId)).Info.ComputeNodeInfo).toMatchObject({
+      QueueCapacity: queue,
+      EnqueuedExecutions: 1,
+    });
+  });
+
   it('keeps a heartbeating node connected by the orchestrator’s clock, whatever the agent’s', async () => {
     await side({ disconnectTimeoutMs: 2_000 }); // ten heartbeats per timeout: load cannot make it flaky
     const a = await agent({ clockSkewNs: -600_000_000_000n });

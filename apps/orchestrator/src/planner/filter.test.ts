@@ -1,3 +1,4 @@
+import type { Capacity } from '@shoal/models';
 import { describe, expect, it } from 'vitest';
 import { checkCapacity, filterNodes } from './filter.js';
 import { capacity, GB, MB, makeJob, makeNode, type NodeSpec } from './testing/fixtures.js';
@@ -122,5 +123,37 @@ describe('capacity with oversubscription', () => {
     expect(checkCapacity(node, node.usage, capacity({ CPU: 0.5, Memory: 100 * MB }), 1.5)?.reason).toBe(
       'node n-1: not enough CPU (needs 500m, 0 free), not enough memory (needs 100 MB, 0 B free)',
     );
+  });
+});
+
+describe('capacity with a queue on the node', () => {
+  const request = capacity({ CPU: 1, Memory: GB });
+  const node = (usage: Partial<Capacity>, queue?: Partial<Capacity>) =>
+    makeNode({ id: 'n-1', cpu: 2, memory: 4 * GB, usage, ...(queue ? { queue } : {}) });
+
+  it('places beyond what the node runs at once, up to max × overcommit + queue', () => {
+    const queued = node({ CPU: 3 }, { CPU: 2, Memory: 4 * GB });
+    expect(checkCapacity(queued, queued.usage, request, 1.5)).toBeUndefined(); // 3 + 1 ≤ 3 + 2
+    const full = node({ CPU: 4.5 }, { CPU: 2, Memory: 4 * GB });
+    expect(checkCapacity(full, full.usage, request, 1.5)?.reason).toBe(
+      'node n-1: not enough CPU (needs 1, 500m free)',
+    );
+    // Without a queue the same usage is already too much.
+    const plain = node({ CPU: 3 });
+    expect(checkCapacity(plain, plain.usage, request, 1.5)?.reason).toBe(
+      'node n-1: not enough CPU (needs 1, 0 free)',
+    );
+  });
+
+  it('needs room in the queue for every resource the request uses', () => {
+    const cpuOnly = node({ CPU: 2, Memory: 4 * GB }, { CPU: 4 });
+    expect(checkCapacity(cpuOnly, cpuOnly.usage, request, 1)?.reason).toBe(
+      'node n-1: not enough memory (needs 1 GB, 0 B free)',
+    );
+  });
+
+  it('never takes a request larger than the node can book, however large its queue', () => {
+    const big = node({}, { CPU: 100 });
+    expect(checkCapacity(big, big.usage, capacity({ CPU: 3 }), 1)?.code).toBe('capacity');
   });
 });

@@ -128,8 +128,10 @@ export function checkStatic(node: NodeCandidate, req: JobRequirements): NodeReje
 }
 
 /**
- * Room left with oversubscription: usage + request ≤ overcommit × MaxCapacity. GPUs are whole
- * devices that containers cannot share, so they are never oversubscribed: the agent would refuse.
+ * Room left with oversubscription: usage + request ≤ overcommit × MaxCapacity, plus the node's
+ * queue (QueueCapacity) if it has one: work beyond what it runs at once waits there for room, and
+ * the node starts it as running work ends. GPUs are whole devices that containers cannot share, so
+ * they are never oversubscribed: the agent would refuse.
  */
 export function checkCapacity(
   node: NodeCandidate,
@@ -137,9 +139,9 @@ export function checkCapacity(
   request: Capacity,
   overcommit: number,
 ): NodeRejection | undefined {
-  const max = node.Info.ComputeNodeInfo?.MaxCapacity;
-  if (!max) return reject(node, 'not-compute', 'not a compute node');
-  const shortfalls = capacityShortfalls(request, usage, max, overcommit);
+  const info = node.Info.ComputeNodeInfo;
+  if (!info) return reject(node, 'not-compute', 'not a compute node');
+  const shortfalls = capacityShortfalls(request, usage, info.MaxCapacity, overcommit, info.QueueCapacity);
   if (shortfalls.length === 0) return undefined;
   const why = shortfalls.map(
     ({ resource: r, needs, free }) =>

@@ -46,8 +46,13 @@ export function settleJobState(b: PlanBuilder): void {
   const executions = b.executions();
   const active = executions.find(isRunningOrAccepted);
   if (active) {
+    // An accepted run with no start yet waits in its node's queue for room.
     const what =
-      active.ComputeState.StateType === ComputeStateType.BidAccepted ? 'execution running' : 'bid accepted';
+      active.ComputeState.StateType !== ComputeStateType.BidAccepted
+        ? 'bid accepted'
+        : active.runStartTime === undefined
+          ? 'execution waiting for room'
+          : 'execution running';
     b.setJobState(JobStateType.Running, '', `Job running: ${what} on ${shortId(active.NodeID)}`);
     return;
   }

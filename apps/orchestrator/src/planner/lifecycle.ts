@@ -108,16 +108,18 @@ export function executionTimeoutSeconds(task: Task): number {
 /**
  * The agent kills an execution at its timeout and reports it. If it has not after the timeout plus
  * the time an agent may spend preparing plus a buffer, the agent is silent and the server fails the
- * execution itself (a timeout is final: the job fails). The clock starts at the execution's
- * creation: ModifyTime moves with every progress report, and the buffer absorbs the bid round and
- * the agent's kill grace. Not yet due: come back when it is.
+ * execution itself (a timeout is final: the job fails). The clock starts when the run started (its
+ * runStartTime: ModifyTime moves with every progress report), and the buffer absorbs the bid round
+ * and the agent's kill grace. An execution waiting on its node for room has not started: its clock
+ * does not run, and a silent node is caught by node loss instead. Not yet due: come back when it is.
  */
 export function failTimedOut(b: PlanBuilder, task: Task, bufferNanos: bigint): void {
   const seconds = executionTimeoutSeconds(task);
   if (seconds <= 0) return;
   for (const e of b.executions()) {
     if (e.ComputeState.StateType !== C.BidAccepted || e.DesiredState.StateType === D.Stopped) continue;
-    const deadline = e.CreateTime + secondsToNanos(seconds) + bufferNanos;
+    if (e.runStartTime === undefined) continue; // waiting on its node for room: no clock yet
+    const deadline = e.runStartTime + secondsToNanos(seconds) + bufferNanos;
     if (b.now < deadline) {
       b.wakeAt(deadline, 'retry', `check whether execution ${shortId(e.ID)} has timed out`);
       continue;

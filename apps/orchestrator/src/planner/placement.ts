@@ -61,7 +61,11 @@ export function candidates(ctx: SchedulingContext, tried?: TriedNodes): Candidat
     else eligible.push(node);
   }
   const key = [...ctx.randomKey, tried?.partition ?? 'any'];
-  return { ranked: rankNodes(eligible, (n) => usageOf(ctx, n), ctx.req.request, key), rejected };
+  const { request } = ctx.req;
+  return {
+    ranked: rankNodes(eligible, (n) => usageOf(ctx, n), request, ctx.settings.overcommit, key),
+    rejected,
+  };
 }
 
 export interface PartitionPlacement {

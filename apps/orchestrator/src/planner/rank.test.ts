@@ -13,7 +13,7 @@ describe('ranking', () => {
     const busy = makeNode({ id: 'n-busy', usage: { CPU: 3, Memory: 6 * GB } });
     const idle = makeNode({ id: 'n-idle' });
     const half = makeNode({ id: 'n-half', usage: { CPU: 2, Memory: 4 * GB } });
-    expect(ids(rankNodes([busy, idle, half], (n) => n.usage, request, ['seed', 'e1']))).toEqual([
+    expect(ids(rankNodes([busy, idle, half], (n) => n.usage, request, 1, ['seed', 'e1']))).toEqual([
       'n-idle',
       'n-half',
       'n-busy',
@@ -22,7 +22,7 @@ describe('ranking', () => {
 
   it('breaks ties with seeded randomness: reproducible, and different across evaluations', () => {
     const nodes = Array.from({ length: 8 }, (_, i) => makeNode({ id: `n-${i}` }));
-    const order = (key: string) => ids(rankNodes(nodes, (n) => n.usage, request, ['seed', key]));
+    const order = (key: string) => ids(rankNodes(nodes, (n) => n.usage, request, 1, ['seed', key]));
     expect(order('e1')).toEqual(order('e1'));
     const firsts = new Set(Array.from({ length: 20 }, (_, i) => order(`e${i}`)[0]));
     expect(firsts.size).toBeGreaterThan(2);
@@ -32,8 +32,35 @@ describe('ranking', () => {
     const emptier = makeNode({ id: 'n-z', usage: { CPU: 0.2 } });
     const fuller = makeNode({ id: 'n-a', usage: { CPU: 0.6 } });
     for (let i = 0; i < 50; i++) {
-      expect(ids(rankNodes([fuller, emptier], (n) => n.usage, request, ['s', `e${i}`]))[0]).toBe('n-z');
+      expect(ids(rankNodes([fuller, emptier], (n) => n.usage, request, 1, ['s', `e${i}`]))[0]).toBe('n-z');
     }
+  });
+
+  it('asks a node where the work starts at once before one where it would wait in the queue', () => {
+    // By free share alone the queued node wins: its CPU is booked, its memory is nearly all free.
+    const queued = makeNode({ id: 'n-queued', usage: { CPU: 4 }, queue: { CPU: 4, Memory: 8 * GB } });
+    const tight = makeNode({ id: 'n-tight', usage: { CPU: 2.5, Memory: 6 * GB } });
+    for (let i = 0; i < 20; i++) {
+      expect(ids(rankNodes([queued, tight], (n) => n.usage, request, 1, ['s', `e${i}`]))).toEqual([
+        'n-tight',
+        'n-queued',
+      ]);
+    }
+    // With room to oversubscribe, the same node runs the work at once: free share decides again.
+    expect(ids(rankNodes([queued, tight], (n) => n.usage, request, 1.5, ['s', 'e']))).toEqual([
+      'n-queued',
+      'n-tight',
+    ]);
+  });
+
+  it('among nodes where the work would wait, prefers the one with less waiting', () => {
+    const queue = { CPU: 8, Memory: 16 * GB };
+    const deep = makeNode({ id: 'n-deep', usage: { CPU: 7, Memory: 8 * GB }, queue });
+    const shallow = makeNode({ id: 'n-shallow', usage: { CPU: 4, Memory: 8 * GB }, queue });
+    expect(ids(rankNodes([deep, shallow], (n) => n.usage, request, 1, ['s', 'e']))).toEqual([
+      'n-shallow',
+      'n-deep',
+    ]);
   });
 
   it('seededUnit stays in [0, 1) and depends on every part', () => {

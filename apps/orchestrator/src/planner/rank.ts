@@ -1,4 +1,4 @@
-import type { Capacity, Nanos } from '@shoal/models';
+import { type Capacity, capacityShortfalls, type Nanos } from '@shoal/models';
 import { units } from './capacity.js';
 import { errorOf, isFailedAttempt, outcomeOf } from './executions.js';
 import { nodeLabel } from './messages.js';
@@ -85,19 +85,47 @@ export function freeShare(node: NodeCandidate, usage: Capacity, request: Capacit
 }
 
 /**
- * Best first: most free capacity, plus a little seeded jitter so equal nodes do not always get the
- * work in the same order. Ties left after that fall back to node id, so the order is total.
+ * Whether the request would wait in the node's queue: it fits only with the queue counted, not
+ * beside what the node can run at once (MaxCapacity × overcommit).
+ */
+export function wouldWait(
+  node: NodeCandidate,
+  usage: Capacity,
+  request: Capacity,
+  overcommit: number,
+): boolean {
+  const info = node.Info.ComputeNodeInfo;
+  // Without a queue, a node that passed the filter runs the work at once: skip the sums.
+  if (!info?.QueueCapacity) return false;
+  return capacityShortfalls(request, usage, info.MaxCapacity, overcommit).length > 0;
+}
+
+/**
+ * Best first: a node where the work starts at once before any where it would wait in the queue
+ * (however empty the latter), then most free capacity, plus a little seeded jitter so equal nodes
+ * do not always get the work in the same order. Ties left after that fall back to node id, so the
+ * order is total.
  */
 export function rankNodes(
   nodes: readonly NodeCandidate[],
   usageOf: (node: NodeCandidate) => Capacity,
   request: Capacity,
+  overcommit: number,
   randomKey: readonly (string | number)[],
 ): NodeCandidate[] {
-  const scored = nodes.map((node) => ({
-    node,
-    score: freeShare(node, usageOf(node), request) + JITTER * seededUnit(...randomKey, node.Info.NodeID),
-  }));
-  scored.sort((a, b) => b.score - a.score || (a.node.Info.NodeID < b.node.Info.NodeID ? -1 : 1));
+  const scored = nodes.map((node) => {
+    const usage = usageOf(node);
+    return {
+      node,
+      waits: wouldWait(node, usage, request, overcommit),
+      score: freeShare(node, usage, request) + JITTER * seededUnit(...randomKey, node.Info.NodeID),
+    };
+  });
+  scored.sort(
+    (a, b) =>
+      Number(a.waits) - Number(b.waits) ||
+      b.score - a.score ||
+      (a.node.Info.NodeID < b.node.Info.NodeID ? -1 : 1),
+  );
   return scored.map((s) => s.node);
 }

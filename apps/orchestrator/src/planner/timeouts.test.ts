@@ -99,6 +99,69 @@ describe('execution timeout on a silent agent', () => {
   });
 });
 
+describe('execution timeout of a run that waits on its node for room', () => {
+  const deadlineAfter = 60n * SEC + prepare + buffer;
+  const waiting = () =>
+    new Scenario({
+      job: makeJob({
+        State: { StateType: J.Running, Message: '' },
+        task: { Timeouts: { ExecutionTimeout: 60 } },
+      }),
+      nodes: [makeNode({ id: 'n-1' })],
+      executions: [
+        makeExecution({ id: 'e-1', node: 'n-1', desired: D.Running, compute: C.BidAccepted, runStart: null }),
+      ],
+      settings,
+    });
+
+  it('is never timed out while it waits, and sets no wake-up for it', () => {
+    const plan = waiting()
+      .at(T0 + 100n * deadlineAfter)
+      .plan();
+    expect(plan.executionUpdates).toEqual([]);
+    expect(plan.followUp).toBeUndefined();
+  });
+
+  it('counts from when it started, not from its creation', () => {
+    const sc = waiting()
+      .at(T0 + 1000n * SEC)
+      .phase(0, 'Started');
+    const started = sc.now;
+    const before = sc.at(started + deadlineAfter - 1n).plan();
+    expect(before.executionUpdates).toEqual([]);
+    expect(before.followUp).toEqual({
+      waitUntil: started + deadlineAfter,
+      trigger: 'retry',
+      comment: 'check whether execution e-1 has timed out',
+    });
+    const due = sc.at(started + deadlineAfter).plan();
+    expect(due.executionUpdates).toEqual([{ ...timedOut, expectedRevision: 2 }]);
+  });
+
+  it('stops its clock again when the node says it waits (a restart that requeued it)', () => {
+    const sc = runningFor({ ExecutionTimeout: 60 })
+      .at(T0 + 10n * SEC)
+      .phase(0, 'Waiting');
+    const plan = sc.at(T0 + 10n * deadlineAfter).plan();
+    expect(plan.executionUpdates).toEqual([]);
+    expect(plan.followUp).toBeUndefined();
+  });
+
+  it('starts its clock when a bid accepted to run is reported, not at the ask', () => {
+    const sc = new Scenario({
+      job: makeJob({ task: { Timeouts: { ExecutionTimeout: 60 } } }),
+      nodes: [makeNode({ id: 'n-1' })],
+      settings,
+    });
+    sc.step();
+    sc.after(500n * SEC)
+      .report(0, C.AskForBid)
+      .report(0, C.BidAccepted);
+    expect(sc.exec(0).runStartTime).toBe(T0 + 500n * SEC);
+    expect(sc.plan().followUp?.waitUntil).toBe(T0 + 500n * SEC + deadlineAfter);
+  });
+});
+
 describe('total timeout', () => {
   it('fails the job once TotalTimeout has passed since CreateTime, and stops its executions', () => {
     const sc = runningFor({ TotalTimeout: 100, ExecutionTimeout: 50 }).at(T0 + 100n * SEC);

@@ -56,6 +56,11 @@ export interface ScheduledExecution extends Execution {
   partition: number;
   /** Why it ended, as its writer judged then; '' while it runs (and on older rows). */
   outcome: ExecutionOutcome | '';
+  /**
+   * When its run started: its timeout counts from here. Absent before it is accepted to run, and
+   * while a running (BidAccepted) execution waits on its node for room.
+   */
+  runStartTime?: Nanos;
 }
 
 export interface NodeCandidate extends NodeState {

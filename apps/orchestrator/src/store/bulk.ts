@@ -95,6 +95,7 @@ export function bulkRepo(handle: Handle): BulkRepo {
             publishedResult: e.PublishedResult,
             nextExecution: e.NextExecution,
             followupEvalId: e.FollowupEvalID,
+            runStartTime: e.runStartTime ?? null,
             revision: e.Revision,
             modifyTime: e.ModifyTime,
           },

@@ -178,10 +178,11 @@ export function executionRepo({ db }: Handle): ExecutionRepo {
 }
 
 export function executionToRow(
-  e: Execution & Partial<Pick<StoredExecution, 'partition' | 'outcome'>>,
+  e: Execution & Partial<Pick<StoredExecution, 'partition' | 'outcome' | 'runStartTime'>>,
 ): typeof executions.$inferInsert {
   return {
     outcome: e.outcome ?? '',
+    runStartTime: e.runStartTime ?? null,
     id: e.ID,
     jobId: e.JobID,
     namespace: e.Namespace,
@@ -210,6 +211,7 @@ export function rowToStoredExecution(row: ExecutionRow): StoredExecution {
     ...rowToExecution(row),
     partition: row.partition,
     outcome: isExecutionOutcome(row.outcome) ? row.outcome : '',
+    ...(row.runStartTime === null ? {} : { runStartTime: row.runStartTime }),
   };
 }
 

@@ -129,6 +129,12 @@ export const executions = pgTable(
     revision: integer('revision').notNull(),
     createTime: nanos('create_time').notNull(),
     modifyTime: nanos('modify_time').notNull(),
+    /**
+     * When the run started, so its timeout counts from there: set when the execution is accepted
+     * to run, null while a running execution waits on its node for room (the node's queue). The
+     * planner reads it; the v1 API does not show it.
+     */
+    runStartTime: nanos('run_start_time'),
   },
   (t) => [
     index('executions_job_modify_idx').on(t.jobId, t.modifyTime, t.id),

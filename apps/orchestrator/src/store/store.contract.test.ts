@@ -14,6 +14,7 @@ import { nodeSchedRevisionContract } from './testing/contract-node-sched-revisio
 import { nodeStatusContract } from './testing/contract-node-status.js';
 import { nodesContract } from './testing/contract-nodes.js';
 import { outboxContract } from './testing/contract-outbox.js';
+import { runStartContract } from './testing/contract-run-start.js';
 import { submissionGuardContract } from './testing/contract-submission-guard.js';
 import { DRIVERS, useStore } from './testing/harness.js';
 
@@ -44,6 +45,7 @@ for (const driver of DRIVERS) {
     describe('outbox', () => outboxContract(ctx));
     describe('agent cursors', () => agentCursorsContract(ctx));
     describe('bulk', () => bulkContract(ctx));
+    describe('run start', () => runStartContract(ctx));
     describe('submissions', () => submissionGuardContract(ctx));
   });
 }

@@ -372,13 +372,18 @@ export interface SchedulingRepo {
 
 /** An execution as it is to be stored, and the revision the stored row must still have. */
 /**
- * An execution as the store keeps it: the API's shape, its partition, and why it ended ('' while
- * it runs, and on rows written before the outcome was kept).
+ * An execution as the store keeps it: the API's shape, its partition, why it ended ('' while it
+ * runs, and on rows written before the outcome was kept), and when its run started (absent before
+ * it was accepted to run, and while it waits on its node for room): the timeout counts from there.
  */
-export type StoredExecution = Execution & { partition: number; outcome: ExecutionOutcome | '' };
+export type StoredExecution = Execution & {
+  partition: number;
+  outcome: ExecutionOutcome | '';
+  runStartTime?: Nanos;
+};
 
 export interface ExecutionSave {
-  execution: Execution & { outcome?: ExecutionOutcome | '' };
+  execution: Execution & Partial<Pick<StoredExecution, 'outcome' | 'runStartTime'>>;
   expectedRevision: number;
 }
 
@@ -406,9 +411,9 @@ export interface BulkRepo {
     jobIds: readonly string[],
   ): Promise<Array<{ jobId: string; trigger: string; waitUntil: Nanos }>>;
   insertExecutions(
-    list: ReadonlyArray<Execution & Partial<Pick<StoredExecution, 'partition' | 'outcome'>>>,
+    list: ReadonlyArray<Execution & Partial<Pick<StoredExecution, 'partition' | 'outcome' | 'runStartTime'>>>,
   ): Promise<void>;
-  /** States, outputs, links, revision and time of each; Conflict (none saved) if any row moved. */
+  /** States, outputs, links, run start, revision and time of each; Conflict (none saved) if any row moved. */
   saveExecutions(list: readonly ExecutionSave[]): Promise<void>;
   /** Each job's state, revision, time and history seq; Conflict (none saved) if any row moved. */
   saveJobs(list: readonly JobSave[]): Promise<void>;

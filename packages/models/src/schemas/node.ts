@@ -29,7 +29,14 @@ export const ComputeNodeInfoSchema = z.object({
   AvailableCapacity: CapacitySchema,
   MaxJobRequirements: CapacitySchema,
   RunningExecutions: z.int().nonnegative(),
+  /** Accepted executions waiting on the node: for the orchestrator's approval, or for room to run. */
   EnqueuedExecutions: z.int().nonnegative(),
+  /**
+   * How much work the node lets wait for room, beyond what it runs at once (absent: none). The
+   * orchestrator places on a node until what it holds reaches MaxCapacity × overcommit plus this;
+   * the node starts the waiting work, in order, as running work ends.
+   */
+  QueueCapacity: CapacitySchema.optional(),
 });
 export type ComputeNodeInfo = z.infer<typeof ComputeNodeInfoSchema>;
 

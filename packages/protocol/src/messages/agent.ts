@@ -18,6 +18,11 @@ export const BidResultSchema = z.object({
   Accepted: z.boolean(),
   Reason: z.string(),
   OutOfCapacity: z.boolean().optional(),
+  /**
+   * Accepted, but the run waits on the node for room (its queue): its ExecutionTimeout has not
+   * started. An ExecutionProgress with Phase Started says when it does.
+   */
+  Waiting: z.boolean().optional(),
 });
 
 /**
@@ -54,5 +59,13 @@ export const ExecutionCancelledSchema = z.object({
   RunOutput: RunOutputSchema.optional(),
 });
 
-/** Finer progress (pulling image, running, publishing) for State.Message and history. */
-export const ExecutionProgressSchema = z.object({ ExecutionID: IdSchema, Message: z.string() });
+/**
+ * Finer progress (pulling image, running, publishing) for State.Message and history. Phase marks
+ * the two moments of a run that waits on its node for room: Waiting (an approved bid that must
+ * wait; its timeout has not started) and Started (it runs from now: its timeout counts from here).
+ */
+export const ExecutionProgressSchema = z.object({
+  ExecutionID: IdSchema,
+  Message: z.string(),
+  Phase: z.enum(['Waiting', 'Started']).optional(),
+});

@@ -84,6 +84,7 @@ export const WireComputeNodeInfoSchema = ComputeNodeInfoSchema.extend({
   MaxCapacity: WireCapacitySchema,
   AvailableCapacity: WireCapacitySchema,
   MaxJobRequirements: WireCapacitySchema,
+  QueueCapacity: WireCapacitySchema.optional(),
 });
 
 /** NodeInfo with a NodeID that is a valid subject token and capacities that make sense. */

@@ -85,6 +85,8 @@ export interface NodeSpec {
   maxJob?: Partial<Capacity>;
   /** A disconnected node's grace deadline (NodeCandidate.lostAt). */
   lostAt?: Nanos;
+  /** What the node lets wait for room beyond what it runs at once (ComputeNodeInfo.QueueCapacity). */
+  queue?: Partial<Capacity>;
 }
 
 export function capacity(c: Partial<Capacity> = {}): Capacity {
@@ -113,6 +115,7 @@ export function makeNode(spec: NodeSpec): NodeCandidate {
         MaxJobRequirements: capacity(spec.maxJob),
         RunningExecutions: 0,
         EnqueuedExecutions: 0,
+        ...(spec.queue === undefined ? {} : { QueueCapacity: capacity(spec.queue) }),
       },
       Version: {
         Major: '0',
@@ -144,11 +147,19 @@ export interface ExecutionSpec {
   modified?: Nanos;
   allocated?: Partial<Capacity>;
   outcome?: ExecutionOutcome;
+  /**
+   * When its run started; a running (BidAccepted) execution started at its creation unless told
+   * otherwise, and `null` makes it one that waits on its node for room.
+   */
+  runStart?: Nanos | null;
 }
 
 export function makeExecution(spec: ExecutionSpec): ScheduledExecution {
   const created = spec.created ?? T0;
+  const compute = spec.compute ?? C.New;
+  const runStart = spec.runStart === undefined && compute === C.BidAccepted ? created : spec.runStart;
   return {
+    ...(runStart === undefined || runStart === null ? {} : { runStartTime: runStart }),
     outcome: spec.outcome ?? '',
     ID: spec.id,
     Namespace: 'default',
@@ -158,7 +169,7 @@ export function makeExecution(spec: ExecutionSpec): ScheduledExecution {
     JobID: makeJob().ID,
     AllocatedResources: { Tasks: { main: capacity(spec.allocated ?? { CPU: 1, Memory: GB }) } },
     DesiredState: { StateType: spec.desired ?? D.Pending, Message: '' },
-    ComputeState: { StateType: spec.compute ?? C.New, Message: spec.message ?? '' },
+    ComputeState: { StateType: compute, Message: spec.message ?? '' },
     PublishedResult: { Type: '', Params: null },
     RunOutput: null,
     PreviousExecution: '',

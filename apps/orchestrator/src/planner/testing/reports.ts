@@ -1,4 +1,5 @@
 import {
+  ComputeStateType as C,
   type ComputeStateType,
   canTransitionCompute,
   DesiredStateType as D,
@@ -46,13 +47,31 @@ export function reported(
           outcome: asked ? ExecutionOutcome.Stopped : outcome,
           DesiredState: asked ? e.DesiredState : { StateType: D.Stopped, Message: retiredBecause(outcome) },
         };
+  // A bid accepted to run starts its run (one that waits for room is then told so by `runPhase`).
+  const started =
+    compute === C.BidAccepted && e.ComputeState.StateType !== C.BidAccepted ? { runStartTime: now } : {};
   return {
     ...e,
     ...ended,
+    ...started,
     ComputeState: { StateType: compute, Message: message },
     Revision: e.Revision + 1,
     ModifyTime: now,
   };
+}
+
+/**
+ * The node's word on a running execution's run (ExecutionProgress with a Phase): it waits for room
+ * (its clock stops) or starts now (its clock starts), as the report handler records it.
+ */
+export function runPhase(
+  e: ScheduledExecution,
+  phase: 'Waiting' | 'Started',
+  now: Nanos,
+): ScheduledExecution {
+  const { runStartTime: _old, ...rest } = e;
+  const run = phase === 'Started' ? { runStartTime: now } : {};
+  return { ...rest, ...run, Revision: e.Revision + 1, ModifyTime: now };
 }
 
 /** A node no longer heard from; with `lostAt`, its executions are kept until then. */

@@ -8,7 +8,7 @@ import { schedule } from '../schedule.js';
 import type { NodeCandidate, Plan, ScheduledExecution, SchedulerSnapshot } from '../types.js';
 import { applyPlan, withUsage } from './apply-plan.js';
 import { makeSnapshot, type SnapshotSpec, T0 } from './fixtures.js';
-import { disconnected, reconnected, reported } from './reports.js';
+import { disconnected, reconnected, reported, runPhase } from './reports.js';
 
 /**
  * A job's life in memory: schedule and apply plans, let agents report, move the clock, and change
@@ -92,6 +92,15 @@ export class Scenario {
     if (!this.tryReport(target, compute, message, outcome)) {
       throw new Error(`illegal report ${target.ComputeState.StateType} -> ${compute} for ${target.ID}`);
     }
+    return this;
+  }
+
+  /** The node says execution #n waits for room, or starts now (ExecutionProgress with a Phase). */
+  phase(n: number, phase: 'Waiting' | 'Started'): this {
+    const target = this.exec(n);
+    const after = runPhase(target, phase, this.now);
+    const executions = this.snapshot.executions.map((e) => (e.ID === target.ID ? after : e));
+    this.snapshot = { ...this.snapshot, executions };
     return this;
   }
 

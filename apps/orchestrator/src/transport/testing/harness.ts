@@ -144,8 +144,8 @@ export async function placeExecution(
   store: Store,
   nodeId: string,
   state: { compute?: ComputeStateType; desired?: DesiredStateType } = {},
+  job: Job = makeJob(),
 ): Promise<{ job: Job; execution: Execution }> {
-  const job = makeJob();
   await store.jobs.insert(job);
   const execution = makeExecution(job, {
     NodeID: nodeId,

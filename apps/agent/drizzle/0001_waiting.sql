@@ -1,0 +1,1 @@
+ALTER TABLE `executions` ADD `waiting` integer DEFAULT false NOT NULL;
