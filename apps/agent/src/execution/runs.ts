@@ -78,6 +78,8 @@ export class RunTracker {
     if (this.stopping || this.runs.has(record.id) || this.parked.has(record.id)) return;
     if (this.o.capacity.isWaiting(record.id)) {
       this.parked.set(record.id, record);
+      // The engine gets ready meanwhile (a container created), so a freed slot only starts it.
+      this.prepare(record);
       return;
     }
     const controller = new AbortController();
@@ -147,7 +149,7 @@ export class RunTracker {
     });
   }
 
-  /** While the bid awaits approval: let the engine get ready (see Executor.prepare). */
+  /** While the bid awaits approval, or its run waits for room: let the engine get ready (Executor.prepare). */
   prepare(record: ExecutionRecord): void {
     const executor = this.o.executors.get(record.job.Tasks[0]?.Engine.Type ?? '');
     const spec = this.spec(record, new AbortController().signal);

@@ -10,7 +10,7 @@ import {
 import type { Payload } from '@shoal/protocol';
 import { makeTempDir, type TempDir } from '@shoal/testkit';
 import { ExecutionManager, type ExecutionManagerOptions } from '../execution/execution-manager.js';
-import type { Executor, ExecutorResult, RunSpec } from '../executor/executor.js';
+import type { Executor, ExecutorResult, PrepareSpec, RunSpec } from '../executor/executor.js';
 import { NoopExecutor } from '../executor/noop.js';
 import { silentLogger } from '../logger.js';
 import { CapacityTracker, type ResourceRequest } from '../node/capacity.js';
@@ -107,9 +107,11 @@ export function makeAsk(
   };
 }
 
-/** The real noop engine, counting how often it was asked to run. */
+/** The real noop engine, counting how often it was asked to run, and which runs to get ready for. */
 export class CountingExecutor implements Executor {
   runs = 0;
+  readonly prepared: string[] = [];
+  readonly discarded: string[] = [];
   constructor(readonly inner: Executor) {}
   capabilities() {
     return this.inner.capabilities();
@@ -117,6 +119,12 @@ export class CountingExecutor implements Executor {
   run(spec: RunSpec): Promise<ExecutorResult> {
     this.runs++;
     return this.inner.run(spec);
+  }
+  prepare(spec: PrepareSpec): void {
+    this.prepared.push(spec.executionId);
+  }
+  discard(executionId: string): void {
+    this.discarded.push(executionId);
   }
 }
 
