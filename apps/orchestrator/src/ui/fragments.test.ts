@@ -102,4 +102,11 @@ describe('the nodes table', () => {
     expect(read).not.toContain('Approve');
     expect(read).not.toContain('<form');
   });
+
+  it('shows what runs on each node and what waits there', () => {
+    const node = computeNode('n-1', { zone: 'a' });
+    const info = node.Info.ComputeNodeInfo;
+    if (info) Object.assign(info, { RunningExecutions: 3, EnqueuedExecutions: 2 });
+    expect(html(NodesTable({ nodes: [node], access: 'read' }))).toContain('3 running, 2 waiting');
+  });
 });

@@ -48,6 +48,13 @@ function Usage({ node, resource }: { node: NodeState; resource: (typeof RESOURCE
   );
 }
 
+/** What runs, and what waits on the node: for its queue, or for the orchestrator's approval. */
+function Executions({ node }: { node: NodeState }) {
+  const info = node.Info.ComputeNodeInfo;
+  if (!info) return <span class="muted">—</span>;
+  return <span>{`${info.RunningExecutions} running, ${info.EnqueuedExecutions} waiting`}</span>;
+}
+
 function Decision({ node }: { node: NodeState }) {
   const id = node.Info.NodeID;
   const action = (verb: 'approve' | 'reject', label: string, danger: boolean) => (
@@ -78,6 +85,7 @@ export function NodesTable({ nodes, access }: { nodes: NodeState[]; access: Acce
             {RESOURCES.map((r) => (
               <th scope="col">{`${r.name} in use`}</th>
             ))}
+            <th scope="col">Executions</th>
             <th scope="col">Connection</th>
             <th scope="col">Approval</th>
             {access === 'full' ? <th scope="col">Decide</th> : null}
@@ -98,6 +106,9 @@ export function NodesTable({ nodes, access }: { nodes: NodeState[]; access: Acce
                   <Usage node={node} resource={r} />
                 </td>
               ))}
+              <td data-field="executions">
+                <Executions node={node} />
+              </td>
               <td data-field="connection">
                 <StateBadge state={node.Connection} />
               </td>
