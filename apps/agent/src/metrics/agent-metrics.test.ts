@@ -1,6 +1,7 @@
 import { ComputeStateType as C } from '@shoal/models';
 import { parsePrometheusText, sampleSum, waitFor } from '@shoal/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CapacityTracker } from '../node/capacity.js';
 import { type Harness, makeAsk, openHarness } from '../testing/fixtures.js';
 import type { RunMetrics } from './ports.js';
 import { type AgentMetrics, agentMetrics } from './registry.js';
@@ -13,13 +14,15 @@ afterEach(async () => {
   await h.dir.cleanup();
 });
 
-async function harnessWithMetrics(): Promise<{ h: Harness; metrics: AgentMetrics }> {
+async function harnessWithMetrics(
+  capacity?: CapacityTracker,
+): Promise<{ h: Harness; metrics: AgentMetrics }> {
   let metrics: AgentMetrics | undefined;
   const runs: RunMetrics = { runEnded: (...args) => metrics?.runs.runEnded(...args) };
-  const harness = await openHarness({ metrics: runs });
+  const harness = await openHarness({ metrics: runs, ...(capacity ? { capacity } : {}) });
   metrics = agentMetrics({
     engines: ['noop'],
-    capacity: harness.capacity,
+    capacity: capacity ?? harness.capacity,
     runningExecutions: () => harness.manager.activeRuns,
   });
   return { h: harness, metrics };
@@ -45,6 +48,7 @@ describe('agent metrics', () => {
     expect(runs('completed')).toBe(1);
     expect(runs('failed')).toBe(1);
     expect(sampleSum(samples, 'shoal_agent_executions_running')).toBe(0);
+    expect(sampleSum(samples, 'shoal_agent_executions_waiting')).toBe(0);
     expect(samples.some((s) => s.name === 'nodejs_heap_size_used_bytes')).toBe(true);
   });
 
@@ -61,6 +65,20 @@ describe('agent metrics', () => {
     const after = await scrape(made.metrics);
     expect(sampleSum(after, 'shoal_agent_allocated_cpu_cores')).toBe(0.5);
     expect(sampleSum(after, 'shoal_agent_overcommit_ratio')).toBe(1);
+  });
+
+  it('count the runs waiting on the node for room', async () => {
+    // One core, a queue as large: two 500m tasks run (10 s each), the third waits.
+    const capacity = new CapacityTracker({ cpuMillis: 1000, memoryBytes: 8e9, diskBytes: 0, gpu: 0 }, 1);
+    const made = await harnessWithMetrics(capacity);
+    h = made.h;
+    for (let i = 0; i < 3; i++) {
+      await h.manager.onAskForBid(makeAsk({ Delay: '10s' }, { WaitForApproval: false }));
+    }
+    await waitFor(() => h.manager.activeRuns === 2);
+    const samples = await scrape(made.metrics);
+    expect(sampleSum(samples, 'shoal_agent_executions_waiting')).toBe(1);
+    expect(sampleSum(samples, 'shoal_agent_executions_running')).toBe(2);
   });
 
   it('count a task whose engine is not installed under none, not under its name', async () => {

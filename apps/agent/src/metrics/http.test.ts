@@ -17,7 +17,11 @@ afterEach(async () => {
 
 async function serve(token?: string): Promise<string> {
   dir = await makeTempDir('shoal-agent-metrics-');
-  const capacity = { total: { cpuMillis: 2000, memoryBytes: 1e9, diskBytes: 0, gpu: 0 }, overcommit: 1 };
+  const capacity = {
+    total: { cpuMillis: 2000, memoryBytes: 1e9, diskBytes: 0, gpu: 0 },
+    overcommit: 1,
+    waitingCount: 0,
+  };
   const metrics = agentMetrics({
     engines: ['noop'],
     capacity: { ...capacity, allocated: () => ({ cpuMillis: 0, memoryBytes: 0, diskBytes: 0, gpu: 0 }) },

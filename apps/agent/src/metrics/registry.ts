@@ -6,7 +6,7 @@ import { type MetricsEndpoint, type RunMetrics, runOutcome } from './ports.js';
 /**
  * The agent's Prometheus metrics on a registry of its own (never prom-client's global one, so a
  * test can run several agents in one process), with Node's process metrics: run durations by
- * engine and outcome, the capacity it offers and has booked, the runs in flight, and its NATS
+ * engine and outcome, the capacity it offers and has booked, the runs in flight and those waiting for room, and its NATS
  * streams (reports out, commands in). The gauges are read from the live objects at scrape time.
  */
 
@@ -16,7 +16,7 @@ const RUN_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600, 14_
 export interface AgentMetricsOptions {
   /** The engines installed: a task naming another is counted under `none`. */
   engines: readonly string[];
-  capacity: Pick<CapacityTracker, 'total' | 'allocated' | 'overcommit'>;
+  capacity: Pick<CapacityTracker, 'total' | 'allocated' | 'overcommit' | 'waitingCount'>;
   /** Runs in flight in this process. */
   runningExecutions: () => number;
 }
@@ -76,6 +76,14 @@ export function agentMetrics(options: AgentMetricsOptions): AgentMetrics {
     registers,
     collect() {
       this.set(options.runningExecutions());
+    },
+  });
+  new Gauge({
+    name: 'shoal_agent_executions_waiting',
+    help: 'Executions accepted and due to run, waiting on this node for room (its queue).',
+    registers,
+    collect() {
+      this.set(capacity.waitingCount);
     },
   });
   const runSeconds = new Histogram({
