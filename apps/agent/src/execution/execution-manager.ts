@@ -192,6 +192,9 @@ export class ExecutionManager {
   /** The orchestrator's overcommit factor, from each accepted handshake (absent: 1). */
   setOvercommit(factor: number | undefined): void {
     this.o.capacity.setOvercommit(factor);
+    // More room to run: after a restart (factor 1 until the handshake) nothing else would wake a
+    // run that waits for it if nothing runs.
+    this.runs.admitWaiting();
   }
 
   /** Call once at start, before the transport delivers commands. */

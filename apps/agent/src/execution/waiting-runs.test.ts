@@ -3,7 +3,14 @@ import { waitFor } from '@shoal/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CapacityTracker } from '../node/capacity.js';
 import type { OutboxMessage } from '../store/index.js';
-import { type Harness, makeAsk, openHarness, settle } from '../testing/fixtures.js';
+import {
+  type Harness,
+  makeAsk,
+  makeJob,
+  openHarness,
+  restartableHarnesses,
+  settle,
+} from '../testing/fixtures.js';
 
 /**
  * The node's queue inside one agent, on a manual clock: a run that waits is parked with its engine
@@ -84,5 +91,38 @@ describe('runs waiting for room', () => {
     expect((await of(waiting)).map((m) => m.type)).toEqual(['BidResult', 'ExecutionCancelled']);
     expect(capacity.isReserved(waiting)).toBe(false);
     expect(h.executor.runs).toBe(2);
+  });
+});
+
+describe('runs waiting for room, across a restart', () => {
+  const harnesses = restartableHarnesses();
+  afterEach(() => harnesses.cleanup());
+
+  it('starts a waiting run that fits only with the overcommit as soon as the handshake gives it', async () => {
+    // 1 core at overcommit 1.5: a 1-core run, and a 1.2-core one waiting behind it.
+    const task = (cpu: string, params: Record<string, unknown>) =>
+      makeJob({
+        Engine: { Type: 'noop', Params: params },
+        Resources: { CPU: cpu, Memory: '1Gb', Disk: '', GPU: '' },
+      });
+    const first = makeAsk({}, { Job: task('1', { Delay: '1h' }), WaitForApproval: false });
+    const waiting = makeAsk({}, { Job: task('1200m', {}), WaitForApproval: false });
+    const a = await harnesses.start(undefined, { capacity: new CapacityTracker(ONE_CORE, 1) });
+    a.manager.setOvercommit(1.5);
+    await a.manager.onAskForBid(first);
+    await a.manager.onAskForBid(waiting);
+    const stateIn = (h: Harness, id: string) => h.store.transaction((tx) => h.store.executions.get(tx, id));
+    expect((await stateIn(a, waiting.ExecutionID))?.waiting).toBe(true);
+    await a.stop();
+
+    // Restarted: the 1h run is gone (noop runs do not survive), and until the handshake the node
+    // books no more than its 1 core, so the 1.2-core run cannot start yet.
+    const b = await harnesses.start(a, { capacity: new CapacityTracker(ONE_CORE, 1) });
+    expect(await b.manager.recover()).toMatchObject({ failed: 1, waiting: 1 });
+    await settle();
+    expect(b.executor.runs).toBe(0);
+    b.manager.setOvercommit(1.5);
+    await waitFor(async () => (await stateIn(b, waiting.ExecutionID))?.localState === C.Completed);
+    expect(b.executor.runs).toBe(1);
   });
 });
