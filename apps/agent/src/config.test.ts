@@ -91,6 +91,13 @@ describe('agent config', () => {
     expect(problems({ capacityFraction: 0 })).toEqual(['capacityFraction: must be above 0']);
   });
 
+  it('lets as much wait on the node as it offers by default, from none to 100 times it', () => {
+    expect(AgentConfigSchema.parse({ natsUrl: 'nats://127.0.0.1:4222' }).queueFactor).toBe(1);
+    expect(problems({ queueFactor: 0 })).toEqual([]);
+    expect(problems({ queueFactor: -1 })).toEqual(['queueFactor: must be 0 or more']);
+    expect(problems({ queueFactor: 101 })).toEqual(['queueFactor: must be at most 100']);
+  });
+
   it('publishes locally by default on a free port of 127.0.0.1, and knows only its publishers', () => {
     expect(AgentConfigSchema.parse(NATS)).toMatchObject({
       publishers: ['noop', 'local'],

@@ -169,7 +169,11 @@ export const AgentConfigSchema = z
      * none, so all waiting happens in the orchestrator's queue). Work that waits here starts the
      * moment running work ends, without a round trip to the orchestrator.
      */
-    queueFactor: z.number().min(0, { error: 'must be 0 or more' }).max(100).default(1),
+    queueFactor: z
+      .number()
+      .min(0, { error: 'must be 0 or more' })
+      .max(100, { error: 'must be at most 100' })
+      .default(1),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     /** Per control request (handshake, heartbeat). */
     controlTimeoutMs: z.int().min(10).max(60_000).default(5_000),

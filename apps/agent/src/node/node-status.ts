@@ -87,7 +87,7 @@ export class NodeStatus {
       RunningExecutions: counts.running,
       EnqueuedExecutions: counts.enqueued,
       // Only a node that has a queue says so: the field is Shoal's, and absent means none.
-      ...(this.o.capacity.queue.cpuMillis > 0 ? { QueueCapacity: queue } : {}),
+      ...(Object.values(this.o.capacity.queue).some((units) => units > 0) ? { QueueCapacity: queue } : {}),
     };
   }
 }

@@ -196,20 +196,20 @@ export function describeIssue(issue: Issue): string {
   return `--${flag}: ${issue.message}`;
 }
 
-/** `--queue-factor 2`: a number, or a usage error naming the flag. */
-export function parseQueueFactor(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) {
-    throw new InvalidArgumentError('must be a number from 0 to 100');
-  }
-  return n;
+/**
+ * A flag's number, or a usage error naming the flag and `range`; the range itself is the agent
+ * config's to check (it names the flag too).
+ */
+function numberFlag(range: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n))
+      throw new InvalidArgumentError(`must be a number ${range}`);
+    return n;
+  };
 }
 
-/** `--capacity-fraction 0.5`: a number, or a usage error naming the flag. */
-export function parseFraction(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) {
-    throw new InvalidArgumentError('must be a number above 0 and at most 1');
-  }
-  return n;
-}
+/** `--capacity-fraction 0.5`. */
+export const parseFraction = numberFlag('above 0 and at most 1');
+/** `--queue-factor 2`. */
+export const parseQueueFactor = numberFlag('from 0 to 100');
